@@ -1,0 +1,10 @@
+from visits.domain.model import (  # noqa: F401
+    Committee,
+    ConsentStatus,
+    Donor,
+    Need,
+    Origin,
+    SharingConsent,
+    Visit,
+    VisitStatus,
+)

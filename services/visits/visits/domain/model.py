@@ -1,0 +1,619 @@
+"""Country visits: the Visit aggregate and the donor registry.
+
+Every rule here comes from the source documents (``shared/DOMAIN.md`` section 1): visits are
+prepared and conducted only once the Committee approved them and "upon the consent" of the
+State; organizations give their information "in advance"; a needs assessment reaches donors
+only with the State's consent. Each public command checks its rule and raises ``RuleBroken``
+naming it; the ``@event`` methods only assign (they re-run on every replay).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from shared.domain import Context, RecordedAggregate
+from shared.errors import RuleBroken
+
+
+class Committee(StrEnum):
+    CTC = "ctc"
+    C1540 = "1540"
+
+
+class Origin(StrEnum):
+    COMMITTEE_SELECTION = "committee_selection"
+    STATE_INVITATION = "state_invitation"
+
+
+class VisitStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    AWAITING_CONSENT = "awaiting_consent"
+    CONSENTED = "consented"
+    DECLINED = "declined"
+    SCHEDULED = "scheduled"
+    POSTPONED = "postponed"
+    IN_PROGRESS = "in_progress"
+    CONDUCTED = "conducted"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class ConsentStatus(StrEnum):
+    NOT_REQUESTED = "not_requested"
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    DECLINED = "declined"
+    BY_INVITATION = "by_invitation"
+
+
+class SharingConsent(StrEnum):
+    NONE = "none"
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+ENDED = frozenset({VisitStatus.DECLINED, VisitStatus.CLOSED, VisitStatus.CANCELLED})
+NOT_STARTED = frozenset(
+    {
+        VisitStatus.PROPOSED,
+        VisitStatus.APPROVED,
+        VisitStatus.AWAITING_CONSENT,
+        VisitStatus.CONSENTED,
+        VisitStatus.SCHEDULED,
+        VisitStatus.POSTPONED,
+    }
+)
+STARTED = frozenset({VisitStatus.IN_PROGRESS, VisitStatus.CONDUCTED})
+
+
+@dataclass(frozen=True)
+class Need:
+    """One need identified during a visit."""
+
+    need_id: str
+    thematic_area: str
+    description: str
+    priority: str  # high | medium | low
+
+    def as_dict(self) -> dict:
+        return {
+            "need_id": self.need_id,
+            "thematic_area": self.thematic_area,
+            "description": self.description,
+            "priority": self.priority,
+        }
+
+
+class Visit(RecordedAggregate):
+    """A country visit of the CTC or the 1540 Committee, from proposal to closure."""
+
+    kind = "visit"
+
+    @classmethod
+    def propose(
+        cls,
+        ctx: Context,
+        *,
+        visit_id: UUID,
+        member_state: str,
+        committee: str,
+        origin: str = Origin.COMMITTEE_SELECTION,
+        purpose: str = "",
+    ) -> Visit:
+        """The Committee selects a State to visit; a 1540 visit may come from the State's
+        own invitation, which counts as its consent."""
+        if origin == Origin.STATE_INVITATION and committee != Committee.C1540:
+            raise RuleBroken(
+                "state_invitation_only_for_1540_visits",
+                "only 1540 Committee visits are made at the invitation of a State",
+            )
+        return cls(
+            ctx=ctx,
+            member_state=member_state,
+            committee=committee,
+            origin=origin,
+            purpose=purpose,
+            id=visit_id,
+        )
+
+    @event("VisitProposed")
+    def __init__(
+        self, id: UUID, ctx: Context, member_state: str, committee: str, origin: str, purpose: str
+    ) -> None:  # noqa: A002 - the library passes the aggregate id as ``id``
+        self.member_state = member_state
+        self.committee = committee
+        self.origin = origin
+        self.purpose = purpose
+        self.proposed_at = ctx.occurred_at
+        self.status = VisitStatus.PROPOSED
+        self.approved_at: datetime | None = None
+        self.consent = (
+            ConsentStatus.BY_INVITATION
+            if origin == Origin.STATE_INVITATION
+            else ConsentStatus.NOT_REQUESTED
+        )
+        self.consent_requested_at: datetime | None = None
+        self.consent_due_on: date | None = None
+        self.consent_decided_at: datetime | None = None
+        self.organizations: dict[str, dict] = {}
+        self.starts_on: date | None = None
+        self.ends_on: date | None = None
+        self.started_at: datetime | None = None
+        self.completed_at: datetime | None = None
+        self.needs: dict[str, Need] = {}
+        self.assessment_version = 0
+        self.sharing_consent = SharingConsent.NONE
+        self.sharing_consent_version: int | None = None
+        self.shares: list[dict] = []
+        self.follow_ups: list[dict] = []
+        self.closed_at: datetime | None = None
+        self.ended_reason = ""
+        self.postponements = 0
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.status in ENDED:
+            raise RuleBroken(
+                "ended_visit_cannot_change",
+                f"the visit to {self.member_state} is {self.status}; nothing more can happen to it",
+            )
+
+    def _require_approved(self, step: str) -> None:
+        self._require_open()
+        if self.status == VisitStatus.PROPOSED:
+            raise RuleBroken(
+                "only_approved_visits_are_prepared",
+                f"the Committee has not approved the visit to {self.member_state}; cannot {step}",
+            )
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent in (ConsentStatus.GRANTED, ConsentStatus.BY_INVITATION)
+
+    # -- approval and consent --------------------------------------------------------------
+
+    def approve(self, ctx: Context) -> None:
+        """Only approved visits are prepared and conducted."""
+        self._require_open()
+        if self.status != VisitStatus.PROPOSED:
+            raise RuleBroken("visit_approved_once", "the visit is already approved")
+        self._approve(ctx)
+
+    @event("VisitApproved")
+    def _approve(self, ctx: Context) -> None:
+        self.approved_at = ctx.occurred_at
+        self.status = VisitStatus.CONSENTED if self.has_consent else VisitStatus.APPROVED
+
+    def request_consent(self, ctx: Context, *, due_on: date | None = None) -> None:
+        """Visits happen "upon the consent" of the State: it is asked once the visit is approved."""
+        self._require_approved("ask the State's consent")
+        if self.consent == ConsentStatus.BY_INVITATION:
+            raise RuleBroken(
+                "invitation_counts_as_consent",
+                f"{self.member_state} invited the visit; its invitation is its consent",
+            )
+        if self.consent != ConsentStatus.NOT_REQUESTED:
+            raise RuleBroken("consent_requested_once", f"consent is already {self.consent}")
+        self._request_consent(ctx, due_on)
+
+    @event("ConsentRequested")
+    def _request_consent(self, ctx: Context, due_on: date | None) -> None:
+        self.consent = ConsentStatus.REQUESTED
+        self.consent_requested_at = ctx.occurred_at
+        self.consent_due_on = due_on
+        self.status = VisitStatus.AWAITING_CONSENT
+
+    def _require_consent_pending(self) -> None:
+        self._require_open()
+        if self.consent != ConsentStatus.REQUESTED:
+            raise RuleBroken(
+                "consent_answers_a_request",
+                f"the State's consent is {self.consent}, not awaited",
+            )
+
+    def grant_consent(self, ctx: Context) -> None:
+        """The State consents to the visit."""
+        self._require_consent_pending()
+        self._grant_consent(ctx)
+
+    @event("ConsentGranted")
+    def _grant_consent(self, ctx: Context) -> None:
+        self.consent = ConsentStatus.GRANTED
+        self.consent_decided_at = ctx.occurred_at
+        self.status = VisitStatus.CONSENTED
+
+    def decline_consent(self, ctx: Context, *, reason: str = "") -> None:
+        """The State declines: that ends the visit."""
+        self._require_consent_pending()
+        self._decline_consent(ctx, reason)
+
+    @event("ConsentDeclined")
+    def _decline_consent(self, ctx: Context, reason: str) -> None:
+        self.consent = ConsentStatus.DECLINED
+        self.consent_decided_at = ctx.occurred_at
+        self.status = VisitStatus.DECLINED
+        self.ended_reason = reason
+
+    # -- organizations and their pre-visit information --------------------------------------
+
+    def invite_organization(self, ctx: Context, *, organization: str, kind: str) -> None:
+        """International, regional and subregional organizations and UN bodies take part."""
+        self._require_approved("invite organizations")
+        if self.status not in NOT_STARTED:
+            raise RuleBroken(
+                "organizations_invited_before_the_visit",
+                "organizations are invited while the visit is prepared, not once it started",
+            )
+        if organization in self.organizations:
+            raise RuleBroken(
+                "organization_invited_once", f"{organization} is already invited to this visit"
+            )
+        self._invite_organization(ctx, organization, kind)
+
+    @event("OrganizationInvited")
+    def _invite_organization(self, ctx: Context, organization: str, kind: str) -> None:
+        self.organizations[organization] = {
+            "kind": kind,
+            "invited_at": ctx.occurred_at,
+            "info_requested_at": None,
+            "info_due_on": None,
+            "info_received_at": None,
+            "info_late": None,
+        }
+
+    def _invited(self, organization: str) -> dict:
+        try:
+            return self.organizations[organization]
+        except KeyError:
+            raise RuleBroken(
+                "pre_visit_info_only_from_invited_organizations",
+                f"{organization} was not invited to this visit",
+            ) from None
+
+    def request_pre_visit_info(self, ctx: Context, *, organization: str, due_on: date) -> None:
+        """Pre-visit information is asked only of invited organizations, with a due date."""
+        self._require_open()
+        org = self._invited(organization)
+        if self.status in STARTED:
+            raise RuleBroken(
+                "pre_visit_info_requested_before_the_visit",
+                "pre-visit information is asked for before the visit starts",
+            )
+        if org["info_requested_at"] is not None:
+            raise RuleBroken(
+                "pre_visit_info_requested_once",
+                f"pre-visit information was already asked of {organization}",
+            )
+        self._request_pre_visit_info(ctx, organization, due_on)
+
+    @event("PreVisitInfoRequested")
+    def _request_pre_visit_info(self, ctx: Context, organization: str, due_on: date) -> None:
+        org = self.organizations[organization]
+        org["info_requested_at"] = ctx.occurred_at
+        org["info_due_on"] = due_on
+
+    def receive_pre_visit_info(self, ctx: Context, *, organization: str, summary: str = "") -> None:
+        """Information is given "in advance": what arrives after the visit started is accepted
+        but marked late."""
+        self._require_open()
+        org = self._invited(organization)
+        if org["info_requested_at"] is None:
+            raise RuleBroken(
+                "pre_visit_info_received_after_request",
+                f"no pre-visit information was asked of {organization}",
+            )
+        if org["info_received_at"] is not None:
+            raise RuleBroken(
+                "pre_visit_info_received_once",
+                f"pre-visit information from {organization} was already received",
+            )
+        late = self.started_at is not None and ctx.occurred_at >= self.started_at
+        after_due = ctx.occurred_at.date() > org["info_due_on"]
+        self._receive_pre_visit_info(ctx, organization, summary, late, after_due)
+
+    @event("PreVisitInfoReceived")
+    def _receive_pre_visit_info(
+        self, ctx: Context, organization: str, summary: str, late: bool, after_due_date: bool
+    ) -> None:
+        org = self.organizations[organization]
+        org["info_received_at"] = ctx.occurred_at
+        org["info_late"] = late
+
+    # -- dates, start, completion --------------------------------------------------------------
+
+    def schedule(self, ctx: Context, *, starts_on: date, ends_on: date) -> None:
+        """Dates are fixed only once the State has consented."""
+        self._require_approved("fix dates")
+        if not self.has_consent:
+            raise RuleBroken(
+                "schedule_requires_consent", f"{self.member_state} has not consented to the visit"
+            )
+        if self.status in STARTED:
+            raise RuleBroken("schedule_before_start", "the visit has already started")
+        if ends_on < starts_on:
+            raise RuleBroken("visit_ends_after_it_starts", "ends_on is before starts_on")
+        self._schedule(ctx, starts_on, ends_on)
+
+    @event("VisitScheduled")
+    def _schedule(self, ctx: Context, starts_on: date, ends_on: date) -> None:
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.status = VisitStatus.SCHEDULED
+
+    def start(self, ctx: Context) -> None:
+        """A visit starts on the dates fixed with the State."""
+        self._require_open()
+        if self.status != VisitStatus.SCHEDULED:
+            raise RuleBroken(
+                "start_requires_schedule",
+                f"the visit is {self.status}; only a scheduled visit starts",
+            )
+        self._start(ctx)
+
+    @event("VisitStarted")
+    def _start(self, ctx: Context) -> None:
+        self.started_at = ctx.occurred_at
+        self.status = VisitStatus.IN_PROGRESS
+
+    def complete(self, ctx: Context) -> None:
+        self._require_open()
+        if self.status != VisitStatus.IN_PROGRESS:
+            raise RuleBroken(
+                "complete_requires_started_visit", f"the visit is {self.status}, not in progress"
+            )
+        if ctx.occurred_at < self.started_at:
+            raise RuleBroken("visit_ends_after_it_starts", "completion is before the start")
+        self._complete(ctx)
+
+    @event("VisitCompleted")
+    def _complete(self, ctx: Context) -> None:
+        self.completed_at = ctx.occurred_at
+        self.status = VisitStatus.CONDUCTED
+
+    # -- needs assessment and donors ---------------------------------------------------------
+
+    def record_needs_assessment(self, ctx: Context, *, needs: list[Need], summary: str = "") -> None:
+        """Needs and priorities are identified during the visit: only once it started.
+        Recording again makes a new version of the assessment that replaces the needs."""
+        self._require_open()
+        if self.status not in STARTED:
+            raise RuleBroken(
+                "needs_assessment_requires_started_visit",
+                f"the visit is {self.status}; needs are identified during the visit",
+            )
+        if not needs:
+            raise RuleBroken("needs_assessment_names_needs", "a needs assessment lists at least one need")
+        ids = [n.need_id for n in needs]
+        if len(set(ids)) != len(ids):
+            raise RuleBroken("need_ids_unique", "two needs share one need_id")
+        self._record_needs_assessment(
+            ctx, [n.as_dict() for n in needs], summary, self.assessment_version + 1
+        )
+
+    @event("NeedsAssessmentRecorded")
+    def _record_needs_assessment(
+        self, ctx: Context, needs: list[dict], summary: str, assessment_version: int
+    ) -> None:
+        self.needs = {n["need_id"]: Need(**n) for n in needs}
+        self.assessment_version = assessment_version
+
+    def _require_assessment(self) -> None:
+        self._require_open()
+        if not self.needs:
+            raise RuleBroken(
+                "sharing_consent_concerns_a_needs_assessment",
+                "no needs assessment has been recorded for this visit",
+            )
+
+    def grant_sharing_consent(self, ctx: Context) -> None:
+        """The State consents to share its needs assessment with donors (separate from the
+        visit consent)."""
+        self._require_assessment()
+        if self.sharing_consent == SharingConsent.GRANTED:
+            raise RuleBroken("sharing_consent_already_in_force", "sharing consent is already granted")
+        self._grant_sharing_consent(ctx)
+
+    @event("DonorSharingConsentGranted")
+    def _grant_sharing_consent(self, ctx: Context) -> None:
+        self.sharing_consent = SharingConsent.GRANTED
+        self.sharing_consent_version = self.version + 1
+
+    def decline_sharing_consent(self, ctx: Context, *, reason: str = "") -> None:
+        self._require_assessment()
+        if self.sharing_consent == SharingConsent.GRANTED:
+            raise RuleBroken(
+                "withdraw_consent_in_force",
+                "sharing consent is in force: the State withdraws it rather than declining",
+            )
+        self._decline_sharing_consent(ctx, reason)
+
+    @event("DonorSharingConsentDeclined")
+    def _decline_sharing_consent(self, ctx: Context, reason: str) -> None:
+        self.sharing_consent = SharingConsent.DECLINED
+        self.sharing_consent_version = None
+
+    def withdraw_sharing_consent(self, ctx: Context, *, reason: str = "") -> None:
+        """A withdrawal stops any later sharing."""
+        self._require_open()
+        if self.sharing_consent != SharingConsent.GRANTED:
+            raise RuleBroken(
+                "withdraw_consent_in_force", f"sharing consent is {self.sharing_consent}, not in force"
+            )
+        self._withdraw_sharing_consent(ctx, reason)
+
+    @event("DonorSharingConsentWithdrawn")
+    def _withdraw_sharing_consent(self, ctx: Context, reason: str) -> None:
+        self.sharing_consent = SharingConsent.WITHDRAWN
+        self.sharing_consent_version = None
+
+    def share_needs_assessment(
+        self, ctx: Context, *, donor: Donor | None, donor_id: UUID, need_ids: list[str]
+    ) -> None:
+        """Shared only under a sharing consent in force, only with registered donors, only
+        needs that exist. ``donor`` is the registered donor, or None if there is none."""
+        self._require_open()
+        if self.sharing_consent != SharingConsent.GRANTED:
+            raise RuleBroken(
+                "sharing_requires_consent_in_force",
+                f"{self.member_state}'s consent to share is {self.sharing_consent}",
+            )
+        if donor is None:
+            raise RuleBroken(
+                "share_only_with_registered_donors", f"no registered donor with id {donor_id}"
+            )
+        if not need_ids:
+            raise RuleBroken("share_only_existing_needs", "name at least one need to share")
+        unknown = [n for n in need_ids if n not in self.needs]
+        if unknown:
+            raise RuleBroken(
+                "share_only_existing_needs",
+                f"the needs assessment has no need {', '.join(map(str, unknown))}",
+            )
+        self._share(
+            ctx, donor_id, donor.name, list(need_ids), self.assessment_version,
+            self.sharing_consent_version,
+        )
+
+    @event("NeedsAssessmentShared")
+    def _share(
+        self,
+        ctx: Context,
+        donor_id: UUID,
+        donor_name: str,
+        need_ids: list[str],
+        assessment_version: int,
+        consent_version: int,
+    ) -> None:
+        self.shares.append(
+            {
+                "donor_id": donor_id,
+                "donor_name": donor_name,
+                "need_ids": need_ids,
+                "assessment_version": assessment_version,
+                "consent_version": consent_version,
+                "shared_at": ctx.occurred_at,
+            }
+        )
+
+    # -- follow-up, closure, cancellation, postponement -------------------------------------------
+
+    def _require_conducted(self, rule: str, step: str) -> None:
+        self._require_open()
+        if self.status != VisitStatus.CONDUCTED:
+            raise RuleBroken(rule, f"the visit is {self.status}; {step} only after it was conducted")
+
+    def record_follow_up(self, ctx: Context, *, summary: str, results: str = "") -> None:
+        """Results are assessed and the Committee updated on follow-up to previous visits."""
+        self._require_conducted("follow_up_requires_conducted_visit", "follow-up is recorded")
+        self._record_follow_up(ctx, summary, results)
+
+    @event("FollowUpRecorded")
+    def _record_follow_up(self, ctx: Context, summary: str, results: str) -> None:
+        self.follow_ups.append({"summary": summary, "results": results, "at": ctx.occurred_at})
+
+    def close(self, ctx: Context, *, summary: str = "") -> None:
+        self._require_conducted("close_requires_conducted_visit", "a visit is closed")
+        self._close(ctx, summary)
+
+    @event("VisitClosed")
+    def _close(self, ctx: Context, summary: str) -> None:
+        self.closed_at = ctx.occurred_at
+        self.status = VisitStatus.CLOSED
+
+    def cancel(self, ctx: Context, *, reason: str) -> None:
+        """A visit not yet conducted can be called off."""
+        self._require_open()
+        if self.status == VisitStatus.CONDUCTED:
+            raise RuleBroken(
+                "conducted_visit_cannot_be_cancelled", "the visit took place; close it instead"
+            )
+        self._cancel(ctx, reason)
+
+    @event("VisitCancelled")
+    def _cancel(self, ctx: Context, reason: str) -> None:
+        self.status = VisitStatus.CANCELLED
+        self.ended_reason = reason
+
+    def postpone(self, ctx: Context, *, reason: str) -> None:
+        """A visit not yet started can be put off; its dates are fixed again later."""
+        self._require_open()
+        if self.status not in NOT_STARTED:
+            raise RuleBroken(
+                "postpone_before_start", f"the visit is {self.status}; only a visit not yet started is postponed"
+            )
+        if self.status == VisitStatus.POSTPONED:
+            raise RuleBroken("visit_already_postponed", "the visit is already postponed")
+        self._postpone(ctx, reason)
+
+    @event("VisitPostponed")
+    def _postpone(self, ctx: Context, reason: str) -> None:
+        self.starts_on = None
+        self.ends_on = None
+        self.status = VisitStatus.POSTPONED
+        self.postponements += 1
+
+    # -- what it waits for -------------------------------------------------------------------
+
+    def waiting_for(self, today: date) -> list[dict]:
+        """What the visit is waiting for, and what of that is past due."""
+        waits: list[dict] = []
+        if self.status in ENDED:
+            return waits
+        if self.status == VisitStatus.PROPOSED:
+            waits.append({"what": "committee_approval"})
+        if self.consent == ConsentStatus.REQUESTED:
+            due = self.consent_due_on
+            waits.append(
+                {"what": "state_consent", "due_on": due, "overdue": bool(due and today > due)}
+            )
+        for name, org in sorted(self.organizations.items()):
+            if org["info_requested_at"] is not None and org["info_received_at"] is None:
+                due = org["info_due_on"]
+                waits.append(
+                    {
+                        "what": "pre_visit_info",
+                        "organization": name,
+                        "due_on": due,
+                        "overdue": today > due,
+                    }
+                )
+        if self.status in (VisitStatus.CONSENTED, VisitStatus.POSTPONED) and self.has_consent:
+            waits.append({"what": "dates"})
+        if self.status in (VisitStatus.APPROVED,) and self.consent == ConsentStatus.NOT_REQUESTED:
+            waits.append({"what": "consent_request"})
+        if self.status == VisitStatus.CONDUCTED:
+            waits.append({"what": "follow_up_and_closure"})
+        return waits
+
+
+class Donor(RecordedAggregate):
+    """A registered donor: an interested donor State or organization, with the thematic areas
+    that interest it, so that it can be matched to needs."""
+
+    kind = "donor"
+
+    @event("DonorRegistered")
+    def __init__(
+        self, id: UUID, ctx: Context, name: str, donor_kind: str, thematic_areas: list[str], contact: str
+    ) -> None:  # noqa: A002 - the library passes the aggregate id as ``id``
+        self.name = name
+        self.donor_kind = donor_kind
+        self.thematic_areas = list(thematic_areas)
+        self.contact = contact
+        self.registered_at = ctx.occurred_at
+
+    def update_interests(self, ctx: Context, *, thematic_areas: list[str]) -> None:
+        if sorted(thematic_areas) == sorted(self.thematic_areas):
+            raise RuleBroken("donor_interests_change", "the donor already has these thematic areas")
+        self._update_interests(ctx, list(thematic_areas))
+
+    @event("DonorInterestsUpdated")
+    def _update_interests(self, ctx: Context, thematic_areas: list[str]) -> None:
+        self.thematic_areas = thematic_areas

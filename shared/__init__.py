@@ -1,0 +1,1 @@
+"""What every service of the fieldwork system needs: the event contract, messaging, errors."""

@@ -1,0 +1,196 @@
+"""The catalogue: every event type, the exchange it travels on, and its payload schema per
+schema version. Consumers validate against it; publishers build envelopes with it."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID, uuid5
+
+from marshmallow import Schema, ValidationError
+
+from shared.contract import meetings, visits
+from shared.contract.envelope import EnvelopeSchema
+
+VISITS_EXCHANGE = "visits.events"
+MEETINGS_EXCHANGE = "meetings.events"
+CONTENT_TYPE = "application/json"
+
+# Event ids are derived from (aggregate id, version): unique per stored event, and the same
+# every time the outbox relay (re)publishes it, so that consumers can deduplicate on them.
+EVENT_ID_NAMESPACE = UUID("6f1c4c2e-5b0c-4f35-9a43-2f6a3c1f0e11")
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # snake_case, the routing key
+    exchange: str
+    aggregate: str  # visit, donor, working_group, meeting
+    versions: dict[int, type[Schema]]
+
+    @property
+    def current_version(self) -> int:
+        return max(self.versions)
+
+    def schema(self, version: int | None = None) -> Schema:
+        return self.versions[version or self.current_version]()
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def wire_name(event_class_name: str) -> str:
+    """The event type on the wire for a class name: ``ConsentGranted`` -> ``consent_granted``."""
+    return _CAMEL.sub("_", event_class_name).lower()
+
+
+def _types(module, exchange: str, aggregates: dict[str, str]) -> dict[str, EventType]:
+    found = {}
+    for class_name, aggregate in aggregates.items():
+        schema = getattr(module, class_name)
+        found[wire_name(class_name)] = EventType(wire_name(class_name), exchange, aggregate, {1: schema})
+    return found
+
+
+CATALOGUE: dict[str, EventType] = {
+    **_types(
+        visits,
+        VISITS_EXCHANGE,
+        {
+            "VisitProposed": "visit",
+            "VisitApproved": "visit",
+            "ConsentRequested": "visit",
+            "ConsentGranted": "visit",
+            "ConsentDeclined": "visit",
+            "OrganizationInvited": "visit",
+            "PreVisitInfoRequested": "visit",
+            "PreVisitInfoReceived": "visit",
+            "VisitScheduled": "visit",
+            "VisitStarted": "visit",
+            "VisitCompleted": "visit",
+            "NeedsAssessmentRecorded": "visit",
+            "DonorSharingConsentGranted": "visit",
+            "DonorSharingConsentDeclined": "visit",
+            "DonorSharingConsentWithdrawn": "visit",
+            "NeedsAssessmentShared": "visit",
+            "FollowUpRecorded": "visit",
+            "VisitClosed": "visit",
+            "VisitCancelled": "visit",
+            "VisitPostponed": "visit",
+            "DonorRegistered": "donor",
+            "DonorInterestsUpdated": "donor",
+        },
+    ),
+    **_types(
+        meetings,
+        MEETINGS_EXCHANGE,
+        {
+            "WorkingGroupEstablished": "working_group",
+            "ChairAssigned": "working_group",
+            "MeetingScheduled": "meeting",
+            "MeetingAnnounced": "meeting",
+            "DocumentCirculated": "meeting",
+            "MeetingHeld": "meeting",
+            "OutcomeLogged": "meeting",
+            "MeetingReportedToCommittee": "meeting",
+            "OutcomeApproved": "meeting",
+            "OutcomeCommunicated": "meeting",
+            "OpenMeetingHeld": "meeting",
+            "MeetingCancelled": "meeting",
+            "MeetingPostponed": "meeting",
+        },
+    ),
+}
+
+
+class ContractViolation(Exception):
+    """A message that is not a valid event of the contract; ``reason`` says why."""
+
+    def __init__(self, reason: str, detail: Any = None) -> None:
+        super().__init__(reason if detail is None else f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def event_id_for(aggregate_id: UUID, version: int) -> UUID:
+    return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}/{version}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def build_envelope(
+    *,
+    event_type: str,
+    aggregate_id: UUID,
+    aggregate_version: int,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    user: str,
+    role: str,
+    correlation_id: str,
+    payload_source: Any,
+) -> dict:
+    """The JSON-ready envelope of one event. ``payload_source`` is any object (a domain event)
+    or mapping holding the payload fields: the schema picks the fields it names, so the
+    contract, not the domain, decides what goes on the wire."""
+    spec = CATALOGUE[event_type]
+    schema = spec.schema()
+    if isinstance(payload_source, dict):
+        values = {k: payload_source[k] for k in schema.fields if k in payload_source}
+    else:
+        values = {k: getattr(payload_source, k) for k in schema.fields if hasattr(payload_source, k)}
+    payload = schema.dump(values)
+    return {
+        "event_id": str(event_id_for(aggregate_id, aggregate_version)),
+        "event_type": event_type,
+        "aggregate_id": str(aggregate_id),
+        "aggregate_version": aggregate_version,
+        "occurred_at": _iso(occurred_at),
+        "recorded_at": _iso(recorded_at),
+        "actor": {"user": user, "role": role},
+        "correlation_id": correlation_id,
+        "schema_version": spec.current_version,
+        "payload": payload,
+    }
+
+
+def validate_envelope(message: Any) -> dict:
+    """Check a decoded message against the contract; returns it with typed values
+    (UUIDs, datetimes, dates) or raises ContractViolation naming the reason."""
+    if not isinstance(message, dict):
+        raise ContractViolation("not_an_object", type(message).__name__)
+    try:
+        envelope = EnvelopeSchema().load(message)
+    except ValidationError as error:
+        raise ContractViolation("invalid_envelope", error.messages) from None
+    spec = CATALOGUE.get(envelope["event_type"])
+    if spec is None:
+        raise ContractViolation("unknown_event_type", envelope["event_type"])
+    if envelope["schema_version"] not in spec.versions:
+        raise ContractViolation(
+            "unknown_schema_version", f"{envelope['event_type']} v{envelope['schema_version']}"
+        )
+    try:
+        envelope["payload"] = spec.schema(envelope["schema_version"]).load(envelope["payload"])
+    except ValidationError as error:
+        raise ContractViolation("invalid_payload", error.messages) from None
+    return envelope
+
+
+def decode_message(body: bytes | str, content_type: str | None) -> dict:
+    """Bytes from the broker to a validated envelope, or ContractViolation."""
+    if content_type not in (CONTENT_TYPE, None, ""):
+        raise ContractViolation("wrong_content_type", content_type)
+    try:
+        message = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ContractViolation("not_json", str(error)) from None
+    return validate_envelope(message)
+
+
+def encode_envelope(envelope: dict) -> bytes:
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()

@@ -1,0 +1,63 @@
+"""Field helpers shared by the payload schemas, so that one kind of value is checked one way."""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate
+
+from shared.contract.vocabulary import ALL_THEMATIC_AREAS, is_member_state
+
+MAX_TEXT = 10_000
+MAX_NAME = 300
+
+
+def text(required: bool = False, max_length: int = MAX_TEXT) -> fields.String:
+    """Free text. Optional text defaults to the empty string."""
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+    return fields.String(load_default="", validate=validate.Length(max=max_length))
+
+
+def name(required: bool = True) -> fields.String:
+    return text(required=required, max_length=MAX_NAME)
+
+
+def one_of(choices, required: bool = True, **kwargs) -> fields.String:
+    return fields.String(required=required, validate=validate.OneOf(choices), **kwargs)
+
+
+def _member_state(value: str) -> None:
+    if not is_member_state(value):
+        raise ValidationError("not an ISO 3166-1 alpha-3 country code (e.g. KEN)")
+
+
+def member_state() -> fields.String:
+    return fields.String(required=True, validate=_member_state)
+
+
+def thematic_area() -> fields.String:
+    return fields.String(required=True, validate=validate.OneOf(ALL_THEMATIC_AREAS))
+
+
+def date(required: bool = True, **kwargs) -> fields.Date:
+    return fields.Date(required=required, validate=_plausible_date, **kwargs)
+
+
+def _plausible_date(value) -> None:
+    # A committee record has no business with dates far from now; a year 9999 is a typo.
+    if not (1945 <= value.year <= 2200):
+        raise ValidationError("date out of range (years 1945 to 2200)")
+
+
+def when(required: bool = True, **kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(required=required, validate=_plausible_date, **kwargs)
+
+
+def version() -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+def ident(required: bool = True) -> fields.String:
+    """An identifier chosen by a user (a need, an outcome, a document): short, no spaces."""
+    checks = [validate.Length(min=1, max=100), validate.Regexp(r"^[A-Za-z0-9._:/-]+$")]
+    if required:
+        return fields.String(required=True, validate=checks)
+    return fields.String(load_default=None, allow_none=True, validate=checks)

@@ -1,0 +1,63 @@
+"""Closed vocabularies of the contract: committees, roles, thematic areas, kinds.
+
+Thematic areas come from the documents: resolution 1373 (CTC) and resolution 1540 areas.
+Adding a value is a compatible change; removing one is not.
+"""
+from __future__ import annotations
+
+import pycountry
+
+COMMITTEES = ("ctc", "1540")
+ORIGINS = ("committee_selection", "state_invitation")
+ROLES = (
+    "visit_coordinator",
+    "working_group_chair",
+    "reporting_staff",
+    "donor",
+    "administrator",
+    "secretariat",
+    "system",
+)
+ORGANIZATION_KINDS = ("international", "regional", "subregional", "un_body")
+DONOR_KINDS = ("state", "international_organization", "regional_organization", "other")
+PRIORITIES = ("high", "medium", "low")
+
+THEMATIC_AREAS = {
+    "ctc": (
+        "legislation",
+        "counter_financing_of_terrorism",
+        "law_enforcement",
+        "border_control",
+        "international_cooperation",
+        "human_rights_compliance",
+        "incitement_and_recruitment",
+        "transport_security",
+    ),
+    "1540": (
+        "accountability",
+        "physical_protection",
+        "border_controls_and_law_enforcement",
+        "export_and_trans_shipment_controls",
+    ),
+}
+ALL_THEMATIC_AREAS = tuple(sorted({a for areas in THEMATIC_AREAS.values() for a in areas}))
+
+MEETING_KINDS = (
+    "working_group",
+    "committee_plenary",
+    "special_meeting_with_organizations",
+    "thematic_discussion",
+    "informal_briefing",
+    "donor_forum",
+)
+OUTCOME_KINDS = ("decision", "recommendation", "action_item")
+
+
+def is_member_state(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-3 country code (upper case)."""
+    return isinstance(code, str) and code.isupper() and pycountry.countries.get(alpha_3=code) is not None
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_3=code)
+    return country.name if country else code

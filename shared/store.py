@@ -1,0 +1,236 @@
+"""Event stores: how a service's eventsourcing application is configured and built.
+
+SQLite by default (a file per service under the data folder), PostgreSQL when configured
+(a schema per service). The settings come from the service's configuration, which nameko
+fills from environment variables (see each service's ``config.yml``).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from shared.contract import build_envelope, wire_name
+from shared.domain import Context, RecordedAggregate
+from shared.errors import InvalidInput, NotFound, VersionConflict
+
+A = TypeVar("A", bound=RecordedAggregate)
+
+
+# -- settings ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where a service keeps its events."""
+
+    kind: str = "sqlite"  # sqlite | postgres
+    data_dir: str = "data"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_dbname: str = "fieldwork"
+    postgres_user: str = "fieldwork"
+    postgres_password: str = ""
+    postgres_schema: str = ""  # default: the service's name
+
+    @classmethod
+    def from_config(cls, config: dict) -> StoreSettings:
+        """From a nameko config (keys as in ``config.yml``) or any mapping."""
+        kind = str(config.get("STORE") or "sqlite").lower()
+        if kind not in ("sqlite", "postgres"):
+            raise InvalidInput({"STORE": [f"unknown store {kind!r}: use sqlite or postgres"]})
+        return cls(
+            kind=kind,
+            data_dir=str(config.get("DATA_DIR") or "data"),
+            postgres_host=str(config.get("POSTGRES_HOST") or "127.0.0.1"),
+            postgres_port=int(config.get("POSTGRES_PORT") or 5432),
+            postgres_dbname=str(config.get("POSTGRES_DBNAME") or "fieldwork"),
+            postgres_user=str(config.get("POSTGRES_USER") or "fieldwork"),
+            postgres_password=str(config.get("POSTGRES_PASSWORD") or ""),
+            postgres_schema=str(config.get("POSTGRES_SCHEMA") or ""),
+        )
+
+    def sqlite_path(self, service: str) -> Path:
+        return Path(self.data_dir) / f"{service}.sqlite"
+
+    def environment(self, service: str) -> dict[str, str]:
+        """The eventsourcing library's own settings for one service's store."""
+        if self.kind == "sqlite":
+            path = self.sqlite_path(service)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        schema = self.postgres_schema or service
+        _create_postgres_schema(self, schema)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.postgres_dbname,
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_PASSWORD": self.postgres_password,
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+        }
+
+
+def _create_postgres_schema(settings: StoreSettings, schema: str) -> None:
+    # The library creates its tables but not the schema that holds them.
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        dbname=settings.postgres_dbname,
+        user=settings.postgres_user,
+        password=settings.postgres_password or None,
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def settings_from_environ(environ: dict[str, str] | None = None) -> StoreSettings:
+    """The same settings from ``FIELDWORK_*`` / ``POSTGRES_*`` environment variables."""
+    env = os.environ if environ is None else environ
+    return StoreSettings.from_config(
+        {
+            "STORE": env.get("FIELDWORK_STORE"),
+            "DATA_DIR": env.get("FIELDWORK_DATA_DIR"),
+            "POSTGRES_HOST": env.get("POSTGRES_HOST"),
+            "POSTGRES_PORT": env.get("POSTGRES_PORT"),
+            "POSTGRES_DBNAME": env.get("POSTGRES_DBNAME"),
+            "POSTGRES_USER": env.get("POSTGRES_USER"),
+            "POSTGRES_PASSWORD": env.get("POSTGRES_PASSWORD"),
+            "POSTGRES_SCHEMA": env.get("POSTGRES_SCHEMA"),
+        }
+    )
+
+
+# -- transcodings --------------------------------------------------------------------------
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ContextAsDict(Transcoding):
+    type = Context
+    name = "context"
+
+    def encode(self, obj: Context) -> dict:
+        return {
+            "occurred_at": obj.occurred_at.isoformat(),
+            "user": obj.user,
+            "role": obj.role,
+            "correlation_id": obj.correlation_id,
+        }
+
+    def decode(self, data: dict) -> Context:
+        return Context(
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            user=data["user"],
+            role=data["role"],
+            correlation_id=data["correlation_id"],
+        )
+
+
+# -- the application base -----------------------------------------------------------------
+
+
+class FieldworkApplication(Application):
+    """An eventsourcing application whose notification log is its outbox.
+
+    Use cases load an aggregate, call one command and save: all the events of one command are
+    stored in one transaction together with their notifications, which the outbox relay then
+    publishes. Request handlers never publish.
+    """
+
+    is_snapshotting_enabled = False
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._saved_listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(ContextAsDict())
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every save (the relay uses it to wake up at once)."""
+        self._saved_listeners.append(listener)
+
+    def _notify(self, recordings: list) -> None:
+        for listener in self._saved_listeners:
+            listener()
+
+    # -- use-case helpers --
+
+    def load(self, cls: type[A], ident: UUID) -> A:
+        try:
+            aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFound(cls.kind, ident) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(cls.kind, ident)
+        return aggregate
+
+    def update(
+        self, cls: type[A], ident: UUID, expected_version: int | None, command: Callable[[A], Any]
+    ) -> A:
+        """Load, check the version the client read, run one command, save: one transaction."""
+        aggregate = self.load(cls, ident)
+        aggregate.require_version(expected_version)
+        command(aggregate)
+        self.store(aggregate)
+        return aggregate
+
+    def store(self, *aggregates: RecordedAggregate) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            # Another command stored the next version first: optimistic concurrency.
+            first = aggregates[0]
+            raise VersionConflict(first.kind, first.id, None, None) from None
+
+    def history(self, ident: UUID) -> list[dict]:
+        """Every event of one aggregate, as envelopes (what was published)."""
+        return [envelope_of(e) for e in self.repository.event_store.get(ident)]
+
+
+def envelope_of(domain_event: Any) -> dict:
+    """The wire envelope of a stored domain event."""
+    ctx: Context = domain_event.ctx
+    return build_envelope(
+        event_type=wire_name(type(domain_event).__name__),
+        aggregate_id=domain_event.originator_id,
+        aggregate_version=domain_event.originator_version,
+        occurred_at=ctx.occurred_at,
+        recorded_at=domain_event.timestamp,
+        user=ctx.user,
+        role=ctx.role,
+        correlation_id=ctx.correlation_id,
+        payload_source=domain_event,
+    )
