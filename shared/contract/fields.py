@@ -57,7 +57,8 @@ def version() -> fields.Integer:
 
 def ident(required: bool = True) -> fields.String:
     """An identifier chosen by a user (a need, an outcome, a document): short, no spaces."""
-    checks = [validate.Length(min=1, max=100), validate.Regexp(r"^[A-Za-z0-9._:/-]+$")]
+    # \Z, not $: "$" also matches before a trailing newline, which would let "o-1\n" through.
+    checks = [validate.Length(min=1, max=100), validate.Regexp(r"^[A-Za-z0-9._:/-]+\Z")]
     if required:
         return fields.String(required=True, validate=checks)
     return fields.String(load_default=None, allow_none=True, validate=checks)

@@ -1,0 +1,167 @@
+"""What the visits service offers, in plain Python: the HTTP and RPC entrypoints are one-line
+calls into this, and the unit tests drive it directly.
+
+Input is JSON-like dicts, checked with the command's schema (field errors name the field);
+output is JSON-ready views.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from marshmallow import Schema, fields, validate
+
+from shared.contract import visits as contract
+from shared.contract import fields as f
+from shared.contract.vocabulary import COMMITTEES, ORIGINS
+from shared.errors import InvalidInput
+from shared.http import context_for, jsonable, load, parse_uuid
+from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
+from visits.views import donor_view, visit_summary, visit_view
+
+
+class _CommandFields(Schema):
+    """Accepted with every command: when it happened, and the version the client read."""
+
+    occurred_at = f.when(required=False, load_default=None)
+    expected_version = fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(min=1)
+    )
+
+
+def _input(payload_schema: type[Schema], *derived: str, **overrides: Any) -> Schema:
+    """A command's input schema: the event's payload schema (one definition of each field),
+    less what the domain derives, plus the common command fields."""
+    cls = type(f"{payload_schema.__name__}Input", (_CommandFields, payload_schema), dict(overrides))
+    return cls(exclude=derived)
+
+
+PROPOSE = _input(
+    contract.VisitProposed,
+    origin=f.one_of(ORIGINS, required=False, load_default="committee_selection"),
+    visit_id=fields.UUID(load_default=None),
+)
+REGISTER_DONOR = _input(contract.DonorRegistered, donor_id=fields.UUID(load_default=None))
+UPDATE_DONOR = _input(contract.DonorInterestsUpdated)
+
+COMMAND_INPUTS: dict[str, Schema] = {
+    "approve": _input(contract.VisitApproved),
+    "request-consent": _input(contract.ConsentRequested),
+    "grant-consent": _input(contract.ConsentGranted),
+    "decline-consent": _input(contract.ConsentDeclined),
+    "invite-organization": _input(contract.OrganizationInvited),
+    "request-pre-visit-info": _input(contract.PreVisitInfoRequested),
+    "receive-pre-visit-info": _input(contract.PreVisitInfoReceived, "late", "after_due_date"),
+    "schedule": _input(contract.VisitScheduled),
+    "start": _input(contract.VisitStarted),
+    "complete": _input(contract.VisitCompleted),
+    "record-needs-assessment": _input(contract.NeedsAssessmentRecorded, "assessment_version"),
+    "grant-sharing-consent": _input(contract.DonorSharingConsentGranted),
+    "decline-sharing-consent": _input(contract.DonorSharingConsentDeclined),
+    "withdraw-sharing-consent": _input(contract.DonorSharingConsentWithdrawn),
+    "share-needs-assessment": _input(
+        contract.NeedsAssessmentShared, "donor_name", "assessment_version", "consent_version"
+    ),
+    "record-follow-up": _input(contract.FollowUpRecorded),
+    "close": _input(contract.VisitClosed),
+    "cancel": _input(contract.VisitCancelled),
+    "postpone": _input(contract.VisitPostponed),
+}
+if set(COMMAND_INPUTS) != set(VISIT_COMMANDS):  # a programming error, caught at import
+    raise RuntimeError("every visit command needs an input schema")
+
+
+class ListFilters(Schema):
+    state = fields.String(load_default=None, validate=validate.Length(equal=3))
+    committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    waiting_for = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["committee_approval", "consent_request", "state_consent", "pre_visit_info", "dates", "follow_up_and_closure"]
+        ),
+    )
+    overdue = fields.Boolean(load_default=False)
+    today = f.date(required=False, load_default=None)
+
+
+class VisitsAPI:
+    def __init__(self, app: VisitsApplication, health: Callable[[], tuple[bool, dict]] | None = None) -> None:
+        self.app = app
+        self._health = health
+
+    def health(self) -> tuple[bool, dict]:
+        """(healthy, report): the runtime's view of store and relay."""
+        if self._health is None:
+            return True, {"status": "ok"}
+        return self._health()
+
+    @staticmethod
+    def _today() -> date:
+        return datetime.now(timezone.utc).date()
+
+    def propose_visit(self, body: dict, actor: dict | None = None) -> dict:
+        data = load(PROPOSE, body)
+        data.pop("expected_version")
+        ctx = context_for(actor, data.pop("occurred_at"))
+        visit_id = self.app.propose_visit(ctx, **data)
+        return visit_view(self.app.get_visit(visit_id), self._today())
+
+    def execute(self, visit_id: str, command: str, body: dict, actor: dict | None = None) -> dict:
+        try:
+            schema = COMMAND_INPUTS[command]
+        except KeyError:
+            raise InvalidInput(
+                {"command": [f"unknown command {command!r}; one of {', '.join(COMMAND_INPUTS)}"]}
+            ) from None
+        ident = parse_uuid(visit_id, "visit")
+        data = load(schema, body)
+        expected = data.pop("expected_version")
+        ctx = context_for(actor, data.pop("occurred_at"))
+        visit = self.app.execute(ctx, ident, command, data, expected)
+        return visit_view(visit, self._today())
+
+    def get_visit(self, visit_id: str) -> dict:
+        return visit_view(self.app.get_visit(parse_uuid(visit_id, "visit")), self._today())
+
+    def visit_history(self, visit_id: str) -> list[dict]:
+        ident = parse_uuid(visit_id, "visit")
+        self.app.get_visit(ident)  # 404 for an unknown visit
+        return self.app.history(ident)
+
+    def list_visits(self, filters: dict | None = None) -> list[dict]:
+        query = load(ListFilters(), {k: v for k, v in (filters or {}).items() if v not in (None, "")})
+        today = query.pop("today") or self._today()
+        visits = self.app.list_visits(
+            member_state=query["state"],
+            committee=query["committee"],
+            status=query["status"],
+            waiting_for=query["waiting_for"],
+            overdue=query["overdue"],
+            today=today,
+        )
+        return [visit_summary(v, today) for v in visits]
+
+    def register_donor(self, body: dict, actor: dict | None = None) -> dict:
+        data = load(REGISTER_DONOR, body)
+        data.pop("expected_version")
+        ctx = context_for(actor, data.pop("occurred_at"))
+        donor_id = self.app.register_donor(ctx, **data)
+        return donor_view(self.app.get_donor(donor_id))
+
+    def update_donor_interests(self, donor_id: str, body: dict, actor: dict | None = None) -> dict:
+        ident = parse_uuid(donor_id, "donor")
+        data = load(UPDATE_DONOR, body)
+        ctx = context_for(actor, data.pop("occurred_at"))
+        donor = self.app.update_donor_interests(ctx, ident, data["thematic_areas"], data["expected_version"])
+        return donor_view(donor)
+
+    def get_donor(self, donor_id: str) -> dict:
+        return donor_view(self.app.get_donor(parse_uuid(donor_id, "donor")))
+
+    def list_donors(self) -> list[dict]:
+        return [donor_view(d) for d in self.app.list_donors()]
+
+    def commands(self) -> dict:
+        """Each command and the fields it takes (for clients and the CLI's help)."""
+        return jsonable({name: sorted(schema.fields) for name, schema in COMMAND_INPUTS.items()})

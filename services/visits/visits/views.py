@@ -1,0 +1,83 @@
+"""JSON-ready views of visits and donors, for every interface (HTTP, RPC, CLI)."""
+from __future__ import annotations
+
+from datetime import date
+
+from shared.contract.vocabulary import country_name
+from shared.http import jsonable
+from visits.domain import Donor, Visit
+
+
+def visit_summary(visit: Visit, today: date) -> dict:
+    return jsonable(
+        {
+            "id": visit.id,
+            "version": visit.version,
+            "member_state": visit.member_state,
+            "country": country_name(visit.member_state),
+            "committee": visit.committee,
+            "origin": visit.origin,
+            "status": visit.status,
+            "consent": visit.consent,
+            "starts_on": visit.starts_on,
+            "ends_on": visit.ends_on,
+            "proposed_at": visit.proposed_at,
+            "waiting_for": visit.waiting_for(today),
+        }
+    )
+
+
+def visit_view(visit: Visit, today: date) -> dict:
+    view = visit_summary(visit, today)
+    view.update(
+        jsonable(
+            {
+                "purpose": visit.purpose,
+                "approved_at": visit.approved_at,
+                "consent_requested_at": visit.consent_requested_at,
+                "consent_due_on": visit.consent_due_on,
+                "consent_decided_at": visit.consent_decided_at,
+                "organizations": [
+                    {
+                        "organization": name,
+                        "kind": org["kind"],
+                        "invited_at": org["invited_at"],
+                        "pre_visit_info": {
+                            "requested_at": org["info_requested_at"],
+                            "due_on": org["info_due_on"],
+                            "received_at": org["info_received_at"],
+                            "late": org["info_late"],
+                        },
+                    }
+                    for name, org in sorted(visit.organizations.items())
+                ],
+                "started_at": visit.started_at,
+                "completed_at": visit.completed_at,
+                "needs_assessment": {
+                    "version": visit.assessment_version,
+                    "needs": [n.as_dict() for n in visit.needs.values()],
+                },
+                "sharing_consent": visit.sharing_consent,
+                "shares": visit.shares,
+                "follow_ups": visit.follow_ups,
+                "closed_at": visit.closed_at,
+                "ended_reason": visit.ended_reason,
+                "postponements": visit.postponements,
+            }
+        )
+    )
+    return view
+
+
+def donor_view(donor: Donor) -> dict:
+    return jsonable(
+        {
+            "id": donor.id,
+            "version": donor.version,
+            "name": donor.name,
+            "donor_kind": donor.donor_kind,
+            "thematic_areas": donor.thematic_areas,
+            "contact": donor.contact,
+            "registered_at": donor.registered_at,
+        }
+    )

@@ -1,0 +1,160 @@
+"""HTTP glue every service shares: JSON in, JSON out, and one table from errors to statuses."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, Callable
+from uuid import UUID
+
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from shared.contract.vocabulary import ROLES
+from shared.domain import Context
+from shared.errors import (
+    FieldworkError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleBroken,
+    Unauthenticated,
+    VersionConflict,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+# How far in the future a user may say something happened (clock skew, time zones).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+ERROR_STATUS: dict[type[FieldworkError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    RuleBroken: 409,
+    VersionConflict: 409,
+}
+
+
+def jsonable(value: Any) -> Any:
+    """Dates, datetimes, UUIDs and enums as JSON values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def json_response(status: int, data: Any, headers: dict | None = None) -> Response:
+    return Response(
+        json.dumps(jsonable(data), indent=1, sort_keys=False) + "\n",
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
+
+
+def error_response(error: FieldworkError) -> Response:
+    return json_response(ERROR_STATUS.get(type(error), 400), error.to_dict())
+
+
+def json_endpoint(handler: Callable[..., Any]) -> Callable[..., Response]:
+    """Wrap an HTTP handler: its FieldworkErrors become their statuses; anything else is a
+    500 with a reference to the log, never a stack trace to the client."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            result = handler(self, request, *args, **kwargs)
+        except FieldworkError as error:
+            return error_response(error)
+        except Exception:  # noqa: BLE001 - answered as 500 and logged with its trace
+            reference = uuid.uuid4().hex[:12]
+            log.exception("unhandled error in %s %s (reference %s)", request.method, request.path, reference)
+            return json_response(
+                500, {"error": "internal_error", "message": f"internal error; reference {reference} in the service log"}
+            )
+        if isinstance(result, Response):
+            return result
+        status, data = result
+        return json_response(status, data)
+
+    return wrapper
+
+
+def read_json(request: Request) -> dict:
+    """The request's JSON object body; 400 (or 413) with a clear message otherwise."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise InvalidInput({"body": [f"larger than {MAX_BODY_BYTES} bytes"]})
+    raw = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidInput({"body": [f"larger than {MAX_BODY_BYTES} bytes"]})
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput({"body": ["not valid JSON"]}) from None
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": ["must be a JSON object"]})
+    return body
+
+
+def actor_of(request: Request) -> dict:
+    """Who is acting, from the request headers (``X-Fieldwork-User``, ``X-Fieldwork-Role``)
+    and which request this is (``X-Correlation-Id``, made up when absent)."""
+    return {
+        "user": request.headers.get("X-Fieldwork-User", "").strip() or "anonymous",
+        "role": request.headers.get("X-Fieldwork-Role", "").strip() or "visit_coordinator",
+        "correlation_id": request.headers.get("X-Correlation-Id", "").strip() or str(uuid.uuid4()),
+    }
+
+
+def load(schema: Schema, data: Any) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise InvalidInput(error.messages if isinstance(error.messages, dict) else {"body": error.messages}) from None
+
+
+def context_for(actor: dict | None, occurred_at: datetime | None) -> Context:
+    """The Context of one command: the acting user, the request, and when it happened
+    (now, unless the user says otherwise; never more than a day ahead)."""
+    actor = actor or {}
+    user = str(actor.get("user") or "anonymous")[:200]
+    role = str(actor.get("role") or "visit_coordinator")
+    if role not in ROLES:
+        raise InvalidInput({"role": [f"unknown role {role!r}; one of {', '.join(ROLES)}"]})
+    now = datetime.now(timezone.utc)
+    if occurred_at is None:
+        occurred_at = now
+    elif occurred_at > now + FUTURE_TOLERANCE:
+        raise InvalidInput({"occurred_at": ["is in the future"]})
+    return Context(
+        occurred_at=occurred_at,
+        user=user,
+        role=role,
+        correlation_id=str(actor.get("correlation_id") or uuid.uuid4())[:200],
+    )
+
+
+def parse_uuid(value: str, kind: str) -> UUID:
+    """A path id that is not a UUID names nothing: 404, like any unknown id."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(kind, value) from None

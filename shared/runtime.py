@@ -1,0 +1,79 @@
+"""Nameko glue shared by the event-sourced services: builds the application, its API facade
+and its outbox relay once per container, runs the relay beside the entrypoints, and reports
+health. Nothing here is business logic."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from shared.messaging.outbox import OutboxRelay
+from shared.messaging.publisher import ConfirmingPublisher
+from shared.messaging.topology import missing_topology
+from shared.store import StoreSettings, envelope_of
+
+log = logging.getLogger(__name__)
+
+
+class EventSourcedRuntime(DependencyProvider):
+    """Subclasses name the service, its exchange, its application and API classes."""
+
+    service_name: str = ""
+    exchange: str = ""
+    application_class: Any = None
+    api_class: Any = None
+
+    def setup(self) -> None:
+        config = self.container.config
+        settings = StoreSettings.from_config(config)
+        self.app = self.application_class(env=settings.environment(self.service_name))
+        self.api = self.api_class(self.app, health=self.health)
+        self.relay = OutboxRelay(
+            self.app,
+            ConfirmingPublisher(config["AMQP_URI"]),
+            exchange=self.exchange,
+            envelope_of=envelope_of,
+        )
+        self.store_kind = settings.kind
+
+    def start(self) -> None:
+        try:
+            missing = missing_topology(self.container.config["AMQP_URI"])
+        except Exception as error:  # noqa: BLE001 - the relay retries; health says so
+            log.error("cannot check the broker topology: %s", error)
+        else:
+            if missing:
+                log.error(
+                    "the broker lacks %s: load deploy/rabbitmq/definitions.json "
+                    "(`fieldwork broker setup`); events are stored and wait to be published",
+                    ", ".join(missing),
+                )
+        self.container.spawn_managed_thread(self.relay.run_forever, identifier="outbox-relay")
+
+    def stop(self) -> None:
+        self.relay.stop()
+
+    def kill(self) -> None:
+        self.relay.stop()
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        return self.api
+
+    def health(self) -> tuple[bool, dict]:
+        """Healthy: the store answers and the relay publishes."""
+        report: dict[str, Any] = {"service": self.service_name, "store": self.store_kind}
+        try:
+            stored = self.app.recorder.max_notification_id() or 0
+            report["events_stored"] = stored
+            report["events_published_position"] = self.relay.position
+            report["publish_lag"] = max(0, stored - self.relay.position)
+            store_ok = True
+        except Exception as error:  # noqa: BLE001 - reported as unhealthy
+            report["store_error"] = str(error)
+            store_ok = False
+        report["relay_error"] = self.relay.last_error
+        healthy = store_ok and self.relay.last_error is None
+        report["status"] = "ok" if healthy else "unhealthy"
+        return healthy, report
+
