@@ -44,10 +44,12 @@ def need(need_id: str, area: str = "border_control", priority: str = "high") -> 
 
 
 class Make:
-    """Visits at each stage of their lifecycle, and a registered donor."""
+    """Visits at each stage of their lifecycle, a need, a registered donor; and the calendar."""
 
-    ctx = staticmethod(ctx)
-    day = staticmethod(day)
+    CONSENT_DUE = CONSENT_DUE
+    STARTS = STARTS
+    ENDS = ENDS
+
     need = staticmethod(need)
 
     def proposed_visit(
@@ -136,3 +138,15 @@ class Make:
 @pytest.fixture
 def make() -> Make:
     return Make()
+
+
+@pytest.fixture(name="ctx")
+def ctx_fixture():
+    """``ctx(day, hours=0)``: the Context of a command on that day of the calendar."""
+    return ctx
+
+
+@pytest.fixture(name="day")
+def day_fixture():
+    """``day(n)``: the date ``n`` days after ``BASE``."""
+    return day

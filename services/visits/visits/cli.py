@@ -1,0 +1,156 @@
+"""The visits and donors commands of the ``fieldwork`` CLI: a thin client of the HTTP API.
+
+Each lifecycle step is a subcommand made from its input schema, so the CLI takes exactly the
+fields the API takes: ``fieldwork visits schedule VISIT_ID --starts-on 2025-03-01 --ends-on
+2025-03-05``.
+"""
+from __future__ import annotations
+
+import json
+
+import click
+from marshmallow import fields as mfields
+
+from shared.cli.client import call, show
+from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR
+
+HELP = {
+    "approve": "The Committee approves the visit.",
+    "request-consent": "Ask the State's consent (optionally with --due-on).",
+    "grant-consent": "The State consents.",
+    "decline-consent": "The State declines: the visit ends.",
+    "invite-organization": "Invite an organization to take part (--organization, --kind).",
+    "request-pre-visit-info": "Ask an invited organization for pre-visit information (--due-on).",
+    "receive-pre-visit-info": "Pre-visit information arrived (late if the visit already started).",
+    "schedule": "Fix the dates (only after consent).",
+    "start": "The visit starts.",
+    "complete": "The visit ends.",
+    "record-needs-assessment": "Record the needs identified: --need ID:AREA:PRIORITY:DESCRIPTION, repeated.",
+    "grant-sharing-consent": "The State consents to share its needs assessment with donors.",
+    "decline-sharing-consent": "The State declines to share its needs assessment.",
+    "withdraw-sharing-consent": "The State withdraws its consent to share: no later sharing.",
+    "share-needs-assessment": "Share needs with a registered donor (--donor-id, --need-ids, repeated).",
+    "record-follow-up": "Record follow-up (--summary, --results).",
+    "close": "Close a conducted visit.",
+    "cancel": "Call the visit off (--reason).",
+    "postpone": "Put the visit off (--reason); fix dates again later.",
+}
+
+
+def _option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def _parse_need(text: str) -> dict:
+    parts = text.split(":", 3)
+    if len(parts) != 4:
+        raise click.BadParameter(f"{text!r}: use ID:AREA:PRIORITY:DESCRIPTION")
+    need_id, area, priority, description = parts
+    return {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
+
+
+def _body_from_options(schema, options: dict) -> dict:
+    body = {}
+    for name, value in options.items():
+        if value in (None, ()):
+            continue
+        if name == "need":
+            body["needs"] = [_parse_need(v) for v in value]
+        elif name == "raw_json":
+            body.update(json.loads(value))
+        else:
+            body[name] = list(value) if isinstance(value, tuple) else value
+    return body
+
+
+def _schema_options(schema) -> list[click.Option]:
+    options = []
+    for name, field in sorted(schema.fields.items()):
+        if name == "needs":
+            options.append(click.Option(["--need"], multiple=True, help="ID:AREA:PRIORITY:DESCRIPTION"))
+        elif isinstance(field, mfields.List):
+            options.append(click.Option([_option_name(name)], multiple=True, help="repeat for each value"))
+        elif isinstance(field, mfields.Integer):
+            options.append(click.Option([_option_name(name)], type=int))
+        else:
+            options.append(click.Option([_option_name(name)], help="required" if field.required else None))
+    options.append(click.Option(["--raw-json"], help="extra fields as a JSON object"))
+    return options
+
+
+@click.group("visits")
+def visits() -> None:
+    """Country visits: propose, drive through their lifecycle, look them up."""
+
+
+@visits.command("propose", params=_schema_options(PROPOSE))
+def propose(**options) -> None:
+    """Propose a visit to a State (ISO 3166 alpha-3) for the CTC or the 1540 Committee."""
+    show(call("visits", "POST", "/visits", _body_from_options(PROPOSE, options)))
+
+
+def _make_step(command: str, schema) -> click.Command:
+    def run(visit_id: str, **options) -> None:
+        show(call("visits", "POST", f"/visits/{visit_id}/{command}", _body_from_options(schema, options)))
+
+    params = [click.Argument(["visit_id"]), *_schema_options(schema)]
+    return click.Command(command, callback=run, params=params, help=HELP.get(command))
+
+
+for _command, _schema in COMMAND_INPUTS.items():
+    visits.add_command(_make_step(_command, _schema))
+
+
+@visits.command("show")
+@click.argument("visit_id")
+def show_visit(visit_id: str) -> None:
+    """One visit: its status, what it waits for, its organizations, needs and shares."""
+    show(call("visits", "GET", f"/visits/{visit_id}"))
+
+
+@visits.command("history")
+@click.argument("visit_id")
+def history(visit_id: str) -> None:
+    """Every event of one visit, as published."""
+    show(call("visits", "GET", f"/visits/{visit_id}/history"))
+
+
+@visits.command("list")
+@click.option("--state", help="ISO 3166 alpha-3 code")
+@click.option("--committee", type=click.Choice(["ctc", "1540"]))
+@click.option("--status")
+@click.option("--waiting-for", help="e.g. state_consent, pre_visit_info")
+@click.option("--overdue", is_flag=True, help="only what is awaited past its due date")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+def list_visits(state, committee, status, waiting_for, overdue, as_json) -> None:
+    """Visits filtered by State, committee, status; what is awaited or overdue."""
+    params = {"state": state, "committee": committee, "status": status, "waiting_for": waiting_for}
+    if overdue:
+        params["overdue"] = "true"
+    rows = call("visits", "GET", "/visits", params={k: v for k, v in params.items() if v})
+    if as_json:
+        show(rows)
+        return
+    for row in rows:
+        waits = ", ".join(
+            w["what"] + (f" ({w['organization']})" if "organization" in w else "") + (" OVERDUE" if w.get("overdue") else "")
+            for w in row["waiting_for"]
+        )
+        click.echo(f"{row['id']}  {row['member_state']}  {row['committee']:4}  {row['status']:16} {waits}")
+    click.echo(f"{len(rows)} visit(s)")
+
+
+@click.group("donors")
+def donors() -> None:
+    """The donor registry: who may receive needs assessments, and their thematic areas."""
+
+
+@donors.command("register", params=_schema_options(REGISTER_DONOR))
+def register(**options) -> None:
+    """Register a donor (--name, --donor-kind, --thematic-areas repeated)."""
+    show(call("visits", "POST", "/donors", _body_from_options(REGISTER_DONOR, options)))
+
+
+@donors.command("list")
+def list_donors() -> None:
+    show(call("visits", "GET", "/donors"))

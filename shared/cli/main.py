@@ -1,0 +1,165 @@
+"""``fieldwork``: the one command-line tool of the system.
+
+    fieldwork up                 run the services (as separate processes) until Ctrl-C
+    fieldwork broker setup       declare the broker topology from deploy/rabbitmq/definitions.json
+    fieldwork events watch       print events as they are published
+    fieldwork visits ...         country visits (see `fieldwork visits --help`)
+    fieldwork donors ...         the donor registry
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+
+import click
+import kombu
+
+from shared.contract import MEETINGS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message
+from shared.messaging import topology
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/fieldwork"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+@click.group()
+def cli() -> None:
+    """Field work of UN Security Council committees: visits, meetings, reports."""
+
+
+@cli.command()
+@click.option("--data-dir", envvar="FIELDWORK_DATA_DIR", default="data", show_default=True,
+              help="where the SQLite event stores and the logs live")
+@click.option("--skip-broker-setup", is_flag=True, help="the broker's topology is managed elsewhere")
+def up(data_dir: str, skip_broker_setup: bool) -> None:
+    """Run the system: every service as its own process, restarted if it dies."""
+    from shared.supervisor import services, supervise
+
+    os.environ["FIELDWORK_DATA_DIR"] = os.path.abspath(data_dir)
+    _require_broker()
+    if not skip_broker_setup:
+        _setup_broker()
+    click.echo(f"event stores: {os.path.abspath(data_dir)} (SQLite) unless FIELDWORK_STORE=postgres")
+    sys.exit(supervise(services(os.environ["FIELDWORK_DATA_DIR"]), echo=click.echo))
+
+
+def _require_broker() -> None:
+    try:
+        with kombu.Connection(amqp_uri(), connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001 - explained to the user
+        if "vhost" in str(error).lower() or "access" in str(error).lower():
+            return  # the broker answers; the vhost is created by the broker setup
+        click.echo(f"error: RabbitMQ does not answer at {amqp_uri()}: {error}", err=True)
+        click.echo("start it (`rabbitmq-server -detached`) or set AMQP_URI", err=True)
+        sys.exit(4)
+
+
+def _setup_broker() -> None:
+    try:
+        topology.load_definitions(amqp_uri())
+    except topology.TopologyError as error:
+        missing = topology.missing_topology(amqp_uri())
+        if missing:
+            click.echo(f"error: {error}", err=True)
+            click.echo(f"the broker lacks: {', '.join(missing)}", err=True)
+            sys.exit(4)
+        click.echo(f"note: {error}; the broker already has the topology", err=True)
+    else:
+        click.echo(f"broker topology loaded into vhost {topology.vhost_of(amqp_uri())}")
+
+
+@cli.group()
+def broker() -> None:
+    """The RabbitMQ topology (exchanges, queues, dead letters, policies)."""
+
+
+@broker.command("setup")
+def broker_setup() -> None:
+    """Load deploy/rabbitmq/definitions.json into the vhost of AMQP_URI."""
+    _setup_broker()
+
+
+@broker.command("check")
+def broker_check() -> None:
+    """Say what the definitions declare that the broker lacks."""
+    missing = topology.missing_topology(amqp_uri())
+    if missing:
+        click.echo("missing: " + ", ".join(missing))
+        sys.exit(1)
+    click.echo("the broker has every exchange and queue of the definitions")
+
+
+@cli.group()
+def events() -> None:
+    """Events on the exchanges."""
+
+
+@events.command("watch")
+@click.option("--exchange", "exchanges", multiple=True, default=[VISITS_EXCHANGE, MEETINGS_EXCHANGE],
+              show_default=True)
+@click.option("--count", type=int, default=0, help="stop after this many events (0: until Ctrl-C)")
+@click.option("--json", "as_json", is_flag=True, help="print each whole envelope as JSON")
+def watch(exchanges: tuple[str, ...], count: int, as_json: bool) -> None:
+    """Print each event published from now on (a private, temporary queue of its own)."""
+    seen = 0
+    with kombu.Connection(amqp_uri(), connect_timeout=5) as connection:
+        channel = connection.channel()
+        name = f"watch.{uuid.uuid4().hex[:8]}"
+        queue = kombu.Queue(name, exclusive=True, auto_delete=True, durable=False, channel=channel)
+        queue.declare()
+        for exchange in exchanges:
+            queue.bind_to(exchange=exchange, routing_key="#")
+        click.echo(f"watching {', '.join(exchanges)} (Ctrl-C to stop)", err=True)
+
+        def on_message(body, message):
+            nonlocal seen
+            raw = message.body
+            try:
+                envelope = decode_message(raw, message.content_type)
+                summary = json.loads(raw)
+            except ContractViolation as violation:
+                click.echo(f"INVALID ({violation.reason}): {raw[:200]!r}")
+            else:
+                if as_json:
+                    click.echo(json.dumps(summary))
+                else:
+                    click.echo(
+                        f"{summary['recorded_at']}  {envelope['event_type']:32} "
+                        f"{summary['aggregate_id']} v{summary['aggregate_version']}  "
+                        f"by {summary['actor']['user']}  {json.dumps(summary['payload'])}"
+                    )
+            message.ack()
+            seen += 1
+
+        with kombu.Consumer(channel, queues=[queue], callbacks=[on_message], accept=None):
+            try:
+                while not count or seen < count:
+                    try:
+                        connection.drain_events(timeout=1)
+                    except TimeoutError:
+                        continue
+            except KeyboardInterrupt:
+                pass
+
+
+def _register_service_commands() -> None:
+    from visits.cli import donors, visits
+
+    cli.add_command(visits)
+    cli.add_command(donors)
+
+
+_register_service_commands()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

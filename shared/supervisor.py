@@ -1,0 +1,132 @@
+"""Runs the services as separate processes, the way they run in production, and keeps them up.
+
+Crash-only: a service that dies is started again (RELIABILITY.md: nameko consumers exit on a
+reset connection). Ctrl-C or SIGTERM stops them all cleanly.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from shared.messaging.topology import PROJECT_ROOT
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    module: str
+    health_url: str
+    config: Path
+    log_path: Path
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    env: dict = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(self.config), self.module],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            cwd=os.getcwd(),
+        )
+        log.close()
+        self.started_at = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def healthy(self) -> bool:
+        try:
+            return requests.get(self.health_url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def services(data_dir: str) -> list[ServiceProcess]:
+    """The system's services, with their addresses from the environment."""
+    visits_address = os.environ.get("VISITS_HTTP_ADDRESS", "127.0.0.1:8001")
+    logs = Path(data_dir) / "logs"
+    return [
+        ServiceProcess(
+            name="visits",
+            module="visits.service",
+            health_url=f"http://{visits_address}/health",
+            config=PROJECT_ROOT / "services/visits/config.yml",
+            log_path=logs / "visits.log",
+        ),
+    ]
+
+
+def wait_healthy(service: ServiceProcess, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not service.alive():
+            return False
+        if service.healthy():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int:
+    """Start, wait for health, keep alive until interrupted. Returns an exit code."""
+    stopping = False
+
+    def _stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        if wait_healthy(proc):
+            echo(f"{proc.name:10} up   {proc.health_url.rsplit('/health', 1)[0]}   log: {proc.log_path}")
+        else:
+            echo(f"{proc.name:10} did not become healthy; see {proc.log_path}")
+            for p in procs:
+                p.stop()
+            return 1
+    echo("all services up; Ctrl-C stops them")
+    backoff: dict[str, float] = {}
+    try:
+        while not stopping:
+            time.sleep(poll)
+            for proc in procs:
+                if stopping or proc.alive():
+                    continue
+                code = proc.process.returncode if proc.process else None
+                wait = backoff.get(proc.name, 1.0)
+                echo(f"{proc.name} exited (code {code}); restarting in {wait:.0f}s; see {proc.log_path}")
+                time.sleep(wait)
+                backoff[proc.name] = min(wait * 2, 30.0) if time.monotonic() - proc.started_at < 60 else 1.0
+                proc.restarts += 1
+                proc.start()
+    finally:
+        echo("stopping services ...")
+        for proc in procs:
+            proc.stop()
+        echo("stopped")
+    return 0
