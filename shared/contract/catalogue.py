@@ -183,7 +183,8 @@ def validate_envelope(message: Any) -> dict:
 
 def decode_message(body: bytes | str, content_type: str | None) -> dict:
     """Bytes from the broker to a validated envelope, or ContractViolation."""
-    if content_type not in (CONTENT_TYPE, None, ""):
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type not in (CONTENT_TYPE, ""):
         raise ContractViolation("wrong_content_type", content_type)
     try:
         message = json.loads(body)

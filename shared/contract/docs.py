@@ -54,8 +54,8 @@ ENVELOPE_MEANINGS = {
     "event_type": "The snake_case event type, e.g. `consent_granted`; also the routing key.",
     "aggregate_id": "Which visit, donor, working group or meeting the event belongs to.",
     "aggregate_version": "The aggregate's version after this event (1 for the first event).",
-    "occurred_at": "When it happened, as the user says. ISO 8601, UTC.",
-    "recorded_at": "When it was stored. ISO 8601, UTC.",
+    "occurred_at": "When it happened, as the user says (publishers write UTC).",
+    "recorded_at": "When it was stored (publishers write UTC).",
     "actor": "Who caused it: `{\"user\": ..., \"role\": ...}`.",
     "correlation_id": "The command (request) that caused it, carried across services.",
     "schema_version": "Version of this event type's payload schema. A consumer refuses a version "
@@ -94,7 +94,8 @@ EVENT_SUMMARIES = {
     "donor_sharing_consent_withdrawn": "The State withdrew its consent to share its needs "
     "assessment with donors.",
     "needs_assessment_shared": "Needs of the assessment were shared with one registered donor, "
-    "under the sharing consent in force.",
+    "under the sharing consent in force; `consent_version` is the visit's version after the "
+    "`donor_sharing_consent_granted` event that gave it.",
     "follow_up_recorded": "Follow-up to the visit was recorded: results assessed, Committee "
     "updated.",
     "visit_closed": "The visit was closed.",
@@ -109,11 +110,11 @@ EVENT_SUMMARIES = {
     "chair_assigned": "A Committee member was assigned as the group's chair.",
     "meeting_scheduled": "A meeting was put on the published schedule.",
     "meeting_announced": "The meeting was announced to all Council delegations.",
-    "document_circulated": "A meeting document was circulated to all delegations; "
-    "`hours_before_meeting` is negative when it went out after the meeting started.",
+    "document_circulated": "A meeting document was circulated to all delegations, "
+    "`hours_before_meeting` hours before the meeting started.",
     "meeting_held": "The meeting was held (only after it was announced).",
     "outcome_logged": "The group's chair logged a decision, recommendation or action item; "
-    "`amends` names an earlier outcome it corrects.",
+    "`amends` names an earlier outcome it amends.",
     "meeting_reported_to_committee": "The group reported on the meeting to the Committee.",
     "outcome_approved": "The Committee approved an outcome.",
     "outcome_communicated": "An approved outcome was communicated to national contact points.",
@@ -149,6 +150,17 @@ EXAMPLE_ACTORS = {
 EXAMPLE_ACTOR_OVERRIDES = {
     "outcome_logged": {"user": "wg2.chair", "role": "working_group_chair"},
 }
+
+def _example_versions() -> dict[str, int]:
+    """Aggregate version of each event type's example: its position in the aggregate's
+    events, in catalogue (lifecycle) order."""
+    counters: dict[str, int] = {}
+    versions = {}
+    for name, spec in CATALOGUE.items():
+        counters[spec.aggregate] = counters.get(spec.aggregate, 0) + 1
+        versions[name] = counters[spec.aggregate]
+    return versions
+
 
 _VISIT_NEED_1 = "KEN-2026-01"
 _VISIT_NEED_2 = "KEN-2026-02"
@@ -220,7 +232,7 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "donor_name": "Government of Canada",
             "need_ids": [_VISIT_NEED_1],
             "assessment_version": 1,
-            "consent_version": 1,
+            "consent_version": _example_versions()["donor_sharing_consent_granted"],
         }
     },
     "follow_up_recorded": {
@@ -311,17 +323,6 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
 # ---------------------------------------------------------------------------------------------
 # Examples as whole envelopes
 # ---------------------------------------------------------------------------------------------
-
-
-def _example_versions() -> dict[str, int]:
-    """Aggregate version of each event type's example: its position in the aggregate's
-    events, in catalogue (lifecycle) order."""
-    counters: dict[str, int] = {}
-    versions = {}
-    for name, spec in CATALOGUE.items():
-        counters[spec.aggregate] = counters.get(spec.aggregate, 0) + 1
-        versions[name] = counters[spec.aggregate]
-    return versions
 
 
 def example_envelope(event_type: str, schema_version: int) -> dict:

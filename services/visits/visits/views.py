@@ -47,6 +47,7 @@ def visit_view(visit: Visit, today: date) -> dict:
                             "due_on": org["info_due_on"],
                             "received_at": org["info_received_at"],
                             "late": org["info_late"],
+                            "after_due_date": org["info_after_due_date"],
                         },
                     }
                     for name, org in sorted(visit.organizations.items())

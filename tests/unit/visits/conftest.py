@@ -50,6 +50,8 @@ class Make:
     STARTS = STARTS
     ENDS = ENDS
 
+    ctx = staticmethod(ctx)
+    day = staticmethod(day)
     need = staticmethod(need)
 
     def proposed_visit(
@@ -119,6 +121,14 @@ class Make:
         """Assessed, and the State consented to share the assessment with donors."""
         visit = self.assessed_visit(**kwargs)
         visit.grant_sharing_consent(ctx(ENDS + 2))
+        visit.collect_events()
+        return visit
+
+    def visit_awaiting_pre_visit_info(self, *, organization: str = "UNODC", due: int = 20) -> Visit:
+        """Scheduled; ``organization`` invited and asked (on day 7) for its information by ``due``."""
+        visit = self.scheduled_visit()
+        visit.invite_organization(ctx(7), organization=organization, kind="un_body")
+        visit.request_pre_visit_info(ctx(7), organization=organization, due_on=day(due))
         visit.collect_events()
         return visit
 

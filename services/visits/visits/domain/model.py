@@ -167,7 +167,7 @@ class Visit(RecordedAggregate):
 
     def _require_approved(self, step: str) -> None:
         self._require_open()
-        if self.status == VisitStatus.PROPOSED:
+        if self.approved_at is None:
             raise RuleBroken(
                 "only_approved_visits_are_prepared",
                 f"the Committee has not approved the visit to {self.member_state}; cannot {step}",
@@ -182,14 +182,15 @@ class Visit(RecordedAggregate):
     def approve(self, ctx: Context) -> None:
         """Only approved visits are prepared and conducted."""
         self._require_open()
-        if self.status != VisitStatus.PROPOSED:
+        if self.approved_at is not None:
             raise RuleBroken("visit_approved_once", "the visit is already approved")
         self._approve(ctx)
 
     @event("VisitApproved")
     def _approve(self, ctx: Context) -> None:
         self.approved_at = ctx.occurred_at
-        self.status = VisitStatus.CONSENTED if self.has_consent else VisitStatus.APPROVED
+        if self.status == VisitStatus.PROPOSED:  # a postponed visit stays postponed
+            self.status = VisitStatus.CONSENTED if self.has_consent else VisitStatus.APPROVED
 
     def request_consent(self, ctx: Context, *, due_on: date | None = None) -> None:
         """Visits happen "upon the consent" of the State: it is asked once the visit is approved."""
@@ -266,6 +267,7 @@ class Visit(RecordedAggregate):
             "info_due_on": None,
             "info_received_at": None,
             "info_late": None,
+            "info_after_due_date": None,
         }
 
     def _invited(self, organization: str) -> dict:
@@ -325,6 +327,7 @@ class Visit(RecordedAggregate):
         org = self.organizations[organization]
         org["info_received_at"] = ctx.occurred_at
         org["info_late"] = late
+        org["info_after_due_date"] = after_due_date
 
     # -- dates, start, completion --------------------------------------------------------------
 
@@ -432,6 +435,8 @@ class Visit(RecordedAggregate):
                 "withdraw_consent_in_force",
                 "sharing consent is in force: the State withdraws it rather than declining",
             )
+        if self.sharing_consent == SharingConsent.DECLINED:
+            raise RuleBroken("sharing_consent_declined_once", "the State has already declined to share")
         self._decline_sharing_consent(ctx, reason)
 
     @event("DonorSharingConsentDeclined")
@@ -566,7 +571,7 @@ class Visit(RecordedAggregate):
         waits: list[dict] = []
         if self.status in ENDED:
             return waits
-        if self.status == VisitStatus.PROPOSED:
+        if self.approved_at is None:
             waits.append({"what": "committee_approval"})
         if self.consent == ConsentStatus.REQUESTED:
             due = self.consent_due_on
@@ -584,10 +589,10 @@ class Visit(RecordedAggregate):
                         "overdue": today > due,
                     }
                 )
+        if self.approved_at is not None and self.consent == ConsentStatus.NOT_REQUESTED:
+            waits.append({"what": "consent_request"})
         if self.status in (VisitStatus.CONSENTED, VisitStatus.POSTPONED) and self.has_consent:
             waits.append({"what": "dates"})
-        if self.status in (VisitStatus.APPROVED,) and self.consent == ConsentStatus.NOT_REQUESTED:
-            waits.append({"what": "consent_request"})
         if self.status == VisitStatus.CONDUCTED:
             waits.append({"what": "follow_up_and_closure"})
         return waits

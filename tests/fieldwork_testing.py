@@ -1,0 +1,151 @@
+"""Test support: real parts, isolated per test (a vhost of its own, a data folder of its own,
+a PostgreSQL schema of its own), cleaned up afterwards."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import kombu
+import requests
+
+from shared.messaging.topology import PROJECT_ROOT, delete_vhost, load_definitions
+
+AMQP_BASE = os.environ.get("FIELDWORK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+POSTGRES = {
+    "host": os.environ.get("FIELDWORK_TEST_POSTGRES_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("FIELDWORK_TEST_POSTGRES_PORT", "5432")),
+    "dbname": os.environ.get("FIELDWORK_TEST_POSTGRES_DB", "test"),
+    "user": os.environ.get("FIELDWORK_TEST_POSTGRES_USER", "postgres"),
+    "password": os.environ.get("FIELDWORK_TEST_POSTGRES_PASSWORD", ""),
+}
+
+
+class IsolatedBroker:
+    """A vhost of its own on the real RabbitMQ, with the system's definitions loaded."""
+
+    def __init__(self) -> None:
+        self.vhost = f"fieldwork-test-{uuid.uuid4().hex[:12]}"
+        self.uri = f"{AMQP_BASE}/{self.vhost}"
+
+    def __enter__(self) -> IsolatedBroker:
+        load_definitions(self.uri)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        delete_vhost(self.vhost)
+
+    def tap(self, exchange: str = "visits.events") -> EventTap:
+        return EventTap(self.uri, exchange)
+
+
+class EventTap:
+    """A private queue bound to every routing key of an exchange, to see what was published."""
+
+    def __init__(self, uri: str, exchange: str) -> None:
+        self.connection = kombu.Connection(uri)
+        self.channel = self.connection.channel()
+        self.queue = kombu.Queue(
+            f"tap.{uuid.uuid4().hex[:8]}", exclusive=True, durable=False, channel=self.channel
+        )
+        self.queue.declare()
+        self.queue.bind_to(exchange=exchange, routing_key="#")
+
+    def messages(self, expected: int, timeout: float = 15.0, settle: float = 0.5) -> list[kombu.Message]:
+        """Everything that arrives until ``expected`` messages came and nothing more arrives
+        for ``settle`` seconds (so that an extra message would be seen), or ``timeout``."""
+        got: list = []
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            message = self.queue.get(no_ack=True)
+            if message is not None:
+                got.append(message)
+                quiet_since = None
+                continue
+            if len(got) >= expected:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle:
+                    break
+            time.sleep(0.02)
+        return got
+
+    def envelopes(self, expected: int, **kwargs) -> list[dict]:
+        return [json.loads(m.body) for m in self.messages(expected, **kwargs)]
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceProcess:
+    """One service run as a user runs it: ``nameko run`` in its own process."""
+
+    def __init__(self, service: str, amqp_uri: str, data_dir: Path, extra_env: dict | None = None) -> None:
+        self.service = service
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(data_dir) / f"{service}.log"
+        self.env = {
+            **os.environ,
+            "AMQP_URI": amqp_uri,
+            f"{service.upper()}_HTTP_ADDRESS": f"127.0.0.1:{self.port}",
+            "FIELDWORK_DATA_DIR": str(data_dir),
+            **(extra_env or {}),
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> ServiceProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config",
+             str(PROJECT_ROOT / f"services/{self.service}/config.yml"), f"{self.service}.service"],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=PROJECT_ROOT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.service} exited at start:\n{self.log()}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.service} not healthy within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """kill -9: no clean-up, no goodbye."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    # -- HTTP helpers --
+    def post(self, path: str, body: dict | None = None, **kwargs) -> requests.Response:
+        return requests.post(f"{self.url}{path}", json=body if body is not None else {}, timeout=10, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(f"{self.url}{path}", timeout=10, **kwargs)

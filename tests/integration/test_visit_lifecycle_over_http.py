@@ -1,0 +1,125 @@
+"""A coordinator drives a visit from proposal to closure over HTTP; every step is stored and
+published exactly once, in order, valid against the shared contract."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.contract import CATALOGUE, decode_message
+
+pytestmark = pytest.mark.integration
+
+LIFECYCLE = [
+    ("approve", {}, "visit_approved"),
+    ("request-consent", {"due_on": "2025-02-01"}, "consent_requested"),
+    ("grant-consent", {}, "consent_granted"),
+    ("invite-organization", {"organization": "UNODC", "kind": "un_body"}, "organization_invited"),
+    ("invite-organization", {"organization": "Interpol", "kind": "international"}, "organization_invited"),
+    ("request-pre-visit-info", {"organization": "UNODC", "due_on": "2025-02-20"}, "pre_visit_info_requested"),
+    ("request-pre-visit-info", {"organization": "Interpol", "due_on": "2025-02-20"}, "pre_visit_info_requested"),
+    ("receive-pre-visit-info", {"organization": "UNODC", "summary": "legal framework notes",
+                                "occurred_at": "2025-02-15T09:00:00Z"}, "pre_visit_info_received"),
+    ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}, "visit_scheduled"),
+    ("start", {"occurred_at": "2025-03-01T08:00:00Z"}, "visit_started"),
+    ("receive-pre-visit-info", {"organization": "Interpol", "occurred_at": "2025-03-02T10:00:00Z"},
+     "pre_visit_info_received"),
+    ("complete", {"occurred_at": "2025-03-05T17:00:00Z"}, "visit_completed"),
+    ("record-needs-assessment", {"needs": [
+        {"need_id": "N1", "thematic_area": "border_control", "description": "biometric screening", "priority": "high"},
+        {"need_id": "N2", "thematic_area": "legislation", "description": "terrorist financing offence", "priority": "medium"},
+    ]}, "needs_assessment_recorded"),
+    ("grant-sharing-consent", {}, "donor_sharing_consent_granted"),
+    ("share-needs-assessment", {"need_ids": ["N1"]}, "needs_assessment_shared"),
+    ("record-follow-up", {"summary": "Committee updated on progress"}, "follow_up_recorded"),
+    ("close", {"summary": "done"}, "visit_closed"),
+]
+
+
+def test_a_visit_driven_from_proposal_to_closure_publishes_each_event_once_in_order(broker, visits_service):
+    tap = broker.tap("visits.events")
+    donor = visits_service.post("/donors", {
+        "name": "Norway", "donor_kind": "state", "thematic_areas": ["border_control"], "contact": "mfa@example.org",
+    })
+    assert donor.status_code == 201, donor.text
+    proposed = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc", "purpose": "1373"},
+                                   headers={"X-Fieldwork-User": "ana", "X-Correlation-Id": "req-1"})
+    assert proposed.status_code == 201, proposed.text
+    visit_id = proposed.json()["id"]
+    for command, body, _ in LIFECYCLE:
+        if command == "share-needs-assessment":
+            body = {**body, "donor_id": donor.json()["id"]}
+        answer = visits_service.post(f"/visits/{visit_id}/{command}", body)
+        assert answer.status_code == 200, f"{command}: {answer.text}"
+
+    visit = visits_service.get(f"/visits/{visit_id}").json()
+    assert visit["status"] == "closed"
+    assert {o["organization"]: o["pre_visit_info"]["late"] for o in visit["organizations"]} == {
+        "Interpol": True, "UNODC": False,
+    }
+
+    messages = tap.messages(expected=2 + len(LIFECYCLE))
+    envelopes = [decode_message(m.body, m.content_type) for m in messages]  # each valid, or raises
+    visit_events = [e for e in envelopes if str(e["aggregate_id"]) == visit_id]
+    assert [e["event_type"] for e in visit_events] == ["visit_proposed"] + [t for _, _, t in LIFECYCLE]
+    assert [e["aggregate_version"] for e in visit_events] == list(range(1, len(LIFECYCLE) + 2))
+    assert len({e["event_id"] for e in envelopes}) == len(envelopes) == 2 + len(LIFECYCLE)
+    assert all(m.delivery_info["routing_key"] == json.loads(m.body)["event_type"] for m in messages)
+    assert all(CATALOGUE[e["event_type"]].exchange == "visits.events" for e in envelopes)
+    first = visit_events[0]
+    assert first["actor"] == {"user": "ana", "role": "visit_coordinator"}
+    assert first["correlation_id"] == "req-1"
+    # What the service says happened is what it published.
+    history = visits_service.get(f"/visits/{visit_id}/history").json()
+    assert [h["event_id"] for h in history] == [str(e["event_id"]) for e in visit_events]
+    tap.close()
+
+
+def test_rejected_requests_get_clear_errors_and_store_and_publish_nothing(broker, visits_service):
+    tap = broker.tap("visits.events")
+    visit_id = visits_service.post("/visits", {"member_state": "FRA", "committee": "ctc"}).json()["id"]
+    before = visits_service.get(f"/visits/{visit_id}/history").json()
+
+    malformed = visits_service.post(f"/visits/{visit_id}/schedule", {"starts_on": "soon", "colour": "red"})
+    assert malformed.status_code == 400
+    assert set(malformed.json()["fields"]) == {"starts_on", "ends_on", "colour"}
+
+    not_json = visits_service.post(f"/visits/{visit_id}/approve", data=b"{not json",
+                                   headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400 and not_json.json()["fields"] == {"body": ["not valid JSON"]}
+
+    unknown = visits_service.post("/visits/7d0c6bd8-7e3c-4f43-9d55-6c1f1f0b7a10/approve", {})
+    assert unknown.status_code == 404 and unknown.json()["kind"] == "visit"
+
+    rule = visits_service.post(f"/visits/{visit_id}/schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-02"})
+    assert rule.status_code == 409
+    assert rule.json()["rule"] == "only_approved_visits_are_prepared"
+
+    stale = visits_service.post(f"/visits/{visit_id}/approve", {"expected_version": 7})
+    assert stale.status_code == 409 and stale.json()["error"] == "version_conflict"
+
+    unknown_command = visits_service.post(f"/visits/{visit_id}/teleport", {})
+    assert unknown_command.status_code == 400 and "command" in unknown_command.json()["fields"]
+
+    assert visits_service.get(f"/visits/{visit_id}/history").json() == before
+    assert [json.loads(m.body)["event_type"] for m in tap.messages(expected=1)] == ["visit_proposed"]
+    tap.close()
+
+
+def test_visits_can_be_found_by_state_committee_status_and_what_is_overdue(broker, visits_service):
+    ken = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
+    visits_service.post("/visits", {"member_state": "PER", "committee": "1540", "origin": "state_invitation"})
+    visits_service.post(f"/visits/{ken}/approve")
+    visits_service.post(f"/visits/{ken}/request-consent", {"due_on": "2025-02-01"})
+
+    by_state = visits_service.get("/visits", params={"state": "KEN"}).json()
+    assert [v["id"] for v in by_state] == [ken]
+    assert [v["member_state"] for v in visits_service.get("/visits", params={"committee": "1540"}).json()] == ["PER"]
+    overdue = visits_service.get("/visits", params={"waiting_for": "state_consent", "overdue": "true",
+                                                    "today": "2025-02-02"}).json()
+    assert [v["id"] for v in overdue] == [ken]
+    not_yet = visits_service.get("/visits", params={"waiting_for": "state_consent", "overdue": "true",
+                                                    "today": "2025-01-20"}).json()
+    assert not_yet == []
+    bad = visits_service.get("/visits", params={"status": "sleeping"})
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
