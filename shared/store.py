@@ -167,6 +167,7 @@ class FieldworkApplication(Application):
     """
 
     is_snapshotting_enabled = False
+    CONFLICT_RETRIES = 5
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -200,12 +201,23 @@ class FieldworkApplication(Application):
     def update(
         self, cls: type[A], ident: UUID, expected_version: int | None, command: Callable[[A], Any]
     ) -> A:
-        """Load, check the version the client read, run one command, save: one transaction."""
-        aggregate = self.load(cls, ident)
-        aggregate.require_version(expected_version)
-        command(aggregate)
-        self.store(aggregate)
-        return aggregate
+        """Load, check the version the client read, run one command, save: one transaction.
+
+        If another command stored the next version first and the client did not name the
+        version it read, the command is run again on the fresh state (its rules checked again),
+        a few times; with ``expected_version`` the conflict is the client's to resolve."""
+        attempt = 1
+        while True:
+            aggregate = self.load(cls, ident)
+            aggregate.require_version(expected_version)
+            command(aggregate)
+            try:
+                self.store(aggregate)
+                return aggregate
+            except VersionConflict:
+                if expected_version is not None or attempt >= self.CONFLICT_RETRIES:
+                    raise
+                attempt += 1
 
     def store(self, *aggregates: RecordedAggregate) -> None:
         try:

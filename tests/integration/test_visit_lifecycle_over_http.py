@@ -123,3 +123,46 @@ def test_visits_can_be_found_by_state_committee_status_and_what_is_overdue(broke
     assert not_yet == []
     bad = visits_service.get("/visits", params={"status": "sleeping"})
     assert bad.status_code == 400 and "status" in bad.json()["fields"]
+
+
+def test_concurrent_steps_on_one_visit_are_each_applied_or_refused_never_lost(broker, visits_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    visit_id = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
+    visits_service.post(f"/visits/{visit_id}/approve")
+    organizations = [f"Org {i}" for i in range(20)]
+
+    def invite(name):
+        return visits_service.post(f"/visits/{visit_id}/invite-organization",
+                                   {"organization": name, "kind": "regional", "expected_version": 2})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(invite, organizations))
+
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {200, 409}, [a.text for a in answers if a.status_code not in (200, 409)]
+    applied = [name for name, a in zip(organizations, answers) if a.status_code == 200]
+    assert len(applied) == 1, "every one read version 2; only the first may apply"
+    assert all(a.json()["error"] == "version_conflict" for a in answers if a.status_code == 409)
+    visit = visits_service.get(f"/visits/{visit_id}").json()
+    assert [o["organization"] for o in visit["organizations"]] == applied
+    assert visit["version"] == 3
+
+
+def test_concurrent_steps_that_name_no_version_are_all_applied(broker, visits_service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    visit_id = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
+    visits_service.post(f"/visits/{visit_id}/approve")
+    organizations = [f"Org {i}" for i in range(12)]
+
+    def invite(name):
+        return visits_service.post(f"/visits/{visit_id}/invite-organization", {"organization": name, "kind": "regional"})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(invite, organizations))
+
+    assert [a.status_code for a in answers] == [200] * 12, [a.text for a in answers if a.status_code != 200]
+    visit = visits_service.get(f"/visits/{visit_id}").json()
+    assert sorted(o["organization"] for o in visit["organizations"]) == sorted(organizations)
+    assert visit["version"] == 2 + 12
