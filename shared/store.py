@@ -246,3 +246,37 @@ def envelope_of(domain_event: Any) -> dict:
         correlation_id=ctx.correlation_id,
         payload_source=domain_event,
     )
+
+
+class AggregateIndex:
+    """Every aggregate of a store in memory, kept current by applying the notification log.
+
+    It reads only notifications after the last one it applied, so it is cheap to call before
+    each query, and it sees what other replicas of the service stored."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.position = 0
+        self.aggregates: dict[UUID, RecordedAggregate] = {}
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> AggregateIndex:
+        with self._lock:
+            while True:
+                notifications = self.app.recorder.select_notifications(start=self.position + 1, limit=500)
+                if not notifications:
+                    return self
+                for notification in notifications:
+                    domain_event = self.app.mapper.to_domain_event(notification)
+                    ident = domain_event.originator_id
+                    self.aggregates[ident] = domain_event.mutate(self.aggregates.get(ident))
+                    self.position = notification.id
+
+    def all(self, cls: type[A]) -> list[A]:
+        self.catch_up()
+        return [a for a in self.aggregates.values() if isinstance(a, cls)]
+
+    def find(self, cls: type[A], ident: UUID) -> A | None:
+        self.catch_up()
+        found = self.aggregates.get(ident)
+        return found if isinstance(found, cls) else None

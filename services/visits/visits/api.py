@@ -15,57 +15,42 @@ from shared.contract import visits as contract
 from shared.contract import fields as f
 from shared.contract.vocabulary import COMMITTEES, ORIGINS
 from shared.errors import InvalidInput
-from shared.http import context_for, jsonable, load, parse_uuid
+from shared.commands import command_input, parse_command
+from shared.http import jsonable, load, parse_uuid
 from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
 from visits.views import donor_view, visit_summary, visit_view
 
 
-class _CommandFields(Schema):
-    """Accepted with every command: when it happened, and the version the client read."""
-
-    occurred_at = f.when(required=False, load_default=None)
-    expected_version = fields.Integer(
-        load_default=None, strict=True, validate=validate.Range(min=1)
-    )
-
-
-def _input(payload_schema: type[Schema], *derived: str, **overrides: Any) -> Schema:
-    """A command's input schema: the event's payload schema (one definition of each field),
-    less what the domain derives, plus the common command fields."""
-    cls = type(f"{payload_schema.__name__}Input", (_CommandFields, payload_schema), dict(overrides))
-    return cls(exclude=derived)
-
-
-PROPOSE = _input(
+PROPOSE = command_input(
     contract.VisitProposed,
     origin=f.one_of(ORIGINS, required=False, load_default="committee_selection"),
     visit_id=fields.UUID(load_default=None),
 )
-REGISTER_DONOR = _input(contract.DonorRegistered, donor_id=fields.UUID(load_default=None))
-UPDATE_DONOR = _input(contract.DonorInterestsUpdated)
+REGISTER_DONOR = command_input(contract.DonorRegistered, donor_id=fields.UUID(load_default=None))
+UPDATE_DONOR = command_input(contract.DonorInterestsUpdated)
 
 COMMAND_INPUTS: dict[str, Schema] = {
-    "approve": _input(contract.VisitApproved),
-    "request-consent": _input(contract.ConsentRequested),
-    "grant-consent": _input(contract.ConsentGranted),
-    "decline-consent": _input(contract.ConsentDeclined),
-    "invite-organization": _input(contract.OrganizationInvited),
-    "request-pre-visit-info": _input(contract.PreVisitInfoRequested),
-    "receive-pre-visit-info": _input(contract.PreVisitInfoReceived, "late", "after_due_date"),
-    "schedule": _input(contract.VisitScheduled),
-    "start": _input(contract.VisitStarted),
-    "complete": _input(contract.VisitCompleted),
-    "record-needs-assessment": _input(contract.NeedsAssessmentRecorded, "assessment_version"),
-    "grant-sharing-consent": _input(contract.DonorSharingConsentGranted),
-    "decline-sharing-consent": _input(contract.DonorSharingConsentDeclined),
-    "withdraw-sharing-consent": _input(contract.DonorSharingConsentWithdrawn),
-    "share-needs-assessment": _input(
+    "approve": command_input(contract.VisitApproved),
+    "request-consent": command_input(contract.ConsentRequested),
+    "grant-consent": command_input(contract.ConsentGranted),
+    "decline-consent": command_input(contract.ConsentDeclined),
+    "invite-organization": command_input(contract.OrganizationInvited),
+    "request-pre-visit-info": command_input(contract.PreVisitInfoRequested),
+    "receive-pre-visit-info": command_input(contract.PreVisitInfoReceived, "late", "after_due_date"),
+    "schedule": command_input(contract.VisitScheduled),
+    "start": command_input(contract.VisitStarted),
+    "complete": command_input(contract.VisitCompleted),
+    "record-needs-assessment": command_input(contract.NeedsAssessmentRecorded, "assessment_version"),
+    "grant-sharing-consent": command_input(contract.DonorSharingConsentGranted),
+    "decline-sharing-consent": command_input(contract.DonorSharingConsentDeclined),
+    "withdraw-sharing-consent": command_input(contract.DonorSharingConsentWithdrawn),
+    "share-needs-assessment": command_input(
         contract.NeedsAssessmentShared, "donor_name", "assessment_version", "consent_version"
     ),
-    "record-follow-up": _input(contract.FollowUpRecorded),
-    "close": _input(contract.VisitClosed),
-    "cancel": _input(contract.VisitCancelled),
-    "postpone": _input(contract.VisitPostponed),
+    "record-follow-up": command_input(contract.FollowUpRecorded),
+    "close": command_input(contract.VisitClosed),
+    "cancel": command_input(contract.VisitCancelled),
+    "postpone": command_input(contract.VisitPostponed),
 }
 if set(COMMAND_INPUTS) != set(VISIT_COMMANDS):  # a programming error, caught at import
     raise RuntimeError("every visit command needs an input schema")
@@ -101,9 +86,7 @@ class VisitsAPI:
         return datetime.now(timezone.utc).date()
 
     def propose_visit(self, body: dict, actor: dict | None = None) -> dict:
-        data = load(PROPOSE, body)
-        data.pop("expected_version")
-        ctx = context_for(actor, data.pop("occurred_at"))
+        data, ctx, _ = parse_command(PROPOSE, body, actor)
         visit_id = self.app.propose_visit(ctx, **data)
         return visit_view(self.app.get_visit(visit_id), self._today())
 
@@ -115,9 +98,7 @@ class VisitsAPI:
                 {"command": [f"unknown command {command!r}; one of {', '.join(COMMAND_INPUTS)}"]}
             ) from None
         ident = parse_uuid(visit_id, "visit")
-        data = load(schema, body)
-        expected = data.pop("expected_version")
-        ctx = context_for(actor, data.pop("occurred_at"))
+        data, ctx, expected = parse_command(schema, body, actor)
         visit = self.app.execute(ctx, ident, command, data, expected)
         return visit_view(visit, self._today())
 
@@ -143,17 +124,14 @@ class VisitsAPI:
         return [visit_summary(v, today) for v in visits]
 
     def register_donor(self, body: dict, actor: dict | None = None) -> dict:
-        data = load(REGISTER_DONOR, body)
-        data.pop("expected_version")
-        ctx = context_for(actor, data.pop("occurred_at"))
+        data, ctx, _ = parse_command(REGISTER_DONOR, body, actor)
         donor_id = self.app.register_donor(ctx, **data)
         return donor_view(self.app.get_donor(donor_id))
 
     def update_donor_interests(self, donor_id: str, body: dict, actor: dict | None = None) -> dict:
         ident = parse_uuid(donor_id, "donor")
-        data = load(UPDATE_DONOR, body)
-        ctx = context_for(actor, data.pop("occurred_at"))
-        donor = self.app.update_donor_interests(ctx, ident, data["thematic_areas"], data["expected_version"])
+        data, ctx, expected = parse_command(UPDATE_DONOR, body, actor)
+        donor = self.app.update_donor_interests(ctx, ident, data["thematic_areas"], expected)
         return donor_view(donor)
 
     def get_donor(self, donor_id: str) -> dict:

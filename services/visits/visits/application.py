@@ -6,14 +6,13 @@ the notification log before answering, so every replica answers from what is sto
 """
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
 from shared.domain import Context
 from shared.errors import InvalidInput
-from shared.store import FieldworkApplication
+from shared.store import AggregateIndex, FieldworkApplication
 from visits.domain import Donor, Need, Visit, VisitStatus
 
 # The steps a coordinator takes on an existing visit: command name (as in the HTTP path and
@@ -46,7 +45,7 @@ class VisitsApplication(FieldworkApplication):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
-        self.index = VisitIndex(self)
+        self.index = AggregateIndex(self)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -99,8 +98,7 @@ class VisitsApplication(FieldworkApplication):
         return self.load(Donor, donor_id)
 
     def find_donor(self, donor_id: UUID) -> Donor | None:
-        self.index.catch_up()
-        return self.index.donors.get(donor_id)
+        return self.index.find(Donor, donor_id)
 
     def list_visits(
         self,
@@ -114,10 +112,9 @@ class VisitsApplication(FieldworkApplication):
     ) -> list[Visit]:
         """Visits filtered by State, committee, status; ``waiting_for`` (``state_consent``,
         ``pre_visit_info`` …) and ``overdue`` select what is awaited, or awaited past due."""
-        self.index.catch_up()
         today = today or datetime.now(timezone.utc).date()
         found = []
-        for visit in self.index.visits.values():
+        for visit in self.index.all(Visit):
             if member_state and visit.member_state != member_state:
                 continue
             if committee and visit.committee != committee:
@@ -136,41 +133,7 @@ class VisitsApplication(FieldworkApplication):
         return sorted(found, key=lambda v: (v.proposed_at, str(v.id)))
 
     def list_donors(self) -> list[Donor]:
-        self.index.catch_up()
-        return sorted(self.index.donors.values(), key=lambda d: (d.name, str(d.id)))
-
-
-class VisitIndex:
-    """Every visit and donor in memory, kept current by applying the notification log.
-
-    It reads only notifications after the last one it applied, so it is cheap to call before
-    each query, and it sees what other replicas of the service stored."""
-
-    def __init__(self, app: VisitsApplication) -> None:
-        self.app = app
-        self.position = 0
-        self.visits: dict[UUID, Visit] = {}
-        self.donors: dict[UUID, Donor] = {}
-        self._lock = threading.Lock()
-
-    def catch_up(self) -> None:
-        with self._lock:
-            while True:
-                notifications = self.app.recorder.select_notifications(start=self.position + 1, limit=500)
-                if not notifications:
-                    return
-                for notification in notifications:
-                    self._apply(self.app.mapper.to_domain_event(notification))
-                    self.position = notification.id
-
-    def _apply(self, domain_event: Any) -> None:
-        ident = domain_event.originator_id
-        current = self.visits.get(ident) or self.donors.get(ident)
-        aggregate = domain_event.mutate(current)
-        if isinstance(aggregate, Visit):
-            self.visits[ident] = aggregate
-        elif isinstance(aggregate, Donor):
-            self.donors[ident] = aggregate
+        return sorted(self.index.all(Donor), key=lambda d: (d.name, str(d.id)))
 
 
 STATUSES = tuple(s.value for s in VisitStatus)

@@ -6,12 +6,10 @@ fields the API takes: ``fieldwork visits schedule VISIT_ID --starts-on 2025-03-0
 """
 from __future__ import annotations
 
-import json
-
 import click
-from marshmallow import fields as mfields
 
 from shared.cli.client import call, show
+from shared.cli.schema_commands import create_command, step_command
 from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR
 
 HELP = {
@@ -37,10 +35,6 @@ HELP = {
 }
 
 
-def _option_name(field: str) -> str:
-    return "--" + field.replace("_", "-")
-
-
 def _parse_need(text: str) -> dict:
     parts = text.split(":", 3)
     if len(parts) != 4:
@@ -49,33 +43,7 @@ def _parse_need(text: str) -> dict:
     return {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
 
 
-def _body_from_options(schema, options: dict) -> dict:
-    body = {}
-    for name, value in options.items():
-        if value in (None, ()):
-            continue
-        if name == "need":
-            body["needs"] = [_parse_need(v) for v in value]
-        elif name == "raw_json":
-            body.update(json.loads(value))
-        else:
-            body[name] = list(value) if isinstance(value, tuple) else value
-    return body
-
-
-def _schema_options(schema) -> list[click.Option]:
-    options = []
-    for name, field in sorted(schema.fields.items()):
-        if name == "needs":
-            options.append(click.Option(["--need"], multiple=True, help="ID:AREA:PRIORITY:DESCRIPTION"))
-        elif isinstance(field, mfields.List):
-            options.append(click.Option([_option_name(name)], multiple=True, help="repeat for each value"))
-        elif isinstance(field, mfields.Integer):
-            options.append(click.Option([_option_name(name)], type=int))
-        else:
-            options.append(click.Option([_option_name(name)], help="required" if field.required else None))
-    options.append(click.Option(["--raw-json"], help="extra fields as a JSON object"))
-    return options
+NEEDS = {"needs": ("--need", "ID:AREA:PRIORITY:DESCRIPTION, repeated", _parse_need)}
 
 
 @click.group("visits")
@@ -83,22 +51,14 @@ def visits() -> None:
     """Country visits: propose, drive through their lifecycle, look them up."""
 
 
-@visits.command("propose", params=_schema_options(PROPOSE))
-def propose(**options) -> None:
-    """Propose a visit to a State (ISO 3166 alpha-3) for the CTC or the 1540 Committee."""
-    show(call("visits", "POST", "/visits", _body_from_options(PROPOSE, options)))
-
-
-def _make_step(command: str, schema) -> click.Command:
-    def run(visit_id: str, **options) -> None:
-        show(call("visits", "POST", f"/visits/{visit_id}/{command}", _body_from_options(schema, options)))
-
-    params = [click.Argument(["visit_id"]), *_schema_options(schema)]
-    return click.Command(command, callback=run, params=params, help=HELP.get(command))
-
-
+visits.add_command(create_command(
+    "propose", "visits", "/visits", PROPOSE,
+    "Propose a visit to a State (ISO 3166 alpha-3) for the CTC or the 1540 Committee.",
+))
 for _command, _schema in COMMAND_INPUTS.items():
-    visits.add_command(_make_step(_command, _schema))
+    visits.add_command(step_command(
+        _command, "visits", "visits", _schema, HELP.get(_command), NEEDS, argument="visit_id"
+    ))
 
 
 @visits.command("show")
@@ -145,10 +105,10 @@ def donors() -> None:
     """The donor registry: who may receive needs assessments, and their thematic areas."""
 
 
-@donors.command("register", params=_schema_options(REGISTER_DONOR))
-def register(**options) -> None:
-    """Register a donor (--name, --donor-kind, --thematic-areas repeated)."""
-    show(call("visits", "POST", "/donors", _body_from_options(REGISTER_DONOR, options)))
+donors.add_command(create_command(
+    "register", "visits", "/donors", REGISTER_DONOR,
+    "Register a donor (--name, --donor-kind, --thematic-areas repeated).",
+))
 
 
 @donors.command("list")

@@ -1,0 +1,80 @@
+"""CLI commands made from input schemas, so that the CLI takes exactly the fields the API
+takes: ``--field-name value``, repeated for lists."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import click
+from marshmallow import Schema
+from marshmallow import fields as mfields
+
+from shared.cli.client import call, show
+
+# A nested list field taken as a repeated option: field -> (option, help, parse one value).
+NestedOption = tuple[str, str, Callable[[str], dict]]
+
+
+def _option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def schema_options(schema: Schema, nested: dict[str, NestedOption] | None = None) -> list[click.Option]:
+    nested = nested or {}
+    options = []
+    for name, field in sorted(schema.fields.items()):
+        if name in nested:
+            option, help_text, _ = nested[name]
+            options.append(click.Option([option], multiple=True, help=help_text))
+        elif isinstance(field, mfields.List):
+            options.append(click.Option([_option_name(name)], multiple=True, help="repeat for each value"))
+        elif isinstance(field, mfields.Integer):
+            options.append(click.Option([_option_name(name)], type=int))
+        elif isinstance(field, mfields.Float):
+            options.append(click.Option([_option_name(name)], type=float))
+        else:
+            options.append(click.Option([_option_name(name)], help="required" if field.required else None))
+    options.append(click.Option(["--raw-json"], help="extra fields as a JSON object"))
+    return options
+
+
+def body_from_options(options: dict, nested: dict[str, NestedOption] | None = None) -> dict:
+    by_option = {opt.lstrip("-").replace("-", "_"): (field, parse) for field, (opt, _, parse) in (nested or {}).items()}
+    body: dict = {}
+    for name, value in options.items():
+        if value in (None, ()):
+            continue
+        if name in by_option:
+            field, parse = by_option[name]
+            body[field] = [parse(v) for v in value]
+        elif name == "raw_json":
+            body.update(json.loads(value))
+        else:
+            body[name] = list(value) if isinstance(value, tuple) else value
+    return body
+
+
+def create_command(
+    name: str, service: str, path: str, schema: Schema, help_text: str,
+    nested: dict[str, NestedOption] | None = None,
+) -> click.Command:
+    """``fieldwork <group> NAME --field value``: POST the fields to ``path``."""
+
+    def run(**options) -> None:
+        show(call(service, "POST", path, body_from_options(options, nested)))
+
+    return click.Command(name, callback=run, params=schema_options(schema, nested), help=help_text)
+
+
+def step_command(
+    name: str, service: str, collection: str, schema: Schema, help_text: str | None,
+    nested: dict[str, NestedOption] | None = None, argument: str = "ident",
+) -> click.Command:
+    """``fieldwork <group> NAME ID --field value``: POST to ``/<collection>/ID/NAME``."""
+
+    def run(**options) -> None:
+        ident = options.pop(argument)
+        show(call(service, "POST", f"/{collection}/{ident}/{name}", body_from_options(options, nested)))
+
+    params = [click.Argument([argument]), *schema_options(schema, nested)]
+    return click.Command(name, callback=run, params=params, help=help_text)

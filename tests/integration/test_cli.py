@@ -1,0 +1,75 @@
+"""A coordinator drives a visit from proposal to closure with the `fieldwork` CLI, as the
+README shows, and watches the events arrive."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def fieldwork(service, *args, env_extra=None):
+    env = {**os.environ, "FIELDWORK_VISITS_URL": service.url, "FIELDWORK_USER": "ana", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def ok(result) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_events(broker, visits_service):
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", "events", "watch", "--count", "16"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "AMQP_URI": broker.uri},
+    )
+    try:
+        assert "watching" in watcher.stderr.readline()
+        donor = ok(fieldwork(visits_service, "donors", "register", "--name", "Norway", "--donor-kind", "state",
+                             "--thematic-areas", "border_control"))
+        visit = ok(fieldwork(visits_service, "visits", "propose", "--member-state", "KEN", "--committee", "ctc"))
+        v = visit["id"]
+        refused = fieldwork(visits_service, "visits", "schedule", v, "--starts-on", "2025-03-01", "--ends-on", "2025-03-05")
+        assert refused.returncode == 1
+        assert "rule only_approved_visits_are_prepared" in refused.stderr
+        steps = [
+            ["approve", v], ["request-consent", v, "--due-on", "2025-02-01"], ["grant-consent", v],
+            ["invite-organization", v, "--organization", "UNODC", "--kind", "un_body"],
+            ["request-pre-visit-info", v, "--organization", "UNODC", "--due-on", "2025-02-20"],
+            ["receive-pre-visit-info", v, "--organization", "UNODC", "--summary", "notes"],
+            ["schedule", v, "--starts-on", "2025-03-01", "--ends-on", "2025-03-05"],
+            ["start", v], ["complete", v],
+            ["record-needs-assessment", v, "--need", "N1:border_control:high:biometric screening"],
+            ["grant-sharing-consent", v],
+            ["share-needs-assessment", v, "--donor-id", donor["id"], "--need-ids", "N1"],
+            ["record-follow-up", v, "--summary", "Committee updated"], ["close", v],
+        ]
+        for step in steps:
+            ok(fieldwork(visits_service, "visits", *step))
+        shown = ok(fieldwork(visits_service, "visits", "show", v))
+        assert shown["status"] == "closed" and shown["shares"][0]["need_ids"] == ["N1"]
+        bad = fieldwork(visits_service, "visits", "propose", "--member-state", "XYZ", "--committee", "ctc")
+        assert bad.returncode == 2 and "member_state" in bad.stderr
+        out, _ = watcher.communicate(timeout=30)
+    finally:
+        watcher.kill()
+    lines = out.strip().splitlines()
+    assert len(lines) == 16
+    assert "donor_registered" in lines[0] and "visit_proposed" in lines[1] and "visit_closed" in lines[-1]
+    assert all("by ana" in line for line in lines)
+
+
+def test_the_cli_says_when_the_service_is_not_running(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "visits", "list"], capture_output=True, text=True,
+        env={**os.environ, "FIELDWORK_VISITS_URL": "http://127.0.0.1:9"}, timeout=60,
+    )
+    assert result.returncode == 4
+    assert "does not answer" in result.stderr and "fieldwork up" in result.stderr
