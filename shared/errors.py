@@ -59,6 +59,12 @@ class InvalidInput(FieldworkError):
         return {"error": self.code, "message": str(self), "fields": self.fields}
 
 
+class TooLarge(FieldworkError):
+    """The request body is larger than the service accepts (HTTP 413)."""
+
+    code = "too_large"
+
+
 class VersionConflict(FieldworkError):
     """Someone else changed the record since it was read (HTTP 409, optimistic concurrency)."""
 
@@ -79,19 +85,24 @@ class VersionConflict(FieldworkError):
         self.actual = actual
 
     def to_dict(self) -> dict:
-        return {
-            "error": self.code,
-            "rule": "expected_version_must_match",
-            "message": str(self),
-            "expected_version": self.expected,
-            "actual_version": self.actual,
-        }
+        body = {"error": self.code, "message": str(self)}
+        if self.expected is not None:
+            body.update(expected_version=self.expected, actual_version=self.actual)
+        return body
 
 
 class Forbidden(FieldworkError):
-    """The acting user may not do this (HTTP 403)."""
+    """The acting user may not do this (HTTP 403); ``rule`` names the rule that says so."""
 
     code = "forbidden"
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(f"{rule}: {detail}")
+        self.rule = rule
+        self.detail = detail
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "rule": self.rule, "message": self.detail}
 
 
 class Unauthenticated(FieldworkError):

@@ -21,6 +21,7 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     RuleBroken,
+    TooLarge,
     Unauthenticated,
     VersionConflict,
 )
@@ -38,6 +39,7 @@ ERROR_STATUS: dict[type[FieldworkError], int] = {
     NotFound: 404,
     RuleBroken: 409,
     VersionConflict: 409,
+    TooLarge: 413,
 }
 
 
@@ -99,10 +101,10 @@ def read_json(request: Request) -> dict:
     """The request's JSON object body; 400 (or 413) with a clear message otherwise."""
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
-        raise InvalidInput({"body": [f"larger than {MAX_BODY_BYTES} bytes"]})
+        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
     raw = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
     if len(raw) > MAX_BODY_BYTES:
-        raise InvalidInput({"body": [f"larger than {MAX_BODY_BYTES} bytes"]})
+        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return {}
     try:

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from shared.contract import build_envelope, wire_name
 from shared.domain import Context, RecordedAggregate
-from shared.errors import InvalidInput, NotFound, VersionConflict
+from shared.errors import InvalidInput, NotFound, RuleBroken, VersionConflict
 
 A = TypeVar("A", bound=RecordedAggregate)
 
@@ -223,8 +223,11 @@ class FieldworkApplication(Application):
         try:
             self.save(*aggregates)
         except IntegrityError:
-            # Another command stored the next version first: optimistic concurrency.
             first = aggregates[0]
+            if first.version == 1:
+                # A new record whose id is taken (a client chose the id twice).
+                raise RuleBroken("ids_unique", f"a {first.kind} with id {first.id} already exists") from None
+            # Another command stored the next version first: optimistic concurrency.
             raise VersionConflict(first.kind, first.id, None, None) from None
 
     def history(self, ident: UUID) -> list[dict]:

@@ -23,10 +23,13 @@ from visits.views import donor_view, visit_summary, visit_view
 
 PROPOSE = command_input(
     contract.VisitProposed,
+    "expected_version",
     origin=f.one_of(ORIGINS, required=False, load_default="committee_selection"),
     visit_id=fields.UUID(load_default=None),
 )
-REGISTER_DONOR = command_input(contract.DonorRegistered, donor_id=fields.UUID(load_default=None))
+REGISTER_DONOR = command_input(
+    contract.DonorRegistered, "expected_version", donor_id=fields.UUID(load_default=None)
+)
 UPDATE_DONOR = command_input(contract.DonorInterestsUpdated)
 
 COMMAND_INPUTS: dict[str, Schema] = {
@@ -111,7 +114,10 @@ class VisitsAPI:
         return self.app.history(ident)
 
     def list_visits(self, filters: dict | None = None) -> list[dict]:
-        query = load(ListFilters(), {k: v for k, v in (filters or {}).items() if v not in (None, "")})
+        given = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        if isinstance(given.get("state"), str):
+            given["state"] = given["state"].upper()
+        query = load(ListFilters(), given)
         today = query.pop("today") or self._today()
         visits = self.app.list_visits(
             member_state=query["state"],

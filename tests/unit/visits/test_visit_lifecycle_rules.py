@@ -599,7 +599,7 @@ def test_a_state_withdraws_a_sharing_consent_in_force_rather_than_declining_it(m
     with pytest.raises(RuleBroken) as broken:
         visit.decline_sharing_consent(ctx(make.ENDS + 3), reason="no longer")
 
-    assert broken.value.rule == "withdraw_consent_in_force"
+    assert broken.value.rule == "decline_only_without_consent_in_force"
     assert visit.sharing_consent == SharingConsent.GRANTED
     assert nothing_changed(visit, before)
 
@@ -980,7 +980,7 @@ def test_a_command_on_a_visit_read_at_an_older_version_is_a_version_conflict(mak
         visit.require_version(read_at)
 
     assert (conflict.value.expected, conflict.value.actual) == (read_at, visit.version)
-    assert conflict.value.to_dict()["rule"] == "expected_version_must_match"
+    assert conflict.value.to_dict()["error"] == "version_conflict"
     assert visit.collect_events() == []
 
 

@@ -432,7 +432,7 @@ class Visit(RecordedAggregate):
         self._require_assessment()
         if self.sharing_consent == SharingConsent.GRANTED:
             raise RuleBroken(
-                "withdraw_consent_in_force",
+                "decline_only_without_consent_in_force",
                 "sharing consent is in force: the State withdraws it rather than declining",
             )
         if self.sharing_consent == SharingConsent.DECLINED:

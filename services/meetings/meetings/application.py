@@ -1,0 +1,131 @@
+"""The meetings service's use cases and queries: plain Python over WorkingGroup and Meeting."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from shared.domain import Context
+from shared.errors import InvalidInput, RuleBroken
+from shared.store import AggregateIndex, FieldworkApplication
+from meetings.domain import Meeting, MeetingStatus, WorkingGroup
+
+REFERENCE_GROUPS = Path(__file__).parent / "reference" / "working_groups_1540.json"
+
+# The steps of a meeting: command name (HTTP path, CLI) -> Meeting method.
+MEETING_COMMANDS: dict[str, str] = {
+    "announce": "announce",
+    "circulate-document": "circulate_document",
+    "hold": "hold",
+    "log-outcome": "log_outcome",
+    "report-to-committee": "report_to_committee",
+    "approve-outcome": "approve_outcome",
+    "communicate-outcome": "communicate_outcome",
+    "hold-open-meeting": "hold_open_meeting",
+    "cancel": "cancel",
+    "postpone": "postpone",
+}
+
+
+class MeetingsApplication(FieldworkApplication):
+    name = "meetings"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self.index = AggregateIndex(self)
+
+    # -- working groups -------------------------------------------------------------------
+
+    def establish_group(self, ctx: Context, *, group_id: UUID | None = None, **fields: Any) -> UUID:
+        """A group is set up once under its name."""
+        if any(g.name.casefold() == fields["name"].casefold() for g in self.index.all(WorkingGroup)):
+            raise RuleBroken("working_group_names_unique", f"a group named {fields['name']!r} exists")
+        group = WorkingGroup(id=group_id or uuid4(), ctx=ctx, **fields)
+        self.store(group)
+        return group.id
+
+    def assign_chair(
+        self, ctx: Context, group_id: UUID, *, chair_member_state: str, chair_user: str,
+        expected_version: int | None = None,
+    ) -> WorkingGroup:
+        return self.update(
+            WorkingGroup, group_id, expected_version,
+            lambda g: g.assign_chair(ctx, chair_member_state=chair_member_state, chair_user=chair_user),
+        )
+
+    def load_reference_groups(self, ctx: Context, path: Path = REFERENCE_GROUPS) -> list[dict]:
+        """The four working groups of the 1540 Committee; those already set up are left as
+        they are, so loading twice changes nothing."""
+        reference = json.loads(path.read_text(encoding="utf-8"))
+        existing = {g.name.casefold(): g for g in self.index.all(WorkingGroup)}
+        loaded = []
+        for entry in reference["groups"]:
+            group = existing.get(entry["name"].casefold())
+            if group is None:
+                self.establish_group(ctx, **entry)
+                loaded.append({"name": entry["name"], "created": True})
+            else:
+                loaded.append({"name": entry["name"], "created": False, "id": str(group.id)})
+        return loaded
+
+    # -- meetings ---------------------------------------------------------------------------
+
+    def schedule_meeting(self, ctx: Context, *, group_id: UUID, meeting_id: UUID | None = None, **fields: Any) -> UUID:
+        group = self.index.find(WorkingGroup, group_id)
+        meeting = Meeting.schedule(ctx, meeting_id=meeting_id or uuid4(), group=group, group_id=group_id, **fields)
+        self.store(meeting)
+        return meeting.id
+
+    def execute(
+        self, ctx: Context, meeting_id: UUID, command: str, arguments: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> Meeting:
+        try:
+            method = MEETING_COMMANDS[command]
+        except KeyError:
+            raise InvalidInput({"command": [f"unknown command {command!r}"]}) from None
+        arguments = dict(arguments or {})
+
+        def run(meeting: Meeting) -> None:
+            if method == "log_outcome":
+                arguments["group"] = self.load(WorkingGroup, meeting.group_id)
+            getattr(meeting, method)(ctx, **arguments)
+
+        return self.update(Meeting, meeting_id, expected_version, run)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def get_group(self, group_id: UUID) -> WorkingGroup:
+        return self.load(WorkingGroup, group_id)
+
+    def list_groups(self) -> list[WorkingGroup]:
+        return sorted(self.index.all(WorkingGroup), key=lambda g: (g.name, str(g.id)))
+
+    def get_meeting(self, meeting_id: UUID) -> Meeting:
+        return self.load(Meeting, meeting_id)
+
+    def meetings(self, *, group_id: UUID | None = None) -> list[Meeting]:
+        found = [m for m in self.index.all(Meeting) if group_id is None or m.group_id == group_id]
+        return sorted(found, key=lambda m: (m.starts_at or m.scheduled_at, str(m.id)))
+
+    def upcoming(self, *, group_id: UUID | None = None, now: datetime | None = None) -> list[Meeting]:
+        """The published schedule: meetings not yet held, cancelled or postponed without dates,
+        that have not ended."""
+        now = now or datetime.now(timezone.utc)
+        return [
+            m for m in self.meetings(group_id=group_id)
+            if m.status in (MeetingStatus.SCHEDULED, MeetingStatus.ANNOUNCED) and m.ends_at and m.ends_at >= now
+        ]
+
+    def awaiting(self, what: str, *, group_id: UUID | None = None) -> list[Meeting]:
+        """Meetings awaiting ``report_to_committee``, ``documents``, ``announcement`` or
+        ``outcome_approval``."""
+        return [m for m in self.meetings(group_id=group_id) if what in m.awaiting()]
+
+    def outcomes_awaiting_approval(self, *, group_id: UUID | None = None) -> list[tuple[Meeting, Any]]:
+        return [
+            (m, o) for m in self.meetings(group_id=group_id) if m.status != MeetingStatus.CANCELLED
+            for o in m.outcomes.values() if o.approved_at is None
+        ]

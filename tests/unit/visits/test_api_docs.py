@@ -1,0 +1,281 @@
+"""docs/api.md stays true to the code: every HTTP route, RPC method, command, input field and
+rule the service has is documented, in the right section, and the doc names none it lacks.
+
+Routes and RPC methods are read from the text of ``service.py`` (its decorators), the fields
+from the input schemas themselves, the rule names from ``domain/model.py``.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from marshmallow import Schema, fields as mfields
+
+from shared.contract.vocabulary import ROLES
+from shared.http import MAX_BODY_BYTES
+from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR, UPDATE_DONOR, ListFilters
+
+ROOT = Path(__file__).resolve().parents[3]
+API_MD = ROOT / "docs" / "api.md"
+SERVICE_PY = ROOT / "services" / "visits" / "visits" / "service.py"
+MODEL_PY = ROOT / "services" / "visits" / "visits" / "domain" / "model.py"
+
+DOC = API_MD.read_text(encoding="utf-8")
+# The fields every command takes (occurred_at, expected_version): documented once, and named
+# in each command's section.
+COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPUTS.values()))
+
+# -- reading the code ----------------------------------------------------------------------
+
+
+def declared_routes() -> list[tuple[str, str]]:
+    """("METHOD", "/path") of every ``@http(...)`` in service.py, with ``<string:visit_id>``
+    written ``{visit_id}`` as the doc writes it."""
+    text = SERVICE_PY.read_text(encoding="utf-8")
+    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']', text)
+    return [(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)) for method, path in found]
+
+
+def declared_rpc_methods() -> list[str]:
+    return re.findall(r"@rpc(?:\([^)]*\))?\s+def\s+(\w+)\s*\(", SERVICE_PY.read_text(encoding="utf-8"))
+
+
+def model_rules() -> set[str]:
+    """Rule names: the first argument of each ``RuleBroken(...)``, and of the helpers that
+    raise it with a rule name they are given (``_require_conducted("close_requires_...", ...)``)."""
+    text = MODEL_PY.read_text(encoding="utf-8")
+    return set(re.findall(r'(?:RuleBroken|_require_\w+)\(\s*["\'](\w+)["\']', text))
+
+
+ROUTES = declared_routes()
+RPC_METHODS = declared_rpc_methods()
+
+
+def test_the_code_readers_find_what_is_there():
+    # A regex that silently matches nothing would make every test below pass.
+    assert ("GET", "/health") in ROUTES
+    assert ("POST", "/visits/{visit_id}/{command}") in ROUTES
+    assert len(ROUTES) == len(set(ROUTES)) >= 10
+    assert {"propose_visit", "execute"} <= set(RPC_METHODS)
+    assert {"schedule_requires_consent", "ended_visit_cannot_change", "close_requires_conducted_visit"} <= model_rules()
+    assert COMMON_FIELDS == {"occurred_at", "expected_version"}
+
+
+# -- reading the doc -----------------------------------------------------------------------
+
+
+def headings(doc: str = DOC) -> list[tuple[int, str, int]]:
+    """(level, title, line number) of each Markdown heading outside fenced code blocks."""
+    found, fenced = [], False
+    for number, line in enumerate(doc.splitlines()):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        match = re.match(r"(#{1,6})\s+(.*?)\s*$", line)
+        if match and not fenced:
+            found.append((len(match.group(1)), match.group(2), number))
+    return found
+
+
+def section(title: str, doc: str = DOC) -> str:
+    """The text under the one heading titled ``title``, up to the next heading of the same
+    or a higher level."""
+    marks = headings(doc)
+    matching = [i for i, (_, t, _) in enumerate(marks) if t == title]
+    assert len(matching) == 1, f"docs/api.md needs exactly one heading {title!r}; found {len(matching)}"
+    index = matching[0]
+    level, _, start = marks[index]
+    end = next((line for lvl, _, line in marks[index + 1:] if lvl <= level), None)
+    lines = doc.splitlines()
+    return "\n".join(lines[start:end])
+
+
+def subsections(title: str, doc: str = DOC) -> list[str]:
+    """Titles of the headings one level below the heading ``title``."""
+    marks = headings(doc)
+    index = next(i for i, (_, t, _) in enumerate(marks) if t == title)
+    level = marks[index][0]
+    titles = []
+    for lvl, t, _ in marks[index + 1:]:
+        if lvl <= level:
+            break
+        if lvl == level + 1:
+            titles.append(t)
+    return titles
+
+
+def table_rows(text: str, first_column: str | None = None) -> dict[str, list[str]]:
+    """Rows of the Markdown tables in ``text`` whose first cell is a `code` name: name -> cells;
+    only of the tables whose first column is headed ``first_column``, when given."""
+    rows, header, previous = {}, None, ""
+    for line in text.splitlines():
+        if not line.lstrip().startswith("|"):
+            header, previous = None, ""
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None and re.fullmatch(r"-+", cells[0].strip(":")):
+            header = previous  # the line before the |---| line heads the table
+            continue
+        previous = cells[0]
+        match = re.fullmatch(r"`(\w+)`", cells[0])
+        if match and header is not None and (first_column is None or header == first_column):
+            rows[match.group(1)] = cells
+    return rows
+
+
+def field_names(schema: Schema) -> set[str]:
+    """A schema's fields and those of the objects nested in it (e.g. each need)."""
+    names = set(schema.fields)
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, mfields.List) else field
+        if isinstance(inner, mfields.Nested):
+            names |= field_names(inner.schema)
+    return names
+
+
+def mentions(name: str, text: str) -> bool:
+    return f"`{name}`" in text
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_http_route_is_documented(method, path):
+    assert mentions(f"{method} {path}", DOC), f"docs/api.md does not mention `{method} {path}`"
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_http_route_has_its_own_section(method, path):
+    assert section(f"`{method} {path}`")
+
+
+def _is_declared(method: str, path: str) -> bool:
+    """A route the doc mentions, with placeholders or concrete values (a command name)."""
+    parts = path.strip("/").split("/")
+    for declared_method, declared_path in ROUTES:
+        declared = declared_path.strip("/").split("/")
+        if declared_method != method or len(declared) != len(parts):
+            continue
+        if all(
+            part == want
+            or (want == "{command}" and part in COMMAND_INPUTS)
+            or (want.startswith("{") and want != "{command}" and part != "")
+            for part, want in zip(parts, declared)
+        ):
+            return True
+    return False
+
+
+def test_the_doc_mentions_no_route_the_service_lacks():
+    mentioned = re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`", DOC)
+    assert mentioned
+    unknown = sorted({f"{m} {p}" for m, p in mentioned if not _is_declared(m, p.split("?")[0])})
+    assert not unknown, f"docs/api.md mentions routes service.py does not declare: {unknown}"
+
+
+# -- commands and their fields ---------------------------------------------------------------
+
+COMMANDS = sorted(COMMAND_INPUTS)
+
+
+def test_the_lifecycle_commands_section_has_one_subsection_per_command_and_no_other():
+    titles = subsections("Lifecycle commands")
+    assert sorted(titles) == sorted(f"`{c}`" for c in COMMAND_INPUTS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented(command):
+    assert mentions(command, DOC)
+    section(f"`{command}`")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_field_of_a_command_is_in_its_section(command):
+    text = section(f"`{command}`")
+    missing = sorted(n for n in field_names(COMMAND_INPUTS[command]) if not mentions(n, text))
+    assert not missing, f"the section of {command} does not name its fields {missing}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_commands_own_fields_are_table_rows_saying_whether_they_are_required(command):
+    schema = COMMAND_INPUTS[command]
+    rows = table_rows(section(f"`{command}`"))
+    own = set(schema.fields) - COMMON_FIELDS
+    assert set(rows) >= own, f"{command}: no table row for {sorted(own - set(rows))}"
+    for name in own:
+        _check_required(command, name, schema.fields[name], rows[name])
+    if not own:
+        assert "No fields of its own" in section(f"`{command}`")
+
+
+def _check_required(where: str, name: str, field: mfields.Field, cells: list[str]) -> None:
+    assert len(cells) >= 3, f"{where}: the row of {name} has no 'required' column"
+    says_required = cells[2].lower().startswith("yes")
+    assert says_required == field.required, (
+        f"{where}: the doc says {name} is {'required' if says_required else 'optional'}; the schema disagrees"
+    )
+
+
+BODY_ROUTES = {
+    "`POST /visits`": PROPOSE,
+    "`POST /donors`": REGISTER_DONOR,
+    "`POST /donors/{donor_id}/update-interests`": UPDATE_DONOR,
+}
+
+
+@pytest.mark.parametrize("title", sorted(BODY_ROUTES))
+def test_the_body_fields_of_the_other_post_routes_are_table_rows(title):
+    schema = BODY_ROUTES[title]
+    rows = table_rows(section(title))
+    assert set(rows) >= set(schema.fields), f"{title}: no table row for {sorted(set(schema.fields) - set(rows))}"
+    for name, field in schema.fields.items():
+        _check_required(title, name, field, rows[name])
+
+
+def test_the_need_objects_fields_are_table_rows():
+    need = COMMAND_INPUTS["record-needs-assessment"].fields["needs"].inner.schema
+    rows = table_rows(section("`record-needs-assessment`"))
+    for name, field in need.fields.items():
+        _check_required("a need", name, field, rows[name])
+
+
+def test_every_list_parameter_is_a_row_of_the_list_section():
+    rows = table_rows(section("`GET /visits`"))
+    assert set(rows) >= set(ListFilters().fields)
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def test_every_rule_of_the_model_is_documented():
+    missing = sorted(r for r in model_rules() if not mentions(r, DOC))
+    assert not missing, f"docs/api.md does not name the rules {missing}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_rules_a_command_section_names_exist(command):
+    text = section(f"`{command}`")
+    match = re.search(r"^Rules:(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+    assert match, f"the section of {command} has no 'Rules:' paragraph"
+    named = set(re.findall(r"`([a-z0-9]+(?:_[a-z0-9]+)+)`", match.group(1))) - field_names(COMMAND_INPUTS[command])
+    assert named, f"{command}: 'Rules:' names no rule"
+    assert named <= model_rules(), f"{command}: no such rules in model.py: {sorted(named - model_rules())}"
+
+
+# -- RPC, headers, limits --------------------------------------------------------------------------
+
+
+def test_every_rpc_method_is_a_row_of_the_rpc_section_and_no_other():
+    rows = table_rows(section("RPC"), first_column="method")
+    assert set(rows) == set(RPC_METHODS)
+
+
+def test_the_headers_section_lists_every_role_and_the_body_limit_is_the_codes():
+    headers = section("Headers: who is acting")
+    for name in ("X-Fieldwork-User", "X-Fieldwork-Role", "X-Correlation-Id"):
+        assert mentions(name, headers)
+    missing = [r for r in ROLES if not mentions(r, headers)]
+    assert not missing, f"roles missing from the headers section: {missing}"
+    assert f"{MAX_BODY_BYTES:,}" in section("Request bodies")
