@@ -18,6 +18,10 @@ import requests
 from shared.messaging.topology import PROJECT_ROOT
 
 
+# Each service and its default HTTP address (overridden by <NAME>_HTTP_ADDRESS).
+SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002")]
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -65,16 +69,16 @@ class ServiceProcess:
 
 def services(data_dir: str) -> list[ServiceProcess]:
     """The system's services, with their addresses from the environment."""
-    visits_address = os.environ.get("VISITS_HTTP_ADDRESS", "127.0.0.1:8001")
     logs = Path(data_dir) / "logs"
     return [
         ServiceProcess(
-            name="visits",
-            module="visits.service",
-            health_url=f"http://{visits_address}/health",
-            config=PROJECT_ROOT / "services/visits/config.yml",
-            log_path=logs / "visits.log",
-        ),
+            name=name,
+            module=f"{name}.service",
+            health_url=f"http://{os.environ.get(f'{name.upper()}_HTTP_ADDRESS', address)}/health",
+            config=PROJECT_ROOT / f"services/{name}/config.yml",
+            log_path=logs / f"{name}.log",
+        )
+        for name, address in SERVICES
     ]
 
 

@@ -22,6 +22,13 @@ def visits_service(broker, tmp_path):
     service.stop()
 
 
+@pytest.fixture
+def meetings_service(broker, tmp_path):
+    service = ServiceProcess("meetings", broker.uri, tmp_path).start()
+    yield service
+    service.stop()
+
+
 def _postgres_available() -> str | None:
     try:
         import psycopg

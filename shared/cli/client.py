@@ -14,6 +14,7 @@ import requests
 
 SERVICE_URLS = {
     "visits": ("FIELDWORK_VISITS_URL", "http://127.0.0.1:8001"),
+    "meetings": ("FIELDWORK_MEETINGS_URL", "http://127.0.0.1:8002"),
 }
 
 

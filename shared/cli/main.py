@@ -5,6 +5,7 @@
     fieldwork events watch       print events as they are published
     fieldwork visits ...         country visits (see `fieldwork visits --help`)
     fieldwork donors ...         the donor registry
+    fieldwork meetings ...       working groups, meetings, the published schedule
 """
 from __future__ import annotations
 
@@ -148,10 +149,12 @@ def watch(exchanges: tuple[str, ...], count: int, as_json: bool) -> None:
 
 
 def _register_service_commands() -> None:
+    from meetings.cli import meetings
     from visits.cli import donors, visits
 
     cli.add_command(visits)
     cli.add_command(donors)
+    cli.add_command(meetings)
 
 
 _register_service_commands()

@@ -1,0 +1,118 @@
+"""The meetings commands of the ``fieldwork`` CLI: a thin client of the meetings HTTP API."""
+from __future__ import annotations
+
+import click
+
+from shared.cli.client import call, show
+from shared.cli.schema_commands import create_command, step_command
+from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE
+
+HELP = {
+    "announce": "Announce the meeting to all Council delegations.",
+    "circulate-document": "Circulate a meeting document to all delegations (before the meeting).",
+    "hold": "The meeting was held (only after it was announced).",
+    "log-outcome": "The group's chair logs a decision, recommendation or action item.",
+    "report-to-committee": "The group reports the meeting to the Committee.",
+    "approve-outcome": "The Committee approves an outcome.",
+    "communicate-outcome": "Communicate an approved outcome to national contact points.",
+    "hold-open-meeting": "An open meeting on approved outcomes (--outcome-ids, repeated).",
+    "cancel": "Cancel the meeting (--reason).",
+    "postpone": "Postpone: --starts-at/--ends-at to move it, or neither to postpone without dates.",
+}
+
+
+@click.group("meetings")
+def meetings() -> None:
+    """Working groups, their meetings and the published schedule."""
+
+
+meetings.add_command(create_command(
+    "establish-group", "meetings", "/groups", ESTABLISH,
+    "Set up a working group (or another body that meets): --name, --committee, --mandate-area.",
+))
+meetings.add_command(step_command(
+    "assign-chair", "meetings", "groups", ASSIGN_CHAIR,
+    "Assign (or re-assign) the group's chair: a Committee member (--chair-member-state) and the "
+    "user who logs outcomes (--chair-user).", argument="group_id",
+))
+meetings.add_command(create_command(
+    "schedule", "meetings", "/meetings", SCHEDULE,
+    "Put a meeting on the published schedule: --group-id, --meeting-kind, --title, --starts-at, --ends-at.",
+))
+for _command, _schema in COMMAND_INPUTS.items():
+    meetings.add_command(step_command(
+        _command, "meetings", "meetings", _schema, HELP.get(_command), argument="meeting_id"
+    ))
+
+
+@meetings.command("load-groups")
+def load_groups() -> None:
+    """Load the four working groups of the 1540 Committee (loading again changes nothing)."""
+    for entry in call("meetings", "POST", "/groups/load-reference", {}):
+        click.echo(f"{'created' if entry['created'] else 'exists '}  {entry['name']}")
+
+
+@meetings.command("groups")
+def groups() -> None:
+    """Every group with its id and chair."""
+    for group in call("meetings", "GET", "/groups"):
+        chair = group["chair"]
+        chaired = f"chair {chair['user']} ({chair['member_state']})" if chair else "no chair"
+        click.echo(f"{group['id']}  {group['committee']:4}  {group['name']}  [{chaired}]")
+
+
+@meetings.command("show")
+@click.argument("meeting_id")
+def show_meeting(meeting_id: str) -> None:
+    """One meeting: status, documents, outcomes, what it awaits."""
+    show(call("meetings", "GET", f"/meetings/{meeting_id}"))
+
+
+@meetings.command("history")
+@click.argument("meeting_id")
+def history(meeting_id: str) -> None:
+    """Every event of one meeting, as published."""
+    show(call("meetings", "GET", f"/meetings/{meeting_id}/history"))
+
+
+def _print_meetings(rows: list[dict]) -> None:
+    for m in rows:
+        flags = " ".join(m["awaiting"])
+        click.echo(f"{m['id']}  {m['starts_at'] or '-':25}  {m['status']:9}  {m['title']}  ({m['group']})  {flags}")
+    click.echo(f"{len(rows)} meeting(s)")
+
+
+@meetings.command("schedule-list")
+@click.option("--group-id")
+@click.option("--json", "as_json", is_flag=True)
+def schedule_list(group_id, as_json) -> None:
+    """The published schedule: upcoming meetings, per group or across groups."""
+    rows = call("meetings", "GET", "/schedule", params={"group_id": group_id} if group_id else None)
+    show(rows) if as_json else _print_meetings(rows)
+
+
+@meetings.command("list")
+@click.option("--group-id")
+@click.option("--awaiting", type=click.Choice(["announcement", "documents", "report_to_committee", "outcome_approval"]))
+@click.option("--json", "as_json", is_flag=True)
+def list_meetings(group_id, awaiting, as_json) -> None:
+    """Meetings, e.g. those held but not yet reported (--awaiting report_to_committee)."""
+    params = {k: v for k, v in {"group_id": group_id, "awaiting": awaiting}.items() if v}
+    rows = call("meetings", "GET", "/meetings", params=params)
+    show(rows) if as_json else _print_meetings(rows)
+
+
+@meetings.command("outcomes-awaiting-approval")
+@click.option("--group-id")
+def outcomes_awaiting(group_id) -> None:
+    """Outcomes logged and not yet approved by the Committee."""
+    show(call("meetings", "GET", "/outcomes/awaiting-approval", params={"group_id": group_id} if group_id else None))
+
+
+@meetings.command("calendar-url")
+@click.option("--group-id")
+def calendar_url(group_id) -> None:
+    """The address of the iCalendar feed to subscribe to."""
+    from shared.cli.client import service_url
+
+    click.echo(f"{service_url('meetings')}/schedule.ics" + (f"?group_id={group_id}" if group_id else ""))
