@@ -73,3 +73,41 @@ def test_the_cli_says_when_the_service_is_not_running(tmp_path):
     )
     assert result.returncode == 4
     assert "does not answer" in result.stderr and "fieldwork up" in result.stderr
+
+
+def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_calendar(broker, meetings_service):
+    import requests
+    from datetime import datetime, timedelta, timezone
+    from icalendar import Calendar
+
+    def meetings(*args, user="secretariat.ana"):
+        env = {**os.environ, "FIELDWORK_MEETINGS_URL": meetings_service.url, "FIELDWORK_USER": user}
+        return subprocess.run([sys.executable, "-m", "shared.cli.main", "meetings", *args],
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    loaded = meetings("load-groups")
+    assert loaded.returncode == 0 and loaded.stdout.count("created") == 4
+    assert meetings("load-groups").stdout.count("exists") == 4
+    group_line = next(line for line in meetings("groups").stdout.splitlines() if "Working Group 1" in line)
+    group_id = group_line.split()[0]
+    ok(meetings("assign-chair", group_id, "--chair-member-state", "ZAF", "--chair-user", "chair.za"))
+    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+    meeting = ok(meetings("schedule", "--group-id", group_id, "--meeting-kind", "working_group",
+                          "--title", "Matrices review", "--starts-at", start.isoformat(),
+                          "--ends-at", (start + timedelta(hours=2)).isoformat()))
+    m = meeting["id"]
+    ok(meetings("announce", m))
+    ok(meetings("circulate-document", m, "--document-id", "WG1-1", "--title", "Draft matrix"))
+    ok(meetings("hold", m))
+    refused = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update")
+    assert refused.returncode == 1 and "only_the_chair_logs_outcomes" in refused.stderr
+    ok(meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update", user="chair.za"))
+    ok(meetings("report-to-committee", m, "--summary", "Matrices reviewed"))
+    assert "A1" in meetings("outcomes-awaiting-approval").stdout
+    ok(meetings("approve-outcome", m, "--outcome-id", "A1"))
+
+    url = meetings("calendar-url", "--group-id", group_id).stdout.strip()
+    feed = Calendar.from_ical(requests.get(url, timeout=10).content)
+    assert [str(e["summary"]) for e in feed.walk("VEVENT")] == [
+        "Matrices review (Working Group 1: Monitoring and national implementation)"
+    ]
