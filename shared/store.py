@@ -251,6 +251,24 @@ def envelope_of(domain_event: Any) -> dict:
     )
 
 
+class SideTables:
+    """Tables of a service's own beside its event store, in the same database and through the
+    library's own connection pool (SQLite or PostgreSQL): relay positions, projections."""
+
+    def __init__(self, app: Application) -> None:
+        from eventsourcing.sqlite import SQLiteDatastore
+
+        self.datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        self.is_sqlite = isinstance(self.datastore, SQLiteDatastore)
+        self.param = "?" if self.is_sqlite else "%s"
+
+    def table(self, name: str) -> str:
+        return name if self.is_sqlite else f'"{self.datastore.schema}".{name}'
+
+    def transaction(self, commit: bool = True):
+        return self.datastore.transaction(commit=commit)
+
+
 class AggregateIndex:
     """Every aggregate of a store in memory, kept current by applying the notification log.
 

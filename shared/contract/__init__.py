@@ -7,6 +7,7 @@ from shared.contract.catalogue import (  # noqa: F401
     ContractViolation,
     EventType,
     build_envelope,
+    canonical_envelope,
     decode_message,
     encode_envelope,
     event_id_for,

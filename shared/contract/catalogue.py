@@ -181,6 +181,24 @@ def validate_envelope(message: Any) -> dict:
     return envelope
 
 
+def canonical_envelope(envelope: dict) -> dict:
+    """A validated envelope (typed values) back to JSON values in one canonical form: times in
+    UTC ISO 8601, the payload dumped by its schema. Equal events give equal JSON."""
+    spec = CATALOGUE[envelope["event_type"]]
+    return {
+        "event_id": str(envelope["event_id"]),
+        "event_type": envelope["event_type"],
+        "aggregate_id": str(envelope["aggregate_id"]),
+        "aggregate_version": envelope["aggregate_version"],
+        "occurred_at": _iso(envelope["occurred_at"]),
+        "recorded_at": _iso(envelope["recorded_at"]),
+        "actor": {"user": envelope["actor"]["user"], "role": envelope["actor"]["role"]},
+        "correlation_id": envelope["correlation_id"],
+        "schema_version": envelope["schema_version"],
+        "payload": spec.schema(envelope["schema_version"]).dump(envelope["payload"]),
+    }
+
+
 def decode_message(body: bytes | str, content_type: str | None) -> dict:
     """Bytes from the broker to a validated envelope, or ContractViolation."""
     media_type = (content_type or "").split(";", 1)[0].strip().lower()

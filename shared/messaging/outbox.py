@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
-from eventsourcing.sqlite import SQLiteDatastore
+
+from shared.store import SideTables
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +32,17 @@ class RelayPositions:
     """The last published notification id of each relay, kept in the service's own store."""
 
     def __init__(self, app: Application) -> None:
-        self.datastore = app.recorder.datastore  # type: ignore[attr-defined]
-        if isinstance(self.datastore, SQLiteDatastore):
-            table, self._param = "relay_positions", "?"
-        else:
-            table, self._param = f'"{self.datastore.schema}".relay_positions', "%s"
-        self._table = table
-        with self.datastore.transaction(commit=True) as cursor:
+        self.sql = SideTables(app)
+        self._table = self.sql.table("relay_positions")
+        with self.sql.transaction() as cursor:
             cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} "
+                f"CREATE TABLE IF NOT EXISTS {self._table} "
                 "(relay TEXT PRIMARY KEY, position BIGINT NOT NULL)"
             )
 
     def get(self, relay: str) -> int:
-        p = self._param
-        with self.datastore.transaction(commit=False) as cursor:
+        p = self.sql.param
+        with self.sql.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT position FROM {self._table} WHERE relay = {p}", (relay,))
             row = cursor.fetchone()
         if row is None:
@@ -53,8 +50,8 @@ class RelayPositions:
         return int(row["position"])
 
     def save(self, relay: str, position: int) -> None:
-        p = self._param
-        with self.datastore.transaction(commit=True) as cursor:
+        p = self.sql.param
+        with self.sql.transaction() as cursor:
             cursor.execute(
                 f"INSERT INTO {self._table} (relay, position) VALUES ({p}, {p}) "
                 "ON CONFLICT (relay) DO UPDATE SET position = excluded.position",

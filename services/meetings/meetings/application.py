@@ -64,8 +64,8 @@ class MeetingsApplication(FieldworkApplication):
         for entry in reference["groups"]:
             group = existing.get(entry["name"].casefold())
             if group is None:
-                self.establish_group(ctx, **entry)
-                loaded.append({"name": entry["name"], "created": True})
+                created = self.establish_group(ctx, **entry)
+                loaded.append({"name": entry["name"], "created": True, "id": str(created)})
             else:
                 loaded.append({"name": entry["name"], "created": False, "id": str(group.id)})
         return loaded
@@ -126,6 +126,6 @@ class MeetingsApplication(FieldworkApplication):
 
     def outcomes_awaiting_approval(self, *, group_id: UUID | None = None) -> list[tuple[Meeting, Any]]:
         return [
-            (m, o) for m in self.meetings(group_id=group_id) if m.status != MeetingStatus.CANCELLED
+            (m, o) for m in self.meetings(group_id=group_id) if m.reported_at is not None
             for o in m.outcomes.values() if o.approved_at is None
         ]

@@ -5,7 +5,7 @@ clients replace the old dates when a meeting moves, and show it cancelled when i
 cancelled. Two reminders: a day and an hour before."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from icalendar import Alarm, Calendar, Event
 
@@ -34,8 +34,10 @@ def _event(meeting: Meeting, group: WorkingGroup | None) -> Event:
     entry.add("dtstamp", meeting.modified_on)
     entry.add("last-modified", meeting.modified_on)
     entry.add("sequence", meeting.moves)
-    entry.add("dtstart", meeting.starts_at)
-    entry.add("dtend", meeting.ends_at)
+    # In UTC: a time with another offset would be written with a TZID that has no VTIMEZONE,
+    # which calendar clients read as floating local time.
+    entry.add("dtstart", meeting.starts_at.astimezone(timezone.utc))
+    entry.add("dtend", meeting.ends_at.astimezone(timezone.utc))
     title = meeting.title if group is None else f"{meeting.title} ({group.name})"
     status = meeting.status
     if status == MeetingStatus.CANCELLED:
@@ -51,7 +53,7 @@ def _event(meeting: Meeting, group: WorkingGroup | None) -> Event:
         entry.add("location", meeting.location)
     documents = ", ".join(d["symbol"] or d["title"] for d in meeting.documents.values()) or "none circulated yet"
     entry.add("description", f"{meeting.meeting_kind.replace('_', ' ')}; documents: {documents}")
-    if status not in (MeetingStatus.CANCELLED, MeetingStatus.HELD, MeetingStatus.REPORTED):
+    if status in (MeetingStatus.SCHEDULED, MeetingStatus.ANNOUNCED):
         for before in REMINDERS:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
