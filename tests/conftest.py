@@ -23,6 +23,13 @@ def visits_service(broker, tmp_path):
 
 
 @pytest.fixture
+def reporting_service(broker, tmp_path):
+    service = ServiceProcess("reporting", broker.uri, tmp_path).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
 def meetings_service(broker, tmp_path):
     service = ServiceProcess("meetings", broker.uri, tmp_path).start()
     yield service

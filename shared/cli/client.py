@@ -15,6 +15,7 @@ import requests
 SERVICE_URLS = {
     "visits": ("FIELDWORK_VISITS_URL", "http://127.0.0.1:8001"),
     "meetings": ("FIELDWORK_MEETINGS_URL", "http://127.0.0.1:8002"),
+    "reporting": ("FIELDWORK_REPORTING_URL", "http://127.0.0.1:8003"),
 }
 
 

@@ -1,0 +1,127 @@
+"""What the reporting service offers reporting staff, in plain Python."""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.contract import CATALOGUE, MEETINGS_EXCHANGE
+from shared.contract import fields as f
+from shared.errors import InvalidInput
+from shared.http import load
+from reporting.application import BASES, ReportingApplication
+from reporting.formats import FORMATS, render
+from reporting.reports import KINDS, Period, annual, semi_annual
+
+
+MEETING_TYPES = {name for name, spec in CATALOGUE.items() if spec.exchange == MEETINGS_EXCHANGE}
+
+
+class ReportQuery(Schema):
+    """A report: its kind and period (``year`` with ``half`` for semi-annual; ``year`` with
+    ``starts_in_month`` for annual, e.g. 6 for the 1540 programme year; or ``start``/``end``),
+    format, and optionally as of a moment, by when things were recorded or happened."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    year = fields.Integer(load_default=None, validate=validate.Range(min=1945, max=2200))
+    half = fields.Integer(load_default=None, validate=validate.OneOf([1, 2]))
+    starts_in_month = fields.Integer(load_default=1, validate=validate.Range(min=1, max=12))
+    start = f.date(required=False, load_default=None)
+    end = f.date(required=False, load_default=None)
+    format = fields.String(load_default="json", validate=validate.OneOf(list(FORMATS)))
+    as_of = f.when(required=False, load_default=None)
+    basis = fields.String(load_default="recorded", validate=validate.OneOf(BASES))
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("start") or data.get("end"):
+            if not (data.get("start") and data.get("end")):
+                raise ValidationError("give both start and end", "end")
+            if data["end"] < data["start"]:
+                raise ValidationError("end is before start", "end")
+        elif data.get("year") is None:
+            raise ValidationError("give year (and half for a semi-annual report), or start and end", "year")
+        elif data["kind"] == "semi-annual" and data.get("half") is None:
+            raise ValidationError("a semi-annual report needs half: 1 (January-June) or 2 (July-December)", "half")
+
+
+def period_of(query: dict) -> Period:
+    if query.get("start"):
+        return Period(query["start"], query["end"])
+    if query["kind"] == "semi-annual":
+        return semi_annual(query["year"], query["half"])
+    return annual(query["year"], query["starts_in_month"])
+
+
+class ReportingAPI:
+    def __init__(self, app: ReportingApplication, health: Callable[[], tuple[bool, dict]] | None = None,
+                 status: Callable[[], dict] | None = None) -> None:
+        self.app = app
+        self._health = health
+        self._status = status
+        self._rebuild_lock = threading.Lock()
+        self.rebuild_progress: dict[str, Any] = {"running": False, "done": 0, "total": 0}
+
+    def health(self) -> tuple[bool, dict]:
+        return (True, {"status": "ok"}) if self._health is None else self._health()
+
+    def report(self, query: dict) -> tuple[bytes, str, str]:
+        """(body, content type, file name) of the report the query asks for."""
+        q = load(ReportQuery(), {k: v for k, v in (query or {}).items() if v not in (None, "")})
+        period = period_of(q)
+        report = self.app.report(q["kind"], period, q["as_of"], q["basis"])
+        name = f"{q['kind']}-report-{period.start.isoformat()}-{period.end.isoformat()}.{q['format']}"
+        return render(report, q["format"]), FORMATS[q["format"]], name
+
+    def status(self) -> dict:
+        projection = self.app.projection
+        stored = self.app.recorder.max_notification_id() or 0
+        report = {
+            "events_recorded": stored,
+            "projection": {**projection.provenance(), "behind": max(0, stored - projection.position)},
+            "intake": dict(self.app.intake.counts),
+            "dead_letters": self.app.dead_letters.count_by_reason(),
+            "last_event_by_source": self.last_events(),
+        }
+        if self._status:
+            report.update(self._status())
+        return report
+
+    def last_events(self) -> dict:
+        """The newest recorded event of each exchange (cheap: it reads back from the end)."""
+        newest: dict[str, dict] = {}
+        position = self.app.recorder.max_notification_id() or 0
+        while position > 0 and len(newest) < 2:
+            start = max(1, position - 199)
+            for pos, envelope, received_at in reversed(self.app.projection.received(start, limit=position - start + 1)):
+                source = "meetings.events" if envelope["event_type"] in MEETING_TYPES else "visits.events"
+                newest.setdefault(source, {"event_type": envelope["event_type"], "recorded_at": envelope["recorded_at"],
+                                           "received_at": received_at.isoformat(), "position": pos})
+            position = start - 1
+        return dict(sorted(newest.items()))
+
+    def dead_letters(self, limit: int = 100) -> list[dict]:
+        return self.app.dead_letters.list(limit)
+
+    def rebuild(self) -> dict:
+        """Rebuild the projections from the reporting store; one at a time."""
+        if not self._rebuild_lock.acquire(blocking=False):
+            raise InvalidInput({"rebuild": ["a rebuild is already running"]})
+        try:
+            total = self.app.recorder.max_notification_id() or 0
+            self.rebuild_progress.update(running=True, done=0, total=total)
+
+            def advance(n: int) -> None:
+                self.rebuild_progress["done"] += n
+
+            applied = self.app.projection.rebuild(advance)
+            return {"rebuilt_from_events": applied, **self.app.projection.provenance()}
+        finally:
+            self.rebuild_progress["running"] = False
+            self._rebuild_lock.release()
+
+    def verify(self) -> dict:
+        differences = self.app.projection.verify()
+        return {"equal": not differences, "differences": differences[:100], **self.app.projection.provenance()}
+

@@ -1,0 +1,40 @@
+"""The reporting service: what it recorded, its projections, and the reports built from them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.store import FieldworkApplication
+from reporting.intake import DeadLetters, Intake
+from reporting.projection import Projection
+from reporting.reports import Period, build_report
+
+
+# "recorded": as the record stood (what the secretariat knew then); "occurred": as things were.
+BASES = ("recorded", "occurred")
+
+
+class ReportingApplication(FieldworkApplication):
+    name = "reporting"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self.projection = Projection(self)
+        self.dead_letters = DeadLetters(self)
+        self.intake = Intake(self, self.dead_letters)
+
+    def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded") -> dict:
+        """The report from the projection; ``as_of`` rebuilds the record as it stood then: by
+        when events were recorded (what the secretariat knew then) or by when they happened."""
+        if as_of is None:
+            self.projection.catch_up()
+            provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
+            return build_report(self.projection.records(), kind, period, provenance)
+        if basis not in BASES:
+            raise ValueError(f"basis is one of {BASES}")
+        field = "recorded_at" if basis == "recorded" else "occurred_at"
+
+        def keep(envelope: dict, received_at: datetime) -> bool:
+            return datetime.fromisoformat(envelope[field]) <= as_of
+
+        records, used = self.projection.fold_log(keep)
+        return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used})

@@ -1,0 +1,97 @@
+"""Builds the reporting application, its API and its queue consumer once per container."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kombu
+from nameko.extensions import DependencyProvider
+
+from shared.messaging.consumer import QueueConsumer
+from shared.store import StoreSettings
+from reporting.api import ReportingAPI
+from reporting.application import ReportingApplication
+from reporting.intake import DeadLetter, Incoming
+
+log = logging.getLogger(__name__)
+
+QUEUE = "reporting.events"
+DEAD_LETTER_QUEUE = "reporting.dead-letters"
+DEAD_LETTER_EXCHANGE = "fieldwork.dead-letters"
+
+
+class ReportingRuntime(DependencyProvider):
+    def setup(self) -> None:
+        config = self.container.config
+        settings = StoreSettings.from_config(config)
+        self.amqp_uri = config["AMQP_URI"]
+        self.store_kind = settings.kind
+        self.app = ReportingApplication(env=settings.environment("reporting"))
+        self.consumer = QueueConsumer(
+            self.amqp_uri,
+            QUEUE,
+            self._handle,
+            dead_letter_exchange=DEAD_LETTER_EXCHANGE,
+            is_dead_letter=lambda decision: isinstance(decision, DeadLetter),
+            prefetch=int(config.get("REPORTING_PREFETCH") or 200),
+            batch_size=int(config.get("REPORTING_BATCH") or 100),
+            after_batch=self.app.projection.catch_up,
+        )
+        self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
+
+    def _handle(self, messages: list[kombu.Message]) -> list:
+        return self.app.intake.receive([
+            Incoming(
+                body=m.body if isinstance(m.body, bytes) else str(m.body).encode(),
+                content_type=m.content_type,
+                exchange=m.delivery_info.get("exchange", ""),
+                routing_key=m.delivery_info.get("routing_key", ""),
+                headers=dict(m.headers or {}),
+            )
+            for m in messages
+        ])
+
+    def start(self) -> None:
+        self.app.projection.catch_up()
+        self.container.spawn_managed_thread(self.consumer.run_forever, identifier="reporting-consumer")
+
+    def stop(self) -> None:
+        self.consumer.stop()
+
+    def kill(self) -> None:
+        self.consumer.stop()
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        return self.api
+
+    def broker_status(self) -> dict:
+        """Waiting in the broker: the lag behind it, and its dead letters."""
+        queues: dict[str, Any] = {}
+        try:
+            with kombu.Connection(self.amqp_uri, connect_timeout=3) as connection:
+                channel = connection.channel()
+                for name in (QUEUE, DEAD_LETTER_QUEUE):
+                    ok = channel.queue_declare(name, passive=True)
+                    queues[name] = {"messages": ok.message_count, "consumers": ok.consumer_count}
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            queues["error"] = f"{type(error).__name__}: {error}"
+        return {"broker": queues, "consumer": {
+            "consuming": self.consumer.consuming, "last_error": self.consumer.last_error,
+            "delivered": self.consumer.delivered, "returned_to_queue": self.consumer.retried,
+        }}
+
+    def health(self) -> tuple[bool, dict]:
+        """Healthy: the store answers, the consumer consumes, and the queue has a consumer."""
+        report: dict[str, Any] = {"service": "reporting", "store": self.store_kind}
+        try:
+            report["events_recorded"] = self.app.recorder.max_notification_id() or 0
+            store_ok = True
+        except Exception as error:  # noqa: BLE001
+            report["store_error"] = str(error)
+            store_ok = False
+        broker = self.broker_status()
+        report.update(broker)
+        queue = broker["broker"].get(QUEUE, {})
+        healthy = store_ok and self.consumer.consuming and queue.get("consumers", 0) > 0
+        report["status"] = "ok" if healthy else "unhealthy"
+        return healthy, report

@@ -1,0 +1,173 @@
+"""Projections: one record per visit, meeting, group and donor, kept in tables beside the
+reporting service's event store and updated from its notification log.
+
+``catch_up`` applies what was recorded since the projection's saved position, all in one
+transaction with the new position, so a crash re-applies a batch rather than losing it; every
+record is folded again from all its aggregate's events (in version order), so duplicates and
+out-of-order arrivals give the same record. ``rebuild`` starts from nothing; ``verify`` folds
+the whole log in memory and compares."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from shared.contract import CATALOGUE
+from shared.store import SideTables
+from reporting.records import fold
+
+BATCH = 500
+EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+
+
+def chain(previous: str, event_id: str) -> str:
+    """The events hash after one more event: sha256 over the previous hash and the event id."""
+    return hashlib.sha256(f"{previous}{event_id}".encode()).hexdigest()
+
+
+class Projection:
+    NAME = "records"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sql = SideTables(app)
+        t = self.sql.table
+        self.events_table, self.records_table, self.position_table = (
+            t("projection_events"), t("projection_records"), t("projection_position"),
+        )
+        with self.sql.transaction() as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.events_table} (aggregate_id TEXT NOT NULL, "
+                "aggregate_version INTEGER NOT NULL, kind TEXT NOT NULL, position BIGINT NOT NULL, "
+                "envelope TEXT NOT NULL, PRIMARY KEY (aggregate_id, aggregate_version))"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.records_table} (aggregate_id TEXT PRIMARY KEY, "
+                "kind TEXT NOT NULL, record TEXT NOT NULL)"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
+                "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
+            )
+
+    # -- reading the store ------------------------------------------------------------------
+
+    def received(self, start: int, limit: int = BATCH) -> list[tuple[int, dict, datetime]]:
+        """(position, envelope, received_at) of events recorded from ``start`` on."""
+        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+        out = []
+        for n in notifications:
+            domain_event = self.app.mapper.to_domain_event(n)
+            out.append((n.id, domain_event.envelope, domain_event.timestamp))
+        return out
+
+    def all_received(self) -> Iterable[tuple[int, dict, datetime]]:
+        start = 1
+        while batch := self.received(start):
+            yield from batch
+            start = batch[-1][0] + 1
+
+    def provenance(self) -> dict:
+        """What the records were built from: number of events, last position, and a hash
+        chained over their event ids in log order."""
+        p = self.sql.param
+        with self.sql.transaction(commit=False) as c:
+            c.execute(f"SELECT position, events, events_hash FROM {self.position_table} WHERE name = {p}", (self.NAME,))
+            row = c.fetchone()
+        if row is None:
+            return {"events": 0, "stream_position": 0, "events_hash": EMPTY_HASH}
+        return {"events": int(row["events"]), "stream_position": int(row["position"]), "events_hash": row["events_hash"]}
+
+    @property
+    def position(self) -> int:
+        return self.provenance()["stream_position"]
+
+    # -- incremental ----------------------------------------------------------------------
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        applied = 0
+        while True:
+            batch = self.received(self.position + 1)
+            if not batch:
+                return applied
+            self._apply(batch)
+            applied += len(batch)
+            if progress:
+                progress(len(batch))
+
+    def _apply(self, batch: list[tuple[int, dict, datetime]]) -> None:
+        p = self.sql.param
+        touched: dict[str, str] = {}
+        before = self.provenance()
+        events_hash = before["events_hash"]
+        for _, envelope, _ in batch:
+            events_hash = chain(events_hash, envelope["event_id"])
+        with self.sql.transaction() as c:
+            for position, envelope, _ in batch:
+                kind = CATALOGUE[envelope["event_type"]].aggregate
+                c.execute(
+                    f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
+                    f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id, aggregate_version) DO NOTHING",
+                    (envelope["aggregate_id"], envelope["aggregate_version"], kind, position, json.dumps(envelope)),
+                )
+                touched[envelope["aggregate_id"]] = kind
+            for aggregate_id, kind in touched.items():
+                c.execute(
+                    f"SELECT envelope FROM {self.events_table} WHERE aggregate_id = {p} ORDER BY aggregate_version",
+                    (aggregate_id,),
+                )
+                record = fold(kind, [json.loads(row["envelope"]) for row in c.fetchall()])
+                c.execute(
+                    f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
+                    "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
+                    (aggregate_id, kind, json.dumps(record, sort_keys=True)),
+                )
+            c.execute(
+                f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
+                f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+                "events = excluded.events, events_hash = excluded.events_hash",
+                (self.NAME, batch[-1][0], before["events"] + len(batch), events_hash),
+            )
+
+    def records(self) -> dict[str, dict]:
+        with self.sql.transaction(commit=False) as c:
+            c.execute(f"SELECT aggregate_id, record FROM {self.records_table}")
+            return {row["aggregate_id"]: json.loads(row["record"]) for row in c.fetchall()}
+
+    # -- rebuild, verify, as of ------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        with self.sql.transaction() as c:
+            for table in (self.events_table, self.records_table, self.position_table):
+                c.execute(f"DELETE FROM {table}")
+        return self.catch_up(progress)
+
+    def fold_log(self, keep: Callable[[dict, datetime], bool] | None = None) -> tuple[dict[str, dict], dict]:
+        """Records folded in memory from the whole log (or the events ``keep`` keeps), and
+        what they were built from: count, last position, a hash of the event ids."""
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        kinds: dict[str, str] = {}
+        events_hash = EMPTY_HASH
+        count, last = 0, 0
+        for position, envelope, received_at in self.all_received():
+            if keep is not None and not keep(envelope, received_at):
+                continue
+            grouped[envelope["aggregate_id"]].append(envelope)
+            kinds[envelope["aggregate_id"]] = CATALOGUE[envelope["event_type"]].aggregate
+            events_hash = chain(events_hash, envelope["event_id"])
+            count, last = count + 1, position
+        records = {a: json.loads(json.dumps(fold(kinds[a], evs), sort_keys=True)) for a, evs in grouped.items()}
+        return records, {"events": count, "stream_position": last, "events_hash": events_hash}
+
+    def verify(self) -> list[str]:
+        """Where the incremental records differ from a full fold of the log (empty: equal)."""
+        self.catch_up()
+        rebuilt, _ = self.fold_log()
+        current = self.records()
+        differences = [f"missing from the projection: {a}" for a in sorted(set(rebuilt) - set(current))]
+        differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
+        differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
+        return differences

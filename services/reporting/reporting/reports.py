@@ -1,0 +1,273 @@
+"""The semi-annual and annual reports (DOMAIN.md section 3), computed from projection records.
+
+``build_report`` is a pure function of the records, the period and the provenance: the same
+events give the same report, byte for byte once rendered. Figures are about what *happened*
+in the period (the events' ``occurred_at``); durations come from the events (consent asked to
+answered, a meeting held to its report to the Committee).
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from shared.contract.vocabulary import PRIORITIES, country_name
+
+LATE_DOCUMENT_HOURS = 72  # as the meetings service marks them (meetings.domain.DOCUMENT_NOTICE)
+
+KINDS = ("semi-annual", "annual")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    def __contains__(self, moment: str | None) -> bool:
+        return moment is not None and self.start.isoformat() <= moment[:10] <= self.end.isoformat()
+
+    def previous_year(self) -> Period:
+        return Period(_shift_year(self.start, -1), _shift_year(self.end, -1))
+
+    def as_dict(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def _shift_year(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def semi_annual(year: int, half: int) -> Period:
+    """1 January–30 June (half 1) or 1 July–31 December (half 2)."""
+    if half not in (1, 2):
+        raise ValueError("half is 1 or 2")
+    return Period(date(year, 1, 1), date(year, 6, 30)) if half == 1 else Period(date(year, 7, 1), date(year, 12, 31))
+
+
+def annual(year: int, starts_in_month: int = 1) -> Period:
+    """A calendar year, or a programme year starting in another month (1540: June)."""
+    start = date(year, starts_in_month, 1)
+    return Period(start, _shift_year(start, 1) - timedelta(days=1))
+
+
+def _days(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {"count": 0, "mean_days": None, "median_days": None, "max_days": None}
+    return {
+        "count": len(values),
+        "mean_days": round(statistics.fmean(values), 1),
+        "median_days": round(statistics.median(values), 1),
+        "max_days": round(max(values), 1),
+    }
+
+
+def _by_kind(records: dict[str, dict], kind: str) -> list[dict]:
+    return sorted((r for r in records.values() if r["kind"] == kind), key=lambda r: r["id"])
+
+
+# -- visits -------------------------------------------------------------------------------
+
+
+def _visits_section(records: dict[str, dict], period: Period) -> dict:
+    visits = _by_kind(records, "visit")
+    conducted = sorted(
+        (v for v in visits if v["started_at"] in period),
+        key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
+    )
+    consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
+    pending = [
+        v for v in visits
+        if v["consent"]["requested_at"] and v["consent"]["requested_at"][:10] <= period.end.isoformat()
+        and not (v["consent"]["decided_at"] and v["consent"]["decided_at"][:10] <= period.end.isoformat())
+        and v["cancelled_at"] is None
+    ]
+    organizations: dict[str, Counter] = defaultdict(Counter)
+    for v in visits:
+        for name, org in v["organizations"].items():
+            o = organizations[name]
+            if org.get("invited_at") in period:
+                o["invited"] += 1
+            if org.get("info_requested_at") in period:
+                o["asked"] += 1
+            if org.get("info_received_at") in period:
+                o["received"] += 1
+                o["late"] += bool(org.get("late"))
+                o["after_due_date"] += bool(org.get("after_due_date"))
+            if (org.get("info_requested_at") and org["info_requested_at"][:10] <= period.end.isoformat()
+                    and not (org.get("info_received_at") and org["info_received_at"][:10] <= period.end.isoformat())
+                    and org.get("info_due_on") and org["info_due_on"] <= period.end.isoformat()):
+                o["overdue_at_end"] += 1
+    needs_by_area: dict[str, Counter] = defaultdict(Counter)
+    assessments = 0
+    for v in visits:
+        in_period = [a for a in v["needs_assessments"] if a["recorded_at"] in period]
+        if not in_period:
+            continue
+        assessments += 1
+        for need in in_period[-1]["needs"]:  # the latest version recorded in the period
+            needs_by_area[need["thematic_area"]][need["priority"]] += 1
+    shares = [(v, s) for v in visits for s in v["shares"] if s["at"] in period]
+    by_donor: dict[str, dict] = {}
+    for v, s in shares:
+        d = by_donor.setdefault(s["donor_id"], {"donor": s["donor_name"], "donor_id": s["donor_id"],
+                                                "shares": 0, "visits": set(), "needs": 0})
+        d["shares"] += 1
+        d["visits"].add(v["member_state"])
+        d["needs"] += len(s["need_ids"])
+    sharing_decisions = Counter(
+        c["decision"] for v in visits for c in v["sharing_consent"] if c["at"] in period
+    )
+    return {
+        "conducted": [
+            {
+                "visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
+                "committee": v["committee"], "started_on": v["started_at"][:10],
+                "completed_on": v["completed_at"][:10] if v["completed_at"] else None,
+                "organizations": sorted(v["organizations"]),
+            }
+            for v in conducted
+        ],
+        "conducted_by_committee": dict(sorted(Counter(v["committee"] for v in conducted).items())),
+        "consent": {
+            "requested": sum(v["consent"]["requested_at"] in period for v in visits),
+            "granted": sum(v["consent"]["outcome"] == "granted" for v in consent_decisions),
+            "declined": sum(v["consent"]["outcome"] == "declined" for v in consent_decisions),
+            "by_invitation": sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits),
+            "pending_at_end": len(pending),
+            "time_to_answer": _summary(
+                [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in consent_decisions
+                 if v["consent"]["requested_at"]]
+            ),
+        },
+        "pre_visit_information": [
+            {"organization": name, **{k: counts[k] for k in ("invited", "asked", "received", "late", "after_due_date", "overdue_at_end")}}
+            for name, counts in sorted(organizations.items()) if any(counts.values())
+        ],
+        "needs": {
+            "assessments": assessments,
+            "by_area": {
+                area: {**{p: counts[p] for p in PRIORITIES}, "total": sum(counts.values())}
+                for area, counts in sorted(needs_by_area.items())
+            },
+            "by_priority": {p: sum(c[p] for c in needs_by_area.values()) for p in PRIORITIES},
+        },
+        "sharing": {
+            "consent": {k: sharing_decisions[k] for k in ("granted", "declined", "withdrawn")},
+            "shares": len(shares),
+            "by_donor": [
+                {**d, "visits": sorted(d["visits"])} for d in sorted(by_donor.values(), key=lambda d: (d["donor"], d["donor_id"]))
+            ],
+        },
+        "follow_up": [
+            {"visit_id": v["id"], "member_state": v["member_state"], "on": f["at"][:10], "summary": f["summary"]}
+            for v in visits for f in v["follow_ups"] if f["at"] in period
+        ],
+    }
+
+
+# -- meetings -----------------------------------------------------------------------------
+
+
+def _meetings_section(records: dict[str, dict], period: Period) -> dict:
+    groups = {g["id"]: g for g in _by_kind(records, "working_group")}
+    meetings = _by_kind(records, "meeting")
+    rows = []
+    for group_id in sorted({m["group_id"] for m in meetings if m["group_id"]} | set(groups),
+                           key=lambda g: ((groups.get(g) or {}).get("name") or "", g)):
+        mine = [m for m in meetings if m["group_id"] == group_id]
+        held = sorted((m for m in mine if m["held_at"] in period), key=lambda m: (m["held_at"], m["id"]))
+        outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
+        reported = [m for m in mine if m["reported_at"] in period]
+        late_documents = [
+            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": d["hours_before_meeting"]}
+            for m in held for d in m["documents"] if d["hours_before_meeting"] < LATE_DOCUMENT_HOURS
+        ]
+        row = {
+            "group_id": group_id,
+            "group": (groups.get(group_id) or {}).get("name") or "(unknown group)",
+            "meetings_held": len(held),
+            "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": m["held_at"][:10],
+                      "outcomes": len(m["outcomes"])} for m in held],
+            "outcomes_logged": {k: outcomes.get(k, 0) for k in ("decision", "recommendation", "action_item")},
+            "outcomes_approved": sum(o.get("approved_at") in period for m in mine for o in m["outcomes"].values()),
+            "reports_to_committee": len(reported),
+            "time_to_report": _summary([_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]),
+            "documents_circulated_late": late_documents,
+            "meetings_without_documents": [m["title"] for m in held if not m["documents"]],
+            "meetings_lacking_report": [m["title"] for m in held if m["reported_at"] is None],
+            "cancelled": sum(m["cancelled_at"] in period for m in mine),
+        }
+        if row["meetings_held"] or row["reports_to_committee"] or row["cancelled"] or group_id in groups:
+            rows.append(row)
+    return {
+        "by_group": rows,
+        "totals": {
+            "meetings_held": sum(r["meetings_held"] for r in rows),
+            "outcomes_logged": sum(sum(r["outcomes_logged"].values()) for r in rows),
+            "reports_to_committee": sum(r["reports_to_committee"] for r in rows),
+            "meetings_lacking_report": sum(len(r["meetings_lacking_report"]) for r in rows),
+            "documents_circulated_late": sum(len(r["documents_circulated_late"]) for r in rows),
+            "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
+        },
+    }
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def _key_figures(report: dict) -> dict[str, int]:
+    v, m = report["visits"], report["meetings"]
+    return {
+        "visits conducted": len(v["conducted"]),
+        "consent requested": v["consent"]["requested"],
+        "consent granted": v["consent"]["granted"],
+        "consent declined": v["consent"]["declined"],
+        "pre-visit information received late": sum(o["late"] for o in v["pre_visit_information"]),
+        "needs identified": sum(a["total"] for a in v["needs"]["by_area"].values()),
+        "needs assessments shared": v["sharing"]["shares"],
+        "meetings held": m["totals"]["meetings_held"],
+        "outcomes logged": m["totals"]["outcomes_logged"],
+        "reports to the Committee": m["totals"]["reports_to_committee"],
+    }
+
+
+def build_report(records: dict[str, dict], kind: str, period: Period, provenance: dict) -> dict:
+    """The report of ``kind`` for ``period`` from projection ``records``; ``provenance`` says
+    what they were built from (as of, basis, events, stream position, events hash)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind is one of {KINDS}")
+    report = {
+        "report": {
+            "kind": kind,
+            "title": f"{'Semi-annual' if kind == 'semi-annual' else 'Annual'} report on country visits and "
+                     f"working-group meetings, {period.start.isoformat()} to {period.end.isoformat()}",
+            "period": period.as_dict(),
+        },
+        "visits": _visits_section(records, period),
+        "meetings": _meetings_section(records, period),
+    }
+    figures = _key_figures(report)
+    report["key_figures"] = figures
+    if kind == "annual":
+        previous = period.previous_year()
+        before = _key_figures({"visits": _visits_section(records, previous), "meetings": _meetings_section(records, previous)})
+        report["trends"] = {
+            "previous_period": previous.as_dict(),
+            "figures": [
+                {"figure": name, "this_period": figures[name], "previous_period": before[name],
+                 "change": figures[name] - before[name]}
+                for name in figures
+            ],
+        }
+    report["provenance"] = {"period": period.as_dict(), **provenance}
+    return report

@@ -1,0 +1,67 @@
+"""The reporting service's nameko entrypoints: HTTP and RPC over ReportingAPI. Events arrive
+through the queue consumer that ReportingRuntime runs beside them.
+
+Run: ``nameko run --config services/reporting/config.yml reporting.service`` (``fieldwork up`` does).
+"""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from shared.http import json_endpoint, json_response
+from reporting.dependencies import ReportingRuntime
+
+
+class ReportingService:
+    name = "reporting"
+
+    api = ReportingRuntime()
+
+    @http("GET", "/health")
+    def health(self, request):
+        healthy, report = self.api.health()
+        return json_response(200 if healthy else 503, report)
+
+    @http("GET", "/status")
+    @json_endpoint
+    def http_status(self, request):
+        return 200, self.api.status()
+
+    @http("GET", "/reports")
+    @json_endpoint
+    def http_report(self, request):
+        body, content_type, name = self.api.report(request.args.to_dict())
+        disposition = "inline" if content_type.startswith(("application/json", "text/html")) else "attachment"
+        return Response(body, content_type=content_type,
+                        headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+    @http("GET", "/dead-letters")
+    @json_endpoint
+    def http_dead_letters(self, request):
+        return 200, self.api.dead_letters(int(request.args.get("limit", 100)))
+
+    @http("POST", "/projections/rebuild")
+    @json_endpoint
+    def http_rebuild(self, request):
+        return 200, self.api.rebuild()
+
+    @http("GET", "/projections/rebuild")
+    @json_endpoint
+    def http_rebuild_progress(self, request):
+        return 200, self.api.rebuild_progress
+
+    @http("GET", "/projections/verify")
+    @json_endpoint
+    def http_verify(self, request):
+        return 200, self.api.verify()
+
+    @rpc
+    def status(self):
+        return self.api.status()
+
+    @rpc
+    def report(self, query):
+        body, content_type, name = self.api.report(query)
+        return {"content_type": content_type, "name": name,
+                "body": body.decode() if not content_type.startswith("application/pdf") else None}
