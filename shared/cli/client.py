@@ -52,12 +52,12 @@ def call(service: str, method: str, path: str, body: dict | None = None, params:
     except ValueError:
         data = {"message": response.text}
     if response.status_code >= 400:
-        _explain(response.status_code, data)
+        explain(response.status_code, data)
         sys.exit(EXIT_BY_STATUS.get(response.status_code, 1))
     return data
 
 
-def _explain(status: int, data: dict) -> None:
+def explain(status: int, data: dict) -> None:
     message = data.get("message", "")
     if data.get("rule"):
         click.echo(f"refused ({status}): rule {data['rule']}: {message}", err=True)

@@ -6,6 +6,7 @@
     fieldwork visits ...         country visits (see `fieldwork visits --help`)
     fieldwork donors ...         the donor registry
     fieldwork meetings ...       working groups, meetings, the published schedule
+    fieldwork reports ...        semi-annual and annual reports, status, dead letters, rebuild
 """
 from __future__ import annotations
 
@@ -150,11 +151,13 @@ def watch(exchanges: tuple[str, ...], count: int, as_json: bool) -> None:
 
 def _register_service_commands() -> None:
     from meetings.cli import meetings
+    from reporting.cli import reports
     from visits.cli import donors, visits
 
     cli.add_command(visits)
     cli.add_command(donors)
     cli.add_command(meetings)
+    cli.add_command(reports)
 
 
 _register_service_commands()

@@ -94,7 +94,8 @@ class QueueConsumer:
                         continue
                     waited_since = waited_since or time.monotonic()
                     if len(self._buffer) >= self.batch_size or time.monotonic() - waited_since >= self.batch_wait:
-                        batch, self._buffer = self._buffer[: self.batch_size], self._buffer[self.batch_size:]
+                        batch = self._buffer[: self.batch_size]
+                        del self._buffer[: self.batch_size]  # the same list: kombu appends to it
                         self._settle(batch, dead_letters)
                         waited_since = None
 

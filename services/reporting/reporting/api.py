@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -114,6 +115,7 @@ class ReportingAPI:
 
             def advance(n: int) -> None:
                 self.rebuild_progress["done"] += n
+                time.sleep(0)  # under eventlet: let a progress request be answered between batches
 
             applied = self.app.projection.rebuild(advance)
             return {"rebuilt_from_events": applied, **self.app.projection.provenance()}

@@ -89,7 +89,7 @@ class Intake:
         """Decide each message; the valid new ones are stored in one transaction. Raises only
         on a transient failure (the store unavailable): then nothing of the batch is decided."""
         decisions: list[str | DeadLetter | None] = [None] * len(messages)
-        fresh: dict[str, tuple[int, ReceivedEvent]] = {}
+        fresh: dict[str, tuple[int, dict, str]] = {}
         for i, message in enumerate(messages):
             try:
                 envelope = canonical_envelope(decode_message(message.body, message.content_type))
@@ -99,18 +99,17 @@ class Intake:
             if envelope["event_id"] in fresh:
                 decisions[i] = DUPLICATE
                 continue
-            fresh[envelope["event_id"]] = (i, ReceivedEvent(
-                id=uuid.UUID(envelope["event_id"]), envelope=envelope, exchange=message.exchange,
-            ))
+            fresh[envelope["event_id"]] = (i, envelope, message.exchange)
         if fresh:
             try:
-                self.app.save(*(agg for _, agg in fresh.values()))
-                for i, _ in fresh.values():
+                self.app.save(*(_received(envelope, exchange) for _, envelope, exchange in fresh.values()))
+                for i, _, _ in fresh.values():
                     decisions[i] = RECORDED
             except IntegrityError:
-                # Some were recorded before: store one by one, so the new ones still are.
-                for i, aggregate in fresh.values():
-                    decisions[i] = self._save_one(aggregate)
+                # Some were recorded before: store one by one, so the new ones still are. (New
+                # aggregates each time: a failed save has taken the pending events of these.)
+                for i, envelope, exchange in fresh.values():
+                    decisions[i] = self._save_one(_received(envelope, exchange))
         for message, decision in zip(messages, decisions):
             if isinstance(decision, DeadLetter):
                 log.error(
@@ -129,6 +128,10 @@ class Intake:
         except IntegrityError:
             return DUPLICATE
         return RECORDED
+
+
+def _received(envelope: dict, exchange: str) -> ReceivedEvent:
+    return ReceivedEvent(id=uuid.UUID(envelope["event_id"]), envelope=envelope, exchange=exchange)
 
 
 def _detail(detail) -> str:

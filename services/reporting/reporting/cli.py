@@ -1,0 +1,98 @@
+"""The reporting commands of the ``fieldwork`` CLI: a thin client of the reporting HTTP API."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import click
+import requests
+
+from shared.cli.client import EXIT_BY_STATUS, call, explain, service_url, show
+from reporting.formats import FORMATS
+
+
+@click.group("reports")
+def reports() -> None:
+    """Semi-annual and annual reports, built only from the event stream."""
+
+
+@reports.command("build")
+@click.option("--kind", type=click.Choice(["semi-annual", "annual"]), required=True)
+@click.option("--year", type=int, help="the year (with --half for a semi-annual report)")
+@click.option("--half", type=click.Choice(["1", "2"]), help="1: January-June, 2: July-December")
+@click.option("--starts-in-month", type=int, default=1, show_default=True,
+              help="first month of an annual report's year (6 for the 1540 programme year)")
+@click.option("--start", help="or any period: first day (YYYY-MM-DD)")
+@click.option("--end", help="and last day")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="html", show_default=True)
+@click.option("--as-of", help="the record as it stood at this moment (ISO 8601 with offset)")
+@click.option("--basis", type=click.Choice(["recorded", "occurred"]), default="recorded", show_default=True,
+              help="as of: by when things were recorded, or by when they happened")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="file to write (default: reports/<name>)")
+def build(kind, year, half, starts_in_month, start, end, fmt, as_of, basis, output) -> None:
+    """Build a report and write it to a file; prints the file's path."""
+    params = {"kind": kind, "year": year, "half": half, "starts_in_month": starts_in_month, "start": start,
+              "end": end, "format": fmt, "as_of": as_of, "basis": basis}
+    url = f"{service_url('reporting')}/reports"
+    try:
+        response = requests.get(url, params={k: v for k, v in params.items() if v is not None}, timeout=300)
+    except requests.ConnectionError:
+        raise click.ClickException(f"the reporting service does not answer at {service_url('reporting')}; "
+                                   "is the system running (`fieldwork up`)?") from None
+    if response.status_code >= 400:
+        explain(response.status_code, response.json())
+        raise SystemExit(EXIT_BY_STATUS.get(response.status_code, 1))
+    name = response.headers.get("Content-Disposition", "").split('filename="')[-1].rstrip('"') or f"report.{fmt}"
+    path = Path(output) if output else Path("reports") / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(response.content)
+    click.echo(str(path.resolve()))
+
+
+@reports.command("status")
+def status() -> None:
+    """Events recorded, the last event per source, lag behind the broker, dead letters."""
+    show(call("reporting", "GET", "/status"))
+
+
+@reports.command("dead-letters")
+@click.option("--limit", type=int, default=20, show_default=True)
+def dead_letters(limit) -> None:
+    """Messages refused, newest first, with the reason and the raw body."""
+    for letter in call("reporting", "GET", "/dead-letters", params={"limit": limit}):
+        click.echo(f"{letter['received_at']}  {letter['reason']:24} {letter['exchange']} {letter['routing_key']}")
+        click.echo(f"    {letter['detail'][:200]}")
+        click.echo(f"    body: {letter['body'][:200]!r}")
+
+
+@reports.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the projections from the reporting service's own event store."""
+    result: dict = {}
+
+    def run() -> None:
+        result["answer"] = call("reporting", "POST", "/projections/rebuild", {})
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    time.sleep(0.2)
+    progress = call("reporting", "GET", "/projections/rebuild")
+    with click.progressbar(length=max(progress.get("total") or 1, 1), label="rebuilding") as bar:
+        done = 0
+        while worker.is_alive():
+            now = call("reporting", "GET", "/projections/rebuild").get("done", done)
+            bar.update(max(0, now - done))
+            done = now
+            time.sleep(0.2)
+        bar.update(bar.length)
+    worker.join()
+    show(result.get("answer"))
+
+
+@reports.command("verify")
+def verify() -> None:
+    """Check that a full rebuild equals the incremental projections."""
+    answer = call("reporting", "GET", "/projections/verify")
+    show(answer)
+    raise SystemExit(0 if answer["equal"] else 1)

@@ -1,0 +1,523 @@
+"""docs/api-meetings.md stays true to the code: every HTTP route, RPC method, command, input
+field and rule the meetings service has is documented, in the right section, and the doc names
+none it lacks.
+
+Routes and RPC methods are read from the text of ``service.py`` (its decorators), the fields
+from the input schemas themselves, the rule names from ``domain/model.py`` and
+``application.py`` (``RuleBroken(...)`` and ``Forbidden(...)``), the view keys from views the
+facade really answers.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from icalendar import vDuration
+from marshmallow import Schema, fields as mfields
+
+from shared.contract.vocabulary import ROLES
+from shared.http import MAX_BODY_BYTES
+from meetings.api import ASSIGN_CHAIR, AWAITING, COMMAND_INPUTS, ESTABLISH, SCHEDULE, MeetingFilters
+from meetings.application import MEETING_COMMANDS
+from meetings.calendar import REMINDERS
+from meetings.domain import DOCUMENT_NOTICE
+
+ROOT = Path(__file__).resolve().parents[3]
+API_MD = ROOT / "docs" / "api-meetings.md"
+PACKAGE = ROOT / "services" / "meetings" / "meetings"
+SERVICE_PY = PACKAGE / "service.py"
+CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
+# Where the service's rules are raised: the brief's two files, and the shared store (which
+# raises ``ids_unique`` for a client-chosen id that is taken).
+MODEL_PY = PACKAGE / "domain" / "model.py"
+RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
+SHARED_RULE_SOURCES = (ROOT / "shared" / "store.py",)
+
+DOC = API_MD.read_text(encoding="utf-8")
+# The fields every command takes (occurred_at, expected_version): documented once, and named
+# in each command's section.
+COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPUTS.values()))
+
+# -- reading the code ----------------------------------------------------------------------
+
+
+def declared_routes() -> list[tuple[str, str]]:
+    """("METHOD", "/path") of every ``@http(...)`` in service.py, with ``<string:meeting_id>``
+    written ``{meeting_id}`` as the doc writes it."""
+    text = SERVICE_PY.read_text(encoding="utf-8")
+    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']', text)
+    return [(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)) for method, path in found]
+
+
+def declared_rpc_methods() -> list[str]:
+    return re.findall(r"@rpc(?:\([^)]*\))?\s+def\s+(\w+)\s*\(", SERVICE_PY.read_text(encoding="utf-8"))
+
+
+def _rules_raised_in(tree: ast.AST) -> dict[str, set[str]]:
+    """Rule name -> the error classes that carry it, for the calls under ``tree``. A rule name
+    is the first argument of each ``RuleBroken(...)`` / ``Forbidden(...)`` call, and of the
+    helpers that raise ``RuleBroken`` with a rule they are given
+    (``self._require_not_held("announce_before_the_meeting", ...)``); every string of a
+    conditional first argument counts (``RuleBroken("a" if x else "b", ...)``)."""
+    rules: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ("RuleBroken", "Forbidden"):
+            kind = name
+        elif name.startswith("_require_"):
+            kind = "RuleBroken"
+        else:
+            continue
+        for constant in ast.walk(node.args[0]):
+            if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                rules.setdefault(constant.value, set()).add(kind)
+    return rules
+
+
+def raised_rules(*paths: Path) -> dict[str, set[str]]:
+    rules: dict[str, set[str]] = {}
+    for path in paths:
+        for rule, kinds in _rules_raised_in(ast.parse(path.read_text(encoding="utf-8"))).items():
+            rules.setdefault(rule, set()).update(kinds)
+    return rules
+
+
+def meeting_command_rules() -> dict[str, set[str]]:
+    """Command -> every rule its ``Meeting`` method can raise, itself or through the
+    ``self._helpers(...)`` it calls (``_require_not_cancelled``, ``_outcome`` ...)."""
+    tree = ast.parse(MODEL_PY.read_text(encoding="utf-8"))
+    meeting = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Meeting")
+    methods = {f.name: f for f in meeting.body if isinstance(f, ast.FunctionDef)}
+
+    def reachable(name: str, seen: set[str]) -> set[str]:
+        if name in seen or name not in methods:
+            return set()
+        seen.add(name)
+        found = set(_rules_raised_in(methods[name]))
+        for node in ast.walk(methods[name]):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"):
+                found |= reachable(node.func.attr, seen)
+        return found
+
+    return {command: reachable(method, set()) for command, method in MEETING_COMMANDS.items()}
+
+
+ROUTES = declared_routes()
+RPC_METHODS = declared_rpc_methods()
+SERVICE_RULES = raised_rules(*RULE_SOURCES)
+SHARED_RULES = raised_rules(*SHARED_RULE_SOURCES)
+KNOWN_RULES = set(SERVICE_RULES) | set(SHARED_RULES)
+FORBIDDEN_RULES = {rule for rule, kinds in SERVICE_RULES.items() if "Forbidden" in kinds}
+COMMAND_RULES = meeting_command_rules()
+
+
+def test_the_code_readers_find_what_is_there():
+    # A reader that silently finds nothing would make every test below pass.
+    assert ("GET", "/health") in ROUTES
+    assert ("POST", "/meetings/{meeting_id}/{command}") in ROUTES
+    assert ("GET", "/schedule.ics") in ROUTES
+    assert len(ROUTES) == len(set(ROUTES)) >= 14
+    assert {"schedule_meeting", "execute", "load_reference_groups"} <= set(RPC_METHODS)
+    assert {
+        "working_group_names_unique",  # application.py
+        "announce_before_the_meeting",  # through _require_not_held
+        "cancelled_meeting_cannot_change",  # inside _require_not_cancelled
+        "outcome_ids_unique",  # the else branch of a conditional rule name
+        "approved_outcomes_are_never_edited",
+    } <= set(SERVICE_RULES)
+    assert FORBIDDEN_RULES == {"only_the_chair_logs_outcomes"}
+    assert "ids_unique" in SHARED_RULES
+    assert COMMAND_RULES["announce"] >= {"cancelled_meeting_cannot_change", "announce_before_the_meeting"}
+    assert COMMAND_RULES["approve-outcome"] >= {"outcome_exists"}
+    assert "only_the_chair_logs_outcomes" in COMMAND_RULES["log-outcome"]
+    assert COMMON_FIELDS == {"occurred_at", "expected_version"}
+
+
+# -- reading the doc -----------------------------------------------------------------------
+
+
+def headings(doc: str = DOC) -> list[tuple[int, str, int]]:
+    """(level, title, line number) of each Markdown heading outside fenced code blocks."""
+    found, fenced = [], False
+    for number, line in enumerate(doc.splitlines()):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        match = re.match(r"(#{1,6})\s+(.*?)\s*$", line)
+        if match and not fenced:
+            found.append((len(match.group(1)), match.group(2), number))
+    return found
+
+
+def section(title: str, doc: str = DOC) -> str:
+    """The text under the one heading titled ``title``, up to the next heading of the same
+    or a higher level."""
+    marks = headings(doc)
+    matching = [i for i, (_, t, _) in enumerate(marks) if t == title]
+    assert len(matching) == 1, f"docs/api-meetings.md needs exactly one heading {title!r}; found {len(matching)}"
+    index = matching[0]
+    level, _, start = marks[index]
+    end = next((line for lvl, _, line in marks[index + 1:] if lvl <= level), None)
+    lines = doc.splitlines()
+    return "\n".join(lines[start:end])
+
+
+def subsections(title: str, doc: str = DOC) -> list[str]:
+    """Titles of the headings one level below the heading ``title``."""
+    marks = headings(doc)
+    index = next(i for i, (_, t, _) in enumerate(marks) if t == title)
+    level = marks[index][0]
+    titles = []
+    for lvl, t, _ in marks[index + 1:]:
+        if lvl <= level:
+            break
+        if lvl == level + 1:
+            titles.append(t)
+    return titles
+
+
+def table_rows(text: str, first_column: str | None = None, name: str = r"\w+") -> dict[str, list[str]]:
+    """Rows of the Markdown tables in ``text`` whose first cell is a `code` name (matching
+    ``name``): name -> cells; only of the tables whose first column is headed
+    ``first_column``, when given."""
+    rows, header, previous = {}, None, ""
+    for line in text.splitlines():
+        if not line.lstrip().startswith("|"):
+            header, previous = None, ""
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None and re.fullmatch(r"-+", cells[0].strip(":")):
+            header = previous  # the line before the |---| line heads the table
+            continue
+        previous = cells[0]
+        match = re.fullmatch(f"`({name})`", cells[0])
+        if match and header is not None and (first_column is None or header == first_column):
+            rows[match.group(1)] = cells
+    return rows
+
+
+def field_names(schema: Schema) -> set[str]:
+    """A schema's fields and those of the objects nested in it."""
+    names = set(schema.fields)
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, mfields.List) else field
+        if isinstance(inner, mfields.Nested):
+            names |= field_names(inner.schema)
+    return names
+
+
+def mentions(name: str, text: str) -> bool:
+    return f"`{name}`" in text
+
+
+def rules_paragraph(text: str) -> str | None:
+    match = re.search(r"^Rules:(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+    return match.group(1) if match else None
+
+
+def snake_names(text: str) -> set[str]:
+    return set(re.findall(r"`([a-z0-9]+(?:_[a-z0-9]+)+)`", text))
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_http_route_is_documented(method, path):
+    assert mentions(f"{method} {path}", DOC), f"docs/api-meetings.md does not mention `{method} {path}`"
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_http_route_has_its_own_section(method, path):
+    assert section(f"`{method} {path}`")
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_http_route_is_a_row_of_the_routes_table(method, path):
+    rows = re.findall(r"^\| `([A-Z]+ /[^`]*)` \|", section("HTTP routes"), re.M)
+    assert f"{method} {path}" in rows
+
+
+def _is_declared(method: str, path: str) -> bool:
+    """A route the doc mentions, with placeholders or concrete values (a command name)."""
+    parts = path.strip("/").split("/")
+    for declared_method, declared_path in ROUTES:
+        declared = declared_path.strip("/").split("/")
+        if declared_method != method or len(declared) != len(parts):
+            continue
+        if all(
+            part == want
+            or (want == "{command}" and part in COMMAND_INPUTS)
+            or (want.startswith("{") and want != "{command}" and part != "")
+            for part, want in zip(parts, declared)
+        ):
+            return True
+    return False
+
+
+def test_the_doc_mentions_no_route_the_service_lacks():
+    mentioned = re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`", DOC)
+    assert mentioned
+    unknown = sorted({f"{m} {p}" for m, p in mentioned if not _is_declared(m, p.split("?")[0])})
+    assert not unknown, f"docs/api-meetings.md mentions routes service.py does not declare: {unknown}"
+
+
+def test_path_parameters_are_written_in_braces():
+    # The doc's notation is {meeting_id}; werkzeug's <string:meeting_id> must not leak in.
+    assert not re.search(r"<(?:\w+:)?\w+_id>", DOC)
+    for placeholder in ("{group_id}", "{meeting_id}", "{command}"):
+        assert mentions(placeholder, section("Base URL"))
+
+
+# -- commands and their fields ---------------------------------------------------------------
+
+COMMANDS = sorted(COMMAND_INPUTS)
+
+
+def test_the_lifecycle_commands_section_has_one_subsection_per_command_and_no_other():
+    titles = subsections("Lifecycle commands")
+    assert sorted(titles) == sorted(f"`{c}`" for c in COMMAND_INPUTS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented(command):
+    assert mentions(command, DOC)
+    section(f"`{command}`")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_field_of_a_command_is_in_its_section(command):
+    text = section(f"`{command}`")
+    missing = sorted(n for n in field_names(COMMAND_INPUTS[command]) if not mentions(n, text))
+    assert not missing, f"the section of {command} does not name its fields {missing}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_commands_own_fields_are_table_rows_saying_whether_they_are_required(command):
+    schema = COMMAND_INPUTS[command]
+    rows = table_rows(section(f"`{command}`"))
+    own = set(schema.fields) - COMMON_FIELDS
+    assert set(rows) >= own, f"{command}: no table row for {sorted(own - set(rows))}"
+    for name in own:
+        _check_required(command, name, schema.fields[name], rows[name])
+    # A row for a field the command does not take would be an invented field.
+    invented = sorted(set(rows) - set(schema.fields))
+    assert not invented, f"{command}: the doc lists fields the schema does not take: {invented}"
+    if not own:
+        assert "No fields of its own" in section(f"`{command}`")
+
+
+def _check_required(where: str, name: str, field: mfields.Field, cells: list[str]) -> None:
+    assert len(cells) >= 3, f"{where}: the row of {name} has no 'required' column"
+    says_required = cells[2].lower().startswith("yes")
+    assert says_required == field.required, (
+        f"{where}: the doc says {name} is {'required' if says_required else 'optional'}; the schema disagrees"
+    )
+
+
+BODY_ROUTES = {
+    "`POST /groups`": ESTABLISH,
+    "`POST /groups/{group_id}/assign-chair`": ASSIGN_CHAIR,
+    "`POST /meetings`": SCHEDULE,
+}
+
+
+@pytest.mark.parametrize("title", sorted(BODY_ROUTES))
+def test_the_body_fields_of_the_other_post_routes_are_table_rows(title):
+    schema = BODY_ROUTES[title]
+    rows = table_rows(section(title))
+    assert set(rows) >= set(schema.fields), f"{title}: no table row for {sorted(set(schema.fields) - set(rows))}"
+    for name, field in schema.fields.items():
+        _check_required(title, name, field, rows[name])
+    invented = sorted(set(rows) - set(schema.fields))
+    assert not invented, f"{title}: the doc lists fields the schema does not take: {invented}"
+
+
+def test_every_list_parameter_is_a_row_of_the_list_section_and_every_awaiting_value_is_named():
+    text = section("`GET /meetings`")
+    rows = table_rows(text)
+    assert set(rows) >= set(MeetingFilters().fields)
+    for value in AWAITING:
+        assert mentions(value, text), f"`GET /meetings` does not explain awaiting={value}"
+
+
+@pytest.mark.parametrize("title", ["`GET /schedule`", "`GET /schedule.ics`", "`GET /outcomes/awaiting-approval`"])
+def test_the_group_filter_of_the_schedule_routes_is_documented(title):
+    assert mentions("group_id", section(title))
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def test_every_rule_of_the_model_and_the_application_is_documented():
+    missing = sorted(r for r in SERVICE_RULES if not mentions(r, DOC))
+    assert not missing, f"docs/api-meetings.md does not name the rules {missing}"
+
+
+def test_the_rule_index_lists_every_rule_once_and_no_other():
+    rows = table_rows(section("Every rule"), first_column="rule")
+    assert set(rows) == KNOWN_RULES, (
+        f"missing: {sorted(KNOWN_RULES - set(rows))}; invented: {sorted(set(rows) - KNOWN_RULES)}"
+    )
+
+
+def test_the_rule_index_gives_each_rule_its_status():
+    rows = table_rows(section("Every rule"), first_column="rule")
+    for rule, cells in rows.items():
+        expected = "403" if rule in FORBIDDEN_RULES else "409"
+        assert expected in cells[1], f"{rule}: the doc says {cells[1]}, the code answers {expected}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_rules_a_command_section_names_exist(command):
+    paragraph = rules_paragraph(section(f"`{command}`"))
+    assert paragraph is not None, f"the section of {command} has no 'Rules:' paragraph"
+    named = snake_names(paragraph) - field_names(COMMAND_INPUTS[command])
+    assert named, f"{command}: 'Rules:' names no rule"
+    assert named <= KNOWN_RULES, f"{command}: no such rules in the code: {sorted(named - KNOWN_RULES)}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_section_names_every_rule_its_method_can_raise(command):
+    paragraph = rules_paragraph(section(f"`{command}`")) or ""
+    missing = sorted(r for r in COMMAND_RULES[command] if not mentions(r, paragraph))
+    assert not missing, f"{command}: the 'Rules:' paragraph does not name {missing}"
+
+
+def test_no_rules_paragraph_anywhere_names_a_rule_the_code_lacks():
+    # Also the route sections (POST /groups, assign-chair, POST /meetings).
+    paragraphs = re.findall(r"^Rules:(.*?)(?:\n\n|\Z)", DOC, re.S | re.M)
+    assert len(paragraphs) >= len(COMMAND_INPUTS) + len(BODY_ROUTES)
+    every_field = set().union(*(field_names(s) for s in [*COMMAND_INPUTS.values(), *BODY_ROUTES.values()]))
+    named = set().union(*(snake_names(p) for p in paragraphs)) - every_field
+    assert named <= KNOWN_RULES, f"no such rules in the code: {sorted(named - KNOWN_RULES)}"
+
+
+def test_the_errors_section_shows_each_kind_of_refusal():
+    text = section("Errors")
+    for status, code in [("400", "invalid_input"), ("403", "forbidden"), ("404", "not_found"),
+                         ("409", "rule_broken"), ("409", "version_conflict")]:
+        assert f'"error": "{code}"' in text, f"no real example of {status} {code}"
+
+
+# -- views -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_views(tmp_path_factory) -> dict:
+    """A group and a meeting as the facade answers them, to compare the documented keys with."""
+    from meetings.api import MeetingsAPI
+    from meetings.application import MeetingsApplication
+    from shared.store import StoreSettings
+
+    data_dir = tmp_path_factory.mktemp("meetings-doc")
+    api = MeetingsAPI(MeetingsApplication(env=StoreSettings(data_dir=str(data_dir)).environment("meetings")))
+    actor = {"user": "l.moreau", "role": "secretariat"}
+    loaded = api.load_reference_groups(actor)
+    group = api.list_groups()[0]
+    meeting = api.schedule_meeting(
+        {"group_id": group["id"], "meeting_kind": "working_group", "title": "t",
+         "starts_at": "2025-06-10T15:00:00Z", "ends_at": "2025-06-10T18:00:00Z"},
+        actor,
+    )
+    return {"loaded": loaded, "group": group, "meeting": meeting,
+            "summary": api.list_meetings({})[0], "schedule": api.schedule_ics({}).decode()}
+
+
+def test_every_key_of_the_meeting_view_is_documented(real_views):
+    text = section("The meeting view")
+    missing = sorted(k for k in real_views["meeting"] if not mentions(k, text))
+    assert not missing, f"the meeting view section does not name {missing}"
+
+
+def test_the_summary_keys_are_the_ones_the_list_section_names(real_views):
+    text = section("`GET /meetings`")
+    missing = sorted(k for k in real_views["summary"] if not mentions(k, text))
+    assert not missing, f"`GET /meetings` does not name the summary keys {missing}"
+
+
+def test_every_key_of_the_group_view_is_documented(real_views):
+    text = section("The working group view")
+    missing = sorted(k for k in real_views["group"] if not mentions(k, text))
+    assert not missing, f"the working group view section does not name {missing}"
+
+
+def test_the_reference_groups_are_named(real_views):
+    text = section("`POST /groups/load-reference`")
+    assert len(real_views["loaded"]) == 4
+    for entry in real_views["loaded"]:
+        assert entry["name"] in text
+
+
+# -- the calendar feed -------------------------------------------------------------------------
+
+
+def test_the_calendar_section_states_the_documents_notice_and_the_reminders():
+    hours = int(DOCUMENT_NOTICE.total_seconds() // 3600)
+    assert f"{hours} hours" in section("`circulate-document`")
+    feed = section("`GET /schedule.ics`")
+    for before in REMINDERS:
+        trigger = vDuration(-before).to_ical().decode()
+        assert f"TRIGGER:{trigger}" in feed, f"the feed section does not show the reminder {trigger}"
+    for word in ("UID", "SEQUENCE", "STATUS", "CANCELLED", "TENTATIVE", "subscribe by URL"):
+        assert word in feed
+
+
+def test_the_calendar_excerpt_has_the_shape_the_service_writes(real_views):
+    feed = section("`GET /schedule.ics`")
+    real = real_views["schedule"]
+    for line in ("BEGIN:VCALENDAR", "METHOD:PUBLISH", "X-WR-CALNAME:Committee meetings"):
+        assert line in real
+    assert "BEGIN:VCALENDAR" in feed and "METHOD:PUBLISH" in feed
+    assert re.search(r"^UID:[0-9a-f-]{36}@fieldwork$", feed, re.M)
+    assert re.search(r"^UID:[0-9a-f-]{36}@fieldwork\r?$", real, re.M)
+
+
+# -- RPC, headers, limits, base URL, CLI ----------------------------------------------------------
+
+
+def test_every_rpc_method_is_a_row_of_the_rpc_section_and_no_other():
+    rows = table_rows(section("RPC"), first_column="method")
+    assert set(rows) == set(RPC_METHODS)
+
+
+def test_the_headers_section_lists_every_role_and_the_body_limit_is_the_codes():
+    headers = section("Headers: who is acting")
+    for name in ("X-Fieldwork-User", "X-Fieldwork-Role", "X-Correlation-Id"):
+        assert mentions(name, headers)
+    missing = [r for r in ROLES if not mentions(r, headers)]
+    assert not missing, f"roles missing from the headers section: {missing}"
+    assert mentions("only_the_chair_logs_outcomes", headers)
+    assert f"{MAX_BODY_BYTES:,}" in section("Request bodies")
+
+
+def test_the_base_url_is_the_configs_default():
+    match = re.search(r"\$\{MEETINGS_HTTP_ADDRESS:([^}]+)\}", CONFIG_YML.read_text(encoding="utf-8"))
+    assert match, "config.yml no longer reads MEETINGS_HTTP_ADDRESS"
+    text = section("Base URL")
+    assert f"`http://{match.group(1)}`" in text
+    assert mentions("MEETINGS_HTTP_ADDRESS", text)
+
+
+def test_every_cli_command_is_in_the_cli_section_and_no_other():
+    from meetings.cli import meetings
+
+    text = section("The CLI")
+    named: set[str] = set()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) >= 3 and cells[0].startswith("`"):
+            named |= set(re.findall(r"`([a-z][a-z-]*)`", cells[0]))
+    assert named == set(meetings.commands), (
+        f"missing: {sorted(set(meetings.commands) - named)}; invented: {sorted(named - set(meetings.commands))}"
+    )
+    for command in ("load-groups", "groups", "assign-chair", "schedule", "announce", "circulate-document",
+                    "hold", "log-outcome", "report-to-committee", "approve-outcome", "calendar-url"):
+        assert f"fieldwork meetings {command}" in text, f"the walk-through does not run {command}"
+    assert "FIELDWORK_USER=chair.fr" in text
