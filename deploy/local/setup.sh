@@ -83,3 +83,15 @@ ensure_rabbitmq() {
   done
   die "RabbitMQ did not come up within 90 s (see /var/log/rabbitmq)"
 }
+
+# The management plugin serves the UI (http://127.0.0.1:15672) and the HTTP API that loads the
+# broker definitions into a broker elsewhere; enabled on a local broker where we may.
+ensure_rabbitmq_management() {
+  command -v rabbitmq-plugins >/dev/null 2>&1 || return 0
+  if ! as_root rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1; then
+    say "enabling the RabbitMQ management plugin"
+    as_root rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1 ||
+      say "note: could not enable rabbitmq_management (the management UI and its tests need it)"
+  fi
+  return 0
+}

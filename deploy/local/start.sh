@@ -3,4 +3,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_venv
 ensure_rabbitmq
+ensure_rabbitmq_management
 exec "$VENV/bin/fieldwork" up "$@"

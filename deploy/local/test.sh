@@ -5,4 +5,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_venv
 ensure_rabbitmq
+ensure_rabbitmq_management
 exec "$VENV/bin/python" -m pytest "$@"

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -74,8 +75,14 @@ def _rabbitmqctl(*args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def load_definitions(amqp_uri: str, path: Path = DEFINITIONS_FILE) -> None:
-    """Declare the system's topology in the vhost of ``amqp_uri`` (created if missing)."""
+def load_definitions(amqp_uri: str, path: Path = DEFINITIONS_FILE, management_url: str | None = None) -> None:
+    """Declare the system's topology in the vhost of ``amqp_uri`` (created if missing): through
+    the management HTTP API when ``management_url`` (or ``RABBITMQ_MANAGEMENT_URL``) is set —
+    a broker elsewhere, e.g. in docker compose — else with the local ``rabbitmqctl``."""
+    management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
+    if management_url:
+        _load_over_http(amqp_uri, management_url, path)
+        return
     definitions = definitions_for_vhost(vhost_of(amqp_uri), user_of(amqp_uri), path)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(definitions, handle)
@@ -84,6 +91,37 @@ def load_definitions(amqp_uri: str, path: Path = DEFINITIONS_FILE) -> None:
         _rabbitmqctl("import_definitions", handle.name)
     finally:
         os.unlink(handle.name)
+
+
+def _load_over_http(amqp_uri: str, management_url: str, path: Path) -> None:
+    import requests
+
+    parsed = urlparse(amqp_uri)
+    auth = (unquote(parsed.username or "guest"), unquote(parsed.password or "guest"))
+    vhost, user = vhost_of(amqp_uri), user_of(amqp_uri)
+    api = management_url.rstrip("/") + "/api"
+    quoted = requests.utils.quote(vhost, safe="")
+    definitions = definitions_for_vhost(vhost, None, path)
+    body = {section: [{k: v for k, v in item.items() if k != "vhost"} for item in definitions[section]]
+            for section in ("exchanges", "queues", "bindings", "policies")}
+    steps = [
+        ("PUT", f"{api}/vhosts/{quoted}", {}),
+        ("PUT", f"{api}/permissions/{quoted}/{requests.utils.quote(user, safe='')}",
+         {"configure": ".*", "write": ".*", "read": ".*"}),
+        ("POST", f"{api}/definitions/{quoted}", body),
+    ]
+    for method, url, payload in steps:
+        deadline = time.monotonic() + 60  # a broker starting up answers on AMQP before HTTP
+        while True:
+            try:
+                answer = requests.request(method, url, json=payload, auth=auth, timeout=30)
+                break
+            except requests.RequestException as error:
+                if time.monotonic() > deadline:
+                    raise TopologyError(f"the management API at {management_url} does not answer: {error}") from None
+                time.sleep(2)
+        if answer.status_code >= 300:
+            raise TopologyError(f"{method} {url} failed: {answer.status_code} {answer.text[:300]}")
 
 
 def delete_vhost(vhost: str) -> None:
