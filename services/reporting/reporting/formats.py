@@ -33,6 +33,8 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
     t = c["time_to_answer"]
     sections = [
         ("Key figures", ["figure", "number"], [[k, n] for k, n in report["key_figures"].items()]),
+        ("Visits conducted by committee", ["committee", "visits"],
+         [[c, n] for c, n in v["conducted_by_committee"].items()]),
         ("Visits conducted", ["State", "committee", "started", "completed", "organizations taking part"],
          [[f"{x['country']} ({x['member_state']})", x["committee"], x["started_on"], x["completed_on"] or "-",
            ", ".join(x["organizations"]) or "-"] for x in v["conducted"]]),
@@ -46,14 +48,18 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
            o["overdue_at_end"]] for o in v["pre_visit_information"]]),
         ("Needs identified by thematic area and priority", ["thematic area", "high", "medium", "low", "total"],
          [[area.replace("_", " "), n["high"], n["medium"], n["low"], n["total"]] for area, n in v["needs"]["by_area"].items()]),
+        ("The States' consent to share needs assessments with donors", ["granted", "declined", "withdrawn"],
+         [[v["sharing"]["consent"]["granted"], v["sharing"]["consent"]["declined"], v["sharing"]["consent"]["withdrawn"]]]),
         ("Needs assessments shared with donors under the State's consent", ["donor", "shares", "States", "needs"],
          [[d["donor"], d["shares"], ", ".join(d["visits"]), d["needs"]] for d in v["sharing"]["by_donor"]]),
         ("Follow-up", ["State", "on", "summary"], [[f["member_state"], f["on"], f["summary"]] for f in v["follow_up"]]),
-        ("Meetings by working group", ["group", "held", "decisions", "recommendations", "action items", "approved",
-                                        "reported to the Committee", "days to report (mean)"],
-         [[g["group"], g["meetings_held"], g["outcomes_logged"]["decision"], g["outcomes_logged"]["recommendation"],
-           g["outcomes_logged"]["action_item"], g["outcomes_approved"], g["reports_to_committee"],
-           g["time_to_report"]["mean_days"] if g["time_to_report"]["count"] else "-"] for g in m["by_group"]]),
+        ("Meetings by working group", ["group", "held", "cancelled", "decisions", "recommendations", "action items",
+                                        "approved", "reported to the Committee", "days to report (mean / median / max)"],
+         [[g["group"], g["meetings_held"], g["cancelled"], g["outcomes_logged"]["decision"],
+           g["outcomes_logged"]["recommendation"], g["outcomes_logged"]["action_item"], g["outcomes_approved"],
+           g["reports_to_committee"],
+           f"{g['time_to_report']['mean_days']} / {g['time_to_report']['median_days']} / {g['time_to_report']['max_days']}"
+           if g["time_to_report"]["count"] else "-"] for g in m["by_group"]]),
         ("Documents circulated late or not at all", ["group", "meeting", "document", "hours before the meeting"],
          [[g["group"], d["meeting"], d["document_id"], d["hours_before_meeting"]]
           for g in m["by_group"] for d in g["documents_circulated_late"]]

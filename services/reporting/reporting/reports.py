@@ -28,7 +28,9 @@ class Period:
         return moment is not None and self.start.isoformat() <= moment[:10] <= self.end.isoformat()
 
     def previous_year(self) -> Period:
-        return Period(_shift_year(self.start, -1), _shift_year(self.end, -1))
+        """The same period a year earlier (ending the day before the shifted day after its
+        end, so that a year ending 28 February 2025 is compared with one ending 29 February)."""
+        return Period(_shift_year(self.start, -1), _shift_year(self.end + timedelta(days=1), -1) - timedelta(days=1))
 
     def as_dict(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
@@ -60,6 +62,12 @@ def _days(start: str | None, end: str | None) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
 
 
+def _hours_before(moment: str, starts_at: str) -> float:
+    """Hours from ``moment`` to the meeting's start as it finally was (a meeting that moved
+    later gave its documents more notice)."""
+    return round((datetime.fromisoformat(starts_at) - datetime.fromisoformat(moment)).total_seconds() / 3600, 2)
+
+
 def _summary(values: list[float]) -> dict:
     if not values:
         return {"count": 0, "mean_days": None, "median_days": None, "max_days": None}
@@ -85,11 +93,17 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
     )
     consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
+    end = period.end.isoformat()
+
+    def by_end(moment: str | None) -> bool:
+        return moment is not None and moment[:10] <= end
+
+    def ended_by_end(v: dict) -> bool:
+        return by_end(v["cancelled_at"]) or (v["consent"]["outcome"] == "declined" and by_end(v["consent"]["decided_at"]))
+
     pending = [
         v for v in visits
-        if v["consent"]["requested_at"] and v["consent"]["requested_at"][:10] <= period.end.isoformat()
-        and not (v["consent"]["decided_at"] and v["consent"]["decided_at"][:10] <= period.end.isoformat())
-        and v["cancelled_at"] is None
+        if by_end(v["consent"]["requested_at"]) and not by_end(v["consent"]["decided_at"]) and not by_end(v["cancelled_at"])
     ]
     organizations: dict[str, Counter] = defaultdict(Counter)
     for v in visits:
@@ -103,9 +117,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 o["received"] += 1
                 o["late"] += bool(org.get("late"))
                 o["after_due_date"] += bool(org.get("after_due_date"))
-            if (org.get("info_requested_at") and org["info_requested_at"][:10] <= period.end.isoformat()
-                    and not (org.get("info_received_at") and org["info_received_at"][:10] <= period.end.isoformat())
-                    and org.get("info_due_on") and org["info_due_on"] <= period.end.isoformat()):
+            if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
+                    and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
@@ -189,8 +202,9 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
         outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
         reported = [m for m in mine if m["reported_at"] in period]
         late_documents = [
-            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": d["hours_before_meeting"]}
-            for m in held for d in m["documents"] if d["hours_before_meeting"] < LATE_DOCUMENT_HOURS
+            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": hours}
+            for m in held for d in m["documents"]
+            if (hours := _hours_before(d["circulated_at"], m["starts_at"])) < LATE_DOCUMENT_HOURS
         ]
         row = {
             "group_id": group_id,

@@ -514,7 +514,7 @@ def build_scenario() -> Scenario:
     canada.interests("2025-03-01", "border_control", "counter_financing_of_terrorism", "law_enforcement")
     nga.closed("2025-03-01")
     tun = s.visit(9).proposed("2025-03-03", "TUN")
-    m2 = s.meeting(2, wg2 if False else wg1).scheduled("2025-03-03", "WG1 meeting 2/2025", "2025-04-07T15:00")
+    m2 = s.meeting(2, wg1).scheduled("2025-03-03", "WG1 meeting 2/2025", "2025-04-07T15:00")
     jor.cancelled("2025-03-03")
     tun.approved("2025-03-04")
     m2.announced("2025-03-04")
@@ -542,6 +542,7 @@ def build_scenario() -> Scenario:
     ken.sharing_granted("2025-04-20")
     kaz.needs("2025-04-25", ("KAZ-01", "export_and_trans_shipment_controls", "high"),
               ("KAZ-02", "physical_protection", "medium"), ("KAZ-03", "accountability", "low"))
+    vnm.scheduled("2025-05-01", "2025-07-01", "2025-07-03")
     ken.shared("2025-05-02", canada, "KEN-01", "KEN-02")
     phl = s.visit(3).proposed("2025-05-05", "PHL")
     m3 = s.meeting(3, wg1).scheduled("2025-05-05", "WG1 meeting 3/2025", "2025-06-02T15:00").announced("2025-05-06")
@@ -562,9 +563,6 @@ def build_scenario() -> Scenario:
     tun.started("2025-06-30T08:00").info_received("2025-06-30T10:00", "Interpol")
 
     # -- after the period ---------------------------------------------------------------------
-    vnm.scheduled("2025-05-01T09:00", "2025-07-01", "2025-07-03") if False else None
-    vnm_schedule = ("2025-05-01", "2025-07-01", "2025-07-03")
-    vnm.scheduled(*vnm_schedule)
     vnm.started("2025-07-01T00:30")
     m2.approved("2025-07-02", "M2-A1")
     phl.info_received("2025-07-02", "ICAO")

@@ -1,0 +1,339 @@
+"""The reporting service on a real SQLite store: intake (recorded once, duplicates counted,
+poison messages dead-lettered with their reason and raw body), the projection (incremental,
+rebuilt, verified), and the reports from it, now and "as the record stood" at a moment.
+
+The scenario is the one with known answers (conftest.py); the figures of the as-of reports are
+worked out by hand from its timeline.
+"""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timezone
+
+import pytest
+
+from shared.contract import encode_envelope
+from shared.store import StoreSettings
+from reporting.application import ReportingApplication
+from reporting.intake import DUPLICATE, RECORDED, DeadLetter, Incoming
+from reporting.projection import EMPTY_HASH, chain
+from reporting.reports import annual, semi_annual
+
+H1_2025 = semi_annual(2025, 1)
+PERIODS = [("semi-annual", H1_2025), ("annual", annual(2025)), ("annual", annual(2024, starts_in_month=6))]
+JULY_1 = datetime(2025, 7, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def app(tmp_path):
+    return ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
+
+
+def message(envelope: dict, reporting) -> Incoming:
+    return Incoming(body=encode_envelope(envelope), content_type="application/json",
+                    exchange=reporting.exchange_of(envelope), routing_key=envelope["event_type"])
+
+
+def deliveries(envelopes: list[dict], seed: int = 2025) -> list[dict]:
+    """Every event twice, in a shuffled order."""
+    delivered = list(envelopes) * 2
+    random.Random(seed).shuffle(delivered)
+    return delivered
+
+
+def batches(items: list, sizes=(1, 7, 40, 3, 64, 25)):
+    i, k = 0, 0
+    while i < len(items):
+        size = sizes[k % len(sizes)]
+        yield items[i:i + size]
+        i, k = i + size, k + 1
+
+
+def feed(app, reporting, envelopes: list[dict], seed: int = 2025) -> list[dict]:
+    """Delivers the scenario as a broker might: shuffled, each event twice, in batches, with the
+    projection catching up between batches. Returns the deliveries in order."""
+    delivered = deliveries(envelopes, seed)
+    for batch in batches(delivered):
+        app.intake.receive([message(e, reporting) for e in batch])
+        app.projection.catch_up()
+    return delivered
+
+
+def without_provenance(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "provenance"}
+
+
+def as_stored(records: dict) -> dict:
+    return json.loads(json.dumps(records, sort_keys=True))
+
+
+def first_seen(delivered: list[dict]) -> list[str]:
+    return list(dict.fromkeys(e["event_id"] for e in delivered))
+
+
+def hash_of(event_ids: list[str]) -> str:
+    h = EMPTY_HASH
+    for event_id in event_ids:
+        h = chain(h, event_id)
+    return h
+
+
+# -- intake and projection ---------------------------------------------------------------------
+
+
+def test_each_event_is_recorded_once_whatever_the_order_and_the_duplicates(app, reporting, scenario):
+    n = len(scenario.envelopes)
+    delivered = deliveries(scenario.envelopes)
+    decisions = []
+    within_batch = across_batches = 0
+    recorded_before: set[str] = set()
+    for batch in batches(delivered):
+        ids = [e["event_id"] for e in batch]
+        within_batch += len(ids) - len(set(ids))
+        across_batches += len(set(ids) & recorded_before)
+        recorded_before |= set(ids)
+        decisions += app.intake.receive([message(e, reporting) for e in batch])
+        app.projection.catch_up()
+    # Both kinds of duplicates happened: in one batch, and of an event recorded earlier.
+    assert within_batch > 0 and across_batches > 0 and within_batch + across_batches == n
+    assert app.intake.counts == {RECORDED: n, DUPLICATE: n, "dead_lettered": 0}
+    # The first delivery of an event is recorded, the second is a duplicate (in the same batch
+    # or a later one).
+    seen = set()
+    for envelope, decision in zip(delivered, decisions):
+        assert decision == (DUPLICATE if envelope["event_id"] in seen else RECORDED)
+        seen.add(envelope["event_id"])
+    assert app.dead_letters.list() == []
+    # The projection's records are the records folded in memory from the events.
+    assert app.projection.verify() == []
+    assert app.projection.records() == as_stored(reporting.records(scenario.envelopes))
+    # Built from n events, in the order they were first recorded.
+    assert app.projection.provenance() == {"events": n, "stream_position": n,
+                                           "events_hash": hash_of(first_seen(delivered))}
+
+
+def test_rebuild_gives_the_same_records(app, reporting, scenario):
+    feed(app, reporting, scenario.envelopes)
+    before, provenance = app.projection.records(), app.projection.provenance()
+    assert app.projection.rebuild() == len(scenario.envelopes)
+    assert app.projection.records() == before
+    assert app.projection.provenance() == provenance
+    assert app.projection.verify() == []
+
+
+def test_the_store_outlives_the_application(app, reporting, scenario, tmp_path):
+    feed(app, reporting, scenario.envelopes)
+    again = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
+    assert again.projection.records() == app.projection.records()
+    assert again.projection.provenance() == app.projection.provenance()
+    # Delivered once more (a broker redelivering after a restart): nothing new.
+    decisions = again.intake.receive([message(e, reporting) for e in scenario.envelopes[:20]])
+    assert decisions == [DUPLICATE] * 20
+    assert again.projection.catch_up() == 0
+
+
+@pytest.mark.parametrize("kind, period", PERIODS)
+def test_the_reports_from_the_store_are_the_reports_built_in_memory(app, reporting, scenario, kind, period):
+    delivered = feed(app, reporting, scenario.envelopes)
+    stored = app.report(kind, period)
+    in_memory = reporting.report(scenario.envelopes, kind, period)
+    assert without_provenance(stored) == without_provenance(in_memory)
+    n = len(scenario.envelopes)
+    assert stored["provenance"] == {"period": period.as_dict(), "as_of": None, "basis": "recorded", "events": n,
+                                    "stream_position": n, "events_hash": hash_of(first_seen(delivered))}
+
+
+def test_the_report_catches_up_with_what_arrived(app, reporting, scenario):
+    """A report never lags the store: ``app.report`` applies what was recorded first."""
+    app.intake.receive([message(e, reporting) for e in scenario.envelopes])  # no catch_up
+    assert app.report("semi-annual", H1_2025)["provenance"]["events"] == len(scenario.envelopes)
+
+
+def test_two_stores_fed_in_different_orders_give_the_same_figures(tmp_path, reporting, scenario):
+    """The figures are the same; the provenance names each store's own log (its positions and
+    the hash chained over event ids in the order that store recorded them)."""
+    one = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path / "one")).environment("reporting"))
+    two = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path / "two")).environment("reporting"))
+    feed(one, reporting, scenario.envelopes, seed=1)
+    feed(two, reporting, scenario.envelopes, seed=2)
+    a, b = one.report("annual", annual(2025)), two.report("annual", annual(2025))
+    assert without_provenance(a) == without_provenance(b)
+    assert a["provenance"]["events"] == b["provenance"]["events"] == len(scenario.envelopes)
+
+
+# -- poison messages ------------------------------------------------------------------------------
+
+
+def test_poison_messages_become_dead_letters_and_the_good_ones_are_still_recorded(app, reporting, stream):
+    kaz = stream.visit(1).proposed("2025-02-03", "KAZ", "1540", "state_invitation").approved("2025-02-05")
+    good_1, good_2 = stream.envelopes
+    unknown_type = {**good_1, "event_type": "visit_teleported"}
+    version_99 = {**good_1, "schema_version": 99}
+    missing_event_id = {k: v for k, v in good_1.items() if k != "event_id"}
+    missing_payload_field = {**good_1, "payload": {k: v for k, v in good_1["payload"].items() if k != "member_state"}}
+    version_as_text = {**good_1, "aggregate_version": "1"}
+    committee_as_number = {**good_1, "payload": {**good_1["payload"], "committee": 1540}}
+
+    def raw(body: bytes, content_type: str | None = "application/json") -> Incoming:
+        return Incoming(body=body, content_type=content_type, exchange="visits.events", routing_key="visit_proposed")
+
+    messages = [
+        message(good_1, reporting),
+        raw(b"{this is not json"),
+        raw(encode_envelope(good_1), "text/plain"),
+        raw(encode_envelope(missing_event_id)),
+        raw(encode_envelope(missing_payload_field)),
+        raw(encode_envelope(version_as_text)),
+        raw(encode_envelope(committee_as_number)),
+        raw(encode_envelope(unknown_type)),
+        raw(encode_envelope(version_99)),
+        raw(b"[1, 2, 3]"),
+        message(good_2, reporting),
+    ]
+    expected = [
+        (None, None),
+        ("not_json", "Expecting property name"),
+        ("wrong_content_type", "text/plain"),
+        ("invalid_envelope", "event_id"),
+        ("invalid_payload", "member_state"),
+        ("invalid_envelope", "aggregate_version"),
+        ("invalid_payload", "committee"),
+        ("unknown_event_type", "visit_teleported"),
+        ("unknown_schema_version", "visit_proposed v99"),
+        ("not_an_object", "list"),
+        (None, None),
+    ]
+    decisions = app.intake.receive(messages)
+    for decision, (reason, detail) in zip(decisions, expected):
+        if reason is None:
+            assert decision == RECORDED
+        else:
+            assert isinstance(decision, DeadLetter) and decision.reason == reason, decision
+            assert detail in decision.detail
+    assert app.intake.counts == {RECORDED: 2, DUPLICATE: 0, "dead_lettered": 9}
+
+    letters = app.dead_letters.list()
+    assert len(letters) == 9
+    by_body = {letter["body"]: letter for letter in letters}
+    for m, (reason, detail) in zip(messages, expected):
+        if reason is None:
+            continue
+        letter = by_body[m.body.decode()]  # the raw body, as it came
+        assert (letter["reason"], letter["exchange"], letter["routing_key"], letter["content_type"]) == (
+            reason, "visits.events", "visit_proposed", m.content_type)
+        assert detail in letter["detail"]
+    assert app.dead_letters.count_by_reason() == {
+        "invalid_envelope": 2, "invalid_payload": 2, "not_an_object": 1, "not_json": 1,
+        "unknown_event_type": 1, "unknown_schema_version": 1, "wrong_content_type": 1,
+    }
+    # The good ones are in the projection.
+    app.projection.catch_up()
+    record = app.projection.records()[str(kaz.id)]
+    assert (record["member_state"], record["status"], record["version"]) == ("KAZ", "approved", 2)
+    assert app.projection.provenance()["events"] == 2
+
+
+def test_a_body_that_is_not_utf8_is_kept_as_it_came(app):
+    decisions = app.intake.receive([Incoming(body=b"\xff\xfe\x00garbage", content_type="application/json",
+                                             exchange="visits.events", routing_key="visit_proposed")])
+    assert isinstance(decisions[0], DeadLetter) and decisions[0].reason == "not_json"
+    assert app.dead_letters.list()[0]["body"] == b"\xff\xfe\x00garbage".decode("utf-8", errors="replace")
+
+
+def test_content_type_with_charset_or_unset_is_accepted(app, reporting, stream):
+    stream.visit(1).proposed("2025-02-03", "KEN").approved("2025-02-05")
+    first, second = stream.envelopes
+    decisions = app.intake.receive([
+        Incoming(body=encode_envelope(first), content_type="application/json; charset=utf-8"),
+        Incoming(body=encode_envelope(second), content_type=None),
+    ])
+    assert decisions == [RECORDED, RECORDED]
+
+
+# -- as of a moment -------------------------------------------------------------------------------
+
+
+def test_as_recorded_on_1_july_the_late_consent_and_later_events_are_left_out(app, reporting, scenario):
+    delivered = feed(app, reporting, scenario.envelopes)
+    report = app.report("semi-annual", H1_2025, as_of=JULY_1, basis="recorded")
+    assert report["visits"]["consent"] == {
+        "requested": 6,
+        # PHL's consent (granted 06-26) was recorded only on 07-03: not known on 1 July.
+        "granted": 3,  # KEN, VNM, TUN
+        "declined": 1,  # MAR
+        "by_invitation": 1,  # KAZ
+        "pending_at_end": 2,  # IDN and PHL
+        # KEN 10, MAR 21, VNM 28, TUN 3.4: mean 62.4 / 4 = 15.6; median (10 + 21) / 2 = 15.5; max 28.
+        "time_to_answer": {"count": 4, "mean_days": 15.6, "median_days": 15.5, "max_days": 28.0},
+    }
+    # TUN was still under way (completed 07-04).
+    assert [(x["member_state"], x["completed_on"]) for x in report["visits"]["conducted"]] == [
+        ("KEN", "2025-03-14"), ("KAZ", "2025-04-10"), ("TUN", None)]
+    # M5 (held 06-27) had not been reported yet (07-03).
+    wg1, wg2 = report["meetings"]["by_group"]
+    assert wg2["meetings_lacking_report"] == ["WG2 meeting 1/2025", "WG2 meeting 2/2025"]
+    assert report["meetings"]["totals"]["meetings_lacking_report"] == 2
+    assert report["key_figures"]["consent granted"] == 3
+    # Built from what was recorded by then, and says so.
+    kept = [e for e in scenario.envelopes if e["recorded_at"] <= "2025-07-01T00:00:00+00:00"]
+    log_order = {event_id: i for i, event_id in enumerate(first_seen(delivered), start=1)}
+    kept_ids = sorted((e["event_id"] for e in kept), key=log_order.get)
+    assert report["provenance"] == {
+        "period": {"start": "2025-01-01", "end": "2025-06-30"}, "as_of": "2025-07-01T00:00:00+00:00",
+        "basis": "recorded", "events": len(kept), "stream_position": log_order[kept_ids[-1]],
+        "events_hash": hash_of(kept_ids),
+    }
+    assert len(kept) < len(scenario.envelopes)
+    # The same as a report built in memory from those events.
+    assert without_provenance(report) == without_provenance(reporting.report(kept, "semi-annual", H1_2025))
+
+
+def test_as_happened_by_1_july_the_late_consent_counts(app, reporting, scenario):
+    feed(app, reporting, scenario.envelopes)
+    report = app.report("semi-annual", H1_2025, as_of=JULY_1, basis="occurred")
+    full = app.report("semi-annual", H1_2025)
+    # PHL's consent happened on 06-26: as in the full report.
+    assert report["visits"]["consent"] == full["visits"]["consent"]
+    assert report["visits"]["consent"]["granted"] == 4
+    assert report["visits"]["consent"]["pending_at_end"] == 1
+    # But nothing that happened after 1 July: TUN's completion, M5's report.
+    assert report["visits"]["conducted"][2]["completed_on"] is None
+    assert report["meetings"]["by_group"][1]["meetings_lacking_report"] == ["WG2 meeting 1/2025", "WG2 meeting 2/2025"]
+    assert report["provenance"]["basis"] == "occurred"
+    happened = [e for e in scenario.envelopes if e["occurred_at"] <= "2025-07-01T00:00:00+00:00"]
+    assert report["provenance"]["events"] == len(happened)
+    assert without_provenance(report) == without_provenance(reporting.report(happened, "semi-annual", H1_2025))
+
+
+def test_as_of_the_end_of_march(app, reporting, scenario):
+    feed(app, reporting, scenario.envelopes)
+    report = app.report("semi-annual", H1_2025, as_of=datetime(2025, 4, 1, tzinfo=timezone.utc), basis="occurred")
+    assert report["key_figures"] == {
+        "visits conducted": 1,  # KEN (KAZ started 04-07)
+        "consent requested": 4,  # VNM, KEN, JOR, TUN (PHL, IDN later)
+        "consent granted": 3,  # KEN, VNM, TUN
+        "consent declined": 1,  # MAR
+        "pre-visit information received late": 0,  # OSCE (KAZ) 04-08, Interpol (TUN) 06-30 later
+        "needs identified": 3,  # KEN v1 (03-20): KEN-01, KEN-02, KEN-03
+        "needs assessments shared": 0,
+        "meetings held": 1,  # M1 (M2 04-07)
+        "outcomes logged": 3,  # M8-R1, M1-D1, M1-R1
+        "reports to the Committee": 2,  # M8 01-03, M1 02-06
+    }
+
+
+def test_as_of_after_everything_gives_the_full_report(app, reporting, scenario):
+    feed(app, reporting, scenario.envelopes)
+    later = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    for basis in ("recorded", "occurred"):
+        report = app.report("annual", annual(2025), as_of=later, basis=basis)
+        full = app.report("annual", annual(2025))
+        assert without_provenance(report) == without_provenance(full)
+        assert {k: v for k, v in report["provenance"].items() if k not in ("as_of", "basis")} == \
+               {k: v for k, v in full["provenance"].items() if k not in ("as_of", "basis")}
+
+
+def test_an_unknown_basis_is_refused(app):
+    with pytest.raises(ValueError):
+        app.report("semi-annual", H1_2025, as_of=JULY_1, basis="imagined")
