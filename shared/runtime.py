@@ -4,16 +4,20 @@ health. Nothing here is business logic."""
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from nameko.extensions import DependencyProvider
 
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmingPublisher
-from shared.messaging.topology import missing_topology
+from shared.messaging.topology import missing_topology, queue_state
 from shared.store import StoreSettings, envelope_of
 
 log = logging.getLogger(__name__)
+
+# Events waiting to be published (or consumed) beyond which a service reports itself unhealthy.
+MAX_LAG = int(os.environ.get("FIELDWORK_HEALTH_MAX_LAG", "10000"))
 
 
 class EventSourcedRuntime(DependencyProvider):
@@ -61,19 +65,30 @@ class EventSourcedRuntime(DependencyProvider):
         return self.api
 
     def health(self) -> tuple[bool, dict]:
-        """Healthy: the store answers and the relay publishes."""
+        """Healthy: the store answers, the broker answers, the service's RPC queue has a
+        consumer, the relay publishes and its lag is bounded."""
         report: dict[str, Any] = {"service": self.service_name, "store": self.store_kind}
+        lag = None
         try:
             stored = self.app.recorder.max_notification_id() or 0
-            report["events_stored"] = stored
-            report["events_published_position"] = self.relay.position
-            report["publish_lag"] = max(0, stored - self.relay.position)
+            lag = max(0, stored - self.relay.position)
+            report.update(events_stored=stored, events_published_position=stored - lag, publish_lag=lag)
             store_ok = True
         except Exception as error:  # noqa: BLE001 - reported as unhealthy
             report["store_error"] = str(error)
             store_ok = False
         report["relay_error"] = self.relay.last_error
-        healthy = store_ok and self.relay.last_error is None
-        report["status"] = "ok" if healthy else "unhealthy"
-        return healthy, report
+        queues = queue_state(self.container.config["AMQP_URI"], [f"rpc-{self.service_name}"])
+        report["queues"] = queues
+        problems = [
+            *([] if store_ok else ["store unreachable"]),
+            *([f"relay: {self.relay.last_error}"] if self.relay.last_error else []),
+            *([f"broker: {queues['error']}"] if "error" in queues else []),
+            *[f"queue {name} has no consumer" for name, q in queues.items()
+              if name != "error" and not q.get("consumers")],
+            *([f"publish lag {lag} above {MAX_LAG}"] if lag is not None and lag > MAX_LAG else []),
+        ]
+        report["problems"] = problems
+        report["status"] = "ok" if not problems else "unhealthy"
+        return not problems, report
 

@@ -152,12 +152,14 @@ def watch(exchanges: tuple[str, ...], count: int, as_json: bool) -> None:
 def _register_service_commands() -> None:
     from meetings.cli import meetings
     from reporting.cli import reports
+    from shared.cli.demo import demo
     from visits.cli import donors, visits
 
     cli.add_command(visits)
     cli.add_command(donors)
     cli.add_command(meetings)
     cli.add_command(reports)
+    cli.add_command(demo)
 
 
 _register_service_commands()

@@ -157,3 +157,23 @@ def _close_quietly(channel) -> None:
         channel.close()
     except Exception:  # noqa: BLE001 - a channel closed by the broker after a 404
         pass
+
+
+def queue_state(amqp_uri: str, queues: list[str]) -> dict:
+    """Messages waiting and consumers of each queue (passive: declares nothing); an ``error``
+    key if the broker cannot be asked."""
+    state: dict = {}
+    try:
+        with kombu.Connection(amqp_uri, connect_timeout=3) as connection:
+            for name in queues:
+                channel = connection.channel()
+                try:
+                    ok = channel.queue_declare(name, passive=True)
+                    state[name] = {"messages": ok.message_count, "consumers": ok.consumer_count}
+                except AmqpNotFound:
+                    state[name] = {"missing": True, "messages": 0, "consumers": 0}
+                finally:
+                    _close_quietly(channel)
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        state["error"] = f"{type(error).__name__}: {error}"
+    return state

@@ -8,6 +8,8 @@ import kombu
 from nameko.extensions import DependencyProvider
 
 from shared.messaging.consumer import QueueConsumer
+from shared.messaging.topology import queue_state
+from shared.runtime import MAX_LAG
 from shared.store import StoreSettings
 from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
@@ -66,32 +68,38 @@ class ReportingRuntime(DependencyProvider):
 
     def broker_status(self) -> dict:
         """Waiting in the broker: the lag behind it, and its dead letters."""
-        queues: dict[str, Any] = {}
-        try:
-            with kombu.Connection(self.amqp_uri, connect_timeout=3) as connection:
-                channel = connection.channel()
-                for name in (QUEUE, DEAD_LETTER_QUEUE):
-                    ok = channel.queue_declare(name, passive=True)
-                    queues[name] = {"messages": ok.message_count, "consumers": ok.consumer_count}
-        except Exception as error:  # noqa: BLE001 - reported, not raised
-            queues["error"] = f"{type(error).__name__}: {error}"
+        queues = queue_state(self.amqp_uri, [QUEUE, DEAD_LETTER_QUEUE, "rpc-reporting"])
         return {"broker": queues, "consumer": {
             "consuming": self.consumer.consuming, "last_error": self.consumer.last_error,
             "delivered": self.consumer.delivered, "returned_to_queue": self.consumer.retried,
         }}
 
     def health(self) -> tuple[bool, dict]:
-        """Healthy: the store answers, the consumer consumes, and the queue has a consumer."""
+        """Healthy: the store answers, the consumer consumes, each of its queues has a
+        consumer, and what waits in the broker and the projection is bounded."""
         report: dict[str, Any] = {"service": "reporting", "store": self.store_kind}
+        behind = 0
         try:
-            report["events_recorded"] = self.app.recorder.max_notification_id() or 0
+            recorded = self.app.recorder.max_notification_id() or 0
+            behind = max(0, recorded - self.app.projection.position)
+            report.update(events_recorded=recorded, projection_behind=behind)
             store_ok = True
         except Exception as error:  # noqa: BLE001
             report["store_error"] = str(error)
             store_ok = False
         broker = self.broker_status()
         report.update(broker)
-        queue = broker["broker"].get(QUEUE, {})
-        healthy = store_ok and self.consumer.consuming and queue.get("consumers", 0) > 0
-        report["status"] = "ok" if healthy else "unhealthy"
-        return healthy, report
+        queues = broker["broker"]
+        waiting = queues.get(QUEUE, {}).get("messages", 0)
+        problems = [
+            *([] if store_ok else ["store unreachable"]),
+            *([] if self.consumer.consuming else [f"not consuming: {self.consumer.last_error}"]),
+            *([f"broker: {queues['error']}"] if "error" in queues else []),
+            *[f"queue {name} has no consumer" for name in (QUEUE, "rpc-reporting")
+              if "error" not in queues and not queues.get(name, {}).get("consumers")],
+            *([f"{waiting} messages waiting, above {MAX_LAG}"] if waiting > MAX_LAG else []),
+            *([f"projection {behind} events behind, above {MAX_LAG}"] if behind > MAX_LAG else []),
+        ]
+        report["problems"] = problems
+        report["status"] = "ok" if not problems else "unhealthy"
+        return not problems, report

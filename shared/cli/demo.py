@@ -1,0 +1,730 @@
+"""``fieldwork demo``: half a year of CTC and 1540 work, driven through the services' HTTP APIs.
+
+Run it after ``fieldwork up``. It records, for the most recent *completed* half year (UTC),
+what the secretariat, the CTED coordinator, the 1540 experts, the working-group chairs and the
+Committee did: donors registered, seven country visits (consent granted, declined, still
+pending; one 1540 visit at the State's invitation; organizations of the 2003 annex asked for
+pre-visit information that arrives on time, late or never; needs assessments shared with
+donors, declined, withdrawn), and monthly meetings of the four 1540 working groups and of a
+CTC special meeting with organizations (documents on time, late or none; outcomes logged by
+the chairs; reports to the Committee, one missing; approvals, communication to national
+contact points, an open meeting; one meeting cancelled, one postponed). It then waits until
+the reporting service has recorded every event it caused, and writes the semi-annual report
+for that half year as HTML and PDF; the last two lines it prints are their paths.
+
+Every step is an HTTP request with the acting user's headers and an explicit ``occurred_at``
+inside the half year (``occurred_at`` may not be in the future, hence a *completed* half
+year). Any refusal stops the demo with the service's own message. It can be run again: it
+creates new visits and meetings, reuses donors and groups found by name, and keeps the chair a
+group already has.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+
+from shared.cli.client import EXIT_BY_STATUS, explain, service_url
+
+WAIT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: str
+    role: str
+
+
+COORDINATOR = Actor("cted.coordinator", "visit_coordinator")  # CTED: CTC visits, donors
+EXPERT_1540 = Actor("1540.expert", "visit_coordinator")       # the 1540 group of experts: 1540 visits
+SECRETARIAT = Actor("secretariat", "secretariat")              # meetings, and the Committee's decisions
+
+
+def last_completed_half(today: date) -> tuple[int, int, date, date]:
+    """(year, half, first day, last day) of the latest half year that has ended before ``today``."""
+    if today.month <= 6:
+        return today.year - 1, 2, date(today.year - 1, 7, 1), date(today.year - 1, 12, 31)
+    return today.year, 1, date(today.year, 1, 1), date(today.year, 6, 30)
+
+
+class DemoStopped(Exception):
+    """The demo cannot go on; the message says why (the service's own words are printed)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+# -- HTTP ---------------------------------------------------------------------------------
+
+
+class Api:
+    """The services' HTTP APIs, as one actor or another. Counts the events it causes: every
+    accepted POST records exactly one event, except loading the reference groups (one per
+    group created)."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        self.run = uuid.uuid4().hex[:8]
+        self.sequence = itertools.count(1)
+        self.events = 0
+
+    def request(self, service: str, method: str, path: str, body: dict | None = None, *,
+                actor: Actor = SECRETARIAT, params: dict | None = None, tolerate: tuple[str, ...] = ()) -> Any:
+        headers = {
+            "X-Fieldwork-User": actor.user,
+            "X-Fieldwork-Role": actor.role,
+            "X-Correlation-Id": f"demo-{self.run}-{next(self.sequence)}",
+        }
+        url = f"{service_url(service)}{path}"
+        try:
+            response = self.session.request(method, url, json=body, params=params, headers=headers, timeout=30)
+        except requests.ConnectionError:
+            raise DemoStopped(f"the {service} service does not answer at {service_url(service)}; "
+                              "is the system running (`fieldwork up`)?", 4) from None
+        try:
+            data = response.json()
+        except ValueError:
+            data = {"message": response.text[:500]}
+        if response.status_code >= 400:
+            if isinstance(data, dict) and data.get("rule") in tolerate:
+                return None
+            explain(response.status_code, data if isinstance(data, dict) else {"message": str(data)})
+            raise DemoStopped(f"{method} {path} as {actor.user} ({actor.role}) was refused by the "
+                              f"{service} service (HTTP {response.status_code})",
+                              EXIT_BY_STATUS.get(response.status_code, 1))
+        return data
+
+    def get(self, service: str, path: str, params: dict | None = None) -> Any:
+        return self.request(service, "GET", path, params=params)
+
+    def post(self, service: str, path: str, body: dict, actor: Actor, tolerate: tuple[str, ...] = ()) -> Any:
+        answer = self.request(service, "POST", path, body, actor=actor, tolerate=tolerate)
+        if answer is not None:
+            self.events += 1
+        return answer
+
+
+class HalfYear:
+    """Moments inside the half year: month 1 is January (or July), month 6 June (or December)."""
+
+    def __init__(self, first: date, last: date) -> None:
+        self.first, self.last = first, last
+
+    def day(self, month: int, day: int) -> date:
+        return date(self.first.year, self.first.month + month - 1, day)
+
+    def weekday(self, month: int, day: int) -> date:
+        """That day, or the Monday after it when it falls on a weekend."""
+        d = self.day(month, day)
+        return d + timedelta(days=(7 - d.weekday()) % 7 if d.weekday() >= 5 else 0)
+
+    def at(self, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+        return datetime(self.first.year, self.first.month + month - 1, day, hour, minute, tzinfo=timezone.utc)
+
+    def clamp(self, moment: datetime) -> datetime:
+        """Keep a moment inside the half year, from its second day (nothing happens on New Year's
+        Day) to its last (steps a few days after a meeting late in June)."""
+        end = datetime(self.last.year, self.last.month, self.last.day, 18, tzinfo=timezone.utc)
+        start = datetime(self.first.year, self.first.month, self.first.day, 9, tzinfo=timezone.utc) + timedelta(days=1)
+        return max(start, min(moment, end))
+
+
+def at_day(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+def iso(moment: datetime | date) -> str:
+    if isinstance(moment, datetime):
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat()
+
+
+# -- donors -------------------------------------------------------------------------------
+
+DONORS = [
+    ("Norway", "state", ["border_control", "law_enforcement", "counter_financing_of_terrorism"],
+     "Ministry of Foreign Affairs, Section for Global Security"),
+    ("Japan", "state", ["transport_security", "export_and_trans_shipment_controls", "physical_protection"],
+     "Ministry of Foreign Affairs, Non-Proliferation and Nuclear Energy Division"),
+    ("European Union", "regional_organization",
+     ["legislation", "human_rights_compliance", "international_cooperation", "accountability",
+      "border_controls_and_law_enforcement"],
+     "European External Action Service, counter-terrorism division"),
+]
+
+
+def register_donors(api: Api, half: HalfYear) -> dict[str, str]:
+    """The donors by name: found in the registry, or registered now."""
+    known = {(d["name"].casefold(), d["donor_kind"]): d["id"] for d in api.get("visits", "/donors")}
+    ids, created = {}, []
+    for name, kind, areas, contact in DONORS:
+        donor_id = known.get((name.casefold(), kind))
+        if donor_id is None:
+            donor_id = api.post("visits", "/donors", {
+                "name": name, "donor_kind": kind, "thematic_areas": areas, "contact": contact,
+                "occurred_at": iso(half.at(1, 5, 10)),
+            }, COORDINATOR)["id"]
+            created.append(name)
+        ids[name] = donor_id
+    reused = [n for n in ids if n not in created]
+    counts = [f"{n} {what}" for n, what in ((len(created), "registered now"), (len(reused), "already registered"))
+              if n]
+    click.echo(f"donors: {', '.join(ids)} ({', '.join(counts)})")
+    return ids
+
+
+# -- visits -------------------------------------------------------------------------------
+
+
+class Visit:
+    def __init__(self, api: Api, actor: Actor, when: datetime, **proposal: Any) -> None:
+        self.api, self.actor = api, actor
+        self.view = api.post("visits", "/visits", {**proposal, "occurred_at": iso(when)}, actor)
+        self.id = self.view["id"]
+        self.member_state = self.view["member_state"]
+
+    def do(self, command: str, when: datetime, **fields: Any) -> Visit:
+        self.view = self.api.post("visits", f"/visits/{self.id}/{command}",
+                                  {**fields, "occurred_at": iso(when)}, self.actor)
+        return self
+
+    def invite(self, when: datetime, due: date, organizations: list[tuple[str, str]]) -> Visit:
+        for organization, kind in organizations:
+            self.do("invite-organization", when, organization=organization, kind=kind)
+        for organization, _ in organizations:
+            self.do("request-pre-visit-info", when + timedelta(hours=2), organization=organization,
+                    due_on=iso(due))
+        return self
+
+    def receive(self, when: datetime, organization: str, summary: str) -> Visit:
+        return self.do("receive-pre-visit-info", when, organization=organization, summary=summary)
+
+    def start(self, day: date) -> Visit:
+        return self.do("start", at_day(day, 8))
+
+    def complete(self, day: date) -> Visit:
+        return self.do("complete", at_day(day, 17))
+
+    def conduct(self, starts: date, ends: date) -> Visit:
+        return self.start(starts).complete(ends)
+
+    def needs(self, when: datetime, summary: str, needs: list[tuple[str, str, str, str]]) -> Visit:
+        return self.do("record-needs-assessment", when, summary=summary, needs=[
+            {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
+            for need_id, area, priority, description in needs
+        ])
+
+    def share(self, when: datetime, donor_id: str, need_ids: list[str]) -> Visit:
+        return self.do("share-needs-assessment", when, donor_id=donor_id, need_ids=need_ids)
+
+
+UNODC = "Office on Drugs and Crime (UNODC)"
+INTERPOL = "Interpol"
+FATF = "Financial Action Task Force"
+ICAO = "International Civil Aviation Organization"
+IMO = "International Maritime Organization"
+OSCE = "Organization for Security and Cooperation in Europe"
+IOM = "International Organization for Migration"
+WCO = "World Customs Organization"
+IAEA = "International Atomic Energy Agency"
+OAS = "Organization of American States"
+AU = "African Union"
+
+
+def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
+    h = half
+    visits = []
+
+    # Kenya (CTC): the whole path, closed. UNODC's information arrives after the visit started.
+    ken = Visit(api, COORDINATOR, h.at(1, 8), member_state="KEN", committee="ctc",
+                purpose="Assess the implementation of resolution 1373 (2001): legislation, counter-financing "
+                        "of terrorism, border control and law enforcement")
+    ken.do("approve", h.at(1, 15, 16)).do("request-consent", h.at(1, 16), due_on=iso(h.day(2, 13)))
+    ken.do("grant-consent", h.at(2, 6, 11))
+    ken.invite(h.at(2, 9), h.day(3, 2), [(INTERPOL, "international"), (FATF, "international"), (UNODC, "un_body")])
+    ken.do("schedule", h.at(2, 12), starts_on=iso(h.weekday(3, 9)), ends_on=iso(h.weekday(3, 9) + timedelta(days=4)))
+    ken.receive(h.at(2, 24, 14), INTERPOL, "I-24/7 connectivity at border posts; notices on foreign terrorist fighters")
+    ken.receive(h.at(2, 27, 10), FATF, "Mutual evaluation findings on the criminalization of terrorist financing")
+    ken_start = h.weekday(3, 9)
+    ken.start(ken_start)
+    ken.receive(at_day(ken_start + timedelta(days=1), 11), UNODC,
+                "Legislative assistance provided since 2005 (arrived during the visit)")
+    ken.complete(ken_start + timedelta(days=4))
+    ken.needs(h.at(3, 20), "Priorities agreed with the national counter-terrorism centre", [
+        ("N1", "legislation", "high", "Criminalize the financing of terrorism in line with the 1999 Convention"),
+        ("N2", "counter_financing_of_terrorism", "medium", "Analysis capacity of the financial reporting centre"),
+        ("N3", "border_control", "high", "Biometric screening and API/PNR at the main international airport"),
+        ("N4", "law_enforcement", "medium", "Joint investigation training for police and prosecutors"),
+    ])
+    ken.do("grant-sharing-consent", h.at(3, 27))
+    ken.share(h.at(4, 2), donors["Norway"], ["N2", "N3", "N4"])
+    ken.share(h.at(4, 2, 11), donors["European Union"], ["N1"])
+    ken.do("record-follow-up", h.at(5, 18), summary="Committee updated on the follow-up to the visit",
+           results="Draft amendments to the Prevention of Terrorism Act submitted to Parliament")
+    ken.do("close", h.at(5, 25), summary="Recommendations transmitted; follow-up continues through the dialogue")
+    visits.append(ken)
+
+    # Indonesia (CTC): ICAO on time, IMO late, Interpol never; sharing consent withdrawn after a share.
+    idn = Visit(api, COORDINATOR, h.at(1, 10), member_state="IDN", committee="ctc",
+                purpose="Transport security and maritime border control under resolution 1373 (2001)")
+    idn.do("approve", h.at(1, 15, 16, 30)).do("request-consent", h.at(1, 17), due_on=iso(h.day(2, 14)))
+    idn.do("grant-consent", h.at(2, 2, 15))
+    idn.invite(h.at(2, 5), h.day(3, 20), [(ICAO, "un_body"), (IMO, "un_body"), (INTERPOL, "international")])
+    idn_start = h.weekday(4, 13)
+    idn.do("schedule", h.at(2, 20), starts_on=iso(idn_start), ends_on=iso(idn_start + timedelta(days=4)))
+    idn.receive(h.at(3, 16), ICAO, "Universal Security Audit Programme results for the main airports")
+    idn.start(idn_start)
+    idn.receive(at_day(idn_start + timedelta(days=1), 10), IMO,
+                "ISPS Code compliance of port facilities (arrived during the visit, after its due date)")
+    idn.complete(idn_start + timedelta(days=4))
+    idn.needs(h.at(4, 24), "Transport security first", [
+        ("N1", "transport_security", "high", "Port facility security assessments under the ISPS Code"),
+        ("N2", "transport_security", "medium", "Hold-baggage screening equipment at regional airports"),
+        ("N3", "border_control", "medium", "Maritime border surveillance and information sharing"),
+    ])
+    idn.do("grant-sharing-consent", h.at(5, 4))
+    idn.share(h.at(5, 8), donors["Japan"], ["N1", "N2"])
+    idn.do("withdraw-sharing-consent", h.at(5, 20),
+           reason="Further sharing to await the new national action plan")
+    idn.do("record-follow-up", h.at(6, 12), summary="Committee briefed on the visit's findings")
+    visits.append(idn)
+
+    # Kazakhstan (CTC): all information on time; the State declines to share its assessment.
+    kaz = Visit(api, COORDINATOR, h.at(1, 12), member_state="KAZ", committee="ctc",
+                purpose="Follow-up visit: international cooperation, recruitment and human rights compliance")
+    kaz.do("approve", h.at(1, 22, 16)).do("request-consent", h.at(1, 23), due_on=iso(h.day(2, 20)))
+    kaz.do("grant-consent", h.at(2, 16, 12))
+    kaz.invite(h.at(2, 18), h.day(4, 24), [(OSCE, "regional"), (IOM, "international"), (WCO, "international")])
+    kaz_start = h.weekday(5, 11)
+    kaz.do("schedule", h.at(3, 2), starts_on=iso(kaz_start), ends_on=iso(kaz_start + timedelta(days=4)))
+    kaz.receive(h.at(4, 20), OSCE, "Regional workshops on travel document security")
+    kaz.receive(h.at(4, 22), IOM, "Border management information system assessment")
+    kaz.receive(h.at(4, 23), WCO, "Customs risk management and cash couriers")
+    kaz.conduct(kaz_start, kaz_start + timedelta(days=4))
+    kaz.needs(h.at(5, 22), "Needs identified with the inter-agency commission", [
+        ("N1", "incitement_and_recruitment", "high", "Counter-recruitment programmes in prisons"),
+        ("N2", "human_rights_compliance", "medium", "Training of investigators on international human rights law"),
+        ("N3", "international_cooperation", "low", "Central authority for mutual legal assistance"),
+    ])
+    kaz.do("decline-sharing-consent", h.at(5, 29), reason="The Government will share the assessment bilaterally")
+    kaz.do("record-follow-up", h.at(6, 19), summary="Committee informed of the visit and the needs identified")
+    visits.append(kaz)
+
+    # Turkmenistan (CTC): the State declines the visit.
+    tkm = Visit(api, COORDINATOR, h.at(1, 12, 11), member_state="TKM", committee="ctc",
+                purpose="Assess the implementation of resolution 1373 (2001)")
+    tkm.do("approve", h.at(1, 22, 16, 30)).do("request-consent", h.at(1, 23, 11), due_on=iso(h.day(2, 27)))
+    tkm.do("decline-consent", h.at(3, 3), reason="The Government prefers to report in writing at this stage")
+    visits.append(tkm)
+
+    # Sierra Leone (CTC): consent asked in March, due in April, no answer by the end of the half year.
+    sle = Visit(api, COORDINATOR, h.at(2, 16), member_state="SLE", committee="ctc",
+                purpose="Border control and counter-financing of terrorism in the subregion")
+    sle.do("approve", h.at(3, 2, 16)).do("request-consent", h.at(3, 4), due_on=iso(h.day(4, 15)))
+    sle.do("invite-organization", h.at(3, 5), organization=AU, kind="regional")
+    visits.append(sle)
+
+    # Panama (1540): at the State's invitation, which counts as its consent.
+    pan = Visit(api, EXPERT_1540, h.at(1, 19), member_state="PAN", committee="1540", origin="state_invitation",
+                purpose="Visit at the invitation of the Government on the implementation of resolution 1540 (2004)")
+    pan.do("approve", h.at(2, 4, 16))
+    pan.invite(h.at(2, 10), h.day(5, 8), [(IAEA, "un_body"), (OAS, "regional")])
+    pan_start = h.weekday(5, 25)
+    pan.do("schedule", h.at(3, 10), starts_on=iso(pan_start), ends_on=iso(pan_start + timedelta(days=3)))
+    pan.receive(h.at(4, 30), IAEA, "Integrated nuclear security support plan")
+    pan.receive(h.at(5, 6), OAS, "CICTE programmes on maritime and port security")
+    pan.conduct(pan_start, pan_start + timedelta(days=3))
+    pan.needs(h.at(6, 4), "Export and trans-shipment controls first", [
+        ("N1", "export_and_trans_shipment_controls", "high",
+         "Control list for dual-use goods in transit through free zones"),
+        ("N2", "physical_protection", "medium", "Physical protection of radioactive sources in hospitals"),
+        ("N3", "accountability", "low", "National inventory of controlled chemicals"),
+    ])
+    pan.do("grant-sharing-consent", h.at(6, 10))
+    pan.share(h.at(6, 15), donors["Japan"], ["N1", "N2"])
+    pan.share(h.at(6, 15, 11), donors["European Union"], ["N3"])
+    pan.do("record-follow-up", h.at(6, 26), summary="Working Group 2 informed of the assistance requests")
+    visits.append(pan)
+
+    # Ghana (1540): consent granted, postponed once, conducted in June; sharing not decided yet.
+    gha = Visit(api, EXPERT_1540, h.at(1, 26), member_state="GHA", committee="1540",
+                purpose="Dialogue visit on border controls and law enforcement under resolution 1540 (2004)")
+    gha.do("approve", h.at(2, 9, 16)).do("request-consent", h.at(2, 10), due_on=iso(h.day(3, 13)))
+    gha.do("grant-consent", h.at(3, 5, 14))
+    first = h.weekday(5, 4)
+    gha.do("schedule", h.at(3, 9), starts_on=iso(first), ends_on=iso(first + timedelta(days=3)))
+    gha.do("postpone", h.at(4, 21), reason="At the Government's request, so that the inter-agency committee can attend")
+    gha_start = h.weekday(6, 15)
+    gha.do("schedule", h.at(4, 28), starts_on=iso(gha_start), ends_on=iso(gha_start + timedelta(days=3)))
+    gha.invite(h.at(4, 28, 11), h.day(6, 5), [(WCO, "international")])
+    gha.receive(h.at(6, 2), WCO, "Strategic trade control enforcement training")
+    gha.conduct(gha_start, gha_start + timedelta(days=3))
+    gha.needs(h.at(6, 25), "Border controls first", [
+        ("N1", "border_controls_and_law_enforcement", "high", "Radiation detection at the main port and land borders"),
+        ("N2", "export_and_trans_shipment_controls", "medium", "Licensing system for strategic goods"),
+    ])
+    visits.append(gha)
+    return visits
+
+
+# -- meetings -----------------------------------------------------------------------------
+
+CTC_GROUP = "CTC special meeting with international, regional and subregional organizations"
+CTC_MANDATE = ("Special meetings of the Counter-Terrorism Committee with international, regional and subregional "
+               "organizations, and the follow-up to their action plans (S/AC.40/2003/SM.1/6/Rev.1).")
+
+# Per group: short name, the chair to assign when it has none (a Committee member and the
+# user name the chair acts under), the meeting day of the month, what its meetings are about.
+GROUPS = {
+    "Working Group 1": ("WG1", "FRA", "chair.fr", 12, "matrices and national reports", [
+        ("decision", "Approve the updated matrices of the States reviewed for posting on the website"),
+        ("action_item", "The experts send reminders to the States that have not submitted a first report"),
+        ("recommendation", "Invite States to nominate national points of contact for resolution 1540 (2004)"),
+    ]),
+    "Working Group 2": ("WG2", "ZAF", "chair.za", 14, "assistance requests and offers", [
+        ("recommendation", "Forward the matched assistance requests to the offering States"),
+        ("action_item", "The experts contact the requesting States still without an offer"),
+        ("decision", "Post the updated list of assistance offers on the website"),
+    ]),
+    "Working Group 3": ("WG3", "GBR", "chair.uk", 19,
+                        "cooperation with organizations and the 1267 and 1373 Committees", [
+        ("action_item", "Exchange the lists of planned visits with CTED and the 1267 Monitoring Team"),
+        ("recommendation", "Hold a joint briefing of the three Committees for Member States"),
+        ("decision", "Ask IAEA, OPCW and WCO for updates on their assistance programmes"),
+    ]),
+    "Working Group 4": ("WG4", "GTM", "chair.gt", 21, "transparency and outreach", [
+        ("decision", "Publish the note on the programme of work on the website"),
+        ("action_item", "Prepare the fact sheet on resolution 1540 (2004) for industry outreach"),
+        ("recommendation", "Invite academia and civil society to the next open briefing"),
+    ]),
+    CTC_GROUP: ("CTC", "MAR", "chair.ctc", 24, "follow-up to the special meeting's action plan", [
+        ("decision", "Update the directory of counter-terrorism contact points of the organizations"),
+        ("action_item", "Circulate the Matrix of Needs to the organizations on the first day of each month"),
+        ("recommendation", "Invite organizations to submit best practices, codes and standards for the website"),
+    ]),
+}
+KIND_LABELS = {
+    "working_group": "meeting",
+    "committee_plenary": "plenary",
+    "special_meeting_with_organizations": "special meeting with organizations",
+    "thematic_discussion": "thematic discussion",
+    "informal_briefing": "informal briefing",
+    "donor_forum": "donor forum",
+}
+ATTENDANCE = ["FRA", "ZAF", "GBR", "GTM", "MAR", "USA", "CHN", "RUS", "IND", "DEU", "PAK", "COL", "PRT", "TGO", "AZE"]
+ORGS_AT_SPECIAL_MEETING = [INTERPOL, IOM, OSCE, "Council of Europe", AU, OAS, ICAO, IMO, UNODC, IAEA, WCO, FATF]
+
+
+def prepare_groups(api: Api, half: HalfYear) -> dict[str, dict]:
+    """The four 1540 working groups (loaded, idempotently) and the CTC group (found by name or
+    established), each with a chair: the one it has, or ours."""
+    loaded = api.request("meetings", "POST", "/groups/load-reference", actor=SECRETARIAT)
+    created = sum(1 for g in loaded if g["created"])
+    api.events += created
+    groups = {g["name"].casefold(): g for g in api.get("meetings", "/groups")}
+    if CTC_GROUP.casefold() not in groups:
+        group = api.post("meetings", "/groups", {"name": CTC_GROUP, "committee": "ctc", "mandate_area": CTC_MANDATE,
+                                                 "occurred_at": iso(half.at(1, 2, 10))}, SECRETARIAT)
+        groups[CTC_GROUP.casefold()] = group
+        created += 1
+    by_key: dict[str, dict] = {}
+    notes = []
+    for key, (short, state, user, *_rest) in GROUPS.items():
+        group = next((g for name, g in sorted(groups.items()) if name.startswith(key.casefold())), None)
+        if group is None:
+            raise DemoStopped(f"no group named {key!r} after loading the reference groups")
+        chair = group.get("chair")
+        if chair is None:
+            answer = api.post("meetings", f"/groups/{group['id']}/assign-chair",
+                              {"chair_member_state": state, "chair_user": user, "occurred_at": iso(half.at(1, 3, 15))},
+                              SECRETARIAT, tolerate=("chair_assignment_changes_the_chair",))
+            group = answer or api.get("meetings", f"/groups/{group['id']}")
+        elif (chair["member_state"], chair["user"]) != (state, user):
+            notes.append(f"{short} keeps its chair {chair['user']} ({chair['member_state']})")
+        by_key[key] = group
+    click.echo(f"working groups: {len(by_key)} ({created} established now), chairs "
+               + ", ".join(f"{GROUPS[k][0]} {g['chair']['user']}" for k, g in by_key.items())
+               + (f"; {'; '.join(notes)}" if notes else ""))
+    return by_key
+
+
+class Meeting:
+    def __init__(self, api: Api, group: dict, when: datetime, **fields: Any) -> None:
+        self.api, self.group = api, group
+        self.view = api.post("meetings", "/meetings", {**fields, "group_id": group["id"], "occurred_at": iso(when)},
+                             SECRETARIAT)
+        self.id = self.view["id"]
+
+    def do(self, command: str, when: datetime, actor: Actor = SECRETARIAT, **fields: Any) -> Meeting:
+        self.view = self.api.post("meetings", f"/meetings/{self.id}/{command}", {**fields, "occurred_at": iso(when)},
+                                  actor)
+        return self
+
+
+@dataclass
+class Plan:
+    """What happens to one meeting besides the usual path."""
+
+    kind: str = "working_group"
+    documents: str = "on_time"    # on_time | late | on_time_and_late | none
+    cancelled: bool = False
+    postponed_days: int = 0
+    reported: bool = True
+    communicate: bool = False
+    open_meeting: bool = False
+
+
+def meeting_plans(key: str) -> dict[int, Plan]:
+    """Month -> plan, per group: monthly meetings, with the exceptions the report should show."""
+    if key == CTC_GROUP:
+        return {2: Plan(kind="special_meeting_with_organizations", communicate=True),
+                5: Plan(kind="special_meeting_with_organizations", documents="on_time_and_late")}
+    plans = {m: Plan() for m in range(1, 7)}
+    if key == "Working Group 1":
+        plans[2] = Plan(communicate=True, open_meeting=True)
+        plans[3] = Plan(documents="on_time_and_late")
+    elif key == "Working Group 2":
+        plans[2] = Plan(documents="late", communicate=True)
+        plans[3] = Plan(kind="donor_forum")
+        plans[4] = Plan(postponed_days=7)
+    elif key == "Working Group 3":
+        plans[3] = Plan(kind="thematic_discussion", communicate=True)
+        plans[5] = Plan(documents="late")
+        plans[6] = Plan(reported=False)
+    elif key == "Working Group 4":
+        plans[3] = Plan(documents="none")
+        plans[4] = Plan(kind="informal_briefing", communicate=True)
+        plans[5] = Plan(cancelled=True)
+    return plans
+
+
+def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth: int, plan: Plan,
+                counter: MeetingTally) -> None:
+    """The group's ``nth`` meeting, in ``month``: scheduled, announced, documents, held, the
+    chair's outcomes, the report to the Committee, approval, and what ``plan`` adds."""
+    short, _state, _user, day, topic, outcome_texts = GROUPS[key]
+    chair = Actor(group["chair"]["user"], "working_group_chair")
+    start_day = half.weekday(month, day)
+    starts = datetime(start_day.year, start_day.month, start_day.day, 15, tzinfo=timezone.utc)
+    month_name = start_day.strftime("%B %Y")
+    scheduled = half.clamp(starts - timedelta(days=14))
+    meeting = Meeting(api, group, scheduled, meeting_kind=plan.kind,
+                      title=f"{short} {KIND_LABELS[plan.kind]}, {month_name}: {topic}",
+                      starts_at=iso(starts), ends_at=iso(starts + timedelta(hours=2)),
+                      location="Conference Room 7, UN Headquarters")
+    meeting.do("announce", scheduled + timedelta(days=1), notice="Open to all Council delegations.")
+    if plan.cancelled:
+        meeting.do("cancel", starts - timedelta(days=5), reason="Conference services unavailable; the items move "
+                                                                "to the next meeting")
+        counter.cancelled += 1
+        return
+    if plan.postponed_days:
+        starts = starts + timedelta(days=plan.postponed_days)
+        meeting.do("postpone", starts - timedelta(days=plan.postponed_days + 3),
+                   reason="The Committee's plenary meets that afternoon",
+                   starts_at=iso(starts), ends_at=iso(starts + timedelta(hours=2)))
+        counter.postponed += 1
+    symbol_base = f"S/AC.44/{start_day.year}/{short}" if key != CTC_GROUP else f"S/AC.40/{start_day.year}/SM"
+    doc_id = f"{short}-{start_day.isoformat()}"
+    if plan.documents in ("on_time", "on_time_and_late"):
+        meeting.do("circulate-document", starts - timedelta(days=7), document_id=f"{doc_id}-WP1",
+                   title=f"Working paper: {topic}", symbol=f"{symbol_base}/WP.{month}")
+    if plan.documents in ("late", "on_time_and_late"):
+        meeting.do("circulate-document", starts - timedelta(hours=30), document_id=f"{doc_id}-WP2",
+                   title=f"Addendum: {topic}", symbol=f"{symbol_base}/WP.{month}/Add.1")
+        counter.late_documents += 1
+    if plan.documents == "none":
+        counter.without_documents += 1
+    held = starts + timedelta(hours=2)
+    attendance = ORGS_AT_SPECIAL_MEETING if key == CTC_GROUP else ATTENDANCE
+    meeting.do("hold", held, attendance=attendance)
+    counter.held += 1
+    # Two outcomes per meeting, rotating through the group's kinds, logged by the chair.
+    outcomes = [outcome_texts[(nth + i) % len(outcome_texts)] for i in range(2)]
+    ids = []
+    for i, (kind, text) in enumerate(outcomes, start=1):
+        outcome_id = f"{doc_id}-{kind[0].upper()}{i}"
+        meeting.do("log-outcome", held + timedelta(hours=1, minutes=10 * i), chair,
+                   outcome_id=outcome_id, outcome_kind=kind, text=text)
+        ids.append(outcome_id)
+        counter.outcomes[kind] += 1
+    if not plan.reported:
+        counter.unreported += 1
+        return
+    reported = half.clamp(held + timedelta(days=3))
+    meeting.do("report-to-committee", reported, summary=f"The group reviewed {topic} and agreed on {len(ids)} outcomes",
+               report_symbol=f"{symbol_base}/R.{month}")
+    approved = half.clamp(reported + timedelta(days=4))
+    for i, outcome_id in enumerate(ids):
+        meeting.do("approve-outcome", approved + timedelta(minutes=5 * i), outcome_id=outcome_id)
+    if plan.communicate:
+        meeting.do("communicate-outcome", half.clamp(approved + timedelta(days=2)), outcome_id=ids[0])
+        counter.communicated += 1
+    if plan.open_meeting:
+        meeting.do("hold-open-meeting", half.clamp(approved + timedelta(days=9)), outcome_ids=ids,
+                   summary="Open briefing for all Member States on the working group's approved outcomes")
+        counter.open_meetings += 1
+
+
+@dataclass
+class MeetingTally:
+    """What the meetings phase did, for its progress line."""
+
+    held: int = 0
+    cancelled: int = 0
+    postponed: int = 0
+    late_documents: int = 0
+    without_documents: int = 0
+    unreported: int = 0
+    communicated: int = 0
+    open_meetings: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {"decision": 0, "recommendation": 0, "action_item": 0})
+
+
+def run_meetings(api: Api, half: HalfYear, groups: dict[str, dict]) -> MeetingTally:
+    counter = MeetingTally()
+    # In the order they happened: month by month, group by group.
+    held_so_far = {key: 0 for key in groups}
+    for month in range(1, 7):
+        for key, group in groups.items():
+            plan = meeting_plans(key).get(month)
+            if plan is not None:
+                run_meeting(api, half, key, group, month, held_so_far[key], plan, counter)
+                held_so_far[key] += 1
+    return counter
+
+
+# -- reporting ----------------------------------------------------------------------------
+
+
+def wait_for_reporting(api: Api, target: int) -> dict:
+    """Poll the reporting service until it recorded ``target`` events (those before the demo and
+    the demo's) and its projection caught up with them; and, so that a backlog from before the
+    demo cannot stand in for the demo's events, until the visits and meetings services have
+    published everything they stored and the reporting queue is empty. Give up after
+    WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        status = api.get("reporting", "/status")
+        recorded = status["events_recorded"]
+        behind = status["projection"]["behind"]
+        queued = (status.get("broker") or {}).get("reporting.events", {}).get("messages", 0)
+        unpublished = sum(_publish_lag(api, service) for service in ("visits", "meetings"))
+        if recorded >= target and behind == 0 and not queued and not unpublished:
+            return status
+        if time.monotonic() > deadline:
+            raise DemoStopped(
+                f"after {WAIT_SECONDS} s the reporting service has recorded {recorded} of the {target} events "
+                f"expected (projection {behind} behind, {queued} messages in its queue, {unpublished} events "
+                "not yet published by visits and meetings); see `fieldwork reports status` and "
+                "`fieldwork reports dead-letters`"
+            )
+        time.sleep(0.2)
+
+
+def _publish_lag(api: Api, service: str) -> int:
+    """Events the service stored but has not published yet (its health says; 503 included)."""
+    try:
+        health = api.session.get(f"{service_url(service)}/health", timeout=10).json()
+    except (requests.RequestException, ValueError):
+        return 1
+    return int(health.get("publish_lag") or 0)
+
+
+def fetch_report(api: Api, params: dict, output_dir: Path) -> Path:
+    url = f"{service_url('reporting')}/reports"
+    try:
+        response = api.session.get(url, params=params, timeout=300)
+    except requests.ConnectionError:
+        raise DemoStopped(f"the reporting service does not answer at {service_url('reporting')}", 4) from None
+    if response.status_code >= 400:
+        try:
+            data = response.json()
+        except ValueError:
+            data = {"message": response.text[:500]}
+        explain(response.status_code, data)
+        raise DemoStopped(f"the {params['format']} report was refused (HTTP {response.status_code})",
+                          EXIT_BY_STATUS.get(response.status_code, 1))
+    name = response.headers.get("Content-Disposition", "").split('filename="')[-1].rstrip('"')
+    path = output_dir / (name or f"semi-annual-report.{params['format']}")
+    path.write_bytes(response.content)
+    return path.resolve()
+
+
+# -- the command --------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--output-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="where to write the semi-annual report (HTML and PDF)")
+def demo(output_dir: str) -> None:
+    """Record half a year of CTC and 1540 work through the services' HTTP APIs, then write the
+    semi-annual report for it as HTML and PDF (their paths are the last two lines printed).
+
+    The half year is the most recent one that has ended (steps may not be dated in the future).
+    Run it after `fieldwork up`; it can be run again (it adds new visits and meetings)."""
+    try:
+        _demo(Path(output_dir))
+    except DemoStopped as stopped:
+        click.echo(f"demo stopped: {stopped}", err=True)
+        sys.exit(stopped.exit_code)
+
+
+def _demo(output_dir: Path) -> None:
+    began = time.monotonic()
+    api = Api()
+    year, half_number, first, last = last_completed_half(datetime.now(timezone.utc).date())
+    half = HalfYear(first, last)
+    for service in ("visits", "meetings", "reporting"):
+        health = api.get(service, "/health")
+        if health.get("status") != "ok":
+            raise DemoStopped(f"the {service} service is not healthy: {health}")
+    before = api.get("reporting", "/status")["events_recorded"]
+    click.echo(f"half year: {first.isoformat()} to {last.isoformat()} ({year} H{half_number}); "
+               f"the reporting service has {before} events recorded")
+
+    donors = register_donors(api, half)
+    visits = run_visits(api, half, donors)
+    by_status: dict[str, int] = {}
+    for visit in visits:
+        by_status[visit.view["status"]] = by_status.get(visit.view["status"], 0) + 1
+    click.echo(f"visits: {len(visits)} ({', '.join(v.member_state for v in visits)}): "
+               + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())))
+
+    groups = prepare_groups(api, half)
+    counter = run_meetings(api, half, groups)
+    click.echo(f"meetings: {counter.held} held in {len(groups)} groups, {counter.cancelled} cancelled, "
+               f"{counter.postponed} postponed; outcomes "
+               + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counter.outcomes.items())
+               + f"; {counter.late_documents} late documents, {counter.without_documents} without documents, "
+               f"{counter.unreported} not reported, {counter.communicated} communicated, "
+               f"{counter.open_meetings} open meeting")
+
+    target = before + api.events
+    click.echo(f"reporting: waiting for the {api.events} events of the demo ({target} in all) ...")
+    status = wait_for_reporting(api, target)
+    dead = status.get("intake", {}).get("dead_lettered", 0)
+    click.echo(f"reporting: {status['events_recorded']} events recorded, projection up to date"
+               + (f"; {dead} dead letters (see `fieldwork reports dead-letters`)" if dead else ""))
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    params = {"kind": "semi-annual", "year": year, "half": half_number}
+    figures = api.get("reporting", "/reports", {**params, "format": "json"})["key_figures"]
+    order = ["visits conducted", "consent requested", "consent granted", "consent declined",
+             "pre-visit information received late", "needs identified", "needs assessments shared",
+             "meetings held", "outcomes logged", "reports to the Committee"]
+    names = [n for n in order if n in figures] + sorted(n for n in figures if n not in order)
+    click.echo("key figures: " + ", ".join(f"{name} {figures[name]}" for name in names))
+    paths = [fetch_report(api, {**params, "format": fmt}, output_dir) for fmt in ("html", "pdf")]
+    click.echo(f"done in {time.monotonic() - began:.1f} s; the semi-annual report:")
+    for path in paths:
+        click.echo(str(path))
