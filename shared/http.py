@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.contract.vocabulary import ROLES
 from shared.domain import Context
+from shared.logs import current_correlation_id
 from shared.errors import (
     FieldworkError,
     Forbidden,
@@ -79,22 +80,43 @@ def json_endpoint(handler: Callable[..., Any]) -> Callable[..., Response]:
 
     @functools.wraps(handler)
     def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        token = current_correlation_id.set(correlation_of(request))
         try:
-            result = handler(self, request, *args, **kwargs)
-        except FieldworkError as error:
-            return error_response(error)
-        except Exception:  # noqa: BLE001 - answered as 500 and logged with its trace
-            reference = uuid.uuid4().hex[:12]
-            log.exception("unhandled error in %s %s (reference %s)", request.method, request.path, reference)
-            return json_response(
-                500, {"error": "internal_error", "message": f"internal error; reference {reference} in the service log"}
-            )
-        if isinstance(result, Response):
-            return result
-        status, data = result
-        return json_response(status, data)
+            response = _answer(handler, self, request, *args, **kwargs)
+            if request.method != "GET" or response.status_code >= 400:
+                log.info("%s %s answered %s (user %s)", request.method, request.path, response.status_code,
+                         request.headers.get("X-Fieldwork-User", "anonymous"))
+            return response
+        finally:
+            current_correlation_id.reset(token)
 
     return wrapper
+
+
+def _answer(handler: Callable[..., Any], service: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    try:
+        result = handler(service, request, *args, **kwargs)
+    except FieldworkError as error:
+        return error_response(error)
+    except Exception:  # noqa: BLE001 - answered as 500 and logged with its trace
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unhandled error in %s %s (reference %s)", request.method, request.path, reference)
+        return json_response(
+            500, {"error": "internal_error", "message": f"internal error; reference {reference} in the service log"}
+        )
+    if isinstance(result, Response):
+        return result
+    status, data = result
+    return json_response(status, data)
+
+
+def correlation_of(request: Request) -> str:
+    """The request's correlation id: ``X-Correlation-Id``, or one made up once per request."""
+    known = request.environ.get("fieldwork.correlation_id")
+    if known is None:
+        known = request.headers.get("X-Correlation-Id", "").strip()[:200] or str(uuid.uuid4())
+        request.environ["fieldwork.correlation_id"] = known
+    return known
 
 
 def read_json(request: Request) -> dict:
@@ -122,7 +144,7 @@ def actor_of(request: Request) -> dict:
     return {
         "user": request.headers.get("X-Fieldwork-User", "").strip() or "anonymous",
         "role": request.headers.get("X-Fieldwork-Role", "").strip() or "visit_coordinator",
-        "correlation_id": request.headers.get("X-Correlation-Id", "").strip() or str(uuid.uuid4()),
+        "correlation_id": correlation_of(request),
     }
 
 

@@ -105,6 +105,11 @@ class OutboxRelay:
         envelopes = [self.envelope_of(self.app.mapper.to_domain_event(n)) for n in notifications]
         self.publisher.publish(self.exchange, envelopes)
         self.positions.save(self.name, notifications[-1].id)
+        if log.isEnabledFor(logging.DEBUG):
+            for envelope in envelopes:
+                log.debug("published %s of %s v%s to %s", envelope["event_type"], envelope["aggregate_id"],
+                          envelope["aggregate_version"], self.exchange,
+                          extra={"correlation_id": envelope["correlation_id"]})
         self.published += len(envelopes)
         return len(envelopes)
 

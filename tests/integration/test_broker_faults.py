@@ -33,3 +33,32 @@ def test_after_the_broker_cuts_every_connection_services_publish_and_consume_aga
     finally:
         visits.stop()
         reporting.stop()
+
+
+def test_the_correlation_id_of_a_command_is_in_the_logs_of_every_service_it_reaches(broker, tmp_path):
+    import json as _json
+
+    env = {"FIELDWORK_LOG_FORMAT": "json", "FIELDWORK_LOG_LEVEL": "DEBUG"}
+    visits = ServiceProcess("visits", broker.uri, tmp_path, extra_env=env).start()
+    reporting = ServiceProcess("reporting", broker.uri, tmp_path, extra_env=env).start()
+    try:
+        answer = visits.post("/visits", {"member_state": "KEN", "committee": "ctc"},
+                             headers={"X-Correlation-Id": "trace-4711"})
+        assert answer.status_code == 201
+
+        def traced(service) -> list[str]:
+            lines = [_json.loads(line) for line in service.log().splitlines() if line.startswith("{")]
+            return [line["message"] for line in lines if line.get("correlation_id") == "trace-4711"]
+
+        def seen() -> bool:
+            return (any("POST /visits answered 201" in m for m in traced(visits))
+                    and any(m.startswith("published visit_proposed") for m in traced(visits))
+                    and any(m.startswith("received visit_proposed") for m in traced(reporting)))
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not seen():
+            time.sleep(0.2)
+        assert seen(), (traced(visits), traced(reporting))
+    finally:
+        visits.stop()
+        reporting.stop()

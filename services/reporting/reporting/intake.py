@@ -100,6 +100,8 @@ class Intake:
                 decisions[i] = DUPLICATE
                 continue
             fresh[envelope["event_id"]] = (i, envelope, message.exchange)
+            log.debug("received %s of %s v%s", envelope["event_type"], envelope["aggregate_id"],
+                      envelope["aggregate_version"], extra={"correlation_id": envelope["correlation_id"]})
         if fresh:
             try:
                 self.app.save(*(_received(envelope, exchange) for _, envelope, exchange in fresh.values()))
@@ -115,6 +117,7 @@ class Intake:
                 log.error(
                     "dead-lettered a message from %s (%s): %s: %s",
                     message.exchange or "?", message.routing_key or "?", decision.reason, decision.detail,
+                    extra={"correlation_id": _correlation_of(message)},
                 )
                 self.dead_letters.add(message, decision)
                 self.counts["dead_lettered"] += 1
@@ -128,6 +131,15 @@ class Intake:
         except IntegrityError:
             return DUPLICATE
         return RECORDED
+
+
+def _correlation_of(message: Incoming) -> str:
+    """The correlation id of a refused message, if its body still says it."""
+    try:
+        value = json.loads(message.body).get("correlation_id")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return "-"
+    return str(value)[:200] if value else "-"
 
 
 def _received(envelope: dict, exchange: str) -> ReceivedEvent:
