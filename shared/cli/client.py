@@ -36,10 +36,13 @@ def _headers() -> dict:
 EXIT_BY_STATUS = {400: 2, 401: 2, 403: 1, 404: 3, 409: 1}
 
 
-def call(service: str, method: str, path: str, body: dict | None = None, params: dict | None = None) -> Any:
+def call(
+    service: str, method: str, path: str, body: dict | None = None, params: dict | None = None,
+    timeout: float = 30,
+) -> Any:
     url = f"{service_url(service)}{path}"
     try:
-        response = requests.request(method, url, json=body, params=params, headers=_headers(), timeout=30)
+        response = requests.request(method, url, json=body, params=params, headers=_headers(), timeout=timeout)
     except requests.ConnectionError:
         click.echo(
             f"error: the {service} service does not answer at {service_url(service)}; "

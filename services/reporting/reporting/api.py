@@ -102,8 +102,14 @@ class ReportingAPI:
             position = start - 1
         return dict(sorted(newest.items()))
 
-    def dead_letters(self, limit: int = 100) -> list[dict]:
-        return self.app.dead_letters.list(limit)
+    def dead_letters(self, limit: int | str = 100) -> list[dict]:
+        try:
+            count = int(limit)
+        except (TypeError, ValueError):
+            count = -1
+        if not 1 <= count <= 10_000:
+            raise InvalidInput({"limit": ["a whole number from 1 to 10000"]})
+        return self.app.dead_letters.list(count)
 
     def rebuild(self) -> dict:
         """Rebuild the projections from the reporting store; one at a time."""

@@ -72,7 +72,7 @@ def rebuild() -> None:
     result: dict = {}
 
     def run() -> None:
-        result["answer"] = call("reporting", "POST", "/projections/rebuild", {})
+        result["answer"] = call("reporting", "POST", "/projections/rebuild", {}, timeout=24 * 3600)
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
@@ -87,12 +87,14 @@ def rebuild() -> None:
             time.sleep(0.2)
         bar.update(bar.length)
     worker.join()
-    show(result.get("answer"))
+    if "answer" not in result:  # the request failed; call() said why
+        raise SystemExit(1)
+    show(result["answer"])
 
 
 @reports.command("verify")
 def verify() -> None:
     """Check that a full rebuild equals the incremental projections."""
-    answer = call("reporting", "GET", "/projections/verify")
+    answer = call("reporting", "GET", "/projections/verify", timeout=24 * 3600)
     show(answer)
     raise SystemExit(0 if answer["equal"] else 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -34,6 +35,9 @@ class Projection:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.sql = SideTables(app)
+        # One catch-up (or rebuild) at a time in a process: the consumer, report requests and
+        # a rebuild all call it, and two at once would apply a batch twice.
+        self._lock = threading.RLock()
         t = self.sql.table
         self.events_table, self.records_table, self.position_table = (
             t("projection_events"), t("projection_records"), t("projection_position"),
@@ -89,14 +93,15 @@ class Projection:
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         applied = 0
-        while True:
-            batch = self.received(self.position + 1)
-            if not batch:
-                return applied
-            self._apply(batch)
-            applied += len(batch)
-            if progress:
-                progress(len(batch))
+        with self._lock:
+            while True:
+                batch = self.received(self.position + 1)
+                if not batch:
+                    return applied
+                self._apply(batch)
+                applied += len(batch)
+                if progress:
+                    progress(len(batch))
 
     def _apply(self, batch: list[tuple[int, dict, datetime]]) -> None:
         p = self.sql.param
@@ -140,10 +145,11 @@ class Projection:
     # -- rebuild, verify, as of ------------------------------------------------------------
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        with self.sql.transaction() as c:
-            for table in (self.events_table, self.records_table, self.position_table):
-                c.execute(f"DELETE FROM {table}")
-        return self.catch_up(progress)
+        with self._lock:
+            with self.sql.transaction() as c:
+                for table in (self.events_table, self.records_table, self.position_table):
+                    c.execute(f"DELETE FROM {table}")
+            return self.catch_up(progress)
 
     def fold_log(self, keep: Callable[[dict, datetime], bool] | None = None) -> tuple[dict[str, dict], dict]:
         """Records folded in memory from the whole log (or the events ``keep`` keeps), and

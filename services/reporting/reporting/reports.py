@@ -117,8 +117,11 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 o["received"] += 1
                 o["late"] += bool(org.get("late"))
                 o["after_due_date"] += bool(org.get("after_due_date"))
+            # Pre-visit information is awaited while the visit is prepared: not once the visit
+            # was conducted or ended.
             if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
-                    and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)):
+                    and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)
+                    and not by_end(v["completed_at"])):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
@@ -218,7 +221,9 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "time_to_report": _summary([_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]),
             "documents_circulated_late": late_documents,
             "meetings_without_documents": [m["title"] for m in held if not m["documents"]],
-            "meetings_lacking_report": [m["title"] for m in held if m["reported_at"] is None],
+            # judged at the end of the period, like what was pending then
+            "meetings_lacking_report": [m["title"] for m in held
+                                        if not (m["reported_at"] and m["reported_at"][:10] <= period.end.isoformat())],
             "cancelled": sum(m["cancelled_at"] in period for m in mine),
         }
         if row["meetings_held"] or row["reports_to_committee"] or row["cancelled"] or group_id in groups:

@@ -39,7 +39,7 @@ class ReportingService:
     @http("GET", "/dead-letters")
     @json_endpoint
     def http_dead_letters(self, request):
-        return 200, self.api.dead_letters(int(request.args.get("limit", 100)))
+        return 200, self.api.dead_letters(request.args.get("limit", "100"))
 
     @http("POST", "/projections/rebuild")
     @json_endpoint

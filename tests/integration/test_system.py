@@ -1,0 +1,70 @@
+"""The system run the way the README runs it: `fieldwork up` starts the three services as
+supervised processes, the demo drives them, the report is written; a service that dies comes
+back; Ctrl-C stops everything."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from fieldwork_testing import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _pid_listening(port: int) -> int:
+    out = subprocess.run(["ss", "-Htlnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(out.split("pid=")[1].split(",")[0])
+
+
+def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stops_it(broker, tmp_path):
+    ports = {name: free_port() for name in ("visits", "meetings", "reporting")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = {
+        **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
+        **{f"{name.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()},
+        **{f"FIELDWORK_{name.upper()}_URL": url for name, url in urls.items()},
+    }
+    up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        lines = []
+        while not any("all services up" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, f"fieldwork up ended early:\n{''.join(lines)}"
+            lines.append(line)
+        assert all(any(url in line for line in lines) for url in urls.values()), lines
+
+        demo = subprocess.run([sys.executable, "-m", "shared.cli.main", "demo", "--output-dir", str(tmp_path / "reports")],
+                              capture_output=True, text=True, env=env, timeout=180)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        html, pdf = demo.stdout.strip().splitlines()[-2:]
+        assert open(html, "rb").read().startswith(b"<!DOCTYPE html>")
+        assert open(pdf, "rb").read().startswith(b"%PDF")
+        assert (tmp_path / "data" / "reporting.sqlite").exists()  # the event stores in the data folder
+
+        # kill -9 a service: the supervisor starts it again
+        os.kill(_pid_listening(ports["meetings"]), signal.SIGKILL)
+        deadline = time.monotonic() + 40
+        time.sleep(1)
+        while time.monotonic() < deadline and not _healthy(urls["meetings"]):
+            time.sleep(0.5)
+        assert _healthy(urls["meetings"])
+    finally:
+        up.send_signal(signal.SIGINT)
+        output, _ = up.communicate(timeout=60)
+    assert up.returncode == 0
+    assert "stopped" in output
+    assert not any(_healthy(url) for url in urls.values())
