@@ -117,11 +117,11 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 o["received"] += 1
                 o["late"] += bool(org.get("late"))
                 o["after_due_date"] += bool(org.get("after_due_date"))
-            # Pre-visit information is awaited while the visit is prepared: not once the visit
-            # was conducted or ended.
+            # Information never given is reported up to the period in which the visit took
+            # place; not in every later period, nor for a visit called off.
             if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
                     and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)
-                    and not by_end(v["completed_at"])):
+                    and not (v["completed_at"] and v["completed_at"][:10] < period.start.isoformat())):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
