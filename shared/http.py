@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from shared.contract.vocabulary import ROLES
+from shared.auth import Identity, require_role
 from shared.domain import Context
 from shared.logs import current_correlation_id
 from shared.errors import (
@@ -74,27 +75,40 @@ def error_response(error: FieldworkError) -> Response:
     return json_response(ERROR_STATUS.get(type(error), 400), error.to_dict())
 
 
-def json_endpoint(handler: Callable[..., Any]) -> Callable[..., Response]:
-    """Wrap an HTTP handler: its FieldworkErrors become their statuses; anything else is a
-    500 with a reference to the log, never a stack trace to the client."""
-
-    @functools.wraps(handler)
-    def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        token = current_correlation_id.set(correlation_of(request))
-        try:
-            response = _answer(handler, self, request, *args, **kwargs)
-            if request.method != "GET" or response.status_code >= 400:
-                log.info("%s %s answered %s (user %s)", request.method, request.path, response.status_code,
-                         request.headers.get("X-Fieldwork-User", "anonymous"))
-            return response
-        finally:
-            current_correlation_id.reset(token)
-
-    return wrapper
+PUBLIC = ()  # an endpoint anyone may call (health, the published schedule)
 
 
-def _answer(handler: Callable[..., Any], service: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+def json_endpoint(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Wrap an HTTP handler: the caller must present a valid token (401) of one of ``roles``
+    (403), unless the endpoint is public (no roles); its FieldworkErrors become their
+    statuses; anything else is a 500 with a reference to the log, never a stack trace."""
+
+    def decorate(handler: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+            token = current_correlation_id.set(correlation_of(request))
+            try:
+                response = _answer(handler, roles, self, request, *args, **kwargs)
+                if request.method != "GET" or response.status_code >= 400:
+                    identity = request.environ.get("fieldwork.identity")
+                    log.info("%s %s answered %s (user %s)", request.method, request.path, response.status_code,
+                             identity.user if identity else "anonymous")
+                return response
+            finally:
+                current_correlation_id.reset(token)
+
+        return wrapper
+
+    return decorate
+
+
+def _answer(handler: Callable[..., Any], roles: tuple[str, ...], service: Any, request: Request,
+            *args: Any, **kwargs: Any) -> Response:
     try:
+        if roles:
+            identity = service.api.auth.identify(bearer_token(request))
+            require_role(identity.role, roles)
+            request.environ["fieldwork.identity"] = identity
         result = handler(service, request, *args, **kwargs)
     except FieldworkError as error:
         return error_response(error)
@@ -138,14 +152,21 @@ def read_json(request: Request) -> dict:
     return body
 
 
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def identity_of(request: Request) -> Identity:
+    """Who is acting (set by ``json_endpoint`` from the request's token)."""
+    return request.environ["fieldwork.identity"]
+
+
 def actor_of(request: Request) -> dict:
-    """Who is acting, from the request headers (``X-Fieldwork-User``, ``X-Fieldwork-Role``)
-    and which request this is (``X-Correlation-Id``, made up when absent)."""
-    return {
-        "user": request.headers.get("X-Fieldwork-User", "").strip() or "anonymous",
-        "role": request.headers.get("X-Fieldwork-Role", "").strip() or "visit_coordinator",
-        "correlation_id": correlation_of(request),
-    }
+    """Who is acting (from the token) and which request this is (``X-Correlation-Id``, made up
+    when absent): what every event of the command records."""
+    return {**identity_of(request).actor(), "correlation_id": correlation_of(request)}
 
 
 def load(schema: Schema, data: Any) -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from shared.auth import TokenRegistry
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmingPublisher
 from shared.messaging.topology import missing_topology, queue_state
@@ -33,6 +34,7 @@ class EventSourcedRuntime(DependencyProvider):
         settings = StoreSettings.from_config(config)
         self.app = self.application_class(env=settings.environment(self.service_name))
         self.api = self.api_class(self.app, health=self.health)
+        self.api.auth = TokenRegistry(settings)
         self.relay = OutboxRelay(
             self.app,
             ConfirmingPublisher(config["AMQP_URI"]),

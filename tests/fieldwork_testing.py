@@ -143,9 +143,32 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    # -- HTTP helpers --
-    def post(self, path: str, body: dict | None = None, **kwargs) -> requests.Response:
-        return requests.post(f"{self.url}{path}", json=body if body is not None else {}, timeout=10, **kwargs)
+    # -- HTTP helpers: each call signed in, by default as the service's usual user --
 
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(f"{self.url}{path}", timeout=10, **kwargs)
+    DEFAULT_ACTOR = {"visits": ("ana", "visit_coordinator"), "meetings": ("sam", "secretariat"),
+                     "reporting": ("rita", "reporting_staff")}
+
+    def token(self, user: str, role: str, **kwargs) -> str:
+        """A token for ``user`` as ``role`` in the registry the service reads (its data folder)."""
+        from shared.auth import TokenRegistry
+        from shared.store import settings_from_environ
+
+        key = (user, role, tuple(sorted(kwargs.items())))
+        cache = self.__dict__.setdefault("_tokens", {})
+        if key not in cache:
+            registry = TokenRegistry(settings_from_environ(self.env))  # the store the service reads
+            cache[key] = registry.issue(user, role, **kwargs)[1]
+        return cache[key]
+
+    def _headers(self, as_: tuple[str, str] | None, headers: dict | None) -> dict:
+        user, role = as_ or self.DEFAULT_ACTOR[self.service]
+        return {"Authorization": f"Bearer {self.token(user, role)}", **(headers or {})}
+
+    def post(self, path: str, body: dict | None = None, *, as_: tuple[str, str] | None = None,
+             headers: dict | None = None, **kwargs) -> requests.Response:
+        return requests.post(f"{self.url}{path}", json=body if body is not None else {}, timeout=10,
+                             headers=self._headers(as_, headers), **kwargs)
+
+    def get(self, path: str, *, as_: tuple[str, str] | None = None, headers: dict | None = None,
+            **kwargs) -> requests.Response:
+        return requests.get(f"{self.url}{path}", timeout=10, headers=self._headers(as_, headers), **kwargs)

@@ -2,11 +2,11 @@
 messages a person can act on."""
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,12 +24,32 @@ def service_url(service: str) -> str:
     return os.environ.get(variable, default).rstrip("/")
 
 
-def _headers() -> dict:
-    return {
-        "X-Fieldwork-User": os.environ.get("FIELDWORK_USER") or getpass.getuser(),
-        "X-Fieldwork-Role": os.environ.get("FIELDWORK_ROLE", "visit_coordinator"),
-        "X-Correlation-Id": f"cli-{uuid.uuid4()}",
-    }
+# The role the CLI acts in for each service when no token is given (development tokens).
+DEFAULT_ROLE = {"visits": "visit_coordinator", "meetings": "secretariat", "reporting": "reporting_staff"}
+
+
+def dev_tokens_path() -> Path:
+    return Path(os.environ.get("FIELDWORK_DATA_DIR", "data")) / "dev-tokens.json"
+
+
+def token_for(service: str) -> str | None:
+    """``FIELDWORK_TOKEN``; else, on a development machine, the token ``fieldwork up`` issued for
+    ``FIELDWORK_ROLE`` (or the service's usual role) in the data folder."""
+    if os.environ.get("FIELDWORK_TOKEN"):
+        return os.environ["FIELDWORK_TOKEN"]
+    try:
+        tokens = json.loads(dev_tokens_path().read_text())
+    except (OSError, ValueError):
+        return None
+    return tokens.get(os.environ.get("FIELDWORK_ROLE") or DEFAULT_ROLE[service])
+
+
+def headers(service: str) -> dict:
+    headers = {"X-Correlation-Id": f"cli-{uuid.uuid4()}"}
+    token = token_for(service)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 # Exit codes: 0 done, 1 refused by a rule or conflict, 2 bad input, 3 not found, 4 unreachable.
@@ -42,7 +62,7 @@ def call(
 ) -> Any:
     url = f"{service_url(service)}{path}"
     try:
-        response = requests.request(method, url, json=body, params=params, headers=_headers(), timeout=timeout)
+        response = requests.request(method, url, json=body, params=params, headers=headers(service), timeout=timeout)
     except requests.ConnectionError:
         click.echo(
             f"error: the {service} service does not answer at {service_url(service)}; "
@@ -62,7 +82,10 @@ def call(
 
 def explain(status: int, data: dict) -> None:
     message = data.get("message", "")
-    if data.get("rule"):
+    if status == 401:
+        click.echo(f"not signed in ({status}): {message}; set FIELDWORK_TOKEN to a token from "
+                   "`fieldwork admin issue-token` (or run `fieldwork up` for development tokens)", err=True)
+    elif data.get("rule"):
         click.echo(f"refused ({status}): rule {data['rule']}: {message}", err=True)
     elif data.get("fields"):
         click.echo(f"invalid input ({status}):", err=True)
@@ -74,3 +97,11 @@ def explain(status: int, data: dict) -> None:
 
 def show(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
+
+
+def print_audit(envelopes: list[dict]) -> None:
+    """Who did what and when, one line an event: when it happened, when it was recorded, who
+    (user and role), what, and the request it came from."""
+    for e in envelopes:
+        click.echo(f"v{e['aggregate_version']:<3} {e['occurred_at'][:19]}  recorded {e['recorded_at'][:19]}  "
+                   f"{e['actor']['user']} ({e['actor']['role']})  {e['event_type']}  [{e['correlation_id']}]")

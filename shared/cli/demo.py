@@ -12,7 +12,8 @@ contact points, an open meeting; one meeting cancelled, one postponed). It then 
 the reporting service has recorded every event it caused, and writes the semi-annual report
 for that half year as HTML and PDF; the last two lines it prints are their paths.
 
-Every step is an HTTP request with the acting user's headers and an explicit ``occurred_at``
+Every step is an HTTP request with the acting user's token (issued by the demo in the system's
+token registry, as an administrator would) and an explicit ``occurred_at``
 inside the half year (``occurred_at`` may not be in the future, hence a *completed* half
 year). Any refusal stops the demo with the service's own message. It can be run again: it
 creates new visits and meetings, reuses donors and groups found by name, and keeps the chair a
@@ -32,7 +33,9 @@ from typing import Any
 import click
 import requests
 
+from shared.auth import TokenRegistry
 from shared.cli.client import EXIT_BY_STATUS, explain, service_url
+from shared.store import settings_from_environ
 
 WAIT_SECONDS = 60
 
@@ -46,6 +49,7 @@ class Actor:
 COORDINATOR = Actor("cted.coordinator", "visit_coordinator")  # CTED: CTC visits, donors
 EXPERT_1540 = Actor("1540.expert", "visit_coordinator")       # the 1540 group of experts: 1540 visits
 SECRETARIAT = Actor("secretariat", "secretariat")              # meetings, and the Committee's decisions
+REPORTER = Actor("reporting.staff", "reporting_staff")         # the reports
 
 
 def last_completed_half(today: date) -> tuple[int, int, date, date]:
@@ -76,12 +80,23 @@ class Api:
         self.run = uuid.uuid4().hex[:8]
         self.sequence = itertools.count(1)
         self.events = 0
+        self._tokens: dict[Actor, str] = {}
+        self._registry = None
+
+    def token(self, actor: Actor) -> str:
+        """A token for ``actor``, issued by the demo in the system's token registry (the demo
+        runs beside the system, as its administrator would)."""
+        if actor not in self._tokens:
+            if self._registry is None:
+                self._registry = TokenRegistry(settings_from_environ())
+            self._tokens[actor] = self._registry.issue(actor.user, actor.role, issued_by="fieldwork demo")[1]
+        return self._tokens[actor]
 
     def request(self, service: str, method: str, path: str, body: dict | None = None, *,
-                actor: Actor = SECRETARIAT, params: dict | None = None, tolerate: tuple[str, ...] = ()) -> Any:
+                actor: Actor | None = None, params: dict | None = None, tolerate: tuple[str, ...] = ()) -> Any:
+        actor = actor or (REPORTER if service == "reporting" else SECRETARIAT)
         headers = {
-            "X-Fieldwork-User": actor.user,
-            "X-Fieldwork-Role": actor.role,
+            "Authorization": f"Bearer {self.token(actor)}",
             "X-Correlation-Id": f"demo-{self.run}-{next(self.sequence)}",
         }
         url = f"{service_url(service)}{path}"
@@ -643,7 +658,8 @@ def _publish_lag(api: Api, service: str) -> int:
 def fetch_report(api: Api, params: dict, output_dir: Path) -> Path:
     url = f"{service_url('reporting')}/reports"
     try:
-        response = api.session.get(url, params=params, timeout=300)
+        response = api.session.get(url, params=params, timeout=300,
+                                   headers={"Authorization": f"Bearer {api.token(REPORTER)}"})
     except requests.ConnectionError:
         raise DemoStopped(f"the reporting service does not answer at {service_url('reporting')}", 4) from None
     if response.status_code >= 400:

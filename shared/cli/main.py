@@ -45,8 +45,30 @@ def up(data_dir: str, skip_broker_setup: bool) -> None:
     _require_broker()
     if not skip_broker_setup:
         _setup_broker()
+    _development_tokens()
     click.echo(f"event stores: {os.path.abspath(data_dir)} (SQLite) unless FIELDWORK_STORE=postgres")
     sys.exit(supervise(services(os.environ["FIELDWORK_DATA_DIR"]), echo=click.echo))
+
+
+def _development_tokens() -> None:
+    """On a development machine: one token per role, in the data folder, for the CLI and the
+    demo (production tokens come from `fieldwork admin issue-token`)."""
+    from shared.auth import TokenRegistry
+    from shared.cli.client import dev_tokens_path
+    from shared.contract.vocabulary import ROLES
+    from shared.store import settings_from_environ
+
+    path = dev_tokens_path()
+    if path.exists():
+        click.echo(f"development tokens: {path}")
+        return
+    registry = TokenRegistry(settings_from_environ())
+    tokens = {role: registry.issue(f"dev.{role}", role, issued_by="fieldwork up")[1]
+              for role in ROLES if role not in ("system", "donor", "working_group_chair")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(tokens, indent=2) + "\n")
+    path.chmod(0o600)
+    click.echo(f"development tokens (one per role) written to {path}; the CLI uses them")
 
 
 def _require_broker() -> None:
@@ -94,6 +116,56 @@ def broker_check() -> None:
         click.echo("missing: " + ", ".join(missing))
         sys.exit(1)
     click.echo("the broker has every exchange and queue of the definitions")
+
+
+@cli.group()
+def admin() -> None:
+    """API tokens: issue, list, revoke (run where the system's stores are)."""
+
+
+def _registry():
+    from shared.auth import TokenRegistry
+    from shared.store import settings_from_environ
+
+    return TokenRegistry(settings_from_environ())
+
+
+@admin.command("issue-token")
+@click.option("--user", required=True, help="the user the token stands for")
+@click.option("--role", required=True, help="visit_coordinator, working_group_chair, secretariat, reporting_staff, donor, administrator")
+@click.option("--group", "groups", multiple=True, help="a working group the chair chairs (repeat)")
+@click.option("--donor-id", help="for a donor: which registered donor it is")
+def issue_token(user, role, groups, donor_id) -> None:
+    """Issue a token and print it (it is shown once; only its hash is kept)."""
+    from shared.errors import FieldworkError
+
+    try:
+        token_id, token = _registry().issue(user, role, groups=list(groups), donor_id=donor_id)
+    except FieldworkError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"token {token_id} for {user} ({role}):", err=True)
+    click.echo(token)
+
+
+@admin.command("tokens")
+def list_tokens() -> None:
+    """Every token issued: id, user, role, when, revoked or not (never the token itself)."""
+    for row in _registry().tokens():
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        click.echo(f"{row['token_id']}  {row['user_name']:24} {row['role']:20} issued {row['issued_at']}  {state}")
+
+
+@admin.command("revoke-token")
+@click.argument("token_id")
+def revoke_token(token_id) -> None:
+    """Revoke a token by its id: every call with it is refused (401) from now on."""
+    from shared.errors import FieldworkError
+
+    try:
+        _registry().revoke(token_id)
+    except FieldworkError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"revoked {token_id}")
 
 
 @cli.group()

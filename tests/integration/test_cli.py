@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 
 def fieldwork(service, *args, env_extra=None):
-    env = {**os.environ, "FIELDWORK_VISITS_URL": service.url, "FIELDWORK_USER": "ana", **(env_extra or {})}
+    env = {**os.environ, "FIELDWORK_VISITS_URL": service.url,
+           "FIELDWORK_TOKEN": service.token("ana", "visit_coordinator"), **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "shared.cli.main", *args], capture_output=True, text=True, env=env, timeout=60
     )
@@ -53,6 +54,10 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
         ]
         for step in steps:
             ok(fieldwork(visits_service, "visits", *step))
+        audit = fieldwork(visits_service, "visits", "audit", v)
+        assert audit.returncode == 0
+        assert len(audit.stdout.splitlines()) == 15 and all("ana (visit_coordinator)" in line for line in audit.stdout.splitlines())
+        assert "visit_closed" in audit.stdout.splitlines()[-1]
         shown = ok(fieldwork(visits_service, "visits", "show", v))
         assert shown["status"] == "closed" and shown["shares"][0]["need_ids"] == ["N1"]
         bad = fieldwork(visits_service, "visits", "propose", "--member-state", "XYZ", "--committee", "ctc")
@@ -81,7 +86,9 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     from icalendar import Calendar
 
     def meetings(*args, user="secretariat.ana"):
-        env = {**os.environ, "FIELDWORK_MEETINGS_URL": meetings_service.url, "FIELDWORK_USER": user}
+        role = "working_group_chair" if user.startswith("chair.") else "secretariat"
+        env = {**os.environ, "FIELDWORK_MEETINGS_URL": meetings_service.url,
+               "FIELDWORK_TOKEN": meetings_service.token(user, role)}
         return subprocess.run([sys.executable, "-m", "shared.cli.main", "meetings", *args],
                               capture_output=True, text=True, env=env, timeout=60)
 
@@ -99,7 +106,10 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     ok(meetings("announce", m))
     ok(meetings("circulate-document", m, "--document-id", "WG1-1", "--title", "Draft matrix"))
     ok(meetings("hold", m))
-    refused = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update")
+    by_secretariat = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "x")
+    assert by_secretariat.returncode == 1 and "role_may_not_do_this" in by_secretariat.stderr
+    refused = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update",
+                       user="chair.of.another.group")
     assert refused.returncode == 1 and "only_the_chair_logs_outcomes" in refused.stderr
     ok(meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update", user="chair.za"))
     ok(meetings("report-to-committee", m, "--summary", "Matrices reviewed"))

@@ -12,7 +12,7 @@ from shared.contract import decode_message
 
 pytestmark = pytest.mark.integration
 
-CHAIR = {"X-Fieldwork-User": "chair.fr", "X-Fieldwork-Role": "working_group_chair"}
+CHAIR = ("chair.fr", "working_group_chair")
 SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=10)
 
 
@@ -53,7 +53,7 @@ def test_a_meeting_from_the_schedule_to_the_open_meeting_publishes_each_event_on
         ("hold-open-meeting", {"outcome_ids": ["R1"]}, None, "open_meeting_held"),
     ]
     for command, body, headers, _ in steps:
-        answer = service.post(f"/meetings/{m}/{command}", body, headers=headers)
+        answer = service.post(f"/meetings/{m}/{command}", body, as_=headers)
         if command == "circulate-document":
             assert answer.json()["documents"][0]["late"] is False
         assert answer.status_code == 200, f"{command}: {answer.text}"
@@ -94,7 +94,7 @@ def test_only_the_chair_logs_outcomes_and_documents_come_before_the_meeting(brok
 
     not_chair = service.post(f"/meetings/{m}/log-outcome",
                              {"outcome_id": "D1", "outcome_kind": "decision", "text": "x"},
-                             headers={"X-Fieldwork-User": "someone.else"})
+                             as_=("someone.else", "working_group_chair"))
     assert not_chair.status_code == 403
     assert not_chair.json()["rule"] == "only_the_chair_logs_outcomes"
     assert service.get(f"/meetings/{m}/history").json() == before

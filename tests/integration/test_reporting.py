@@ -263,7 +263,8 @@ def test_a_transient_failure_is_retried_and_then_recorded(broker, tmp_path):
 def test_reporting_staff_build_the_semi_annual_report_with_the_cli(broker, reporting_service, tmp_path):
     publish(broker.uri, [(encode_envelope(e), "application/json", e["event_type"]) for e in proposals(3)])
     recorded(reporting_service, 3)
-    env = {**os.environ, "FIELDWORK_REPORTING_URL": reporting_service.url}
+    env = {**os.environ, "FIELDWORK_REPORTING_URL": reporting_service.url,
+           "FIELDWORK_TOKEN": reporting_service.token("rita", "reporting_staff")}
     for fmt, magic in [("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("md", b"# Semi-annual"), ("json", b"{")]:
         result = subprocess.run(
             [sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual", "--year", "2025",

@@ -43,7 +43,7 @@ def test_a_visit_driven_from_proposal_to_closure_publishes_each_event_once_in_or
     })
     assert donor.status_code == 201, donor.text
     proposed = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc", "purpose": "1373"},
-                                   headers={"X-Fieldwork-User": "ana", "X-Correlation-Id": "req-1"})
+                                   headers={"X-Correlation-Id": "req-1"})
     assert proposed.status_code == 201, proposed.text
     visit_id = proposed.json()["id"]
     for command, body, _ in LIFECYCLE:

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from marshmallow import Schema, fields, validate
 
+from shared.auth import CHAIRS, SECRETARIAT, require_role
 from shared.commands import command_input, parse_command
 from shared.contract import meetings as contract
 from shared.errors import InvalidInput
@@ -92,6 +93,10 @@ class MeetingsAPI:
             raise InvalidInput(
                 {"command": [f"unknown command {command!r}; one of {', '.join(COMMAND_INPUTS)}"]}
             ) from None
+        # Only a chair logs outcomes (and only the group's chair: the domain checks that); the
+        # secretariat runs the other steps.
+        role = (actor or {}).get("role")
+        require_role(role, CHAIRS if command == "log-outcome" else SECRETARIAT)
         ident = parse_uuid(meeting_id, "meeting")
         data, ctx, expected = parse_command(schema, body, actor)
         meeting = self.app.execute(ctx, ident, command, data, expected)

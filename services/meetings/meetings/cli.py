@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_audit, show
 from shared.cli.schema_commands import create_command, step_command
 from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE
 
@@ -73,6 +73,13 @@ def show_meeting(meeting_id: str) -> None:
 def history(meeting_id: str) -> None:
     """Every event of one meeting, as published."""
     show(call("meetings", "GET", f"/meetings/{meeting_id}/history"))
+
+
+@meetings.command("audit")
+@click.argument("meeting_id")
+def audit(meeting_id: str) -> None:
+    """Who did what and when to one meeting, from its events."""
+    print_audit(call("meetings", "GET", f"/meetings/{meeting_id}/history"))
 
 
 def _print_meetings(rows: list[dict]) -> None:

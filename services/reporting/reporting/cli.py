@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import requests
 
-from shared.cli.client import EXIT_BY_STATUS, call, explain, service_url, show
+from shared.cli.client import EXIT_BY_STATUS, call, explain, headers, service_url, show
 from reporting.formats import FORMATS
 
 
@@ -36,7 +36,8 @@ def build(kind, year, half, starts_in_month, start, end, fmt, as_of, basis, outp
               "end": end, "format": fmt, "as_of": as_of, "basis": basis}
     url = f"{service_url('reporting')}/reports"
     try:
-        response = requests.get(url, params={k: v for k, v in params.items() if v is not None}, timeout=300)
+        response = requests.get(url, params={k: v for k, v in params.items() if v is not None},
+                                headers=headers("reporting"), timeout=300)
     except requests.ConnectionError:
         raise click.ClickException(f"the reporting service does not answer at {service_url('reporting')}; "
                                    "is the system running (`fieldwork up`)?") from None

@@ -7,6 +7,7 @@ from typing import Any
 import kombu
 from nameko.extensions import DependencyProvider
 
+from shared.auth import TokenRegistry
 from shared.messaging.consumer import QueueConsumer
 from shared.messaging.topology import queue_state
 from shared.runtime import MAX_LAG
@@ -40,6 +41,7 @@ class ReportingRuntime(DependencyProvider):
             after_batch=self.app.projection.catch_up,
         )
         self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
+        self.api.auth = TokenRegistry(settings)
 
     def _handle(self, messages: list[kombu.Message]) -> list:
         return self.app.intake.receive([

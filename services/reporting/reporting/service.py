@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
+from shared.auth import REPORTING
 from shared.http import json_endpoint, json_response
 from reporting.dependencies import ReportingRuntime
 
@@ -24,12 +25,12 @@ class ReportingService:
         return json_response(200 if healthy else 503, report)
 
     @http("GET", "/status")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_status(self, request):
         return 200, self.api.status()
 
     @http("GET", "/reports")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_report(self, request):
         body, content_type, name = self.api.report(request.args.to_dict())
         disposition = "inline" if content_type.startswith(("application/json", "text/html")) else "attachment"
@@ -37,22 +38,22 @@ class ReportingService:
                         headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
 
     @http("GET", "/dead-letters")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_dead_letters(self, request):
         return 200, self.api.dead_letters(request.args.get("limit", "100"))
 
     @http("POST", "/projections/rebuild")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_rebuild(self, request):
         return 200, self.api.rebuild()
 
     @http("GET", "/projections/rebuild")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_rebuild_progress(self, request):
         return 200, self.api.rebuild_progress
 
     @http("GET", "/projections/verify")
-    @json_endpoint
+    @json_endpoint(*REPORTING)
     def http_verify(self, request):
         return 200, self.api.verify()
 

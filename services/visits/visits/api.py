@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contract import visits as contract
 from shared.contract import fields as f
-from shared.contract.vocabulary import COMMITTEES, ORIGINS
+from shared.contract.vocabulary import COMMITTEES, ORIGINS, country_name
 from shared.errors import InvalidInput
 from shared.commands import command_input, parse_command
 from shared.http import jsonable, load, parse_uuid
@@ -145,6 +145,20 @@ class VisitsAPI:
 
     def list_donors(self) -> list[dict]:
         return [donor_view(d) for d in self.app.list_donors()]
+
+    def donor_view(self, donor_id: str | None) -> list[dict]:
+        """What was shared with one donor, and nothing else: the needs each State consented to
+        share with it, as they were when shared. A withdrawal stops later sharing; what was
+        shared before stays with the donor."""
+        if not donor_id:
+            return []
+        ident = parse_uuid(donor_id, "donor")
+        return jsonable([
+            {"visit_id": visit.id, "member_state": visit.member_state, "country": country_name(visit.member_state),
+             "committee": visit.committee, "shared_at": share["shared_at"],
+             "assessment_version": share["assessment_version"], "needs": share["needs"]}
+            for visit in self.app.list_visits() for share in visit.shares if share["donor_id"] == ident
+        ])
 
     def commands(self) -> dict:
         """Each command and the fields it takes (for clients and the CLI's help)."""

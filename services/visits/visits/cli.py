@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_audit, show
 from shared.cli.schema_commands import create_command, step_command
 from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR
 
@@ -73,6 +73,13 @@ def show_visit(visit_id: str) -> None:
 def history(visit_id: str) -> None:
     """Every event of one visit, as published."""
     show(call("visits", "GET", f"/visits/{visit_id}/history"))
+
+
+@visits.command("audit")
+@click.argument("visit_id")
+def audit(visit_id: str) -> None:
+    """Who did what and when to one visit, from its events."""
+    print_audit(call("visits", "GET", f"/visits/{visit_id}/history"))
 
 
 @visits.command("list")

@@ -7,7 +7,8 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from shared.http import actor_of, json_endpoint, json_response, read_json
+from shared.auth import COORDINATION, DONORS, STAFF
+from shared.http import actor_of, identity_of, json_endpoint, json_response, read_json
 from visits.dependencies import VisitsRuntime
 
 
@@ -24,54 +25,59 @@ class VisitsService:
         return json_response(200 if healthy else 503, report)
 
     @http("POST", "/visits")
-    @json_endpoint
+    @json_endpoint(*COORDINATION)
     def http_propose_visit(self, request):
         view = self.api.propose_visit(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/visits/{view['id']}"})
 
     @http("GET", "/visits")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_list_visits(self, request):
         return 200, self.api.list_visits(request.args.to_dict())
 
     @http("GET", "/visits/<string:visit_id>")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_get_visit(self, request, visit_id):
         return 200, self.api.get_visit(visit_id)
 
     @http("GET", "/visits/<string:visit_id>/history")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_visit_history(self, request, visit_id):
         return 200, self.api.visit_history(visit_id)
 
     @http("POST", "/visits/<string:visit_id>/<string:command>")
-    @json_endpoint
+    @json_endpoint(*COORDINATION)
     def http_execute(self, request, visit_id, command):
         return 200, self.api.execute(visit_id, command, read_json(request), actor_of(request))
 
+    @http("GET", "/donor/shares")
+    @json_endpoint(*DONORS)
+    def http_donor_shares(self, request):
+        return 200, self.api.donor_view(identity_of(request).donor_id)
+
     @http("GET", "/commands")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_commands(self, request):
         return 200, self.api.commands()
 
     @http("POST", "/donors")
-    @json_endpoint
+    @json_endpoint(*COORDINATION)
     def http_register_donor(self, request):
         view = self.api.register_donor(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/donors/{view['id']}"})
 
     @http("GET", "/donors")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_list_donors(self, request):
         return 200, self.api.list_donors()
 
     @http("GET", "/donors/<string:donor_id>")
-    @json_endpoint
+    @json_endpoint(*STAFF)
     def http_get_donor(self, request, donor_id):
         return 200, self.api.get_donor(donor_id)
 
     @http("POST", "/donors/<string:donor_id>/update-interests")
-    @json_endpoint
+    @json_endpoint(*COORDINATION)
     def http_update_donor(self, request, donor_id):
         return 200, self.api.update_donor_interests(donor_id, read_json(request), actor_of(request))
 

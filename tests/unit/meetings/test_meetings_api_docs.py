@@ -29,11 +29,12 @@ API_MD = ROOT / "docs" / "api-meetings.md"
 PACKAGE = ROOT / "services" / "meetings" / "meetings"
 SERVICE_PY = PACKAGE / "service.py"
 CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
-# Where the service's rules are raised: the brief's two files, and the shared store (which
-# raises ``ids_unique`` for a client-chosen id that is taken).
+# Where the service's rules are raised: the brief's two files, the shared store (which
+# raises ``ids_unique`` for a client-chosen id that is taken) and the shared access control
+# (``role_may_not_do_this``, for a token or an actor of a role that may not do it).
 MODEL_PY = PACKAGE / "domain" / "model.py"
 RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
-SHARED_RULE_SOURCES = (ROOT / "shared" / "store.py",)
+SHARED_RULE_SOURCES = (ROOT / "shared" / "store.py", ROOT / "shared" / "auth.py")
 
 DOC = API_MD.read_text(encoding="utf-8")
 # The fields every command takes (occurred_at, expected_version): documented once, and named
@@ -113,7 +114,7 @@ RPC_METHODS = declared_rpc_methods()
 SERVICE_RULES = raised_rules(*RULE_SOURCES)
 SHARED_RULES = raised_rules(*SHARED_RULE_SOURCES)
 KNOWN_RULES = set(SERVICE_RULES) | set(SHARED_RULES)
-FORBIDDEN_RULES = {rule for rule, kinds in SERVICE_RULES.items() if "Forbidden" in kinds}
+FORBIDDEN_RULES = {rule for rules in (SERVICE_RULES, SHARED_RULES) for rule, kinds in rules.items() if "Forbidden" in kinds}
 COMMAND_RULES = meeting_command_rules()
 
 
@@ -131,8 +132,8 @@ def test_the_code_readers_find_what_is_there():
         "outcome_ids_unique",  # the else branch of a conditional rule name
         "approved_outcomes_are_never_edited",
     } <= set(SERVICE_RULES)
-    assert FORBIDDEN_RULES == {"only_the_chair_logs_outcomes"}
-    assert "ids_unique" in SHARED_RULES
+    assert FORBIDDEN_RULES == {"only_the_chair_logs_outcomes", "role_may_not_do_this"}
+    assert {"ids_unique", "role_may_not_do_this"} <= set(SHARED_RULES)
     assert COMMAND_RULES["announce"] >= {"cancelled_meeting_cannot_change", "announce_before_the_meeting"}
     assert COMMAND_RULES["approve-outcome"] >= {"outcome_exists"}
     assert "only_the_chair_logs_outcomes" in COMMAND_RULES["log-outcome"]
@@ -489,12 +490,56 @@ def test_every_rpc_method_is_a_row_of_the_rpc_section_and_no_other():
 
 def test_the_headers_section_lists_every_role_and_the_body_limit_is_the_codes():
     headers = section("Headers: who is acting")
-    for name in ("X-Fieldwork-User", "X-Fieldwork-Role", "X-Correlation-Id"):
+    for name in ("Authorization", "X-Correlation-Id", "role_may_not_do_this", "only_the_chair_logs_outcomes"):
         assert mentions(name, headers)
     missing = [r for r in ROLES if not mentions(r, headers)]
     assert not missing, f"roles missing from the headers section: {missing}"
-    assert mentions("only_the_chair_logs_outcomes", headers)
     assert f"{MAX_BODY_BYTES:,}" in section("Request bodies")
+
+
+def test_the_identity_headers_that_are_gone_are_not_described():
+    for gone in ("X-Fieldwork-User", "X-Fieldwork-Role", "FIELDWORK_USER"):
+        assert gone not in DOC, f"docs/api-meetings.md still describes {gone}"
+
+
+def declared_route_roles() -> dict[tuple[str, str], set[str]]:
+    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes, read from service.py
+    (``*SECRETARIAT`` names a tuple of ``shared.auth``); an empty set for a public route."""
+    import shared.auth as auth
+
+    text = SERVICE_PY.read_text(encoding="utf-8")
+    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']\s*\)\s*'
+                       r'(?:@json_endpoint\(([^)]*)\))?', text)
+    roles = {}
+    for method, path, args in found:
+        names = re.findall(r"\*(\w+)", args)
+        roles[(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path))] = {r for n in names for r in getattr(auth, n)}
+    return roles
+
+
+ROUTE_ROLES = declared_route_roles()
+
+
+def test_the_route_role_reader_finds_what_is_there():
+    assert set(ROUTE_ROLES) == set(ROUTES)
+    assert ROUTE_ROLES[("GET", "/schedule.ics")] == set() and ROUTE_ROLES[("GET", "/health")] == set()
+    assert "working_group_chair" in ROUTE_ROLES[("POST", "/meetings/{meeting_id}/{command}")]
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_route_section_says_which_roles_it_takes(method, path):
+    text = section(f"`{method} {path}`")
+    match = re.search(r"^Roles:(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+    assert match, f"`{method} {path}` has no 'Roles:' paragraph"
+    said = set(re.findall(r"`(\w+)`", match.group(1))) & set(ROLES)
+    expected = ROUTE_ROLES[(method, path)]
+    if expected:
+        assert said == expected, f"`{method} {path}`: the doc names {sorted(said)}, service.py {sorted(expected)}"
+        assert "401" in match.group(1) and "403" in match.group(1)
+    else:
+        assert not said and "public" in match.group(1), f"`{method} {path}` is public"
+
+
 
 
 def test_the_base_url_is_the_configs_default():
@@ -520,4 +565,4 @@ def test_every_cli_command_is_in_the_cli_section_and_no_other():
     for command in ("load-groups", "groups", "assign-chair", "schedule", "announce", "circulate-document",
                     "hold", "log-outcome", "report-to-committee", "approve-outcome", "calendar-url"):
         assert f"fieldwork meetings {command}" in text, f"the walk-through does not run {command}"
-    assert "FIELDWORK_USER=chair.fr" in text
+    assert "FIELDWORK_TOKEN=$(fieldwork admin issue-token --user chair.fr --role working_group_chair)" in text

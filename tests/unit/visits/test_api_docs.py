@@ -274,8 +274,51 @@ def test_every_rpc_method_is_a_row_of_the_rpc_section_and_no_other():
 
 def test_the_headers_section_lists_every_role_and_the_body_limit_is_the_codes():
     headers = section("Headers: who is acting")
-    for name in ("X-Fieldwork-User", "X-Fieldwork-Role", "X-Correlation-Id"):
+    for name in ("Authorization", "X-Correlation-Id", "role_may_not_do_this"):
         assert mentions(name, headers)
     missing = [r for r in ROLES if not mentions(r, headers)]
     assert not missing, f"roles missing from the headers section: {missing}"
     assert f"{MAX_BODY_BYTES:,}" in section("Request bodies")
+
+
+def test_the_identity_headers_that_are_gone_are_not_described():
+    for gone in ("X-Fieldwork-User", "X-Fieldwork-Role", "FIELDWORK_USER"):
+        assert gone not in DOC, f"docs/api.md still describes {gone}"
+
+
+def declared_route_roles() -> dict[tuple[str, str], set[str]]:
+    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes, read from service.py
+    (``*COORDINATION`` names a tuple of ``shared.auth``); an empty set for a public route."""
+    import shared.auth as auth
+
+    text = SERVICE_PY.read_text(encoding="utf-8")
+    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']\s*\)\s*'
+                       r'(?:@json_endpoint\(([^)]*)\))?', text)
+    roles = {}
+    for method, path, args in found:
+        names = re.findall(r"\*(\w+)", args)
+        roles[(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path))] = {r for n in names for r in getattr(auth, n)}
+    return roles
+
+
+ROUTE_ROLES = declared_route_roles()
+
+
+def test_the_route_role_reader_finds_what_is_there():
+    assert set(ROUTE_ROLES) == set(ROUTES)
+    assert ROUTE_ROLES[("GET", "/health")] == set()
+    assert ROUTE_ROLES[("POST", "/visits")] == {"visit_coordinator", "administrator"}
+
+
+@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_route_section_says_which_roles_it_takes(method, path):
+    text = section(f"`{method} {path}`")
+    match = re.search(r"^Roles:(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+    assert match, f"`{method} {path}` has no 'Roles:' paragraph"
+    said = set(re.findall(r"`(\w+)`", match.group(1))) & set(ROLES)
+    expected = ROUTE_ROLES[(method, path)]
+    if expected:
+        assert said == expected, f"`{method} {path}`: the doc names {sorted(said)}, service.py {sorted(expected)}"
+        assert "401" in match.group(1) and "403" in match.group(1)
+    else:
+        assert not said and "public" in match.group(1), f"`{method} {path}` is public"

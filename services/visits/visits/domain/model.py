@@ -501,6 +501,8 @@ class Visit(RecordedAggregate):
                 "donor_id": donor_id,
                 "donor_name": donor_name,
                 "need_ids": need_ids,
+                # what the donor received: the needs as they stood when shared
+                "needs": [self.needs[n].as_dict() for n in need_ids],
                 "assessment_version": assessment_version,
                 "consent_version": consent_version,
                 "shared_at": ctx.occurred_at,
