@@ -145,11 +145,44 @@ class Projection:
     # -- rebuild, verify, as of ------------------------------------------------------------
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Start from nothing: read the whole log, fold every aggregate in memory, and write the
+        tables in one transaction (what catch-up does one batch at a time, in bulk)."""
+        p = self.sql.param
         with self._lock:
+            grouped: dict[str, list[dict]] = defaultdict(list)
+            rows = []
+            events_hash, count, last = EMPTY_HASH, 0, 0
+            for position, envelope, _ in self.all_received():
+                grouped[envelope["aggregate_id"]].append(envelope)
+                rows.append((envelope["aggregate_id"], envelope["aggregate_version"],
+                             CATALOGUE[envelope["event_type"]].aggregate, position, json.dumps(envelope)))
+                events_hash = chain(events_hash, envelope["event_id"])
+                count, last = count + 1, position
+                if progress and count % BATCH == 0:
+                    progress(BATCH)
+            records = [
+                (aggregate_id, CATALOGUE[evs[0]["event_type"]].aggregate,
+                 json.dumps(fold(CATALOGUE[evs[0]["event_type"]].aggregate, evs), sort_keys=True))
+                for aggregate_id, evs in grouped.items()
+            ]
             with self.sql.transaction() as c:
                 for table in (self.events_table, self.records_table, self.position_table):
                     c.execute(f"DELETE FROM {table}")
-            return self.catch_up(progress)
+                c.executemany(
+                    f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
+                    f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id, aggregate_version) DO NOTHING",
+                    rows,
+                )
+                c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
+                              records)
+                if count:
+                    c.execute(
+                        f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
+                        (self.NAME, last, count, events_hash),
+                    )
+            if progress and count % BATCH:
+                progress(count % BATCH)
+            return count
 
     def fold_log(self, keep: Callable[[dict, datetime], bool] | None = None) -> tuple[dict[str, dict], dict]:
         """Records folded in memory from the whole log (or the events ``keep`` keeps), and
