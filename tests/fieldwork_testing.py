@@ -92,9 +92,10 @@ def free_port() -> int:
 class ServiceProcess:
     """One service run as a user runs it: ``nameko run`` in its own process."""
 
-    def __init__(self, service: str, amqp_uri: str, data_dir: Path, extra_env: dict | None = None) -> None:
+    def __init__(self, service: str, amqp_uri: str, data_dir: Path, extra_env: dict | None = None,
+                 port: int | None = None) -> None:
         self.service = service
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(data_dir) / f"{service}.log"
         self.env = {
