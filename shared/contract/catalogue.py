@@ -35,7 +35,13 @@ class EventType:
         return max(self.versions)
 
     def schema(self, version: int | None = None) -> Schema:
-        return self.versions[version or self.current_version]()
+        """The payload schema of a version; one instance each, reused (a marshmallow schema
+        keeps no state between loads, and building one costs more than a load)."""
+        key = (self.name, version or self.current_version)
+        schema = _SCHEMAS.get(key)
+        if schema is None:
+            schema = _SCHEMAS[key] = self.versions[key[1]]()
+        return schema
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -44,6 +50,10 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 def wire_name(event_class_name: str) -> str:
     """The event type on the wire for a class name: ``ConsentGranted`` -> ``consent_granted``."""
     return _CAMEL.sub("_", event_class_name).lower()
+
+
+_SCHEMAS: dict[tuple[str, int], Schema] = {}
+_ENVELOPE = EnvelopeSchema()
 
 
 def _types(module, exchange: str, aggregates: dict[str, str]) -> dict[str, EventType]:
@@ -164,7 +174,7 @@ def validate_envelope(message: Any) -> dict:
     if not isinstance(message, dict):
         raise ContractViolation("not_an_object", type(message).__name__)
     try:
-        envelope = EnvelopeSchema().load(message)
+        envelope = _ENVELOPE.load(message)
     except ValidationError as error:
         raise ContractViolation("invalid_envelope", error.messages) from None
     spec = CATALOGUE.get(envelope["event_type"])

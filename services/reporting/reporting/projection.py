@@ -110,26 +110,34 @@ class Projection:
         events_hash = before["events_hash"]
         for _, envelope, _ in batch:
             events_hash = chain(events_hash, envelope["event_id"])
+        rows = []
+        for position, envelope, _ in batch:
+            kind = CATALOGUE[envelope["event_type"]].aggregate
+            rows.append((envelope["aggregate_id"], envelope["aggregate_version"], kind, position, json.dumps(envelope)))
+            touched[envelope["aggregate_id"]] = kind
         with self.sql.transaction() as c:
-            for position, envelope, _ in batch:
-                kind = CATALOGUE[envelope["event_type"]].aggregate
+            c.executemany(
+                f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id, aggregate_version) DO NOTHING",
+                rows,
+            )
+            # every event of each aggregate touched, a few hundred aggregates a query
+            events: dict[str, list[dict]] = defaultdict(list)
+            ids = list(touched)
+            for start in range(0, len(ids), 400):
+                chunk = ids[start:start + 400]
                 c.execute(
-                    f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
-                    f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id, aggregate_version) DO NOTHING",
-                    (envelope["aggregate_id"], envelope["aggregate_version"], kind, position, json.dumps(envelope)),
+                    f"SELECT aggregate_id, envelope FROM {self.events_table} "
+                    f"WHERE aggregate_id IN ({', '.join([p] * len(chunk))})",
+                    tuple(chunk),
                 )
-                touched[envelope["aggregate_id"]] = kind
-            for aggregate_id, kind in touched.items():
-                c.execute(
-                    f"SELECT envelope FROM {self.events_table} WHERE aggregate_id = {p} ORDER BY aggregate_version",
-                    (aggregate_id,),
-                )
-                record = fold(kind, [json.loads(row["envelope"]) for row in c.fetchall()])
-                c.execute(
-                    f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
-                    "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
-                    (aggregate_id, kind, json.dumps(record, sort_keys=True)),
-                )
+                for row in c.fetchall():
+                    events[row["aggregate_id"]].append(json.loads(row["envelope"]))
+            c.executemany(
+                f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
+                "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
+                [(a, kind, json.dumps(fold(kind, events[a]), sort_keys=True)) for a, kind in touched.items()],
+            )
             c.execute(
                 f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                 f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
