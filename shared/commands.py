@@ -2,7 +2,7 @@
 command takes (when it happened, the version the client read)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from marshmallow import Schema, fields, validate
 
@@ -31,3 +31,18 @@ def parse_command(schema: Schema, body: dict, actor: dict | None) -> tuple[dict,
     expected = data.pop("expected_version", None)
     ctx = context_for(actor, data.pop("occurred_at", None))
     return data, ctx, expected
+
+
+class ServiceAPI:
+    """Base of each service's plain-Python facade: its application, the runtime's health
+    check (when run by nameko) and the token registry the HTTP glue signs callers in with."""
+
+    auth: Any = None  # set by the runtime: a shared.auth.TokenRegistry
+
+    def __init__(self, app: Any, health: Callable[[], tuple[bool, dict]] | None = None) -> None:
+        self.app = app
+        self._health = health
+
+    def health(self) -> tuple[bool, dict]:
+        """(healthy, report) from the runtime; a facade driven directly (tests) is healthy."""
+        return (True, {"status": "ok"}) if self._health is None else self._health()

@@ -14,13 +14,9 @@ class FieldworkError(Exception):
         return {"error": self.code, "message": str(self)}
 
 
-class RuleBroken(FieldworkError):
-    """A business rule from the documents forbids the command (HTTP 409).
-
-    ``rule`` is a snake_case statement of the rule, e.g. ``schedule_requires_consent``.
-    """
-
-    code = "rule_broken"
+class NamedRuleError(FieldworkError):
+    """An error that names the rule refusing the command: ``rule`` is a snake_case statement
+    of it, e.g. ``schedule_requires_consent``."""
 
     def __init__(self, rule: str, detail: str) -> None:
         super().__init__(f"{rule}: {detail}")
@@ -91,18 +87,16 @@ class VersionConflict(FieldworkError):
         return body
 
 
-class Forbidden(FieldworkError):
+class RuleBroken(NamedRuleError):
+    """A business rule from the documents forbids the command (HTTP 409)."""
+
+    code = "rule_broken"
+
+
+class Forbidden(NamedRuleError):
     """The acting user may not do this (HTTP 403); ``rule`` names the rule that says so."""
 
     code = "forbidden"
-
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(f"{rule}: {detail}")
-        self.rule = rule
-        self.detail = detail
-
-    def to_dict(self) -> dict:
-        return {"error": self.code, "rule": self.rule, "message": self.detail}
 
 
 class Unauthenticated(FieldworkError):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from shared.auth import CHAIRS, SECRETARIAT, require_role
-from shared.commands import command_input, parse_command
+from shared.commands import ServiceAPI, command_input, parse_command
 from shared.contract import meetings as contract
 from shared.errors import InvalidInput
 from shared.http import context_for, jsonable, load, parse_uuid
@@ -46,15 +46,8 @@ class MeetingFilters(Schema):
     awaiting = fields.String(load_default=None, validate=validate.OneOf(AWAITING))
 
 
-class MeetingsAPI:
-    def __init__(self, app: MeetingsApplication, health: Callable[[], tuple[bool, dict]] | None = None) -> None:
-        self.app = app
-        self._health = health
-
-    def health(self) -> tuple[bool, dict]:
-        if self._health is None:
-            return True, {"status": "ok"}
-        return self._health()
+class MeetingsAPI(ServiceAPI):
+    app: MeetingsApplication
 
     def _groups(self) -> dict:
         return {g.id: g for g in self.app.list_groups()}

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.commands import ServiceAPI
 from shared.contract import CATALOGUE, MEETINGS_EXCHANGE
 from shared.contract import fields as f
 from shared.errors import InvalidInput
@@ -55,17 +56,15 @@ def period_of(query: dict) -> Period:
     return annual(query["year"], query["starts_in_month"])
 
 
-class ReportingAPI:
+class ReportingAPI(ServiceAPI):
+    app: ReportingApplication
+
     def __init__(self, app: ReportingApplication, health: Callable[[], tuple[bool, dict]] | None = None,
                  status: Callable[[], dict] | None = None) -> None:
-        self.app = app
-        self._health = health
+        super().__init__(app, health)
         self._status = status
         self._rebuild_lock = threading.Lock()
         self.rebuild_progress: dict[str, Any] = {"running": False, "done": 0, "total": 0}
-
-    def health(self) -> tuple[bool, dict]:
-        return (True, {"status": "ok"}) if self._health is None else self._health()
 
     def report(self, query: dict) -> tuple[bytes, str, str]:
         """(body, content type, file name) of the report the query asks for."""

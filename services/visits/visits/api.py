@@ -7,7 +7,7 @@ output is JSON-ready views.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -15,7 +15,7 @@ from shared.contract import visits as contract
 from shared.contract import fields as f
 from shared.contract.vocabulary import COMMITTEES, ORIGINS, country_name
 from shared.errors import InvalidInput
-from shared.commands import command_input, parse_command
+from shared.commands import ServiceAPI, command_input, parse_command
 from shared.http import jsonable, load, parse_uuid
 from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
 from visits.views import donor_view, visit_summary, visit_view
@@ -73,16 +73,8 @@ class ListFilters(Schema):
     today = f.date(required=False, load_default=None)
 
 
-class VisitsAPI:
-    def __init__(self, app: VisitsApplication, health: Callable[[], tuple[bool, dict]] | None = None) -> None:
-        self.app = app
-        self._health = health
-
-    def health(self) -> tuple[bool, dict]:
-        """(healthy, report): the runtime's view of store and relay."""
-        if self._health is None:
-            return True, {"status": "ok"}
-        return self._health()
+class VisitsAPI(ServiceAPI):
+    app: VisitsApplication
 
     @staticmethod
     def _today() -> date:
