@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.contract.vocabulary import ROLES
 from shared.auth import Identity, require_role
+from shared.contract.catalogue import encodable
 from shared.domain import Context
 from shared.logs import current_correlation_id
 from shared.errors import (
@@ -145,7 +146,7 @@ def read_json(request: Request) -> dict:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput({"body": ["not valid JSON"]}) from None
     if not isinstance(body, dict):
         raise InvalidInput({"body": ["must be a JSON object"]})
@@ -170,6 +171,8 @@ def actor_of(request: Request) -> dict:
 
 
 def load(schema: Schema, data: Any) -> dict:
+    if not encodable(data):
+        raise InvalidInput({"body": ["a string holds a lone surrogate (not valid Unicode)"]})
     try:
         return schema.load(data)
     except ValidationError as error:
@@ -180,6 +183,8 @@ def context_for(actor: dict | None, occurred_at: datetime | None) -> Context:
     """The Context of one command: the acting user, the request, and when it happened
     (now, unless the user says otherwise; never more than a day ahead)."""
     actor = actor or {}
+    if not encodable(actor):
+        raise InvalidInput({"actor": ["a string holds a lone surrogate (not valid Unicode)"]})
     user = str(actor.get("user") or "anonymous")[:200]
     role = str(actor.get("role") or "visit_coordinator")
     if role not in ROLES:

@@ -195,6 +195,7 @@ def canonical_envelope(envelope: dict) -> dict:
     """A validated envelope (typed values) back to JSON values in one canonical form: times in
     UTC ISO 8601, the payload dumped by its schema. Equal events give equal JSON."""
     spec = CATALOGUE[envelope["event_type"]]
+    payload = {k: v.astimezone(timezone.utc) if isinstance(v, datetime) else v for k, v in envelope["payload"].items()}
     return {
         "event_id": str(envelope["event_id"]),
         "event_type": envelope["event_type"],
@@ -205,7 +206,7 @@ def canonical_envelope(envelope: dict) -> dict:
         "actor": {"user": envelope["actor"]["user"], "role": envelope["actor"]["role"]},
         "correlation_id": envelope["correlation_id"],
         "schema_version": envelope["schema_version"],
-        "payload": spec.schema(envelope["schema_version"]).dump(envelope["payload"]),
+        "payload": spec.schema(envelope["schema_version"]).dump(payload),
     }
 
 
@@ -218,7 +219,21 @@ def decode_message(body: bytes | str, content_type: str | None) -> dict:
         message = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise ContractViolation("not_json", str(error)) from None
+    except RecursionError:
+        raise ContractViolation("not_json", "nested too deeply") from None
+    if not encodable(message):
+        raise ContractViolation("not_json", "a string holds a lone surrogate (not valid Unicode)")
     return validate_envelope(message)
+
+
+def encodable(value: Any) -> bool:
+    """Whether every string in a decoded JSON value is valid Unicode (JSON's \\ud800 escapes
+    decode to lone surrogates, which no store can encode)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        return False
+    return True
 
 
 def encode_envelope(envelope: dict) -> bytes:

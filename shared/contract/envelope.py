@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.contract import fields as f
 from shared.contract.vocabulary import ROLES
 
 MAX_TEXT = 10_000
@@ -20,8 +21,8 @@ class EnvelopeSchema(Schema):
     event_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
     aggregate_id = fields.UUID(required=True)
     aggregate_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    occurred_at = fields.AwareDateTime(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    occurred_at = f.when()
+    recorded_at = f.when()
     actor = fields.Nested(ActorSchema, required=True)
     correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))

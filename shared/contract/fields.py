@@ -62,3 +62,20 @@ def ident(required: bool = True) -> fields.String:
     if required:
         return fields.String(required=True, validate=checks)
     return fields.String(load_default=None, allow_none=True, validate=checks)
+
+
+def flag() -> fields.Boolean:
+    """A JSON true or false, nothing that merely looks like one ("yes", 1)."""
+    return fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class _StrictNumber(fields.Float):
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def number() -> fields.Float:
+    """A JSON number, not a string of digits."""
+    return _StrictNumber(required=True)

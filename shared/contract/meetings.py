@@ -36,7 +36,7 @@ class DocumentCirculated(Schema):
     document_id = f.ident()
     title = f.name()
     symbol = f.text(max_length=100)
-    hours_before_meeting = fields.Float(required=True)
+    hours_before_meeting = f.number()
 
 
 class MeetingHeld(Schema):

@@ -52,8 +52,8 @@ class PreVisitInfoRequested(Schema):
 class PreVisitInfoReceived(Schema):
     organization = f.name()
     summary = f.text()
-    late = fields.Boolean(required=True)
-    after_due_date = fields.Boolean(required=True)
+    late = f.flag()
+    after_due_date = f.flag()
 
 
 class VisitScheduled(Schema):

@@ -96,6 +96,9 @@ class Intake:
             except ContractViolation as violation:
                 decisions[i] = DeadLetter(violation.reason, _detail(violation.detail))
                 continue
+            except Exception as error:  # noqa: BLE001 - one bad message must not send its batch back
+                decisions[i] = DeadLetter("undecodable", f"{type(error).__name__}: {error}")
+                continue
             if envelope["event_id"] in fresh:
                 decisions[i] = DUPLICATE
                 continue
