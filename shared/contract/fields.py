@@ -1,6 +1,8 @@
 """Field helpers shared by the payload schemas, so that one kind of value is checked one way."""
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import ValidationError, fields, validate
 
 from shared.contract.vocabulary import ALL_THEMATIC_AREAS, is_member_state
@@ -43,6 +45,9 @@ def date(required: bool = True, **kwargs) -> fields.Date:
 
 def _plausible_date(value) -> None:
     # A committee record has no business with dates far from now; a year 9999 is a typo.
+    # A date-time is judged in UTC, the form it is stored and published in.
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
     if not (1945 <= value.year <= 2200):
         raise ValidationError("date out of range (years 1945 to 2200)")
 
@@ -64,9 +69,16 @@ def ident(required: bool = True) -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=checks)
 
 
+class _StrictBoolean(fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):  # 1 == True in Python: check the type, not equality
+            raise self.make_error("invalid")
+        return value
+
+
 def flag() -> fields.Boolean:
     """A JSON true or false, nothing that merely looks like one ("yes", 1)."""
-    return fields.Boolean(required=True, truthy={True}, falsy={False})
+    return _StrictBoolean(required=True)
 
 
 class _StrictNumber(fields.Float):
