@@ -47,7 +47,10 @@ def _plausible_date(value) -> None:
     # A committee record has no business with dates far from now; a year 9999 is a typo.
     # A date-time is judged in UTC, the form it is stored and published in.
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
+        try:
+            value = value.astimezone(dt.timezone.utc)
+        except OverflowError:  # year 1 or 9999 shifted past the calendar's ends
+            raise ValidationError("date out of range (years 1945 to 2200)") from None
     if not (1945 <= value.year <= 2200):
         raise ValidationError("date out of range (years 1945 to 2200)")
 

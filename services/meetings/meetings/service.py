@@ -9,6 +9,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from shared.auth import CHAIRS, SECRETARIAT, STAFF
+from shared import openapi
 from shared.http import actor_of, json_endpoint, json_response, read_json
 from meetings.dependencies import MeetingsRuntime
 
@@ -24,6 +25,12 @@ class MeetingsService:
     def health(self, request):
         healthy, report = self.api.health()
         return json_response(200 if healthy else 503, report)
+
+    @http("GET", "/openapi.json")
+    @json_endpoint()
+    def http_openapi(self, request):
+        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
+        return 200, openapi.document("meetings")
 
     @http("POST", "/groups")
     @json_endpoint(*SECRETARIAT)

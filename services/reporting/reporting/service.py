@@ -10,6 +10,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from shared.auth import REPORTING
+from shared import openapi
 from shared.http import json_endpoint, json_response
 from reporting.dependencies import ReportingRuntime
 
@@ -23,6 +24,12 @@ class ReportingService:
     def health(self, request):
         healthy, report = self.api.health()
         return json_response(200 if healthy else 503, report)
+
+    @http("GET", "/openapi.json")
+    @json_endpoint()
+    def http_openapi(self, request):
+        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
+        return 200, openapi.document("reporting")
 
     @http("GET", "/status")
     @json_endpoint(*REPORTING)

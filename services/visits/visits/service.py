@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from shared.auth import COORDINATION, DONORS, STAFF
+from shared import openapi
 from shared.http import actor_of, identity_of, json_endpoint, json_response, read_json
 from visits.dependencies import VisitsRuntime
 
@@ -23,6 +24,12 @@ class VisitsService:
     def health(self, request):
         healthy, report = self.api.health()
         return json_response(200 if healthy else 503, report)
+
+    @http("GET", "/openapi.json")
+    @json_endpoint()
+    def http_openapi(self, request):
+        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
+        return 200, openapi.document("visits")
 
     @http("POST", "/visits")
     @json_endpoint(*COORDINATION)

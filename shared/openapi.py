@@ -1,0 +1,350 @@
+"""OpenAPI 3.0 descriptions of the services' HTTP APIs, built from the code itself.
+
+Nothing here is written twice: the routes are the ``@http`` entrypoints of the service class,
+who may call each one is the roles its ``@json_endpoint(...)`` takes, and every request body and
+query string is the marshmallow input schema the service loads it with (turned into JSON
+Schema by apispec's MarshmallowPlugin). A field, a command or a route added to the code is in
+the description at once; one removed is gone from it. Each service answers its own at
+``GET /openapi.json`` (public); ``tests/integration/test_fuzz.py`` fuzzes the services from it.
+
+Only what the code cannot say is said here: which body or query schema a route loads (and the
+one query parameter a route reads by hand, ``limit`` of ``GET /dead-letters``), which routes
+create a record (``201``), and the media types of the answers that are not JSON.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pycountry
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+
+OPENAPI_VERSION = "3.0.3"
+BEARER = "bearerAuth"
+ERROR_SCHEMA = "Error"
+
+# The error answers every service gives (shared/http.py ERROR_STATUS), by status.
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    400: ("InvalidInput", "`invalid_input`: the request is malformed; `fields` names each bad field "
+                          "(or `body`) with its messages"),
+    401: ("Unauthenticated", "`unauthenticated`: no valid bearer token"),
+    403: ("Forbidden", "`forbidden`: the token's role may not do this (`rule`: `role_may_not_do_this`)"),
+    404: ("NotFound", "`not_found`: no record with that id (a malformed id names nothing either)"),
+    409: ("Conflict", "`rule_broken` (`rule` names the business rule) or `version_conflict` "
+                      "(the record changed since the client read it)"),
+    413: ("TooLarge", "`too_large`: the body is larger than the service accepts"),
+}
+
+PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@dataclass(frozen=True)
+class Description:
+    """What the code of one service cannot say about itself."""
+
+    title: str
+    service_class: str  # "module:Class"
+    summary: str
+    bodies: dict[tuple[str, str], Schema] = field(default_factory=dict)
+    # (method, path with ``{command}``) -> {command: input schema}: one path per command.
+    commands: dict[tuple[str, str], dict[str, Schema]] = field(default_factory=dict)
+    queries: dict[tuple[str, str], Schema] = field(default_factory=dict)
+    # Query parameters that no schema loads (a route that reads one argument itself).
+    plain_parameters: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    creates: frozenset[tuple[str, str]] = frozenset()
+    media_types: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
+def _visits() -> Description:
+    from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR, UPDATE_DONOR, ListFilters
+
+    return Description(
+        title="Fieldwork visits service",
+        service_class="visits.service:VisitsService",
+        summary="Country visits of the committees: proposals, consent, scheduling, needs "
+                "assessments, donors and sharing. docs/api.md describes each route in prose.",
+        bodies={("POST", "/visits"): PROPOSE, ("POST", "/donors"): REGISTER_DONOR,
+                ("POST", "/donors/{donor_id}/update-interests"): UPDATE_DONOR},
+        commands={("POST", "/visits/{visit_id}/{command}"): COMMAND_INPUTS},
+        queries={("GET", "/visits"): ListFilters()},
+        creates=frozenset({("POST", "/visits"), ("POST", "/donors")}),
+    )
+
+
+def _meetings() -> Description:
+    from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE, MeetingFilters
+
+    by_group = MeetingFilters(only=("group_id",))
+    return Description(
+        title="Fieldwork meetings service",
+        service_class="meetings.service:MeetingsService",
+        summary="Working groups and their meetings: the published schedule, documents, outcomes "
+                "and their approval. docs/api-meetings.md describes each route in prose.",
+        bodies={("POST", "/groups"): ESTABLISH, ("POST", "/groups/{group_id}/assign-chair"): ASSIGN_CHAIR,
+                ("POST", "/meetings"): SCHEDULE},
+        commands={("POST", "/meetings/{meeting_id}/{command}"): COMMAND_INPUTS},
+        queries={("GET", "/meetings"): MeetingFilters(), ("GET", "/schedule"): by_group,
+                 ("GET", "/schedule.ics"): by_group, ("GET", "/outcomes/awaiting-approval"): by_group},
+        creates=frozenset({("POST", "/groups"), ("POST", "/meetings")}),
+        media_types={("GET", "/schedule.ics"): ["text/calendar"]},
+    )
+
+
+def _reporting() -> Description:
+    from reporting.api import ReportQuery
+    from reporting.formats import FORMATS
+
+    return Description(
+        title="Fieldwork reporting service",
+        service_class="reporting.service:ReportingService",
+        summary="Reports built from the events of the other services, their projections and "
+                "dead letters. docs/reports.md describes each route in prose.",
+        queries={("GET", "/reports"): ReportQuery()},
+        plain_parameters={("GET", "/dead-letters"): [{
+            "name": "limit", "in": "query", "required": False,
+            "description": "how many dead letters, newest first",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100},
+        }]},
+        media_types={("GET", "/reports"): sorted(set(FORMATS.values()))},
+    )
+
+
+DESCRIPTIONS: dict[str, Callable[[], Description]] = {
+    "visits": _visits,
+    "meetings": _meetings,
+    "reporting": _reporting,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # OpenAPI notation: /visits/{visit_id}
+    handler: Callable
+    roles: tuple[str, ...]  # empty: public
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+
+def routes_of(service_class: type) -> list[Route]:
+    """The service's HTTP routes, read from its nameko ``@http`` entrypoints, with the roles of
+    their ``@json_endpoint(...)`` (none: public, as ``/health``, which has no such wrapper)."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    from nameko.web.handlers import HttpRequestHandler
+
+    routes = []
+    for handler in vars(service_class).values():
+        for entrypoint in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, HttpRequestHandler):
+                roles = inspect.getclosurevars(handler).nonlocals.get("roles") or ()
+                routes.append(Route(entrypoint.method.upper(), PATH_PARAMETER.sub(r"{\1}", entrypoint.url),
+                                    handler, tuple(roles)))
+    return routes
+
+
+def _member_state_codes() -> list[str]:
+    return sorted(country.alpha_3 for country in pycountry.countries)
+
+
+def _validator_attributes(self, field, ret, **kwargs) -> dict:
+    """What shared/contract/fields.py checks with functions of its own, in JSON Schema terms:
+    a member State is one of the ISO 3166-1 alpha-3 codes; a date lies in 1945-2200."""
+    from shared.contract import fields as contract_fields
+
+    extra: dict[str, Any] = {}
+    validators = getattr(field, "validators", ())
+    if contract_fields._member_state in validators:
+        extra["enum"] = _member_state_codes()
+        extra["description"] = "ISO 3166-1 alpha-3 country code, upper case (e.g. KEN)"
+    if contract_fields._plausible_date in validators:
+        extra["description"] = "a date (or moment) in the years 1945 to 2200; others are refused with 400"
+    if "pattern" in ret:
+        # Python's end-of-string \Z is $ in the ECMA 262 regular expressions of JSON Schema.
+        extra["pattern"] = re.sub(r"\\Z$", "$", ret["pattern"])
+    return extra
+
+
+def _error_schema() -> dict:
+    from shared.errors import FieldworkError
+
+    def codes(cls: type) -> list[str]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub.code, *codes(sub)]
+        return found
+
+    return {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": sorted({*codes(FieldworkError), "internal_error"})},
+            "message": {"type": "string"},
+            "rule": {"type": "string", "description": "the rule that refused it (409, 403)"},
+            "fields": {"type": "object", "additionalProperties": {},
+                       "description": "each bad field (or `body`) and its messages (400)"},
+        },
+        "additionalProperties": True,
+    }
+
+
+def _schema_name(schema: Schema) -> str:
+    return type(schema).__name__
+
+
+def _errors_of(route: Route, has_body: bool, has_query: bool, has_id: bool) -> list[int]:
+    if not route.roles and route.path in ("/health", "/openapi.json"):
+        return []
+    statuses = []
+    if has_body or has_query or route.method == "POST":
+        statuses.append(400)
+    if route.roles:
+        statuses += [401, 403]
+    if has_id:
+        statuses.append(404)
+    if route.method == "POST":
+        statuses.append(409)
+    if has_body:
+        statuses.append(413)
+    return statuses
+
+
+def build(service: str) -> dict:
+    """The OpenAPI 3.0 document of ``service`` ("visits", "meetings", "reporting")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    describe = DESCRIPTIONS[service]()
+    module, _, name = describe.service_class.partition(":")
+    service_class = getattr(importlib.import_module(module), name)
+    try:
+        api_version = version("fieldwork")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        api_version = "0"
+
+    plugin = MarshmallowPlugin()
+    spec = APISpec(
+        title=describe.title, version=api_version, openapi_version=OPENAPI_VERSION, plugins=[plugin],
+        info={"description": describe.summary + " Built from the service's own input schemas; "
+                                                 "errors are JSON objects (schema `Error`)."},
+    )
+    plugin.converter.add_attribute_function(_validator_attributes)
+    spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer",
+                                             "description": "an API token (`fieldwork admin issue-token`)"})
+    spec.components.schema(ERROR_SCHEMA, _error_schema())
+    for status, (ref, text) in ERROR_RESPONSES.items():
+        spec.components.response(ref, {"description": text, "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}}})
+
+    registered: dict[int, str] = {}
+
+    def body_ref(schema: Schema) -> dict:
+        if id(schema) not in registered:
+            spec.components.schema(_schema_name(schema), schema=schema)
+            registered[id(schema)] = _schema_name(schema)
+        return {"$ref": f"#/components/schemas/{registered[id(schema)]}"}
+
+    routes = routes_of(service_class)
+    paths: dict[str, dict[str, dict]] = {}
+    for route in routes:
+        if route.key in describe.commands:
+            for command, schema in describe.commands[route.key].items():
+                path = route.path.replace("{command}", command)
+                operation_id = f"{_handler_name(route)}_{command.replace('-', '_')}"
+                paths.setdefault(path, {})[route.method.lower()] = _operation(
+                    describe, route, path, schema, body_ref(schema), operation_id, summary=f"command `{command}`")
+            continue
+        body = describe.bodies.get(route.key)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(
+            describe, route, route.path, body, body_ref(body) if body is not None else None, _handler_name(route))
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            plain = {p["name"] for p in describe.plain_parameters.get((method.upper(), path), [])}
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] not in plain:
+                    _no_null(parameter)
+    document["info"]["x-service"] = service
+    return document
+
+
+def _no_null(parameter: dict) -> None:
+    """A query string has no null: the loaders drop empty values before loading, so an empty
+    parameter is an absent one (its default); ``nullable``, a null default and null among the
+    choices go."""
+    if not parameter.get("required"):
+        parameter["allowEmptyValue"] = True
+    schema = parameter["schema"]
+    schema.pop("nullable", None)
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    if "enum" in schema:
+        schema["enum"] = [value for value in schema["enum"] if value is not None]
+
+
+def _handler_name(route: Route) -> str:
+    return route.handler.__name__.removeprefix("http_")
+
+
+def _operation(describe: Description, route: Route, path: str, body_schema: Schema | None, body: dict | None,
+               operation_id: str, summary: str | None = None) -> dict:
+    key = route.key
+    query = describe.queries.get(key)
+    ids = re.findall(r"{(\w+)}", path)
+    parameters: list[dict] = [
+        {"name": ident, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+        for ident in ids
+    ]
+    if query is not None:
+        parameters.append({"in": "query", "schema": query})
+    parameters += copy.deepcopy(describe.plain_parameters.get(key, []))
+
+    doc = (inspect.getdoc(route.handler) or "").strip()
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary or f"{route.method} {path}",
+        "security": [{BEARER: []}] if route.roles else [],
+        "x-roles": list(route.roles),
+        "responses": {},
+    }
+    if doc:
+        operation["description"] = doc
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        # An empty body is read as {} (shared/http.py read_json): required only when a field is.
+        operation["requestBody"] = {"required": any(f.required for f in body_schema.fields.values()),
+                                    "content": {"application/json": {"schema": body}}}
+
+    success = "201" if key in describe.creates else "200"
+    media_types = describe.media_types.get(key, ["application/json"])
+    operation["responses"][success] = {
+        "description": "created" if success == "201" else "OK",
+        "content": {media_type: {"schema": {}} for media_type in media_types},
+    }
+    if route.path == "/health":
+        operation["responses"]["503"] = {"description": "unhealthy: the report says why",
+                                         "content": {"application/json": {"schema": {}}}}
+    for status in _errors_of(route, body is not None, query is not None or key in describe.plain_parameters,
+                             bool(ids)):
+        operation["responses"][str(status)] = ERROR_RESPONSES[status][0]
+    return operation
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(service: str) -> dict:
+    return build(service)
+
+
+def document(service: str) -> dict:
+    """The service's OpenAPI document, built once per process (the code does not change)."""
+    return copy.deepcopy(_cached(service))
