@@ -139,6 +139,10 @@ def read_json(request: Request) -> dict:
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # eventlet's server de-chunks the input but does not say so; without this werkzeug
+        # reads a chunked body as empty.
+        request.environ["wsgi.input_terminated"] = True
     raw = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
     if len(raw) > MAX_BODY_BYTES:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")

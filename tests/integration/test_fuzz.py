@@ -359,12 +359,6 @@ def test_a_10_mb_string_is_refused_with_413_and_stores_nothing(broker, visits_se
     assert visits_service.get("/visits").json() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a body sent chunked (Transfer-Encoding: chunked, no Content-Length) is read as empty: the "
-    "eventlet server does not set wsgi.input_terminated, so werkzeug's get_data() in shared/http.py "
-    "read_json returns b'' and the body is taken as {}. A 10 MB chunked body is answered 400 'Missing data "
-    "for required field' (member_state, committee) instead of 413 too_large; a small valid chunked body is "
-    "refused the same way. Nothing is stored."))
 def test_a_10_mb_body_sent_chunked_is_refused_with_413_too(broker, visits_service):
     before = events_stored(visits_service)
     piece = "x" * 1_000_000
