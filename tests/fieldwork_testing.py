@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import kombu
 import requests
 
-from shared.messaging.topology import PROJECT_ROOT, delete_vhost, load_definitions
+from shared.messaging.topology import PROJECT_ROOT, definitions_for_vhost, delete_vhost, load_definitions
 
 AMQP_BASE = os.environ.get("FIELDWORK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 POSTGRES = {
@@ -173,3 +175,99 @@ class ServiceProcess:
     def get(self, path: str, *, as_: tuple[str, str] | None = None, headers: dict | None = None,
             **kwargs) -> requests.Response:
         return requests.get(f"{self.url}{path}", timeout=10, headers=self._headers(as_, headers), **kwargs)
+
+
+class PrivateRabbitNode:
+    """A RabbitMQ node of the test's own: its own node name, AMQP and distribution ports, data
+    and log folders (a temporary folder), no plugins (so no management listener), the system's
+    definitions loaded into one vhost. For faults that would hurt anyone else on the shared
+    broker (``stop_app``/``start_app``). Stopped (``rabbitmqctl stop``, else ``kill -9``) and
+    its folder deleted on exit.
+
+    The node runs as the current user with ``HOME`` in its folder, so it has an Erlang cookie of
+    its own; it registers with the machine's ``epmd`` (started by Erlang if none runs)."""
+
+    BIN_DIRS = ("/usr/lib/rabbitmq/bin",)  # Debian: the real scripts (not the su wrappers on PATH)
+
+    def __init__(self, vhost: str = "fieldwork") -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="fw-rabbit-"))
+        self.name = f"fieldwork-fault-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
+        self.port, self.dist_port = free_port(), free_port()
+        self.vhost = vhost
+        self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/{vhost}"
+        self.env = {
+            **os.environ,
+            "HOME": str(self.folder),
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+            "RABBITMQ_PID_FILE": str(self.folder / "node.pid"),
+            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.folder / "rabbitmq-env.conf"),  # not /etc's NODENAME
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
+
+    @classmethod
+    def tool(cls, name: str) -> str | None:
+        for folder in cls.BIN_DIRS:
+            if os.access(Path(folder) / name, os.X_OK):
+                return str(Path(folder) / name)
+        return shutil.which(name)
+
+    def ctl(self, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run([self.tool("rabbitmqctl"), "-q", "-n", self.name, *args], env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} on {self.name} failed: "
+                               f"{result.stderr.strip() or result.stdout.strip()}\n{self.log()}")
+        return result.stdout
+
+    def log(self) -> str:
+        logs = sorted((self.folder / "log").glob("*.log"))
+        return logs[0].read_text(errors="replace")[-3000:] if logs else ""
+
+    def __enter__(self) -> PrivateRabbitNode:
+        (self.folder / "rabbitmq.conf").write_text(
+            f"listeners.tcp.local = 127.0.0.1:{self.port}\nlog.file.level = warning\n")
+        (self.folder / "enabled_plugins").write_text("[].\n")
+        (self.folder / "rabbitmq-env.conf").write_text("")
+        try:
+            subprocess.run([self.tool("rabbitmq-server"), "-detached"], env=self.env, check=True,
+                           capture_output=True, timeout=60)
+            self.ctl("wait", str(self.folder / "node.pid"), "--timeout", "90", timeout=120)
+            definitions = self.folder / "definitions.json"
+            definitions.write_text(json.dumps(definitions_for_vhost(self.vhost, "guest")))
+            self.ctl("import_definitions", str(definitions))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def stop_app(self) -> None:
+        self.ctl("stop_app")
+
+    def start_app(self) -> None:
+        self.ctl("start_app")
+        self.ctl("await_startup", "--timeout", "90")
+
+    def __exit__(self, *exc) -> None:
+        pid_file = self.folder / "node.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            pid = None
+        try:
+            self.ctl("stop", *([str(pid_file)] if pid else []), timeout=60)  # with the pid file: waits for the OS process
+        except (RuntimeError, subprocess.TimeoutExpired):
+            pass
+        try:  # the node did not stop: no leftover process (only if that pid is still this node)
+            if pid and self.name in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,63 +1,122 @@
-"""The fault suite: a stream of lifecycle commands while something breaks, then the proof that
-nothing was lost and nothing counted twice. Each case prints what it tried.
+"""The fault suite: a stream of visit and meeting lifecycle commands while something breaks,
+then the proof that nothing was lost and nothing counted twice. Each case prints what it tried.
 
-"Nothing lost": the set of event ids in the source services' stores equals the set the
-reporting service recorded. "Nothing doubled": each event recorded once, and the projections
-equal a fold recomputed from that record (``verify``)."""
+"Nothing lost": the set of event ids in the source services' stores (visits and meetings)
+equals the set the reporting service recorded. "Nothing doubled": each event recorded once,
+and the projections equal a fold recomputed from that record (``verify``). Every command
+names the id it creates or the version it expects, so a command sent again after its answer
+was lost is stored once: the events in the sources are then exactly the commands accepted.
+
+The broker restart runs against a RabbitMQ node of the test's own (``PrivateRabbitNode``), not
+the shared one; every other case uses a vhost of its own on the shared broker."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import threading
 import time
+import uuid
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import requests
 
-from fieldwork_testing import ServiceProcess
+from fieldwork_testing import PrivateRabbitNode, ServiceProcess
 from shared.store import StoreSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+# Commands per case (visits and meetings, five-step lifecycles); FIELDWORK_FAULT_COMMANDS changes it.
 COMMANDS = int(os.environ.get("FIELDWORK_FAULT_COMMANDS", "2000"))
+SOURCES = ("visits", "meetings")
+
+
+def visit_lifecycle() -> list[tuple[str, str, dict, int | None]]:
+    """(service, path, body, expected version) of each step; the first creates the visit."""
+    visit = str(uuid.uuid4())
+    return [
+        ("visits", "/visits", {"member_state": "KEN", "committee": "ctc", "visit_id": visit}, None),
+        ("visits", f"/visits/{visit}/approve", {}, 1),
+        ("visits", f"/visits/{visit}/request-consent", {"due_on": "2025-02-01"}, 2),
+        ("visits", f"/visits/{visit}/grant-consent", {}, 3),
+        ("visits", f"/visits/{visit}/schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}, 4),
+    ]
+
+
+def meeting_lifecycle(group_id: str) -> list[tuple[str, str, dict, int | None]]:
+    meeting = str(uuid.uuid4())
+    return [
+        ("meetings", "/meetings", {"group_id": group_id, "meeting_kind": "working_group", "title": "Matrices review",
+                                   "starts_at": "2025-12-10T15:00:00Z", "ends_at": "2025-12-10T17:00:00Z",
+                                   "meeting_id": meeting, "occurred_at": "2025-11-20T09:00:00Z"}, None),
+        ("meetings", f"/meetings/{meeting}/announce", {"occurred_at": "2025-11-21T09:00:00Z"}, 1),
+        ("meetings", f"/meetings/{meeting}/circulate-document",
+         {"document_id": "WG1-1", "title": "Draft matrix", "occurred_at": "2025-11-28T09:00:00Z"}, 2),
+        ("meetings", f"/meetings/{meeting}/hold", {"occurred_at": "2025-12-10T17:00:00Z"}, 3),
+        ("meetings", f"/meetings/{meeting}/report-to-committee",
+         {"summary": "Matrices reviewed", "occurred_at": "2025-12-11T09:00:00Z"}, 4),
+    ]
 
 
 class Stream:
-    """Sends COMMANDS commands to the visits service from a few threads; a command whose
-    answer never came (the service was down) is retried until it is answered."""
+    """Sends ``commands`` lifecycle commands (visits and meetings, alternating lifecycles) from a
+    few threads, each thread driving one record at a time. A command whose answer never came
+    (its service was down) is sent again until answered: a creation answered ``409 ids_unique``
+    or a step answered ``409 version_conflict`` after a lost answer was stored the first time
+    (no one else touches the record), so it counts as accepted once."""
 
-    def __init__(self, visits: ServiceProcess) -> None:
-        self.visits = visits
-        self.accepted = 0
-        self.unanswered = 0
+    def __init__(self, system: System, commands: int) -> None:
+        self.system = system
         self.lock = threading.Lock()
-        self.headers = {"Authorization": f"Bearer {visits.token('fault.driver', 'visit_coordinator')}"}
-        self.sent = 0
+        self.sent = self.accepted = self.unanswered = self.stored_before = 0
+        self.problems: list[str] = []
+        group = system.post("meetings", "/groups", {"name": f"Fault group {uuid.uuid4().hex[:8]}", "committee": "1540",
+                                                    "mandate_area": "faults"})
+        assert group.status_code == 201, group.text
+        self.sent = self.accepted = 1
+        lifecycles = []
+        while 1 + 5 * len(lifecycles) < commands:
+            lifecycles.append(visit_lifecycle() if len(lifecycles) % 2 == 0 else meeting_lifecycle(group.json()["id"]))
+        self.lifecycles = lifecycles
+        self.planned = 1 + 5 * len(lifecycles)
 
-    def _one(self, i: int) -> None:
-        while True:
+    def _send(self, service: str, path: str, body: dict, version: int | None) -> None:
+        lost_an_answer = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
             try:
-                answer = requests.post(f"{self.visits.url}/visits", json={"member_state": "KEN", "committee": "ctc"},
-                                       headers=self.headers, timeout=10)
+                answer = self.system.post(service, path, {**body, **({"expected_version": version} if version else {})})
             except requests.RequestException:
                 with self.lock:
                     self.unanswered += 1
+                lost_an_answer = True
                 time.sleep(0.2)
                 continue
-            if answer.status_code == 201:
+            if answer.status_code in (200, 201):
                 with self.lock:
                     self.accepted += 1
                 return
-            time.sleep(0.2)
+            rule = answer.json().get("rule") if answer.headers.get("Content-Type", "").startswith("application/json") else None
+            if lost_an_answer and answer.status_code == 409 and (rule == "ids_unique" or answer.json().get("error") == "version_conflict"):
+                with self.lock:
+                    self.accepted += 1
+                    self.stored_before += 1
+                return
+            with self.lock:
+                self.problems.append(f"{path}: {answer.status_code} {answer.text[:200]}")
+            return
+        with self.lock:
+            self.problems.append(f"{path}: no answer within 120 s")
 
     def run(self, threads: int = 4) -> threading.Thread:
-        def work(offset):
-            for i in range(offset, COMMANDS, threads):
-                self._one(i)
-                with self.lock:
-                    self.sent += 1
+        def work(offset: int) -> None:
+            for lifecycle in self.lifecycles[offset::threads]:
+                for step in lifecycle:
+                    self._send(*step)
+                    with self.lock:
+                        self.sent += 1
 
         workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
         for w in workers:
@@ -71,15 +130,46 @@ class Stream:
             time.sleep(0.05)
 
 
-def source_event_ids(data_dir: Path) -> set[str]:
+class System:
+    """The three services, each its own process, on one broker and one data folder."""
+
+    def __init__(self, amqp_uri: str, data_dir: Path) -> None:
+        self.amqp_uri, self.data_dir = amqp_uri, data_dir
+        self.services = {name: ServiceProcess(name, amqp_uri, data_dir).start() for name in (*SOURCES, "reporting")}
+        self.headers = {name: service._headers(None, None) for name, service in self.services.items()}
+
+    def post(self, service: str, path: str, body: dict) -> requests.Response:
+        return requests.post(f"{self.services[service].url}{path}", json=body, headers=self.headers[service], timeout=10)
+
+    def kill_and_restart(self, name: str) -> None:
+        """kill -9, a second without it, then the same service again on the same port."""
+        victim = self.services[name]
+        victim.kill()
+        time.sleep(1)
+        self.services[name] = ServiceProcess(name, self.amqp_uri, self.data_dir, port=victim.port).start(timeout=60)
+
+    @property
+    def reporting(self) -> ServiceProcess:
+        return self.services["reporting"]
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+
+
+def source_event_ids(data_dir: Path) -> dict[str, set[str]]:
+    """Every event id in each source service's store (its notification log)."""
+    from meetings.application import MeetingsApplication
     from shared.store import envelope_of
     from visits.application import VisitsApplication
 
-    app = VisitsApplication(env=StoreSettings(data_dir=str(data_dir)).environment("visits"))
-    ids, start = set(), 1
-    while batch := app.recorder.select_notifications(start=start, limit=1000):
-        ids |= {envelope_of(app.mapper.to_domain_event(n))["event_id"] for n in batch}
-        start = batch[-1].id + 1
+    ids: dict[str, set[str]] = {}
+    for name, application in (("visits", VisitsApplication), ("meetings", MeetingsApplication)):
+        app = application(env=StoreSettings(data_dir=str(data_dir)).environment(name))
+        ids[name], start = set(), 1
+        while batch := app.recorder.select_notifications(start=start, limit=1000):
+            ids[name] |= {envelope_of(app.mapper.to_domain_event(n))["event_id"] for n in batch}
+            start = batch[-1].id + 1
     return ids
 
 
@@ -102,95 +192,96 @@ def settle(reporting: ServiceProcess, expected: int, timeout: float = 120) -> di
     return state
 
 
-def check(case: str, stream: Stream, data_dir: Path, reporting: ServiceProcess, capsys) -> None:
-    sources = source_event_ids(data_dir)
-    state = settle(reporting, len(sources))
-    recorded = recorded_event_ids(data_dir)
+def check(case: str, stream: Stream, system: System, capsys) -> None:
+    by_source = source_event_ids(system.data_dir)
+    sources = set().union(*by_source.values())
+    state = settle(system.reporting, len(sources))
+    recorded = recorded_event_ids(system.data_dir)
     lost = sources - set(recorded)
-    doubled = len(recorded) - len(set(recorded))
-    verify = reporting.get("/projections/verify").json()
+    doubled = sum(n - 1 for n in Counter(recorded).values())
+    verify = system.reporting.get("/projections/verify").json()
     with capsys.disabled():  # printed in every run, CI included, not only on failure
-        print(f"\n[{case}] commands sent {COMMANDS}, accepted {stream.accepted}, retried after no answer "
-              f"{stream.unanswered}; events in the source {len(sources)}, recorded {len(recorded)}, lost {len(lost)}, "
-              f"recorded twice {doubled}; duplicates absorbed {state['intake']['duplicate']}, dead letters "
-              f"{state['dead_letters']}; projection equals a full fold: {verify['equal']}")
-    assert stream.accepted == COMMANDS
-    assert len(sources) >= COMMANDS  # a command stored whose answer was lost was sent again
+        print(f"\n[{case}] commands sent {stream.sent}, accepted {stream.accepted} (of which stored before a lost "
+              f"answer {stream.stored_before}; sends without an answer {stream.unanswered}); events in the sources "
+              f"{len(sources)} (visits {len(by_source['visits'])}, meetings {len(by_source['meetings'])}), "
+              f"recorded {len(recorded)}, lost {len(lost)}, duplicated {doubled}; duplicates absorbed "
+              f"{state['intake']['duplicate']}, dead letters {state['dead_letters']}; projection equals a full fold: "
+              f"{verify['equal']}")
+    assert not stream.problems, stream.problems[:5]
+    assert stream.sent == stream.accepted == stream.planned >= COMMANDS
+    assert len(sources) == stream.accepted  # one event per accepted command, none for a command sent again
     assert not lost and doubled == 0
     assert set(recorded) == sources
     assert verify["equal"] and verify["events"] == len(sources)
 
 
-def start_system(broker, data_dir: Path):
-    visits = ServiceProcess("visits", broker.uri, data_dir).start()
-    reporting = ServiceProcess("reporting", broker.uri, data_dir).start()
-    return visits, reporting
+def run_case(case: str, amqp_uri: str, data_dir: Path, capsys, faults: list[tuple[float, object]],
+             after=None) -> None:
+    """Start the system, stream the commands, at each fraction of the stream do its fault,
+    then check."""
+    system = System(amqp_uri, data_dir)
+    try:
+        stream = Stream(system, COMMANDS)
+        done = stream.run()
+        for fraction, fault in faults:
+            stream.wait_sent(int(stream.planned * fraction))
+            fault(system)
+        done.join()
+        if after:
+            after(system)
+        check(case, stream, system, capsys)
+    finally:
+        system.stop()
 
 
-def restart(service: ServiceProcess, broker) -> ServiceProcess:
-    return ServiceProcess(service.service, broker.uri, Path(service.env["FIELDWORK_DATA_DIR"]),
-                          port=service.port).start(timeout=60)
+def kill(name: str):
+    return lambda system: system.kill_and_restart(name)
 
 
-@pytest.mark.parametrize("victim", ["visits", "reporting"])
+@pytest.mark.parametrize("victim", ["visits", "meetings", "reporting"])
 def test_kill_9_of_a_service_mid_stream_loses_nothing_and_doubles_nothing(broker, tmp_path, victim, capsys):
-    visits, reporting = start_system(broker, tmp_path)
-    stream = Stream(visits)
-    done = stream.run()
-    try:
-        stream.wait_sent(COMMANDS // 3)
-        target = visits if victim == "visits" else reporting
-        target.kill()
-        time.sleep(1)
-        if victim == "visits":
-            visits = restart(visits, broker)
-        else:
-            reporting = restart(reporting, broker)
-        done.join()
-        check(f"kill -9 {victim}", stream, tmp_path, reporting, capsys)
-    finally:
-        visits.stop()
-        reporting.stop()
+    run_case(f"kill -9 {victim}", broker.uri, tmp_path, capsys, [(1 / 3, kill(victim))])
 
 
-def test_the_broker_stopped_and_started_mid_stream_loses_nothing(broker, tmp_path, capsys):
-    visits, reporting = start_system(broker, tmp_path)
-    stream = Stream(visits)
-    done = stream.run()
-    try:
-        stream.wait_sent(COMMANDS // 3)
-        subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True, timeout=120)
+def test_repeated_faults_in_one_stream_lose_nothing_and_double_nothing(broker, tmp_path, capsys):
+    run_case("kill -9 visits, reporting, meetings, visits again", broker.uri, tmp_path, capsys,
+             [(0.15, kill("visits")), (0.35, kill("reporting")), (0.55, kill("meetings")), (0.75, kill("visits"))])
+
+
+def _consumers_back(system: System) -> None:
+    deadline = time.monotonic() + 30  # consumers back within 30 s
+    while time.monotonic() < deadline and system.reporting.get("/health").status_code != 200:
+        time.sleep(0.5)
+    assert system.reporting.get("/health").status_code == 200, system.reporting.get("/health").text
+
+
+def test_the_broker_stopped_and_started_mid_stream_loses_nothing(tmp_path, capsys):
+    """On a RabbitMQ node of the test's own: stop_app on the shared broker would break
+    everyone else's runs."""
+    def restart_broker(system: System) -> None:
+        node.stop_app()
         time.sleep(3)  # commands are still accepted and stored while the broker is away
-        subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True, timeout=120)
-        done.join()
-        deadline = time.monotonic() + 30  # consumers back within 30 s
-        while time.monotonic() < deadline and reporting.get("/health").status_code != 200:
-            time.sleep(0.5)
-        assert reporting.get("/health").status_code == 200
-        check("broker stopped and started", stream, tmp_path, reporting, capsys)
-    finally:
-        visits.stop()
-        reporting.stop()
+        node.start_app()
+
+    with PrivateRabbitNode() as node:
+        run_case("broker stopped and started", node.uri, tmp_path, capsys, [(1 / 3, restart_broker)],
+                 after=_consumers_back)
 
 
-def _sockets_to_broker(pid: int) -> list[str]:
-    out = subprocess.run(["ss", "-Htnp", "dport = :5672"], capture_output=True, text=True).stdout
+def _sockets_to_broker(pid: int, port: int) -> list[str]:
+    out = subprocess.run(["ss", "-Htnp", f"dport = :{port}"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if f"pid={pid}," in line]
 
 
 def test_the_consumers_socket_cut_mid_handler_loses_nothing(broker, tmp_path, capsys):
-    visits, reporting = start_system(broker, tmp_path)
-    stream = Stream(visits)
-    done = stream.run()
-    try:
-        stream.wait_sent(COMMANDS // 3)
-        assert _sockets_to_broker(reporting.process.pid)
-        for line in _sockets_to_broker(reporting.process.pid):
+    port = urlparse(broker.uri).port or 5672
+
+    def cut(system: System) -> None:
+        sockets = _sockets_to_broker(system.reporting.process.pid, port)
+        assert sockets
+        for line in sockets:
             local = line.split()[3]  # State Recv-Q Send-Q Local Peer: 127.0.0.1:PORT
-            subprocess.run(["ss", "-K", "dport = :5672", "sport", "=", f":{local.rsplit(':', 1)[1]}"],
+            subprocess.run(["ss", "-K", f"dport = :{port}", "sport", "=", f":{local.rsplit(':', 1)[1]}"],
                            capture_output=True, timeout=30)
-        done.join()
-        check("consumer socket cut (ss -K)", stream, tmp_path, reporting, capsys)
-    finally:
-        visits.stop()
-        reporting.stop()
+
+    run_case("consumer socket cut (ss -K)", broker.uri, tmp_path, capsys, [(1 / 3, cut)])
