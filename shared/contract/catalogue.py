@@ -85,6 +85,7 @@ CATALOGUE: dict[str, EventType] = {
             "DonorSharingConsentDeclined": "visit",
             "DonorSharingConsentWithdrawn": "visit",
             "NeedsAssessmentShared": "visit",
+            "NeedsAssessmentShareRevoked": "visit",
             "FollowUpRecorded": "visit",
             "VisitClosed": "visit",
             "VisitCancelled": "visit",

@@ -89,13 +89,19 @@ EVENT_SUMMARIES = {
     "needs_assessment_recorded": "The needs and priorities identified during the visit were "
     "recorded, each with a thematic area and a priority; a new version replaces the previous one.",
     "donor_sharing_consent_granted": "The State consented to share its needs assessment with "
-    "donors (separate from the visit consent).",
+    "donors (separate from the visit consent); the consent covers the version of the assessment "
+    "recorded when it is given, and a later version needs the State's consent again.",
     "donor_sharing_consent_declined": "The State declined to share its needs assessment with donors.",
     "donor_sharing_consent_withdrawn": "The State withdrew its consent to share its needs "
     "assessment with donors.",
     "needs_assessment_shared": "Needs of the assessment were shared with one registered donor, "
     "under the sharing consent in force; `consent_version` is the visit's version after the "
-    "`donor_sharing_consent_granted` event that gave it.",
+    "`donor_sharing_consent_granted` event that gave it (its `event_id` is derived from the "
+    "visit's id and that version), and `assessment_version` the version of the needs "
+    "assessment sent, which that consent covered.",
+    "needs_assessment_share_revoked": "The State withdrew its sharing consent: a revocation "
+    "notice to a donor that received a share, one per share; `share_version` is the visit's "
+    "version at the `needs_assessment_shared` event revoked.",
     "follow_up_recorded": "Follow-up to the visit was recorded: results assessed, Committee "
     "updated.",
     "visit_closed": "The visit was closed.",
@@ -233,6 +239,14 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "need_ids": [_VISIT_NEED_1],
             "assessment_version": 1,
             "consent_version": _example_versions()["donor_sharing_consent_granted"],
+        }
+    },
+    "needs_assessment_share_revoked": {
+        1: {
+            "donor_id": str(EXAMPLE_AGGREGATE_IDS["donor"]),
+            "donor_name": "Government of Canada",
+            "share_version": _example_versions()["needs_assessment_shared"],
+            "reason": "The assessment is being revised after the follow-up mission.",
         }
     },
     "follow_up_recorded": {

@@ -104,6 +104,16 @@ class NeedsAssessmentShared(Schema):
     consent_version = f.version()
 
 
+class NeedsAssessmentShareRevoked(Schema):
+    """The State withdrew its sharing consent: a notice to a donor that received a share.
+    ``share_version`` is the visit's version at the ``needs_assessment_shared`` event revoked."""
+
+    donor_id = fields.UUID(required=True)
+    donor_name = f.name()
+    share_version = f.version()
+    reason = f.text()
+
+
 class FollowUpRecorded(Schema):
     summary = f.text(required=True)
     results = f.text()

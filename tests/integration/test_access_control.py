@@ -124,7 +124,9 @@ def test_a_donor_sees_only_what_was_shared_with_it(broker, visits_service):
     _, japan_token = registry.issue("mofa.japan", "donor", donor_id=japan)
     seen = requests.get(f"{visits_service.url}/donor/shares", headers={"Authorization": f"Bearer {norway_token}"},
                         timeout=10).json()
-    assert [(s["member_state"], [n["need_id"] for n in s["needs"]]) for s in seen] == [("KEN", ["N1"])]
+    # one share, revoked by the withdrawal: the notice stays, the needs are no longer shown
+    assert [(s["member_state"], s["revoked"]["reason"]) for s in seen] == [("KEN", "elections")]
+    assert seen[0]["needs"] == [] and seen[0]["iati"] is None
     assert "N2" not in json.dumps(seen) and "Japan" not in json.dumps(seen)
     assert requests.get(f"{visits_service.url}/donor/shares", headers={"Authorization": f"Bearer {japan_token}"},
                         timeout=10).json() == []

@@ -6,6 +6,7 @@ output is JSON-ready views.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -18,7 +19,11 @@ from shared.errors import InvalidInput
 from shared.commands import ServiceAPI, command_input, parse_command
 from shared.http import jsonable, load, parse_uuid
 from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
-from visits.views import donor_view, visit_summary, visit_view
+from shared.contract.catalogue import event_id_for
+from shared.errors import NotFound, RuleBroken
+from visits import iati
+from visits.domain.matching import match_donors
+from visits.views import donor_share_view, donor_view, visit_summary, visit_view
 
 
 PROPOSE = command_input(
@@ -140,17 +145,64 @@ class VisitsAPI(ServiceAPI):
 
     def donor_view(self, donor_id: str | None) -> list[dict]:
         """What was shared with one donor, and nothing else: the needs each State consented to
-        share with it, as they were when shared. A withdrawal stops later sharing; what was
-        shared before stays with the donor."""
+        share with it, as they were when shared, with the consent each share rests on. A
+        withdrawal stops later sharing and revokes what was shared: the donor then sees the
+        revocation notice, not the needs."""
         if not donor_id:
             return []
         ident = parse_uuid(donor_id, "donor")
         return jsonable([
-            {"visit_id": visit.id, "member_state": visit.member_state, "country": country_name(visit.member_state),
-             "committee": visit.committee, "shared_at": share["shared_at"],
-             "assessment_version": share["assessment_version"], "needs": share["needs"]}
+            donor_share_view(visit, share)
             for visit in self.app.list_visits() for share in visit.shares if share["donor_id"] == ident
         ])
+
+    def donor_share_iati(self, donor_id: str | None, share_id: str, as_xml: bool) -> tuple[bytes, str]:
+        """One share as an IATI 2.03 activity, for the donor it was shared with only (anyone
+        else gets a 404, as for a share that does not exist); a revoked share is not delivered."""
+        wanted = parse_uuid(share_id, "share")
+        mine = parse_uuid(donor_id, "donor") if donor_id else None
+        for visit in self.app.list_visits():
+            for share in visit.shares:
+                if share["donor_id"] == mine and event_id_for(visit.id, share["share_version"]) == wanted:
+                    return self._iati(visit, share, as_xml)
+        raise NotFound("share", wanted)
+
+    def _iati(self, visit, share: dict, as_xml: bool) -> tuple[bytes, str]:
+        if share["revoked_at"] is not None:
+            raise RuleBroken(
+                "revoked_share_is_not_delivered",
+                f"{visit.member_state} withdrew its consent to share on {share['revoked_at'].date()}",
+            )
+        donor = self.app.find_donor(share["donor_id"])
+        full = dict(share, consent_event_id=str(event_id_for(visit.id, share["consent_version"])))
+        activity = iati.activity(visit, full, donor.donor_kind if donor else "other",
+                                 iati.Publisher.for_committee(visit.committee))
+        if not as_xml:
+            return json.dumps(jsonable(activity), indent=1).encode(), "application/json"
+        xml = iati.to_xml(activity)
+        problems = iati.validate(xml)
+        if problems:  # a programming error: never hand out an invalid activity
+            raise RuntimeError(f"IATI activity not valid against the 2.03 schema: {problems[:3]}")
+        return xml, "application/xml"
+
+    def donor_matches(self, visit_id: str) -> dict:
+        """The registered donors interested in each need of the visit's current needs
+        assessment, and why; the coordinator chooses whom to share with."""
+        visit = self.app.get_visit(parse_uuid(visit_id, "visit"))
+        matches = match_donors(visit.needs.values(), self.app.list_donors())
+        shared = {
+            share["donor_id"] for share in visit.shares
+            if share["assessment_version"] == visit.assessment_version and share["revoked_at"] is None
+        }
+        for donor in matches["donors"]:
+            donor["already_shared"] = donor["donor_id"] in shared
+        return jsonable({
+            "visit_id": visit.id,
+            "assessment_version": visit.assessment_version,
+            "sharing_consent": visit.sharing_consent,
+            "sharing_consent_in_force": visit.sharing_consent_in_force,
+            **matches,
+        })
 
     def commands(self) -> dict:
         """Each command and the fields it takes (for clients and the CLI's help)."""

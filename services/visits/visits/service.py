@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
 from shared.auth import COORDINATION, DONORS, STAFF
 from shared import openapi
@@ -61,6 +62,23 @@ class VisitsService:
     @json_endpoint(*DONORS)
     def http_donor_shares(self, request):
         return 200, self.api.donor_view(identity_of(request).donor_id)
+
+    @http("GET", "/donor/shares/<string:share_id>/iati.xml")
+    @json_endpoint(*DONORS)
+    def http_donor_share_iati_xml(self, request, share_id):
+        body, content_type = self.api.donor_share_iati(identity_of(request).donor_id, share_id, True)
+        return Response(body, content_type=content_type)
+
+    @http("GET", "/donor/shares/<string:share_id>/iati.json")
+    @json_endpoint(*DONORS)
+    def http_donor_share_iati_json(self, request, share_id):
+        body, content_type = self.api.donor_share_iati(identity_of(request).donor_id, share_id, False)
+        return Response(body, content_type=content_type)
+
+    @http("GET", "/visits/<string:visit_id>/donor-matches")
+    @json_endpoint(*STAFF)
+    def http_donor_matches(self, request, visit_id):
+        return 200, self.api.donor_matches(visit_id)
 
     @http("GET", "/commands")
     @json_endpoint(*STAFF)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared.contract.catalogue import event_id_for
 from shared.contract.vocabulary import country_name
 from shared.http import jsonable
 from visits.domain import Donor, Visit
@@ -59,7 +60,8 @@ def visit_view(visit: Visit, today: date) -> dict:
                     "needs": [n.as_dict() for n in visit.needs.values()],
                 },
                 "sharing_consent": visit.sharing_consent,
-                "shares": visit.shares,
+                "sharing_consent_covers_version": visit.sharing_consent_assessment,
+                "shares": [share_view(visit, share) for share in visit.shares],
                 "follow_ups": visit.follow_ups,
                 "closed_at": visit.closed_at,
                 "ended_reason": visit.ended_reason,
@@ -68,6 +70,52 @@ def visit_view(visit: Visit, today: date) -> dict:
         )
     )
     return view
+
+
+def share_view(visit: Visit, share: dict) -> dict:
+    """One share as the coordinator sees it: what was sent, to whom, under which consent (the
+    consent's and the share's own event ids name them for ever), and its revocation if any."""
+    revoked = share["revoked_at"] is not None
+    return jsonable({
+        "share_id": event_id_for(visit.id, share["share_version"]),
+        "donor_id": share["donor_id"],
+        "donor_name": share["donor_name"],
+        "need_ids": share["need_ids"],
+        "needs": share["needs"],
+        "assessment_version": share["assessment_version"],
+        "consent_version": share["consent_version"],
+        "consent_event_id": event_id_for(visit.id, share["consent_version"]),
+        "consent_granted_at": share["consent_granted_at"],
+        "shared_at": share["shared_at"],
+        "revoked": {
+            "at": share["revoked_at"],
+            "reason": share["revoked_reason"],
+            "notice_event_id": event_id_for(visit.id, share["revocation_version"]),
+        } if revoked else None,
+    })
+
+
+def donor_share_view(visit: Visit, share: dict) -> dict:
+    """One share as its donor sees it: the needs sent and the consent they rest on; once the
+    State withdrew its consent, the revocation notice instead of the needs."""
+    full = share_view(visit, share)
+    revoked = full["revoked"] is not None
+    return {
+        "share_id": full["share_id"],
+        "visit_id": str(visit.id),
+        "member_state": visit.member_state,
+        "country": country_name(visit.member_state),
+        "committee": visit.committee,
+        "shared_at": full["shared_at"],
+        "assessment_version": full["assessment_version"],
+        "consent": {"event_id": full["consent_event_id"], "granted_at": full["consent_granted_at"]},
+        "needs": [] if revoked else full["needs"],
+        "revoked": full["revoked"],
+        "iati": None if revoked else {
+            "xml": f"/donor/shares/{full['share_id']}/iati.xml",
+            "json": f"/donor/shares/{full['share_id']}/iati.json",
+        },
+    }
 
 
 def donor_view(donor: Donor) -> dict:

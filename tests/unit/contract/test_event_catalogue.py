@@ -46,6 +46,7 @@ VISIT_EVENTS = [
     "donor_sharing_consent_declined",
     "donor_sharing_consent_withdrawn",
     "needs_assessment_shared",
+    "needs_assessment_share_revoked",  # issue 9: a revocation notice to a donor
     "follow_up_recorded",
     "visit_closed",
     "visit_cancelled",

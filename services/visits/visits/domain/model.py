@@ -148,8 +148,14 @@ class Visit(RecordedAggregate):
         self.completed_at: datetime | None = None
         self.needs: dict[str, Need] = {}
         self.assessment_version = 0
+        self.assessment_summary = ""
+        self.assessment_recorded_at: datetime | None = None
         self.sharing_consent = SharingConsent.NONE
         self.sharing_consent_version: int | None = None
+        # which version of the needs assessment the consent in force covers: a new version
+        # needs the State's consent again
+        self.sharing_consent_assessment: int | None = None
+        self.sharing_consent_granted_at: datetime | None = None
         self.shares: list[dict] = []
         self.follow_ups: list[dict] = []
         self.closed_at: datetime | None = None
@@ -406,6 +412,8 @@ class Visit(RecordedAggregate):
     ) -> None:
         self.needs = {n["need_id"]: Need(**n) for n in needs}
         self.assessment_version = assessment_version
+        self.assessment_summary = summary
+        self.assessment_recorded_at = ctx.occurred_at
 
     def _require_assessment(self) -> None:
         self._require_open()
@@ -417,16 +425,30 @@ class Visit(RecordedAggregate):
 
     def grant_sharing_consent(self, ctx: Context) -> None:
         """The State consents to share its needs assessment with donors (separate from the
-        visit consent)."""
+        visit consent). The consent covers the version of the assessment recorded when it is
+        given; a later version needs the State's consent again."""
         self._require_assessment()
-        if self.sharing_consent == SharingConsent.GRANTED:
-            raise RuleBroken("sharing_consent_already_in_force", "sharing consent is already granted")
+        if self.sharing_consent_in_force:
+            raise RuleBroken(
+                "sharing_consent_already_in_force",
+                f"sharing consent is already granted for version {self.assessment_version} of the needs assessment",
+            )
         self._grant_sharing_consent(ctx)
 
     @event("DonorSharingConsentGranted")
     def _grant_sharing_consent(self, ctx: Context) -> None:
         self.sharing_consent = SharingConsent.GRANTED
         self.sharing_consent_version = self.version + 1
+        self.sharing_consent_assessment = self.assessment_version
+        self.sharing_consent_granted_at = ctx.occurred_at
+
+    @property
+    def sharing_consent_in_force(self) -> bool:
+        """Consent is granted and covers the needs assessment as it now stands."""
+        return (
+            self.sharing_consent == SharingConsent.GRANTED
+            and self.sharing_consent_assessment == self.assessment_version
+        )
 
     def decline_sharing_consent(self, ctx: Context, *, reason: str = "") -> None:
         self._require_assessment()
@@ -444,19 +466,37 @@ class Visit(RecordedAggregate):
         self.sharing_consent = SharingConsent.DECLINED
         self.sharing_consent_version = None
 
+    @event("DonorSharingConsentWithdrawn")
+    def _withdraw_sharing_consent(self, ctx: Context, reason: str) -> None:
+        self.sharing_consent = SharingConsent.WITHDRAWN
+        self.sharing_consent_version = None
+        self.sharing_consent_assessment = None
+        self.sharing_consent_granted_at = None
+
     def withdraw_sharing_consent(self, ctx: Context, *, reason: str = "") -> None:
-        """A withdrawal stops any later sharing."""
+        """A withdrawal stops any later sharing, and every donor that received a share gets a
+        revocation notice (one ``needs_assessment_share_revoked`` event per share)."""
         self._require_open()
         if self.sharing_consent != SharingConsent.GRANTED:
             raise RuleBroken(
                 "withdraw_consent_in_force", f"sharing consent is {self.sharing_consent}, not in force"
             )
         self._withdraw_sharing_consent(ctx, reason)
+        for share in self.shares:
+            if share["revoked_at"] is None:
+                self._revoke_share(
+                    ctx, share["donor_id"], share["donor_name"], share["share_version"], reason
+                )
 
-    @event("DonorSharingConsentWithdrawn")
-    def _withdraw_sharing_consent(self, ctx: Context, reason: str) -> None:
-        self.sharing_consent = SharingConsent.WITHDRAWN
-        self.sharing_consent_version = None
+    @event("NeedsAssessmentShareRevoked")
+    def _revoke_share(
+        self, ctx: Context, donor_id: UUID, donor_name: str, share_version: int, reason: str
+    ) -> None:
+        for share in self.shares:
+            if share["share_version"] == share_version:
+                share["revoked_at"] = ctx.occurred_at
+                share["revoked_reason"] = reason
+                share["revocation_version"] = self.version + 1
 
     def share_needs_assessment(
         self, ctx: Context, *, donor: Donor | None, donor_id: UUID, need_ids: list[str]
@@ -468,6 +508,12 @@ class Visit(RecordedAggregate):
             raise RuleBroken(
                 "sharing_requires_consent_in_force",
                 f"{self.member_state}'s consent to share is {self.sharing_consent}",
+            )
+        if not self.sharing_consent_in_force:
+            raise RuleBroken(
+                "sharing_consent_covers_the_version_shared",
+                f"{self.member_state} consented to share version {self.sharing_consent_assessment} "
+                f"of the needs assessment, not version {self.assessment_version}: ask its consent again",
             )
         if donor is None:
             raise RuleBroken(
@@ -505,7 +551,14 @@ class Visit(RecordedAggregate):
                 "needs": [self.needs[n].as_dict() for n in need_ids],
                 "assessment_version": assessment_version,
                 "consent_version": consent_version,
+                "consent_granted_at": self.sharing_consent_granted_at,
+                "assessment_summary": self.assessment_summary,
                 "shared_at": ctx.occurred_at,
+                # the share's own event (its version in the visit's stream)
+                "share_version": self.version + 1,
+                "revoked_at": None,
+                "revoked_reason": "",
+                "revocation_version": None,
             }
         )
 
