@@ -48,6 +48,13 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
             ["schedule", v, "--starts-on", "2025-03-01", "--ends-on", "2025-03-05"],
             ["start", v], ["complete", v],
             ["record-needs-assessment", v, "--need", "N1:border_control:high:biometric screening"],
+        ]
+        for step in steps:
+            ok(fieldwork(visits_service, "visits", *step))
+        matched = fieldwork(visits_service, "visits", "matches", v)
+        assert matched.returncode == 0, matched.stderr
+        assert "N1" in matched.stdout and "Norway" in matched.stdout and "not in force" in matched.stdout
+        steps = [
             ["grant-sharing-consent", v],
             ["share-needs-assessment", v, "--donor-id", donor["id"], "--need-ids", "N1"],
             ["record-follow-up", v, "--summary", "Committee updated"], ["close", v],

@@ -82,6 +82,25 @@ def audit(visit_id: str) -> None:
     print_audit(call("visits", "GET", f"/visits/{visit_id}/history"))
 
 
+@visits.command("matches")
+@click.argument("visit_id")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of lines")
+def matches(visit_id: str, as_json: bool) -> None:
+    """The registered donors interested in each need of the visit's needs assessment, and why."""
+    found = call("visits", "GET", f"/visits/{visit_id}/donor-matches")
+    if as_json:
+        show(found)
+        return
+    consent = "in force" if found["sharing_consent_in_force"] else f"not in force ({found['sharing_consent']})"
+    click.echo(f"needs assessment version {found['assessment_version']}; sharing consent {consent}")
+    for need in found["needs"]:
+        names = ", ".join(d["name"] for d in need["donors"]) or "no interested donor"
+        click.echo(f"{need['need_id']}  {need['thematic_area']:36} {need['priority']:6}  {names}")
+    for donor in found["donors"]:
+        shared = "  (already shared)" if donor["already_shared"] else ""
+        click.echo(f"{donor['donor_id']}  {donor['name']}: {', '.join(donor['need_ids'])}{shared}")
+
+
 @visits.command("list")
 @click.option("--state", help="ISO 3166 alpha-3 code")
 @click.option("--committee", type=click.Choice(["ctc", "1540"]))
