@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 import pytest
-from marshmallow import Schema, fields as mfields
+from marshmallow import fields as mfields
 
+from doc_checks import MarkdownDoc, declared_routes, declared_rpc_methods, field_names, mentions, table_rows
 from shared.contract.vocabulary import ROLES
 from shared.http import MAX_BODY_BYTES
 from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR, UPDATE_DONOR, ListFilters
@@ -21,24 +22,14 @@ API_MD = ROOT / "docs" / "api.md"
 SERVICE_PY = ROOT / "services" / "visits" / "visits" / "service.py"
 MODEL_PY = ROOT / "services" / "visits" / "visits" / "domain" / "model.py"
 
-DOC = API_MD.read_text(encoding="utf-8")
+DOCUMENT = MarkdownDoc(API_MD)
+DOC = DOCUMENT.text
+headings, section, subsections = DOCUMENT.headings, DOCUMENT.section, DOCUMENT.subsections
 # The fields every command takes (occurred_at, expected_version): documented once, and named
 # in each command's section.
 COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPUTS.values()))
 
 # -- reading the code ----------------------------------------------------------------------
-
-
-def declared_routes() -> list[tuple[str, str]]:
-    """("METHOD", "/path") of every ``@http(...)`` in service.py, with ``<string:visit_id>``
-    written ``{visit_id}`` as the doc writes it."""
-    text = SERVICE_PY.read_text(encoding="utf-8")
-    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']', text)
-    return [(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)) for method, path in found]
-
-
-def declared_rpc_methods() -> list[str]:
-    return re.findall(r"@rpc(?:\([^)]*\))?\s+def\s+(\w+)\s*\(", SERVICE_PY.read_text(encoding="utf-8"))
 
 
 def model_rules() -> set[str]:
@@ -48,8 +39,8 @@ def model_rules() -> set[str]:
     return set(re.findall(r'(?:RuleBroken|_require_\w+)\(\s*["\'](\w+)["\']', text))
 
 
-ROUTES = declared_routes()
-RPC_METHODS = declared_rpc_methods()
+ROUTES = declared_routes(SERVICE_PY)
+RPC_METHODS = declared_rpc_methods(SERVICE_PY)
 
 
 def test_the_code_readers_find_what_is_there():
@@ -63,79 +54,6 @@ def test_the_code_readers_find_what_is_there():
 
 
 # -- reading the doc -----------------------------------------------------------------------
-
-
-def headings(doc: str = DOC) -> list[tuple[int, str, int]]:
-    """(level, title, line number) of each Markdown heading outside fenced code blocks."""
-    found, fenced = [], False
-    for number, line in enumerate(doc.splitlines()):
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-            continue
-        match = re.match(r"(#{1,6})\s+(.*?)\s*$", line)
-        if match and not fenced:
-            found.append((len(match.group(1)), match.group(2), number))
-    return found
-
-
-def section(title: str, doc: str = DOC) -> str:
-    """The text under the one heading titled ``title``, up to the next heading of the same
-    or a higher level."""
-    marks = headings(doc)
-    matching = [i for i, (_, t, _) in enumerate(marks) if t == title]
-    assert len(matching) == 1, f"docs/api.md needs exactly one heading {title!r}; found {len(matching)}"
-    index = matching[0]
-    level, _, start = marks[index]
-    end = next((line for lvl, _, line in marks[index + 1:] if lvl <= level), None)
-    lines = doc.splitlines()
-    return "\n".join(lines[start:end])
-
-
-def subsections(title: str, doc: str = DOC) -> list[str]:
-    """Titles of the headings one level below the heading ``title``."""
-    marks = headings(doc)
-    index = next(i for i, (_, t, _) in enumerate(marks) if t == title)
-    level = marks[index][0]
-    titles = []
-    for lvl, t, _ in marks[index + 1:]:
-        if lvl <= level:
-            break
-        if lvl == level + 1:
-            titles.append(t)
-    return titles
-
-
-def table_rows(text: str, first_column: str | None = None) -> dict[str, list[str]]:
-    """Rows of the Markdown tables in ``text`` whose first cell is a `code` name: name -> cells;
-    only of the tables whose first column is headed ``first_column``, when given."""
-    rows, header, previous = {}, None, ""
-    for line in text.splitlines():
-        if not line.lstrip().startswith("|"):
-            header, previous = None, ""
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None and re.fullmatch(r"-+", cells[0].strip(":")):
-            header = previous  # the line before the |---| line heads the table
-            continue
-        previous = cells[0]
-        match = re.fullmatch(r"`(\w+)`", cells[0])
-        if match and header is not None and (first_column is None or header == first_column):
-            rows[match.group(1)] = cells
-    return rows
-
-
-def field_names(schema: Schema) -> set[str]:
-    """A schema's fields and those of the objects nested in it (e.g. each need)."""
-    names = set(schema.fields)
-    for field in schema.fields.values():
-        inner = field.inner if isinstance(field, mfields.List) else field
-        if isinstance(inner, mfields.Nested):
-            names |= field_names(inner.schema)
-    return names
-
-
-def mentions(name: str, text: str) -> bool:
-    return f"`{name}`" in text
 
 
 # -- routes ----------------------------------------------------------------------------------
