@@ -19,7 +19,8 @@ from shared.messaging.topology import PROJECT_ROOT
 
 
 # Each service and its default HTTP address (overridden by <NAME>_HTTP_ADDRESS).
-SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002"), ("reporting", "127.0.0.1:8003")]
+SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002"), ("reporting", "127.0.0.1:8003"),
+            ("console", "127.0.0.1:8000")]  # the web console: pages, and a pass-through to the three
 
 
 @dataclass

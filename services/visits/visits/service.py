@@ -63,6 +63,14 @@ class VisitsService:
     def http_donor_shares(self, request):
         return 200, self.api.donor_view(identity_of(request).donor_id)
 
+    @http("GET", "/whoami")
+    @json_endpoint(*STAFF, *DONORS)
+    def http_whoami(self, request):
+        """Who the token says the caller is (for the web console's sign-in)."""
+        identity = identity_of(request)
+        return 200, {"user": identity.user, "role": identity.role, "token_id": identity.token_id,
+                     "groups": list(identity.groups), "donor_id": identity.donor_id}
+
     @http("GET", "/donor/shares/<string:share_id>/iati.xml")
     @json_endpoint(*DONORS)
     def http_donor_share_iati_xml(self, request, share_id):

@@ -1,0 +1,130 @@
+"""The console's pages and its same-origin pass-through to the three services, in plain Python
+(the nameko entrypoints in ``console.service`` are one-line calls into this).
+
+The console keeps nothing and decides nothing: a page's script calls ``/api/<service>/<path>``
+on the console, which sends the same request, with the caller's own ``Authorization`` header,
+to that service and hands back its answer as it is (status, body, content type, file name).
+So every rule, role and refusal is the service's own.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from werkzeug.wrappers import Request, Response
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SERVICES = ("visits", "meetings", "reporting")
+MAX_BODY_BYTES = 1_000_000
+# Request headers passed on to a service, and answer headers passed back.
+FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "X-Correlation-Id")
+FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location")
+# Reports (a PDF of a busy year) take longer than a command.
+TIMEOUTS = {"reporting": 120.0}
+DEFAULT_TIMEOUT = 20.0
+
+# Everything is served from here; the report HTML shown in a sandboxed frame carries its own
+# <style>, hence 'unsafe-inline' for styles only. Scripts only from the console itself.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; frame-src 'self' blob: data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def json_answer(status: int, data: dict) -> Response:
+    return Response(json.dumps(data, indent=1) + "\n", status=status, mimetype="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+@dataclass
+class Console:
+    """Where the services are (``{"visits": "http://127.0.0.1:8001", ...}``) and how often the
+    pages poll."""
+
+    upstreams: dict[str, str]
+    poll_seconds: float = 3.0
+
+    @classmethod
+    def from_config(cls, config: dict) -> Console:
+        return cls(
+            upstreams={name: str(config.get(f"{name.upper()}_URL", "")).rstrip("/") for name in SERVICES},
+            poll_seconds=float(config.get("POLL_SECONDS", 3) or 3),
+        )
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def page(self) -> Response:
+        """The one HTML page; the script draws each view in it (``#/visits``, ``#/reports`` ...)."""
+        html = (STATIC / "index.html").read_text(encoding="utf-8")
+        html = html.replace("{{POLL_SECONDS}}", f"{self.poll_seconds:g}")
+        return Response(html, mimetype="text/html", headers=SECURITY_HEADERS)
+
+    def static(self, name: str) -> Response:
+        path = (STATIC / name).resolve()
+        if STATIC not in path.parents or not path.is_file():
+            return Response("not found\n", status=404, mimetype="text/plain")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Response(path.read_bytes(), mimetype=kind, headers=SECURITY_HEADERS)
+
+    def health(self) -> Response:
+        """200 while the console runs; says which services answer their own health check."""
+        services = {}
+        for name, url in self.upstreams.items():
+            try:
+                status = requests.get(f"{url}/health", timeout=2).status_code
+                services[name] = {"url": url, "status": "ok" if status == 200 else f"unhealthy ({status})"}
+            except requests.RequestException as error:
+                services[name] = {"url": url, "status": f"unreachable ({type(error).__name__})"}
+        return json_answer(200, {"status": "ok", "services": services})
+
+    def config(self) -> Response:
+        return json_answer(200, {"services": list(SERVICES), "poll_seconds": self.poll_seconds})
+
+    # -- the pass-through ----------------------------------------------------------------------
+
+    def forward(self, request: Request, service: str, path: str) -> Response:
+        """Send ``request`` on to ``service`` at ``/path`` (with its query string) and answer
+        what the service answered; 502 when it does not answer."""
+        base = self.upstreams.get(service)
+        if service not in SERVICES or not base:
+            return json_answer(404, {"error": "not_found", "message": f"no service {service!r}; one of {', '.join(SERVICES)}"})
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return json_answer(413, {"error": "too_large", "message": f"the body is larger than {MAX_BODY_BYTES} bytes"})
+        if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            request.environ["wsgi.input_terminated"] = True
+        body = request.get_data(cache=False)[: MAX_BODY_BYTES + 1] if request.method in ("POST", "PUT") else None
+        if body is not None and len(body) > MAX_BODY_BYTES:
+            return json_answer(413, {"error": "too_large", "message": f"the body is larger than {MAX_BODY_BYTES} bytes"})
+        headers = {h: request.headers[h] for h in FORWARDED_REQUEST_HEADERS if h in request.headers}
+        headers.setdefault("X-Correlation-Id", f"console-{uuid.uuid4()}")
+        url = f"{base}/{quote(path, safe='/-_.~')}"
+        query = request.query_string.decode("latin-1")
+        if query:
+            url = f"{url}?{query}"
+        try:
+            answer = requests.request(request.method, url, data=body, headers=headers,
+                                      timeout=TIMEOUTS.get(service, DEFAULT_TIMEOUT), allow_redirects=False)
+        except requests.RequestException as error:
+            log.warning("%s %s: the %s service did not answer (%s)", request.method, url, service, error)
+            return json_answer(502, {
+                "error": "service_unavailable",
+                "message": f"the {service} service does not answer at {base}; is it running?",
+            })
+        passed = {h: answer.headers[h] for h in FORWARDED_ANSWER_HEADERS if h in answer.headers}
+        passed["Cache-Control"] = "no-store"
+        passed["X-Content-Type-Options"] = "nosniff"
+        return Response(answer.content, status=answer.status_code, headers=passed)

@@ -1,0 +1,928 @@
+// The fieldwork web console: one page, plain JavaScript, nothing from the internet.
+// Every call goes to this console's own /api/<service>/<path>, which passes it (with the
+// signed-in user's token) to the visits, meetings or reporting service: the services decide
+// who may do what, and a refusal is shown as they gave it (status, error, rule, message).
+"use strict";
+
+const POLL_MS = Math.max(1, Number(document.body.dataset.pollSeconds) || 3) * 1000;
+const TOKEN_KEY = "fieldwork.token";
+
+const ROLE_NAMES = {
+  visit_coordinator: "visit coordinator", administrator: "administrator", secretariat: "secretariat",
+  working_group_chair: "working-group chair", reporting_staff: "reporting staff", donor: "donor",
+};
+// What each role may do: the roles the services' routes take (shared/auth.py).
+const STAFF = ["visit_coordinator", "working_group_chair", "secretariat", "reporting_staff", "administrator"];
+const CAN = {
+  readVisits: STAFF,
+  driveVisits: ["visit_coordinator", "administrator"],
+  readMeetings: STAFF,
+  runMeetings: ["secretariat", "administrator"],
+  logOutcomes: ["working_group_chair"],
+  reports: ["reporting_staff", "administrator"],
+  donorShares: ["donor"],
+};
+
+// The lifecycle stages of the visits board, left to right, and the statuses in each.
+const STAGES = [
+  ["Proposed", ["proposed"]],
+  ["Approved", ["approved"]],
+  ["Awaiting consent", ["awaiting_consent"]],
+  ["Consented", ["consented", "postponed"]],
+  ["Scheduled", ["scheduled"]],
+  ["In progress", ["in_progress"]],
+  ["Conducted", ["conducted"]],
+  ["Ended", ["closed", "declined", "cancelled"]],
+];
+const VISIT_STATUSES = STAGES.flatMap(([, s]) => s);
+// The steps offered first for each status: the usual next steps of the lifecycle
+// (docs/api.md). Every other command stays available under "Other steps"; either way the
+// visits service checks its rules and a refusal names the rule.
+const VISIT_NEXT = {
+  proposed: ["approve", "cancel"],
+  approved: ["request-consent", "invite-organization", "request-pre-visit-info", "cancel"],
+  awaiting_consent: ["grant-consent", "decline-consent", "invite-organization", "request-pre-visit-info", "cancel"],
+  consented: ["schedule", "invite-organization", "request-pre-visit-info", "receive-pre-visit-info", "postpone", "cancel"],
+  postponed: ["schedule", "cancel"],
+  scheduled: ["start", "receive-pre-visit-info", "invite-organization", "request-pre-visit-info", "postpone", "cancel"],
+  in_progress: ["complete", "receive-pre-visit-info"],
+  conducted: ["record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",
+              "withdraw-sharing-consent", "share-needs-assessment", "record-follow-up", "close"],
+  closed: [], declined: [], cancelled: [],
+};
+const MEETING_NEXT = {
+  scheduled: ["announce", "circulate-document", "postpone", "cancel"],
+  announced: ["circulate-document", "hold", "postpone", "cancel"],
+  postponed: ["postpone", "announce", "cancel"],
+  held: ["report-to-committee"],
+  reported: ["approve-outcome", "communicate-outcome", "hold-open-meeting"],
+  cancelled: [],
+};
+
+const state = { token: null, me: null, openapi: {}, commands: {}, view: null, lastData: null, timer: null };
+
+// -- small helpers ---------------------------------------------------------------------------
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+const can = (what) => !!state.me && CAN[what].includes(state.me.role);
+const human = (code) => String(code ?? "").replace(/[_-]/g, " ");
+const badge = (text, cls) => el("span", { class: `badge ${cls || ""}` }, text);
+function when(value) {
+  if (!value) return "-";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const d = new Date(value);
+  return isNaN(d) ? String(value) : d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+function table(headers, rows, empty) {
+  if (!rows.length) return el("p", { class: "muted" }, empty || "None.");
+  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
+    el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((c) => el("td", {}, c))))));
+}
+function flash(message, isError) {
+  const box = document.getElementById("flash");
+  box.replaceChildren(el("div", { class: isError ? "error" : "notice" }, message));
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => box.replaceChildren(), 6000);
+}
+
+class ApiError extends Error {
+  constructor(status, data) {
+    super(describeError(status, data));
+    this.status = status;
+    this.data = data;
+  }
+}
+// A refusal as the service gave it: "refused (409): rule schedule_requires_consent: ...".
+function describeError(status, data) {
+  if (!data || typeof data !== "object") return `refused (${status})`;
+  let text = `refused (${status})`;
+  if (data.rule) text += `: rule ${data.rule}`;
+  else if (data.error) text += `: ${data.error}`;
+  if (data.message) text += `: ${data.message}`;
+  if (data.fields) {
+    for (const [field, problems] of Object.entries(data.fields)) text += `\n  ${field}: ${JSON.stringify(problems)}`;
+  }
+  return text;
+}
+
+async function api(service, path, options = {}) {
+  const headers = { Accept: "application/json" };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const init = { method: options.method || "GET", headers, cache: "no-store" };
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(options.body);
+  }
+  const response = await fetch(`/api/${service}${path}`, init);
+  if (options.raw) {
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    return response;
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && !options.signingIn) signOut("Your token was refused (401): sign in again.");
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
+
+// -- OpenAPI: forms for every command, built from the services' own input schemas --------------
+
+async function openapi(service) {
+  if (!state.openapi[service]) state.openapi[service] = await api(service, "/openapi.json");
+  return state.openapi[service];
+}
+function resolve(doc, schema) {
+  let s = schema || {};
+  for (let i = 0; s.$ref && i < 10; i++) s = doc.components.schemas[s.$ref.split("/").pop()];
+  if (s.allOf && s.allOf.length === 1) s = { ...resolve(doc, s.allOf[0]), ...s, allOf: undefined };
+  return s;
+}
+async function bodySchema(service, path) {
+  const doc = await openapi(service);
+  const op = doc.paths[path] && doc.paths[path].post;
+  if (!op) throw new Error(`the ${service} service offers no POST ${path}`);
+  const content = op.requestBody && op.requestBody.content && op.requestBody.content["application/json"];
+  return { doc, schema: resolve(doc, content ? content.schema : { type: "object", properties: {} }) };
+}
+
+// A form field for one property of a request body; options.choices gives a select's values.
+function fieldFor(doc, name, prop, required, choices) {
+  prop = resolve(doc, prop);
+  const id = `f-${name}`;
+  const label = el("label", { for: id }, human(name), required ? " *" : "",
+    prop.format === "date-time" ? " (UTC)" : "", name === "occurred_at" ? el("span", { class: "muted" }, " — when it really happened; empty: now") : "");
+  let input;
+  const items = prop.type === "array" ? resolve(doc, prop.items) : null;
+  if (choices) {
+    input = el("select", { id, name, "data-kind": "text", required },
+      required ? null : el("option", { value: "" }, "—"),
+      choices.map(([value, text]) => el("option", { value }, text)));
+  } else if (prop.enum) {
+    input = el("select", { id, name, "data-kind": "text", required },
+      required ? null : el("option", { value: "" }, "—"),
+      prop.enum.filter((v) => v !== null).map((v) => el("option", { value: v }, v)));
+  } else if (items && items.type === "object") {
+    const keys = Object.keys(items.properties || {});
+    input = el("textarea", { id, name, "data-kind": "objects", "data-keys": keys.join(","), required,
+      placeholder: `one a line: ${keys.join(" | ")}` });
+    label.append(el("span", { class: "muted" }, ` — one a line: ${keys.join(" | ")}`));
+  } else if (items && items.enum) {
+    input = el("select", { id, name, multiple: true, "data-kind": "list", required, size: Math.min(items.enum.length, 6) },
+      items.enum.map((v) => el("option", { value: v }, v)));
+  } else if (items) {
+    input = el("input", { id, name, "data-kind": "list", required, placeholder: "comma-separated" });
+  } else if (prop.type === "boolean") {
+    input = el("input", { id, name, type: "checkbox", "data-kind": "boolean" });
+  } else if (prop.type === "integer" || prop.type === "number") {
+    input = el("input", { id, name, type: "number", "data-kind": "number", required });
+  } else if (prop.format === "date") {
+    input = el("input", { id, name, type: "date", "data-kind": "text", required });
+  } else if (prop.format === "date-time") {
+    input = el("input", { id, name, type: "datetime-local", "data-kind": "datetime", required });
+  } else if ((prop.maxLength || 0) >= 1000) {
+    input = el("textarea", { id, name, "data-kind": "text", required });
+  } else {
+    input = el("input", { id, name, type: "text", "data-kind": "text", required, maxlength: prop.maxLength });
+  }
+  return el("div", { class: "field" }, label, input);
+}
+
+// The JSON body of a form built by fieldFor: empty optional fields are left out.
+function formBody(form) {
+  const body = {};
+  for (const input of form.querySelectorAll("[data-kind]")) {
+    const kind = input.dataset.kind;
+    const name = input.name;
+    if (kind === "boolean") { if (input.checked) body[name] = true; continue; }
+    if (kind === "list" && input.tagName === "SELECT") {
+      const values = [...input.selectedOptions].map((o) => o.value);
+      if (values.length) body[name] = values;
+      continue;
+    }
+    const value = (input.value || "").trim();
+    if (value === "") continue;
+    if (kind === "number") body[name] = Number(value);
+    else if (kind === "datetime") body[name] = (value.length === 16 ? `${value}:00` : value) + "Z";
+    else if (kind === "list") body[name] = value.split(",").map((v) => v.trim()).filter(Boolean);
+    else if (kind === "objects") {
+      const keys = input.dataset.keys.split(",");
+      body[name] = value.split("\n").filter((l) => l.trim()).map((line) => {
+        const parts = line.split("|").map((p) => p.trim());
+        const item = {};
+        keys.forEach((key, i) => { if (i === keys.length - 1) item[key] = parts.slice(i).join(" | "); else if (parts[i] !== undefined && parts[i] !== "") item[key] = parts[i]; });
+        if (item[keys[keys.length - 1]] === "") delete item[keys[keys.length - 1]];
+        return item;
+      });
+    } else body[name] = value;
+  }
+  return body;
+}
+
+// Open the dialog with a form for POST <path> on <service>; on success call done(answer).
+async function openForm({ service, path, post, title, hidden, choices, skip, done }) {
+  const dialog = document.getElementById("dialog");
+  const { doc, schema } = await bodySchema(service, path);
+  const required = new Set(schema.required || []);
+  const errorBox = el("div", { class: "error", hidden: true, "data-testid": "form-error" });
+  const fields = Object.entries(schema.properties || {})
+    .filter(([name]) => !(hidden && name in hidden) && !(skip || []).includes(name))
+    .map(([name, prop]) => fieldFor(doc, name, prop, required.has(name), choices && choices[name]));
+  const form = el("form", { method: "dialog", "data-path": post || path },
+    el("h2", {}, title),
+    fields.length ? fields : el("p", { class: "muted" }, "This step takes no fields."),
+    errorBox,
+    el("div", { class: "actions" },
+      el("button", { type: "submit", name: "submit" }, "Send"),
+      el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { ...formBody(form), ...(hidden || {}) };
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await api(service, post || path, { method: "POST", body });
+      dialog.close();
+      done && done(answer);
+    } catch (error) {
+      errorBox.hidden = false;
+      errorBox.textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  dialog.replaceChildren(form);
+  dialog.showModal();
+  const first = form.querySelector("input, select, textarea");
+  if (first) first.focus();
+}
+
+// -- sign-in ---------------------------------------------------------------------------------
+
+function signOut(message) {
+  state.token = null;
+  state.me = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  renderHeader();
+  if (location.hash !== "#/") location.hash = "#/";
+  else route();
+  if (message) flash(message, true);
+}
+
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.me = await api("visits", "/whoami", { signingIn: true });
+  } catch (error) {
+    state.token = null;
+    throw error;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  renderHeader();
+}
+
+function signInView() {
+  const errorBox = el("div", { class: "error", hidden: true, "data-testid": "signin-error" });
+  const input = el("textarea", { id: "token", name: "token", placeholder: "fw_…", autocomplete: "off", spellcheck: "false" });
+  const form = el("form", { class: "card signin", id: "signin" },
+    el("h1", {}, "Sign in"),
+    el("p", {}, "Paste your API token: the one an administrator issued you (",
+      el("code", {}, "fieldwork admin issue-token --user NAME --role ROLE"),
+      "). On a development machine ", el("code", {}, "fieldwork up"), " wrote one per role to ",
+      el("code", {}, "data/dev-tokens.json"), "."),
+    el("label", { for: "token" }, "API token"), input, errorBox,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, "Sign in")),
+    el("p", { class: "muted" }, "The token stays in this browser tab (session storage) and is sent only to this console, which passes it to the services."));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await signIn(input.value.trim());
+      route();
+    } catch (error) {
+      errorBox.hidden = false;
+      errorBox.textContent = error.status === 401 ? `That token is not valid: ${error.message}` : error.message;
+    }
+  });
+  return form;
+}
+
+// -- header and routing ------------------------------------------------------------------------
+
+function navItems() {
+  const items = [["#/", "Home"]];
+  if (can("readVisits")) items.push(["#/visits", "Visits"]);
+  if (can("driveVisits")) items.push(["#/overdue", "Overdue"]);
+  if (can("readVisits")) items.push(["#/donors", "Donors"]);
+  if (can("readMeetings")) items.push(["#/schedule", "Schedule"], ["#/meetings", "Meetings"], ["#/awaiting", "Awaiting"]);
+  if (can("reports")) items.push(["#/reports", "Reports"], ["#/status", "Reporting status"]);
+  if (can("donorShares")) items.push(["#/shares", "Shared with you"]);
+  return items;
+}
+
+function renderHeader() {
+  const nav = document.getElementById("nav");
+  const who = document.getElementById("who");
+  if (!state.me) { nav.replaceChildren(); who.replaceChildren(); return; }
+  const current = location.hash.split("?")[0].split("/").slice(0, 2).join("/") || "#/";
+  nav.replaceChildren(...navItems().map(([href, text]) =>
+    el("a", { href, class: href === current || (href === "#/" && current === "#") ? "active" : null }, text)));
+  who.replaceChildren(
+    el("span", { "data-testid": "whoami" }, `${state.me.user} (${ROLE_NAMES[state.me.role] || state.me.role})`),
+    el("button", { type: "button", onclick: () => signOut() }, "Sign out"));
+}
+
+function parseHash() {
+  const [path, query] = location.hash.replace(/^#/, "").split("?");
+  return { parts: (path || "/").split("/").filter(Boolean), query: new URLSearchParams(query || "") };
+}
+
+const VIEWS = {
+  "": () => homeView,
+  visits: (p) => (p[1] ? visitView(p[1]) : boardView),
+  overdue: () => overdueView,
+  donors: () => donorsView,
+  schedule: () => calendarView,
+  meetings: (p) => (p[1] ? meetingView(p[1]) : meetingsView),
+  awaiting: () => awaitingView,
+  reports: () => reportsView,
+  status: () => statusView,
+  shares: () => sharesView,
+};
+
+async function route() {
+  clearInterval(state.timer);
+  state.lastData = null;
+  const main = document.getElementById("main");
+  if (!state.me) {
+    document.title = "Sign in · fieldwork console";
+    main.replaceChildren(signInView());
+    document.getElementById("token").focus();
+    return;
+  }
+  renderHeader();
+  const { parts, query } = parseHash();
+  const make = VIEWS[parts[0] || ""];
+  if (!make) { main.replaceChildren(el("p", {}, "No such page. ", el("a", { href: "#/" }, "Home"))); return; }
+  const view = make(parts);
+  state.view = view;
+  await refresh(view, query, true);
+  if (view.poll !== false) state.timer = setInterval(() => refresh(view, query, false), POLL_MS);
+}
+
+// Load the view's data; draw it when it changed (and, when polling, not while the user is
+// typing into the page itself: forms live in the dialog, which a redraw does not touch).
+async function refresh(view, query, first) {
+  if (!first && (document.hidden || state.view !== view)) return;
+  const main = document.getElementById("main");
+  let data;
+  try {
+    data = view.load ? await view.load(query) : null;
+  } catch (error) {
+    if (state.view !== view) return;
+    if (first) main.replaceChildren(el("div", { class: "error" }, error.message));
+    return;
+  }
+  if (state.view !== view) return;
+  const key = JSON.stringify(data);
+  if (!first && key === state.lastData) return liveStamp();
+  const active = document.activeElement;
+  if (!first && active && main.contains(active) && /INPUT|SELECT|TEXTAREA/.test(active.tagName)) return;
+  state.lastData = key;
+  const scroll = window.scrollY;
+  main.replaceChildren(view.render(data, query));
+  document.title = `${view.title || "Console"} · fieldwork console`;
+  if (!first) window.scrollTo(0, scroll);
+  liveStamp();
+}
+function liveStamp() {
+  document.getElementById("live").textContent = `live: updated ${new Date().toLocaleTimeString()} (every ${POLL_MS / 1000} s)`;
+}
+const rerender = () => route();
+
+// -- home -----------------------------------------------------------------------------------
+
+const homeView = {
+  title: "Home",
+  poll: false,
+  render() {
+    const role = state.me.role;
+    const lines = [];
+    if (can("driveVisits")) lines.push("Drive country visits: the board, each visit's timeline and its next steps, what is overdue, the donor registry.");
+    else if (can("readVisits")) lines.push("Read the country visits and the donor registry (changing them takes a visit coordinator).");
+    if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, approve and communicate outcomes.");
+    if (can("logOutcomes")) lines.push("Log the outcomes of the meetings of the group you chair; see the published schedule and what awaits a report or approval.");
+    else if (can("readMeetings")) lines.push("Read the published schedule, each meeting's documents and outcomes, and what awaits a report or approval.");
+    if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download HTML, PDF, JSON or Markdown; watch the reporting service's status.");
+    if (can("donorShares")) lines.push("See the needs assessments that States consented to share with you, and nothing else.");
+    return el("div", {},
+      el("h1", {}, `Signed in as ${state.me.user}`),
+      el("p", {}, "Role: ", el("strong", { "data-testid": "role" }, ROLE_NAMES[role] || role),
+        state.me.donor_id ? ` (donor ${state.me.donor_id})` : ""),
+      el("div", { class: "card" }, el("h2", {}, "What you can do here"),
+        el("ul", {}, lines.map((l) => el("li", {}, l)))),
+      el("p", {}, navItems().slice(1).map(([href, text]) => el("a", { class: "button secondary", href, style: "margin-right:.4rem" }, text))));
+  },
+};
+
+// -- visits ---------------------------------------------------------------------------------
+
+function waitingBadges(waiting) {
+  return (waiting || []).map((w) => badge(
+    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
+    w.overdue ? "overdue" : ""));
+}
+
+const boardView = {
+  title: "Visits",
+  async load(query) {
+    const params = new URLSearchParams();
+    for (const key of ["state", "committee", "status"]) if (query.get(key)) params.set(key, query.get(key));
+    return api("visits", `/visits?${params}`);
+  },
+  render(visits, query) {
+    const filters = el("form", { class: "inline card", id: "filters" },
+      el("div", {}, el("label", { for: "filter-state" }, "State (ISO code)"),
+        el("input", { id: "filter-state", name: "state", value: query.get("state") || "", size: 5, maxlength: 3, placeholder: "KEN" })),
+      el("div", {}, el("label", { for: "filter-committee" }, "Committee"),
+        el("select", { id: "filter-committee", name: "committee" }, ["", "ctc", "1540"].map((v) =>
+          el("option", { value: v, selected: query.get("committee") === v }, v || "any")))),
+      el("div", {}, el("label", { for: "filter-status" }, "Status"),
+        el("select", { id: "filter-status", name: "status" }, ["", ...VISIT_STATUSES].map((v) =>
+          el("option", { value: v, selected: query.get("status") === v }, v ? human(v) : "any")))),
+      el("button", { type: "submit" }, "Filter"),
+      el("a", { href: "#/visits", class: "button secondary" }, "Clear"));
+    filters.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = new URLSearchParams();
+      for (const [k, v] of new FormData(filters)) if (v) params.set(k, k === "state" ? v.toUpperCase() : v);
+      location.hash = `#/visits?${params}`;
+    });
+    const columns = STAGES.map(([title, statuses]) => {
+      const cards = visits.filter((v) => statuses.includes(v.status));
+      return el("section", { class: "column", "data-stage": title },
+        el("h3", {}, `${title} (${cards.length})`),
+        cards.map((v) => el("div", { class: "card", "data-visit": v.id },
+          el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`),
+          el("div", {}, badge(v.committee.toUpperCase()), badge(human(v.status))),
+          v.starts_on ? el("div", { class: "muted" }, `${v.starts_on} – ${v.ends_on}`) : null,
+          waitingBadges(v.waiting_for))));
+    });
+    return el("div", {},
+      el("h1", {}, "Country visits"),
+      can("driveVisits") ? el("div", { class: "actions" }, el("button", { type: "button", id: "propose", onclick: () =>
+        openForm({ service: "visits", path: "/visits", title: "Propose a visit", skip: ["visit_id"],
+          done: (visit) => { flash(`Visit to ${visit.country} proposed`); location.hash = `#/visits/${visit.id}`; } }) }, "Propose a visit")) : null,
+      filters,
+      el("p", { class: "muted", "data-testid": "count" }, `${visits.length} visit(s)`),
+      el("div", { class: "board" }, columns));
+  },
+};
+
+async function visitCommands() {
+  if (!state.commands.visits) state.commands.visits = await api("visits", "/commands");
+  return state.commands.visits;
+}
+async function donorChoices() {
+  const donors = await api("visits", "/donors");
+  return donors.map((d) => [d.id, `${d.name} (${human(d.donor_kind)})`]);
+}
+
+function payloadText(payload) {
+  return Object.entries(payload || {}).filter(([, v]) => v !== "" && v !== null && !(Array.isArray(v) && !v.length))
+    .map(([k, v]) => `${human(k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ");
+}
+function timeline(events) {
+  return el("ol", { class: "timeline", "data-testid": "timeline" }, events.map((e) => el("li", { "data-event": e.event_type },
+    el("div", { class: "when" }, `${when(e.occurred_at)} · ${e.actor ? `${e.actor.user} (${human(e.actor.role)})` : ""} · v${e.aggregate_version}`),
+    el("div", { class: "what" }, human(e.event_type)),
+    el("div", { class: "payload" }, payloadText(e.payload)))));
+}
+
+function visitView(id) {
+  return {
+    title: "Visit",
+    async load() {
+      const [visit, history] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`)]);
+      return { visit, history };
+    },
+    render({ visit: v, history }) {
+      const steps = el("div", {});
+      if (can("driveVisits")) {
+        const offered = VISIT_NEXT[v.status] || [];
+        const stepButton = (command, secondary) => el("button", {
+          type: "button", class: secondary ? "secondary" : null, "data-command": command,
+          onclick: () => visitStep(v, command),
+        }, human(command));
+        steps.append(el("h2", {}, "Next steps"),
+          offered.length ? el("div", { class: "actions", "data-testid": "next-steps" }, offered.map((c) => stepButton(c)))
+            : el("p", { class: "muted" }, `The visit is ${human(v.status)}: nothing more can happen to it.`));
+        visitCommands().then((all) => {
+          const others = Object.keys(all).filter((c) => !offered.includes(c));
+          if (others.length && offered.length) steps.append(el("details", { class: "card" }, el("summary", {}, "Other steps (the visits service checks its rules)"),
+            el("div", { class: "actions" }, others.map((c) => stepButton(c, true)))));
+        }).catch(() => {});
+      }
+      const orgs = table(["organization", "kind", "invited", "information asked", "due", "received"],
+        v.organizations.map((o) => [o.organization, human(o.kind), when(o.invited_at), when(o.pre_visit_info.requested_at),
+          o.pre_visit_info.due_on || "-",
+          o.pre_visit_info.received_at ? [when(o.pre_visit_info.received_at), o.pre_visit_info.late ? badge("late", "late") : "",
+            o.pre_visit_info.after_due_date ? badge("after due date", "late") : ""] : "-"]), "No organization invited.");
+      const needs = table(["need", "area", "priority", "description"],
+        v.needs_assessment.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]), "No needs assessment yet.");
+      const shares = table(["donor", "needs", "assessment version", "shared"],
+        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, when(s.shared_at)]), "Not shared with any donor.");
+      return el("div", { "data-visit": v.id, "data-status": v.status, "data-version": v.version },
+        el("p", {}, el("a", { href: "#/visits" }, "← all visits")),
+        el("h1", {}, `Visit to ${v.country} (${v.member_state}) — ${v.committee.toUpperCase()}`),
+        el("div", {}, "Status: ", el("strong", { "data-testid": "visit-status" }, human(v.status)), " ",
+          badge(`consent: ${human(v.consent)}`), badge(`version ${v.version}`), waitingBadges(v.waiting_for)),
+        steps,
+        el("div", { class: "grid2" },
+          el("div", {},
+            el("h2", {}, "The visit"),
+            el("dl", { class: "facts card" }, [
+              ["purpose", v.purpose || "-"], ["origin", human(v.origin)], ["proposed", when(v.proposed_at)],
+              ["approved", when(v.approved_at)], ["consent asked", when(v.consent_requested_at)], ["consent due", v.consent_due_on || "-"],
+              ["consent decided", when(v.consent_decided_at)], ["dates", v.starts_on ? `${v.starts_on} – ${v.ends_on}` : "-"],
+              ["started", when(v.started_at)], ["completed", when(v.completed_at)], ["sharing consent", human(v.sharing_consent)],
+              ["closed", when(v.closed_at)], ["ended reason", v.ended_reason || "-"], ["postponements", v.postponements],
+            ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)])),
+            el("h2", {}, "Organizations and pre-visit information"), orgs,
+            el("h2", {}, "Needs assessment"), needs,
+            el("h2", {}, "Shared with donors"), shares,
+            el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", when(f.at)]), "No follow-up yet.")),
+          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+    },
+  };
+}
+
+async function visitStep(visit, command) {
+  const choices = {};
+  if (command === "share-needs-assessment") choices.donor_id = await donorChoices();
+  const orgs = visit.organizations.map((o) => [o.organization, o.organization]);
+  if (["request-pre-visit-info", "receive-pre-visit-info"].includes(command) && orgs.length) choices.organization = orgs;
+  await openForm({
+    service: "visits", path: `/visits/{visit_id}/${command}`, post: `/visits/${visit.id}/${command}`,
+    title: `${human(command)}: visit to ${visit.country}`, hidden: { expected_version: visit.version }, choices,
+    done: (answer) => { flash(`${human(command)}: done; the visit is ${human(answer.status)}`); rerender(); },
+  });
+}
+
+const overdueView = {
+  title: "Overdue",
+  load: () => api("visits", "/visits?overdue=true"),
+  render(visits) {
+    const rows = [];
+    for (const v of visits) for (const w of v.waiting_for.filter((x) => x.overdue)) {
+      rows.push([el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`), v.committee.toUpperCase(),
+        human(w.what), w.organization || "-", w.due_on || "-", human(v.status)]);
+    }
+    return el("div", {}, el("h1", {}, "Overdue"),
+      el("p", { class: "muted" }, "What visits wait for past its due date: the State's consent, organizations' pre-visit information."),
+      el("div", { "data-testid": "overdue" }, table(["visit", "committee", "waiting for", "organization", "due on", "status"], rows, "Nothing is overdue.")));
+  },
+};
+
+const donorsView = {
+  title: "Donors",
+  load: () => api("visits", "/donors"),
+  render(donors) {
+    return el("div", {}, el("h1", {}, "Donor registry"),
+      can("driveVisits") ? el("div", { class: "actions" }, el("button", { type: "button", id: "register-donor", onclick: () =>
+        openForm({ service: "visits", path: "/donors", title: "Register a donor", skip: ["donor_id"], done: (d) => { flash(`${d.name} registered`); rerender(); } }) },
+      "Register a donor")) : null,
+      table(["name", "kind", "thematic areas", "contact", "registered"],
+        donors.map((d) => [d.name, human(d.donor_kind), (d.thematic_areas || []).map((a) => badge(human(a))), d.contact || "-", when(d.registered_at)]),
+        "No donor registered."));
+  },
+};
+
+const sharesView = {
+  title: "Shared with you",
+  load: () => api("visits", "/donor/shares"),
+  render(shares) {
+    return el("div", {}, el("h1", {}, "Needs assessments shared with you"),
+      el("p", { class: "muted" }, "Only what States consented to share with you, as it was when shared."),
+      shares.length ? shares.map((s) => el("div", { class: "card" },
+        el("h2", {}, `${s.country} (${s.member_state}) — ${s.committee.toUpperCase()}`),
+        el("p", { class: "muted" }, `shared ${when(s.shared_at)}, assessment version ${s.assessment_version}`),
+        table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]))))
+        : el("p", { class: "muted" }, "Nothing has been shared with you yet."));
+  },
+};
+
+// -- meetings -------------------------------------------------------------------------------
+
+function monthOf(query) {
+  const m = /^(\d{4})-(\d{2})$/.exec(query.get("month") || "");
+  const now = new Date();
+  return m ? [Number(m[1]), Number(m[2]) - 1] : [now.getUTCFullYear(), now.getUTCMonth()];
+}
+const pad = (n) => String(n).padStart(2, "0");
+
+const calendarView = {
+  title: "Schedule",
+  load(query) {
+    return query.get("all") === "1" ? api("meetings", "/meetings") : api("meetings", "/schedule");
+  },
+  render(meetings, query) {
+    const [year, month] = monthOf(query);
+    const all = query.get("all") === "1";
+    const link = (y, m, a) => { const d = new Date(Date.UTC(y, m, 1)); return `#/schedule?month=${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}${a ? "&all=1" : ""}`; };
+    const first = new Date(Date.UTC(year, month, 1));
+    const start = new Date(first);
+    start.setUTCDate(1 - ((first.getUTCDay() + 6) % 7)); // weeks start on Monday
+    const today = new Date().toISOString().slice(0, 10);
+    const byDay = {};
+    for (const m of meetings) (byDay[m.starts_at.slice(0, 10)] ||= []).push(m);
+    const cells = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => el("div", { class: "dow" }, d));
+    for (let i = 0; i < 42; i++) {
+      const day = new Date(start);
+      day.setUTCDate(start.getUTCDate() + i);
+      const iso = day.toISOString().slice(0, 10);
+      if (i >= 35 && day.getUTCMonth() !== month) break;
+      cells.push(el("div", { class: `day ${day.getUTCMonth() !== month ? "other" : ""} ${iso === today ? "today" : ""}`, "data-date": iso },
+        el("div", { class: "num" }, day.getUTCDate()),
+        (byDay[iso] || []).map((m) => el("a", { class: `event ${m.status}`, href: `#/meetings/${m.id}`, title: `${m.title} — ${m.group} (${m.status})` },
+          `${m.starts_at.slice(11, 16)} ${m.title}`))));
+    }
+    const inMonth = meetings.filter((m) => m.starts_at.startsWith(`${year}-${pad(month + 1)}`));
+    const label = first.toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
+    return el("div", {},
+      el("h1", {}, all ? "All meetings" : "The published schedule"),
+      el("div", { class: "actions" },
+        el("a", { class: "button secondary", href: link(year, month - 1, all) }, "← previous"),
+        el("strong", { style: "padding:.35rem .6rem", "data-testid": "month" }, label),
+        el("a", { class: "button secondary", href: link(year, month + 1, all) }, "next →"),
+        el("a", { class: "button secondary", href: link(new Date().getUTCFullYear(), new Date().getUTCMonth(), all) }, "this month"),
+        el("a", { class: "button secondary", href: link(year, month, !all) }, all ? "only the published schedule" : "every meeting (held, cancelled too)"),
+        el("a", { class: "button secondary", href: "/api/meetings/schedule.ics" }, "calendar feed (.ics)")),
+      el("div", { class: "calendar", "data-testid": "calendar" }, cells),
+      el("h2", {}, `In ${label}`),
+      table(["when (UTC)", "meeting", "group", "where", "status"], inMonth.map((m) => [when(m.starts_at),
+        el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, m.location || "-", human(m.status)]), "No meeting this month."),
+      el("p", { class: "muted" }, `Times are UTC. ${all ? "" : "The published schedule lists the meetings still to come."}`));
+  },
+};
+
+async function groupChoices() {
+  const groups = await api("meetings", "/groups");
+  return groups.map((g) => [g.id, g.name]);
+}
+
+const meetingsView = {
+  title: "Meetings",
+  load(query) {
+    const awaiting = query.get("awaiting");
+    return api("meetings", `/meetings${awaiting ? `?awaiting=${encodeURIComponent(awaiting)}` : ""}`);
+  },
+  render(meetings, query) {
+    const select = el("select", { id: "filter-awaiting", onchange: (e) => { location.hash = `#/meetings${e.target.value ? `?awaiting=${e.target.value}` : ""}`; } },
+      ["", "announcement", "documents", "report_to_committee", "outcome_approval"].map((v) =>
+        el("option", { value: v, selected: (query.get("awaiting") || "") === v }, v ? human(v) : "any")));
+    return el("div", {}, el("h1", {}, "Meetings"),
+      can("runMeetings") ? el("div", { class: "actions" }, el("button", { type: "button", id: "schedule-meeting", onclick: async () =>
+        openForm({ service: "meetings", path: "/meetings", title: "Schedule a meeting", skip: ["meeting_id"], choices: { group_id: await groupChoices() },
+          done: (m) => { flash(`${m.title} scheduled`); location.hash = `#/meetings/${m.id}`; } }) }, "Schedule a meeting")) : null,
+      el("div", { class: "card inline" }, el("label", { for: "filter-awaiting" }, "Awaiting "), select),
+      table(["when (UTC)", "meeting", "group", "status", "awaiting"], meetings.map((m) => [when(m.starts_at),
+        el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, human(m.status),
+        [m.awaiting.map((a) => badge(human(a))), m.missing_documents ? badge("no documents", "late") : ""]]), "No meetings."));
+  },
+};
+
+function meetingView(id) {
+  return {
+    title: "Meeting",
+    async load() {
+      const [meeting, history] = await Promise.all([api("meetings", `/meetings/${id}`), api("meetings", `/meetings/${id}/history`)]);
+      return { meeting, history };
+    },
+    render({ meeting: m, history }) {
+      const buttons = [];
+      const step = (command, secondary) => el("button", { type: "button", class: secondary ? "secondary" : null, "data-command": command,
+        onclick: () => meetingStep(m, command) }, human(command));
+      if (can("logOutcomes")) buttons.push(step("log-outcome"));
+      if (can("runMeetings")) for (const c of MEETING_NEXT[m.status] || []) buttons.push(step(c));
+      const steps = el("div", {});
+      if (buttons.length) steps.append(el("h2", {}, "Next steps"), el("div", { class: "actions", "data-testid": "next-steps" }, buttons));
+      if (can("runMeetings")) {
+        api("meetings", "/commands").then((all) => {
+          const shown = new Set(MEETING_NEXT[m.status] || []);
+          const others = Object.keys(all).filter((c) => !shown.has(c) && c !== "log-outcome");
+          if (others.length) steps.append(el("details", { class: "card" }, el("summary", {}, "Other steps (the meetings service checks its rules)"),
+            el("div", { class: "actions" }, others.map((c) => step(c, true)))));
+        }).catch(() => {});
+      }
+      return el("div", { "data-meeting": m.id, "data-status": m.status, "data-version": m.version },
+        el("p", {}, el("a", { href: "#/schedule" }, "← schedule"), " · ", el("a", { href: "#/meetings" }, "all meetings")),
+        el("h1", {}, m.title),
+        el("div", {}, "Status: ", el("strong", { "data-testid": "meeting-status" }, human(m.status)), " ",
+          badge(`version ${m.version}`), m.awaiting.map((a) => badge(`awaiting ${human(a)}`)),
+          m.missing_documents ? badge("no documents circulated", "late") : ""),
+        steps,
+        el("div", { class: "grid2" },
+          el("div", {},
+            el("dl", { class: "facts card" }, [["group", m.group], ["kind", human(m.meeting_kind)],
+              ["when", `${when(m.starts_at)} – ${when(m.ends_at)}`], ["where", m.location || "-"], ["scheduled", when(m.scheduled_at)],
+              ["announced", when(m.announced_at)], ["held", when(m.held_at)], ["reported to the Committee", when(m.reported_at)],
+              ["cancelled", when(m.cancelled_at)], ["moves", m.moves]].map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+            el("h2", {}, "Documents"),
+            table(["document", "title", "symbol", "circulated", "before the meeting"], m.documents.map((d) => [d.document_id, d.title,
+              d.symbol || "-", when(d.circulated_at), [`${d.hours_before_meeting} h`, d.late ? badge("late", "late") : ""]]), "No document circulated."),
+            el("h2", {}, "Outcomes"),
+            el("div", { "data-testid": "outcomes" }, table(["outcome", "kind", "text", "logged", "approved", "communicated"], m.outcomes.map((o) => [
+              o.outcome_id, human(o.outcome_kind), [o.text, o.amends ? el("div", { class: "muted" }, `amends ${o.amends}`) : ""],
+              `${when(o.logged_at)} by ${o.logged_by}`, when(o.approved_at), when(o.communicated_at)]), "No outcome logged.")),
+            m.open_meetings.length ? [el("h2", {}, "Open meetings"), table(["outcomes", "summary", "held"],
+              m.open_meetings.map((o) => [o.outcome_ids.join(", "), o.summary, when(o.held_at)]))] : null),
+          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+    },
+  };
+}
+
+async function meetingStep(meeting, command) {
+  const choices = {};
+  const outcomes = meeting.outcomes.map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 60)}`]);
+  if (["approve-outcome", "communicate-outcome"].includes(command) && outcomes.length) choices.outcome_id = outcomes;
+  await openForm({
+    service: "meetings", path: `/meetings/{meeting_id}/${command}`, post: `/meetings/${meeting.id}/${command}`,
+    title: `${human(command)}: ${meeting.title}`, hidden: { expected_version: meeting.version }, choices,
+    done: (answer) => { flash(`${human(command)}: done; the meeting is ${human(answer.status)}`); rerender(); },
+  });
+}
+
+const awaitingView = {
+  title: "Awaiting",
+  async load() {
+    const [report, outcomes] = await Promise.all([api("meetings", "/meetings?awaiting=report_to_committee"), api("meetings", "/outcomes/awaiting-approval")]);
+    return { report, outcomes };
+  },
+  render({ report, outcomes }) {
+    return el("div", {}, el("h1", {}, "What awaits the Committee"),
+      el("h2", {}, "Meetings held, not yet reported to the Committee"),
+      el("div", { "data-testid": "awaiting-report" }, table(["meeting", "group", "held"], report.map((m) => [
+        el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, when(m.ends_at)]), "Every meeting held was reported.")),
+      el("h2", {}, "Outcomes awaiting the Committee's approval"),
+      el("div", { "data-testid": "awaiting-approval" }, table(["meeting", "outcome", "kind", "text", "logged"], outcomes.map((o) => [
+        el("a", { href: `#/meetings/${o.meeting_id}` }, o.meeting), o.outcome_id, human(o.outcome_kind), o.text, when(o.logged_at)]),
+      "No outcome awaits approval.")));
+  },
+};
+
+// -- reports --------------------------------------------------------------------------------
+
+const FORMATS = [["html", "HTML"], ["pdf", "PDF"], ["json", "JSON"], ["md", "Markdown"]];
+
+function reportQuery(form) {
+  const data = new FormData(form);
+  const params = new URLSearchParams();
+  params.set("kind", data.get("kind"));
+  if (data.get("start") && data.get("end")) { params.set("start", data.get("start")); params.set("end", data.get("end")); }
+  else {
+    params.set("year", data.get("year"));
+    if (data.get("kind") === "semi-annual") params.set("half", data.get("half"));
+    else params.set("starts_in_month", data.get("starts_in_month"));
+  }
+  const asOf = data.get("as_of");
+  if (asOf) { params.set("as_of", `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`); params.set("basis", data.get("basis")); }
+  return params;
+}
+
+function fileName(response, fallback) {
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return match ? match[1] : fallback;
+}
+
+const reportsView = {
+  title: "Reports",
+  poll: false,
+  render() {
+    const now = new Date();
+    const lastHalf = now.getUTCMonth() < 6 ? [now.getUTCFullYear() - 1, 2] : [now.getUTCFullYear(), 1];
+    const errorBox = el("div", { class: "error", hidden: true, "data-testid": "report-error" });
+    const frame = el("iframe", { class: "report", title: "the report", sandbox: "", hidden: true, "data-testid": "report-frame" });
+    const downloads = el("div", { class: "actions", hidden: true, "data-testid": "downloads" });
+    const form = el("form", { class: "card", id: "report-form" },
+      el("div", { class: "inline", style: "display:flex;gap:.8rem;flex-wrap:wrap;align-items:end" },
+        el("div", {}, el("label", { for: "kind" }, "Kind"), el("select", { id: "kind", name: "kind" },
+          el("option", { value: "semi-annual" }, "semi-annual"), el("option", { value: "annual" }, "annual"))),
+        el("div", {}, el("label", { for: "year" }, "Year"), el("input", { id: "year", name: "year", type: "number", min: 1945, max: 2200, value: lastHalf[0], required: true })),
+        el("div", {}, el("label", { for: "half" }, "Half (semi-annual)"), el("select", { id: "half", name: "half" },
+          el("option", { value: "1", selected: lastHalf[1] === 1 }, "1: January–June"), el("option", { value: "2", selected: lastHalf[1] === 2 }, "2: July–December"))),
+        el("div", {}, el("label", { for: "starts_in_month" }, "Year starts in (annual)"), el("select", { id: "starts_in_month", name: "starts_in_month" },
+          Array.from({ length: 12 }, (_, i) => el("option", { value: i + 1 }, i === 0 ? "1: January (calendar year)" : i === 5 ? "6: June (1540 programme year)" : String(i + 1)))))),
+      el("details", {}, el("summary", {}, "Any period instead (start and end)"),
+        el("div", { style: "display:flex;gap:.8rem;flex-wrap:wrap" },
+          el("div", {}, el("label", { for: "start" }, "Start"), el("input", { id: "start", name: "start", type: "date" })),
+          el("div", {}, el("label", { for: "end" }, "End (included)"), el("input", { id: "end", name: "end", type: "date" })))),
+      el("div", { style: "display:flex;gap:.8rem;flex-wrap:wrap;align-items:end" },
+        el("div", {}, el("label", { for: "as_of" }, "As of (UTC; empty: everything recorded)"), el("input", { id: "as_of", name: "as_of", type: "datetime-local" })),
+        el("div", {}, el("label", { for: "basis" }, "Basis (with as of)"), el("select", { id: "basis", name: "basis" },
+          el("option", { value: "recorded" }, "recorded by then"), el("option", { value: "occurred" }, "happened by then"))),
+        el("button", { type: "submit", id: "build" }, "Build the report")),
+      errorBox);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      errorBox.hidden = true;
+      const params = reportQuery(form);
+      const button = form.querySelector("#build");
+      button.disabled = true;
+      button.textContent = "Building…";
+      try {
+        params.set("format", "html");
+        const response = await api("reporting", `/reports?${params}`, { raw: true });
+        frame.srcdoc = await response.text();
+        frame.hidden = false;
+        downloads.replaceChildren(el("strong", { style: "padding:.35rem 0" }, "Download: "), FORMATS.map(([format, label]) =>
+          el("button", { type: "button", class: "secondary", "data-format": format, onclick: () => download(params, format, errorBox) }, label)));
+        downloads.hidden = false;
+      } catch (error) {
+        errorBox.hidden = false;
+        errorBox.textContent = error.message;
+      } finally {
+        button.disabled = false;
+        button.textContent = "Build the report";
+      }
+    });
+    return el("div", {}, el("h1", {}, "Reports"),
+      el("p", { class: "muted" }, "Built by the reporting service from the events alone; each ends with its provenance."),
+      form, downloads, frame);
+  },
+};
+
+async function download(params, format, errorBox) {
+  const query = new URLSearchParams(params);
+  query.set("format", format);
+  try {
+    const response = await api("reporting", `/reports?${query}`, { raw: true });
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: fileName(response, `report.${format}`), hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    flash(`Downloaded ${link.download}`);
+  } catch (error) {
+    errorBox.hidden = false;
+    errorBox.textContent = error.message;
+  }
+}
+
+const statusView = {
+  title: "Reporting status",
+  async load() {
+    const [status, dead] = await Promise.all([api("reporting", "/status"), api("reporting", "/dead-letters?limit=20")]);
+    return { status, dead };
+  },
+  render({ status: s, dead }) {
+    const lag = s.broker && s.broker["reporting.events"] ? s.broker["reporting.events"].messages : "?";
+    const deadKept = Object.values(s.dead_letters || {}).reduce((a, b) => a + b, 0);
+    const figure = (n, label, testid) => el("div", { class: "figure", "data-testid": testid }, el("div", { class: "n" }, n), el("div", { class: "label" }, label));
+    return el("div", {}, el("h1", {}, "Reporting status"),
+      el("div", { class: "figures" },
+        figure(s.events_recorded, "events recorded", "events-recorded"),
+        figure(s.projection.behind, "events not yet in the projections"),
+        figure(lag, "lag: messages waiting in reporting.events", "lag"),
+        figure(deadKept, "dead letters kept", "dead-letters"),
+        figure(s.consumer && s.consumer.consuming ? "yes" : "no", "consuming now")),
+      s.broker && s.broker.error ? el("div", { class: "error" }, `the broker cannot be asked: ${s.broker.error}`) : null,
+      s.consumer && s.consumer.last_error ? el("div", { class: "error" }, `consumer: ${s.consumer.last_error}`) : null,
+      el("h2", {}, "Last event from each source"),
+      table(["source", "event", "recorded", "received", "position"], Object.entries(s.last_event_by_source || {}).map(([src, e]) =>
+        [src, human(e.event_type), when(e.recorded_at), when(e.received_at), e.position]), "No event recorded yet."),
+      el("h2", {}, "Dead letters by reason"),
+      table(["reason", "count"], Object.entries(s.dead_letters || {}).map(([r, n]) => [human(r), n]), "No dead letter."),
+      dead.length ? [el("h2", {}, "Latest dead letters"), table(["received", "reason", "from", "detail"], dead.map((d) =>
+        [when(d.received_at), human(d.reason), `${d.exchange || "-"} ${d.routing_key || ""}`, el("span", { class: "mono" }, String(d.detail || "").slice(0, 200))]))] : null,
+      el("h2", {}, "Queues"),
+      table(["queue", "messages", "consumers"], Object.entries(s.broker || {}).filter(([q]) => q !== "error").map(([q, b]) =>
+        [q, b.messages, b.consumers]), "-"),
+      el("p", { class: "muted" }, `Projection: ${s.projection.events} events to position ${s.projection.stream_position}; hash ${String(s.projection.events_hash).slice(0, 16)}…`));
+  },
+};
+
+// -- start ----------------------------------------------------------------------------------
+
+window.addEventListener("hashchange", route);
+(async function start() {
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) {
+    try { await signIn(saved); } catch (error) { sessionStorage.removeItem(TOKEN_KEY); }
+  }
+  route();
+})();

@@ -1,0 +1,150 @@
+"""A visit coordinator drives a visit from proposal to closure through the web console; a
+refused step shows the rule; the donor then sees what was shared with them, and nothing else."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from conftest import sign_in
+
+
+def fill_step(page, command: str, fields: dict | None = None, selects: dict | None = None) -> None:
+    """Click the step's button (under "Other steps" if it is not offered first), fill its form
+    in the dialog and send it."""
+    button = page.locator(f"button[data-command='{command}']").first
+    if not button.is_visible():
+        page.click("details summary")
+    button.click()
+    page.wait_for_selector("dialog[open] form")
+    for name, value in (selects or {}).items():
+        page.select_option(f"dialog #f-{name}", value)
+    for name, value in (fields or {}).items():
+        page.fill(f"dialog #f-{name}", value)
+    page.screens(f"{command} form")
+    page.click("dialog button[type=submit]")
+
+
+def refused(page, command: str, fields: dict) -> str:
+    """Send a step the rules forbid: the refusal shown in the dialog, which is then closed."""
+    fill_step(page, command, fields)
+    text = page.wait_for_selector("dialog [data-testid=form-error]:not([hidden])").inner_text()
+    page.screens(f"{command} refused")
+    page.click("dialog >> text=Cancel")
+    return text
+
+
+def step(page, command: str, fields: dict | None = None, selects: dict | None = None, expect_status: str | None = None):
+    """A step that is accepted: the dialog closes and the page shows the visit's next version."""
+    version = int(page.get_attribute("[data-version]", "data-version"))
+    fill_step(page, command, fields, selects)
+    page.wait_for_selector("dialog[open]", state="detached")
+    page.wait_for_selector(f"[data-version='{version + 1}']")
+    if expect_status:
+        page.wait_for_selector(f"[data-status='{expect_status}']")
+    page.screens(f"after {command}")
+
+
+def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, browser):
+    today = date.today()
+    sign_in(page, system.console, system.dev_token("visit_coordinator"))
+    assert page.inner_text("[data-testid=role]") == "visit coordinator"
+    page.screens("home")
+
+    # the donor registry: register a donor
+    page.click("nav >> text=Donors")
+    page.click("#register-donor")
+    page.fill("dialog #f-name", "Norway")
+    page.select_option("dialog #f-donor_kind", "state")
+    page.select_option("dialog #f-thematic_areas", ["border_control"])
+    page.screens("register donor form")
+    page.click("dialog button[type=submit]")
+    page.wait_for_selector("main table >> text=Norway")
+    page.screens("donors")
+
+    # propose a visit from the board
+    page.click("nav >> text=Visits")
+    page.click("#propose")
+    page.select_option("dialog #f-member_state", "KEN")
+    page.select_option("dialog #f-committee", "ctc")
+    page.fill("dialog #f-purpose", "1373 assessment")
+    page.click("dialog button[type=submit]")
+    page.wait_for_selector("[data-status='proposed']")
+    visit_url = page.url
+    page.screens("proposed")
+
+    # a step the rules forbid is refused with the rule's name, and nothing changes
+    dates = {"starts_on": str(today), "ends_on": str(today + timedelta(days=4))}
+    assert "refused (409): rule only_approved_visits_are_prepared" in refused(page, "schedule", dates)
+    assert page.inner_text("[data-testid=visit-status]") == "proposed"
+
+    step(page, "approve", expect_status="approved")
+    step(page, "request-consent", {"due_on": str(today + timedelta(days=20))}, expect_status="awaiting_consent")
+    assert "refused (409): rule schedule_requires_consent" in refused(page, "schedule", dates)
+    step(page, "grant-consent", expect_status="consented")
+    step(page, "invite-organization", {"organization": "UNODC"}, {"kind": "un_body"})
+    step(page, "invite-organization", {"organization": "ICAO"}, {"kind": "un_body"})
+    step(page, "request-pre-visit-info", {"due_on": str(today + timedelta(days=10))}, {"organization": "UNODC"})
+    step(page, "request-pre-visit-info", {"due_on": str(today - timedelta(days=1))}, {"organization": "ICAO"})
+
+    # what is overdue: ICAO's information, due yesterday
+    page.click("nav >> text=Overdue")
+    page.wait_for_selector("[data-testid=overdue] >> text=ICAO")
+    assert "Kenya (KEN)" in page.inner_text("[data-testid=overdue]")
+    page.screens("overdue")
+    page.goto(visit_url)
+    page.wait_for_selector("[data-status='consented']")
+
+    step(page, "receive-pre-visit-info", {"summary": "legal framework"}, {"organization": "UNODC"})
+    step(page, "schedule", {"starts_on": str(today), "ends_on": str(today + timedelta(days=4))}, expect_status="scheduled")
+    step(page, "start", expect_status="in_progress")
+    step(page, "complete", expect_status="conducted")
+    step(page, "record-needs-assessment", {"needs": "N1 | border_control | biometric screening at airports | high"})
+    step(page, "grant-sharing-consent")
+    donor_id = next(d["id"] for d in system.call("visits", "GET", "/donors", system.dev_token("visit_coordinator"))
+                    if d["name"] == "Norway")
+    step(page, "share-needs-assessment", {"need_ids": "N1"}, {"donor_id": donor_id})
+    step(page, "record-follow-up", {"summary": "Committee updated"})
+    step(page, "close", expect_status="closed")
+
+    # the timeline: every step, in order, with who did it
+    events = page.locator("[data-testid=timeline] li").evaluate_all("items => items.map(i => i.dataset.event)")
+    assert events[0] == "visit_proposed" and events[-1] == "visit_closed"
+    assert {"consent_granted", "needs_assessment_shared", "pre_visit_info_received"} <= set(events)
+    assert len(events) == 17
+    assert "dev.visit_coordinator (visit coordinator)" in page.inner_text("[data-testid=timeline]")
+    assert "nothing more can happen" in page.inner_text("main")
+    assert "Norway" in page.inner_text("main")
+
+    # the board: the visit is among the ended ones, and the filters find it
+    page.click("nav >> text=Visits")
+    page.wait_for_selector("[data-stage='Ended'] >> text=Kenya (KEN)")
+    page.screens("board")
+    page.fill("#filter-state", "ken")
+    page.select_option("#filter-status", "closed")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/#/visits?state=KEN&status=closed")
+    page.wait_for_selector("#filter-status >> option[value=closed][selected]", state="attached")
+    assert page.inner_text("[data-testid=count]") == "1 visit(s)"
+    page.select_option("#filter-committee", "1540")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**committee=1540**")
+    page.wait_for_selector("#filter-committee >> option[value='1540'][selected]", state="attached")
+    assert page.inner_text("[data-testid=count]") == "0 visit(s)"
+    page.screens("board filtered")
+
+    # the donor sees what was shared with them, and nothing else
+    donor_token = system.token("norway.mfa", "donor", donor_id=donor_id)
+    donor = browser.new_context()
+    try:
+        donor_page = donor.new_page()
+        sign_in(donor_page, system.console, donor_token)
+        assert donor_page.locator("nav a").all_inner_texts() == ["Home", "Shared with you"]
+        donor_page.click("nav >> text=Shared with you")
+        donor_page.wait_for_selector("main >> text=biometric screening at airports")
+        assert "Kenya (KEN)" in donor_page.inner_text("main")
+        donor_page.screenshot(path=str(page.screens.folder / "donor-shares.png"), full_page=True)
+        # the visits themselves stay closed to a donor: the service says so
+        denied = donor_page.evaluate("fetch('/api/visits/visits', {headers: {Authorization: 'Bearer ' + "
+                                     "sessionStorage.getItem('fieldwork.token')}}).then(r => r.status)")
+        assert denied == 403
+    finally:
+        donor.close()
