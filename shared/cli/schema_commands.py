@@ -9,7 +9,7 @@ import click
 from marshmallow import Schema
 from marshmallow import fields as mfields
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_audit, show
 
 # A nested list field taken as a repeated option: field -> (option, help, parse one value).
 NestedOption = tuple[str, str, Callable[[str], dict]]
@@ -78,3 +78,24 @@ def step_command(
 
     params = [click.Argument([argument]), *schema_options(schema, nested)]
     return click.Command(name, callback=run, params=params, help=help_text)
+
+
+def record_commands(group: click.Group, service: str, path: str, noun: str, shows: str) -> None:
+    """``show``, ``history`` and ``audit`` of one record (a visit, a meeting) on ``group``:
+    the record's view, its events as published, and who did what and when from them."""
+    argument = f"{noun}_id"
+
+    @group.command("show", help=f"One {noun}: {shows}.")
+    @click.argument(argument)
+    def show_record(**ids: str) -> None:
+        show(call(service, "GET", f"/{path}/{ids[argument]}"))
+
+    @group.command("history", help=f"Every event of one {noun}, as published.")
+    @click.argument(argument)
+    def history(**ids: str) -> None:
+        show(call(service, "GET", f"/{path}/{ids[argument]}/history"))
+
+    @group.command("audit", help=f"Who did what and when to one {noun}, from its events.")
+    @click.argument(argument)
+    def audit(**ids: str) -> None:
+        print_audit(call(service, "GET", f"/{path}/{ids[argument]}/history"))

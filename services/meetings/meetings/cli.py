@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, print_audit, show
-from shared.cli.schema_commands import create_command, step_command
+from shared.cli.client import call, show
+from shared.cli.schema_commands import create_command, record_commands, step_command
 from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE
 
 HELP = {
@@ -61,25 +61,7 @@ def groups() -> None:
         click.echo(f"{group['id']}  {group['committee']:4}  {group['name']}  [{chaired}]")
 
 
-@meetings.command("show")
-@click.argument("meeting_id")
-def show_meeting(meeting_id: str) -> None:
-    """One meeting: status, documents, outcomes, what it awaits."""
-    show(call("meetings", "GET", f"/meetings/{meeting_id}"))
-
-
-@meetings.command("history")
-@click.argument("meeting_id")
-def history(meeting_id: str) -> None:
-    """Every event of one meeting, as published."""
-    show(call("meetings", "GET", f"/meetings/{meeting_id}/history"))
-
-
-@meetings.command("audit")
-@click.argument("meeting_id")
-def audit(meeting_id: str) -> None:
-    """Who did what and when to one meeting, from its events."""
-    print_audit(call("meetings", "GET", f"/meetings/{meeting_id}/history"))
+record_commands(meetings, "meetings", "meetings", "meeting", "status, documents, outcomes, what it awaits")
 
 
 def _print_meetings(rows: list[dict]) -> None:

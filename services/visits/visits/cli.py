@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, print_audit, show
-from shared.cli.schema_commands import create_command, step_command
+from shared.cli.client import call, show
+from shared.cli.schema_commands import create_command, record_commands, step_command
 from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR
 
 HELP = {
@@ -61,25 +61,7 @@ for _command, _schema in COMMAND_INPUTS.items():
     ))
 
 
-@visits.command("show")
-@click.argument("visit_id")
-def show_visit(visit_id: str) -> None:
-    """One visit: its status, what it waits for, its organizations, needs and shares."""
-    show(call("visits", "GET", f"/visits/{visit_id}"))
-
-
-@visits.command("history")
-@click.argument("visit_id")
-def history(visit_id: str) -> None:
-    """Every event of one visit, as published."""
-    show(call("visits", "GET", f"/visits/{visit_id}/history"))
-
-
-@visits.command("audit")
-@click.argument("visit_id")
-def audit(visit_id: str) -> None:
-    """Who did what and when to one visit, from its events."""
-    print_audit(call("visits", "GET", f"/visits/{visit_id}/history"))
+record_commands(visits, "visits", "visits", "visit", "its status, what it waits for, its organizations, needs and shares")
 
 
 @visits.command("matches")
