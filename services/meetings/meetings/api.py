@@ -38,7 +38,7 @@ COMMAND_INPUTS: dict[str, Schema] = {
 if set(COMMAND_INPUTS) != set(MEETING_COMMANDS):  # a programming error, caught at import
     raise RuntimeError("every meeting command needs an input schema")
 
-AWAITING = ("announcement", "documents", "report_to_committee", "outcome_approval")
+AWAITING = ("new_dates", "announcement", "documents", "report_to_committee", "outcome_approval")
 
 
 class MeetingFilters(Schema):

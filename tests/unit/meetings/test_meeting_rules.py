@@ -747,6 +747,7 @@ def test_a_meeting_postponed_without_dates_is_taken_off_the_schedule(make, ctx):
     assert meeting.moves == 1
     [postponed] = meeting.collect_events()
     assert (postponed.starts_at, postponed.ends_at) == (None, None)
+    assert meeting.awaiting() == ["new_dates"]  # not its documents while it has no dates
 
 
 def test_a_meeting_postponed_without_dates_is_back_on_the_schedule_with_new_dates(make, ctx):
@@ -759,6 +760,7 @@ def test_a_meeting_postponed_without_dates_is_back_on_the_schedule_with_new_date
     assert meeting.postponed_sine_die is False
     assert meeting.starts_at == make.at(40)
     assert meeting.moves == 2
+    assert meeting.awaiting() == ["documents"]
     meeting.circulate_document(ctx(30), document_id="doc-1", title="Agenda")
     assert meeting.documents["doc-1"]["late"] is False
 

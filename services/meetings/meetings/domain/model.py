@@ -352,7 +352,10 @@ class Meeting(RecordedAggregate):
         waits = []
         if self.status in (MeetingStatus.CANCELLED,):
             return waits
-        if self.held_at is None:
+        if self.held_at is None and self.postponed_sine_die:
+            # off the schedule: it waits for new dates, not yet for what comes before them
+            waits.append("new_dates")
+        elif self.held_at is None:
             if self.announced_at is None:
                 waits.append("announcement")
             if not self.documents:
