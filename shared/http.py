@@ -143,9 +143,7 @@ def read_json(request: Request) -> dict:
         # eventlet's server de-chunks the input but does not say so; without this werkzeug
         # reads a chunked body as empty.
         request.environ["wsgi.input_terminated"] = True
-    raw = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    raw = read_at_most(request.stream, MAX_BODY_BYTES)
     if not raw.strip():
         return {}
     try:
@@ -155,6 +153,20 @@ def read_json(request: Request) -> dict:
     if not isinstance(body, dict):
         raise InvalidInput({"body": ["must be a JSON object"]})
     return body
+
+
+def read_at_most(stream: Any, limit: int, piece: int = 64 * 1024) -> bytes:
+    """The body, read in pieces: ``TooLarge`` as soon as more than ``limit`` bytes came, so a
+    body sent chunked (no Content-Length) is never held beyond ``limit`` + 1 bytes. What the
+    client still sends after a 413 is read and dropped in small pieces by the server, or the
+    connection is closed."""
+    pieces, size = [], 0
+    while data := stream.read(min(piece, limit + 1 - size)):
+        pieces.append(data)
+        size += len(data)
+        if size > limit:
+            raise TooLarge(f"the body is larger than {limit} bytes")
+    return b"".join(pieces)
 
 
 def bearer_token(request: Request) -> str | None:
