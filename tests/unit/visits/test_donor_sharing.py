@@ -105,6 +105,20 @@ def test_a_withdrawal_sends_every_donor_that_received_a_share_a_revocation_notic
     assert broken.value.rule == "sharing_requires_consent_in_force"
 
 
+def test_a_state_withdraws_its_consent_after_the_visit_was_closed_and_the_shares_are_revoked(make):
+    a = donor(make)
+    visit = shared_visit(make, (a, ["n1"]))
+    visit.close(make.ctx(make.ENDS + 20))
+    visit.collect_events()
+    visit.withdraw_sharing_consent(make.ctx(make.ENDS + 90), reason="new government")
+    names = [type(e).__name__ for e in visit.collect_events()]
+    assert names == ["DonorSharingConsentWithdrawn", "NeedsAssessmentShareRevoked"]
+    assert visit.shares[0]["revoked_reason"] == "new government"
+    with pytest.raises(RuleBroken) as broken:  # and nothing else happens to the closed visit
+        visit.grant_sharing_consent(make.ctx(make.ENDS + 91))
+    assert broken.value.rule == "ended_visit_cannot_change"
+
+
 def test_a_revoked_share_shows_its_donor_the_notice_and_no_longer_the_needs(make):
     a = donor(make)
     visit = shared_visit(make, (a, ["n1"]))

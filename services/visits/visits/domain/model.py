@@ -475,8 +475,8 @@ class Visit(RecordedAggregate):
 
     def withdraw_sharing_consent(self, ctx: Context, *, reason: str = "") -> None:
         """A withdrawal stops any later sharing, and every donor that received a share gets a
-        revocation notice (one ``needs_assessment_share_revoked`` event per share)."""
-        self._require_open()
+        revocation notice (one ``needs_assessment_share_revoked`` event per share). The
+        consent is the State's: it can be withdrawn after the visit was closed too."""
         if self.sharing_consent != SharingConsent.GRANTED:
             raise RuleBroken(
                 "withdraw_consent_in_force", f"sharing consent is {self.sharing_consent}, not in force"
