@@ -28,7 +28,10 @@ class ReportingApplication(FieldworkApplication):
         if as_of is None:
             self.projection.catch_up()
             provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
-            return build_report(self.projection.records(), kind, period, provenance)
+            # only the records of the period (and of the year before, which an annual report
+            # compares with): the day index, not every record
+            periods = (period, period.previous_year()) if kind == "annual" else (period,)
+            return build_report(self.projection.records_for(*periods), kind, period, provenance)
         if basis not in BASES:
             raise ValueError(f"basis is one of {BASES}")
         field = "recorded_at" if basis == "recorded" else "occurred_at"

@@ -19,8 +19,11 @@ from typing import Any
 from shared.contract import CATALOGUE
 from shared.store import SideTables
 from reporting.records import fold
+from reporting.reports import Period, calendar_of
 
 BATCH = 500
+CHUNK = 400  # ids a query
+CALENDAR_VERSION = 1  # bump when calendar_of changes: the day index is then built again
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
 
@@ -42,6 +45,9 @@ class Projection:
         self.events_table, self.records_table, self.position_table = (
             t("projection_events"), t("projection_records"), t("projection_position"),
         )
+        # What each record contributes to which day (reports.calendar_of), so that a report
+        # reads only the records of its period.
+        self.days_table, self.spans_table = t("projection_days"), t("projection_spans")
         with self.sql.transaction() as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.events_table} (aggregate_id TEXT NOT NULL, "
@@ -56,6 +62,19 @@ class Projection:
                 f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
             )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.days_table} (day TEXT NOT NULL, aggregate_id TEXT NOT NULL, "
+                "PRIMARY KEY (day, aggregate_id))"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.spans_table} (aggregate_id TEXT NOT NULL, opens TEXT NOT NULL, "
+                "closes TEXT, start_by TEXT)"
+            )
+            c.execute(f"CREATE INDEX IF NOT EXISTS projection_days_aggregate ON {self.days_table} (aggregate_id)")
+            c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_aggregate ON {self.spans_table} (aggregate_id)")
+            c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_opens ON {self.spans_table} (opens)")
+            c.execute(f"CREATE INDEX IF NOT EXISTS projection_records_kind ON {self.records_table} (kind)")
+        self._index_if_stale()
 
     # -- reading the store ------------------------------------------------------------------
 
@@ -124,8 +143,7 @@ class Projection:
             # every event of each aggregate touched, a few hundred aggregates a query
             events: dict[str, list[dict]] = defaultdict(list)
             ids = list(touched)
-            for start in range(0, len(ids), 400):
-                chunk = ids[start:start + 400]
+            for chunk in _chunks(ids):
                 c.execute(
                     f"SELECT aggregate_id, envelope FROM {self.events_table} "
                     f"WHERE aggregate_id IN ({', '.join([p] * len(chunk))})",
@@ -133,11 +151,17 @@ class Projection:
                 )
                 for row in c.fetchall():
                     events[row["aggregate_id"]].append(json.loads(row["envelope"]))
+            folded = {a: fold(kind, events[a]) for a, kind in touched.items()}
             c.executemany(
                 f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
                 "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
-                [(a, kind, json.dumps(fold(kind, events[a]), sort_keys=True)) for a, kind in touched.items()],
+                [(a, touched[a], json.dumps(record, sort_keys=True)) for a, record in folded.items()],
             )
+            for chunk in _chunks(ids):
+                marks = ", ".join([p] * len(chunk))
+                c.execute(f"DELETE FROM {self.days_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
+                c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
+            self._write_index(c, folded.items())
             c.execute(
                 f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                 f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
@@ -145,9 +169,67 @@ class Projection:
                 (self.NAME, batch[-1][0], before["events"] + len(batch), events_hash),
             )
 
+    # -- the day index ------------------------------------------------------------------------
+
+    def _write_index(self, c: Any, records: Iterable[tuple[str, dict]]) -> None:
+        """Insert the days and spans of these records (their old ones already deleted)."""
+        p = self.sql.param
+        days, spans = [], []
+        for aggregate_id, record in records:
+            record_days, record_spans = calendar_of(record)
+            days += [(d, aggregate_id) for d in record_days]
+            spans += [(aggregate_id, *span) for span in record_spans]
+        c.executemany(f"INSERT INTO {self.days_table} (day, aggregate_id) VALUES ({p}, {p})", days)
+        c.executemany(f"INSERT INTO {self.spans_table} (aggregate_id, opens, closes, start_by) "
+                      f"VALUES ({p}, {p}, {p}, {p})", spans)
+
+    def _index_if_stale(self) -> None:
+        """Build the day index from the records if it was built by another version of
+        ``calendar_of`` (or not at all: a store from before the index)."""
+        p = self.sql.param
+        marker = "calendar"
+        with self._lock, self.sql.transaction() as c:
+            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", (marker,))
+            row = c.fetchone()
+            if row is not None and int(row["position"]) == CALENDAR_VERSION:
+                return
+            c.execute(f"DELETE FROM {self.days_table}")
+            c.execute(f"DELETE FROM {self.spans_table}")
+            c.execute(f"SELECT aggregate_id, record FROM {self.records_table}")
+            self._write_index(c, ((r["aggregate_id"], json.loads(r["record"])) for r in c.fetchall()))
+            self._mark_index(c)
+
+    def _mark_index(self, c: Any) -> None:
+        p = self.sql.param
+        c.execute(
+            f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, 0, {p}) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            ("calendar", CALENDAR_VERSION, ""),
+        )
+
     def records(self) -> dict[str, dict]:
         with self.sql.transaction(commit=False) as c:
             c.execute(f"SELECT aggregate_id, record FROM {self.records_table}")
+            return {row["aggregate_id"]: json.loads(row["record"]) for row in c.fetchall()}
+
+    def records_for(self, *periods: Period) -> dict[str, dict]:
+        """The records a report of these periods can use (reports.calendar_of): those with a
+        day in a period, those open across a period's end, and every working group. A report
+        built from them equals one built from every record."""
+        p = self.sql.param
+        selects, params = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind = {p}"], ["working_group"]
+        for period in periods:
+            start, end = period.start.isoformat(), period.end.isoformat()
+            selects.append(f"SELECT aggregate_id FROM {self.days_table} WHERE day >= {p} AND day <= {p}")
+            selects.append(f"SELECT aggregate_id FROM {self.spans_table} WHERE opens <= {p} "
+                           f"AND (closes IS NULL OR closes > {p}) AND (start_by IS NULL OR start_by >= {p})")
+            params += [start, end, end, end, start]
+        with self.sql.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT r.aggregate_id, r.record FROM {self.records_table} r JOIN ({' UNION '.join(selects)}) s "
+                "ON r.aggregate_id = s.aggregate_id",
+                tuple(params),
+            )
             return {row["aggregate_id"]: json.loads(row["record"]) for row in c.fetchall()}
 
     # -- rebuild, verify, as of ------------------------------------------------------------
@@ -168,13 +250,11 @@ class Projection:
                 count, last = count + 1, position
                 if progress and count % BATCH == 0:
                     progress(BATCH)
-            records = [
-                (aggregate_id, CATALOGUE[evs[0]["event_type"]].aggregate,
-                 json.dumps(fold(CATALOGUE[evs[0]["event_type"]].aggregate, evs), sort_keys=True))
-                for aggregate_id, evs in grouped.items()
-            ]
+            folded = {aggregate_id: fold(CATALOGUE[evs[0]["event_type"]].aggregate, evs)
+                      for aggregate_id, evs in grouped.items()}
             with self.sql.transaction() as c:
-                for table in (self.events_table, self.records_table, self.position_table):
+                for table in (self.events_table, self.records_table, self.position_table, self.days_table,
+                              self.spans_table):
                     c.execute(f"DELETE FROM {table}")
                 c.executemany(
                     f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
@@ -182,7 +262,9 @@ class Projection:
                     rows,
                 )
                 c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
-                              records)
+                              [(a, r["kind"], json.dumps(r, sort_keys=True)) for a, r in folded.items()])
+                self._write_index(c, folded.items())
+                self._mark_index(c)
                 if count:
                     c.execute(
                         f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
@@ -218,3 +300,8 @@ class Projection:
         differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
         differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
         return differences
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]

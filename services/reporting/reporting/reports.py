@@ -83,6 +83,61 @@ def _by_kind(records: dict[str, dict], kind: str) -> list[dict]:
     return sorted((r for r in records.values() if r["kind"] == kind), key=lambda r: r["id"])
 
 
+# -- what a record can contribute, and when ----------------------------------------------
+#
+# A report reads only the records that can change it: those with a moment in its period (a day
+# index), those open across its end (spans: consent still pending, pre-visit information still
+# overdue), and every working group (a group has a row even in a quiet period). ``calendar_of``
+# lists those days and spans from exactly the conditions the sections below test; a record
+# with neither is left out of a report without changing it. Donors never enter a report.
+
+
+def _day(moment: str | None) -> str | None:
+    return moment[:10] if moment else None
+
+
+def _earliest(*days: str | None) -> str | None:
+    given = [d for d in days if d]
+    return min(given) if given else None
+
+
+def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str | None]]]:
+    """(days, spans) of one record: each day ``YYYY-MM-DD`` on which something that a report
+    counts or lists happened, and each span (opens, closes, start_by) over which the record
+    counts at a period's end E whatever happened in the period: it counts when
+    ``opens <= E < closes`` (``closes`` None: still open) and, with ``start_by``, when the
+    period starts on or before that day."""
+    days: set[str] = set()
+    spans: list[tuple[str, str | None, str | None]] = []
+    if record["kind"] == "visit":
+        consent = record["consent"]
+        moments = [record["started_at"], consent["decided_at"], consent["requested_at"],
+                   record["proposed_at"] if consent["by_invitation"] else None]
+        for org in record["organizations"].values():
+            moments += [org.get("invited_at"), org.get("info_requested_at"), org.get("info_received_at")]
+        moments += [a["recorded_at"] for a in record["needs_assessments"]]
+        moments += [s["at"] for s in record["shares"]]
+        moments += [c["at"] for c in record["sharing_consent"]]
+        moments += [f["at"] for f in record["follow_ups"]]
+        days.update(m[:10] for m in moments if m)
+        if consent["requested_at"]:  # pending at the period's end
+            spans.append((consent["requested_at"][:10],
+                          _earliest(_day(consent["decided_at"]), _day(record["cancelled_at"])), None))
+        ended = _earliest(_day(record["cancelled_at"]),
+                          _day(consent["decided_at"]) if consent["outcome"] == "declined" else None)
+        for org in record["organizations"].values():  # information overdue at the period's end
+            if org.get("info_requested_at") and org.get("info_due_on"):
+                spans.append((max(org["info_requested_at"][:10], org["info_due_on"]),
+                              _earliest(_day(org.get("info_received_at")), ended), _day(record["completed_at"])))
+        spans = [s for s in spans if s[1] is None or s[1] > s[0]]  # never open at any end: no span
+    elif record["kind"] == "meeting":
+        moments = [record["held_at"], record["reported_at"], record["cancelled_at"]]
+        for outcome in record["outcomes"].values():
+            moments += [outcome.get("logged_at"), outcome.get("approved_at")]
+        days.update(m[:10] for m in moments if m)
+    return days, spans
+
+
 # -- visits -------------------------------------------------------------------------------
 
 
