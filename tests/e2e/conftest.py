@@ -195,3 +195,32 @@ def sign_in(page, console: str, token: str) -> None:
     page.fill("#token", token)
     page.click("#signin button[type=submit]")
     page.wait_for_selector("[data-testid=whoami]")
+
+
+def fill_step(page, command: str, fields: dict | None = None, selects: dict | None = None) -> None:
+    """Click the step's button (under "Other steps" if it is not offered first), fill its form
+    in the dialog and send it."""
+    button = page.locator(f"button[data-command='{command}']").first
+    if not button.is_visible():
+        page.click("details summary")
+    button.click()
+    page.wait_for_selector("dialog[open] form")
+    for name, value in (selects or {}).items():
+        page.select_option(f"dialog #f-{name}", value)
+    for name, value in (fields or {}).items():
+        page.fill(f"dialog #f-{name}", value)
+    if hasattr(page, "screens"):
+        page.screens(f"{command} form")
+    page.click("dialog button[type=submit]")
+
+
+def refused(page, command: str, fields: dict, selects: dict | None = None, shot: Path | None = None) -> str:
+    """Send a step the rules forbid: the refusal shown in the dialog, which is then closed."""
+    fill_step(page, command, fields, selects)
+    text = page.wait_for_selector("dialog [data-testid=form-error]:not([hidden])").inner_text()
+    if shot:
+        page.screenshot(path=str(shot), full_page=True)
+    elif hasattr(page, "screens"):
+        page.screens(f"{command} refused")
+    page.click("dialog >> text=Cancel")
+    return text

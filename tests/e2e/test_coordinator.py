@@ -4,32 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import sign_in
-
-
-def fill_step(page, command: str, fields: dict | None = None, selects: dict | None = None) -> None:
-    """Click the step's button (under "Other steps" if it is not offered first), fill its form
-    in the dialog and send it."""
-    button = page.locator(f"button[data-command='{command}']").first
-    if not button.is_visible():
-        page.click("details summary")
-    button.click()
-    page.wait_for_selector("dialog[open] form")
-    for name, value in (selects or {}).items():
-        page.select_option(f"dialog #f-{name}", value)
-    for name, value in (fields or {}).items():
-        page.fill(f"dialog #f-{name}", value)
-    page.screens(f"{command} form")
-    page.click("dialog button[type=submit]")
-
-
-def refused(page, command: str, fields: dict) -> str:
-    """Send a step the rules forbid: the refusal shown in the dialog, which is then closed."""
-    fill_step(page, command, fields)
-    text = page.wait_for_selector("dialog [data-testid=form-error]:not([hidden])").inner_text()
-    page.screens(f"{command} refused")
-    page.click("dialog >> text=Cancel")
-    return text
+from conftest import fill_step, refused, sign_in
 
 
 def step(page, command: str, fields: dict | None = None, selects: dict | None = None, expect_status: str | None = None):

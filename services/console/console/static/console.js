@@ -847,7 +847,7 @@ const reportsView = {
         const response = await api("reporting", `/reports?${params}`, { raw: true });
         frame.srcdoc = await response.text();
         frame.hidden = false;
-        downloads.replaceChildren(el("strong", { style: "padding:.35rem 0" }, "Download: "), FORMATS.map(([format, label]) =>
+        downloads.replaceChildren(el("strong", { style: "padding:.35rem 0" }, "Download: "), ...FORMATS.map(([format, label]) =>
           el("button", { type: "button", class: "secondary", "data-format": format, onclick: () => download(params, format, errorBox) }, label)));
         downloads.hidden = false;
       } catch (error) {

@@ -1,0 +1,85 @@
+"""Reporting staff watch the reporting service's status, build the semi-annual report in the
+web console, read it in the page and download it as PDF (and the other formats)."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+from conftest import sign_in
+
+
+def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, artifacts):
+    # something to report on: a visit proposed and approved now
+    coordinator = system.dev_token("visit_coordinator")
+    visit = system.call("visits", "POST", "/visits", coordinator, {"member_state": "MAR", "committee": "1540"})
+    system.call("visits", "POST", f"/visits/{visit['id']}/approve", coordinator, {})
+
+    sign_in(page, system.console, system.dev_token("reporting_staff"))
+    assert page.locator("nav a").all_inner_texts() == ["Home", "Visits", "Donors", "Schedule", "Meetings", "Awaiting",
+                                                      "Reports", "Reporting status"]
+    page.screens("home")
+
+    # the status: events recorded (live: it follows the intake), lag, dead letters
+    page.click("nav >> text=Reporting status")
+    page.wait_for_selector("[data-testid=events-recorded]")
+    deadline = time.monotonic() + 30  # the page follows the intake by itself (polling)
+    while int(page.inner_text("[data-testid=events-recorded] .n")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert int(page.inner_text("[data-testid=events-recorded] .n")) >= 2
+    assert page.inner_text("[data-testid=lag] .n").isdigit()
+    assert page.inner_text("[data-testid=dead-letters] .n") == "0"
+    assert "visits.events" in page.inner_text("main")
+    page.screens("status")
+
+    # build this half year's report, as HTML in the page
+    now = datetime.now(timezone.utc)
+    page.click("nav >> text=Reports")
+    page.fill("#year", str(now.year))
+    page.select_option("#half", "1" if now.month <= 6 else "2")
+    page.click("#build")
+    frame = page.frame_locator("[data-testid=report-frame]")
+    frame.locator("text=Key figures").first.wait_for()
+    shown = frame.locator("body").inner_text()
+    assert "Provenance" in shown and "everything recorded" in shown
+    assert frame.locator("svg").count() + frame.locator("table").count() > 1  # its tables (and charts)
+    page.screens("report")
+
+    # download it: PDF, and the other formats the reporting service offers
+    folder = artifacts / "downloads"
+    folder.mkdir(exist_ok=True)
+    with page.expect_download() as pdf:
+        page.click("[data-testid=downloads] button[data-format=pdf]")
+    half = 1 if now.month <= 6 else 2
+    start, end = (f"{now.year}-01-01", f"{now.year}-06-30") if half == 1 else (f"{now.year}-07-01", f"{now.year}-12-31")
+    assert pdf.value.suggested_filename == f"semi-annual-report-{start}-{end}.pdf"
+    pdf_path = folder / pdf.value.suggested_filename
+    pdf.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    saved = {}
+    for format in ("json", "md", "html"):
+        with page.expect_download() as download:
+            page.click(f"[data-testid=downloads] button[data-format={format}]")
+        saved[format] = folder / download.value.suggested_filename
+        download.value.save_as(saved[format])
+    report = json.loads(saved["json"].read_text())
+    assert report["provenance"]["events"] >= 2
+    assert saved["md"].read_text().startswith("#")
+    assert saved["html"].read_text().startswith("<!DOCTYPE html>")
+
+    # "as of" a moment before anything happened: a report of nothing, built all the same
+    page.fill("#as_of", "2000-01-01T00:00")
+    page.click("#build")
+    page.wait_for_selector("#build:text-is('Build the report'):not([disabled])")
+    frame.locator("text=2000-01-01").first.wait_for()  # the provenance's "as of"
+    assert "Provenance" in frame.locator("body").inner_text()
+    page.screens("report as of")
+
+    # a bad period is refused by the reporting service, and the console says why
+    page.click("text=Any period instead")
+    page.fill("#start", f"{now.year}-06-30")
+    page.fill("#end", f"{now.year}-01-01")
+    page.click("#build")
+    error = page.wait_for_selector("[data-testid=report-error]:not([hidden])").inner_text()
+    assert "refused (400)" in error and "end is before start" in error
+    page.screens("report refused")
