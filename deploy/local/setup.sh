@@ -95,3 +95,17 @@ ensure_rabbitmq_management() {
   fi
   return 0
 }
+
+# Headless Chromium (Debian's package) for the web console's end-to-end tests (tests/e2e),
+# which drive it with Playwright; installed where that is possible (as root or with sudo). In
+# CI it must be there; elsewhere those tests are skipped with this reason.
+ensure_chromium() {
+  local chromium="${FIELDWORK_TEST_CHROMIUM:-/usr/bin/chromium}"
+  [ -x "$chromium" ] && return 0
+  if apt_install chromium && [ -x "$chromium" ]; then say "chromium installed"; return 0; fi
+  if [ -n "${CI:-}" ]; then
+    die "chromium is needed for the web console tests in CI and cannot be installed here: install it (Debian: apt-get install chromium) and run this again"
+  fi
+  say "note: chromium is not installed and cannot be installed here (Debian: apt-get install chromium, as root); the web console tests (tests/e2e) will be skipped"
+  return 0
+}
