@@ -8,6 +8,7 @@ out-of-order arrivals give the same record. ``rebuild`` starts from nothing; ``v
 the whole log in memory and compares."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -15,6 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from shared.contract import CATALOGUE
 from shared.store import SideTables
@@ -22,8 +26,10 @@ from reporting.records import fold
 from reporting.reports import Period, calendar_of
 
 BATCH = 500
+REBUILD_READ = 5_000  # events a read when rebuilding
 CHUNK = 400  # ids a query
 CALENDAR_VERSION = 1  # bump when calendar_of changes: the day index is then built again
+RECEIVED_TOPIC = "reporting.domain:ReceivedEvent.Received"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
 
@@ -38,6 +44,8 @@ class Projection:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.sql = SideTables(app)
+        self._plain_json = (self.sql.is_sqlite and app.mapper.cipher is None and app.mapper.compressor is None
+                            and hasattr(app.recorder, "events_table_name"))
         # One catch-up (or rebuild) at a time in a process: the consumer, report requests and
         # a rebuild all call it, and two at once would apply a batch twice.
         self._lock = threading.RLock()
@@ -80,18 +88,57 @@ class Projection:
 
     def received(self, start: int, limit: int = BATCH) -> list[tuple[int, dict, datetime]]:
         """(position, envelope, received_at) of events recorded from ``start`` on."""
-        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+        if self._plain_json:
+            return self._received_sqlite(start, limit)
+        return [self._decoded(n.id, n) for n in self.app.recorder.select_notifications(start=start, limit=limit)]
+
+    def _decoded(self, position: int, notification: Any) -> tuple[int, dict, datetime]:
+        domain_event = self.app.mapper.to_domain_event(notification)
+        return position, domain_event.envelope, domain_event.timestamp
+
+    def _received_sqlite(self, start: int, limit: int, *, text: bool = False) -> list[tuple]:
+        """The same, read straight from the SQLite events table: an event's state is the
+        transcoder's JSON (neither compressed nor encrypted here), whose envelope is plain
+        JSON (it came off the wire) and whose timestamp is the one tagged value; decoded with
+        one ``json.loads`` instead of the mapper's object hook and event object, about three
+        times faster. Anything else is left to the mapper. With ``text``, each tuple also
+        has the envelope's JSON text, cut from the state when the state is laid out as the
+        transcoder writes it (else None): what the rebuild stores without encoding it again."""
+        recorder = self.app.recorder
+        with self.sql.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+                      "WHERE rowid >= ? ORDER BY rowid LIMIT ?", (start, limit))
+            rows = c.fetchall()
         out = []
-        for n in notifications:
-            domain_event = self.app.mapper.to_domain_event(n)
-            out.append((n.id, domain_event.envelope, domain_event.timestamp))
+        loads, fromiso = json.loads, datetime.fromisoformat
+        for position, originator_id, version, topic, state in rows:
+            if topic == RECEIVED_TOPIC:
+                decoded = loads(state)
+                stamp = decoded["timestamp"]
+                if type(stamp) is dict and stamp.get("_type_") == "datetime_iso":
+                    item = (position, decoded["envelope"], fromiso(stamp["_data_"]))
+                    out.append((*item, _envelope_text(state, decoded)) if text else item)
+                    continue
+            item = self._decoded(position, StoredEvent(originator_id=UUID(originator_id), originator_version=version,
+                                                       topic=topic, state=state))
+            out.append((*item, None) if text else item)
         return out
 
-    def all_received(self) -> Iterable[tuple[int, dict, datetime]]:
+    def all_received(self, batch: int = BATCH) -> Iterable[tuple[int, dict, datetime]]:
         start = 1
-        while batch := self.received(start):
-            yield from batch
-            start = batch[-1][0] + 1
+        while events := self.received(start, batch):
+            yield from events
+            start = events[-1][0] + 1
+
+    def _all_with_text(self) -> Iterable[tuple[int, dict, datetime, str | None]]:
+        """Every event, as ``all_received``, with its envelope's JSON text where it is at hand."""
+        if not self._plain_json:
+            yield from ((*item, None) for item in self.all_received(REBUILD_READ))
+            return
+        start = 1
+        while events := self._received_sqlite(start, REBUILD_READ, text=True):
+            yield from events
+            start = events[-1][0] + 1
 
     def provenance(self) -> dict:
         """What the records were built from: number of events, last position, and a hash
@@ -242,11 +289,14 @@ class Projection:
             grouped: dict[str, list[dict]] = defaultdict(list)
             rows = []
             events_hash, count, last = EMPTY_HASH, 0, 0
-            for position, envelope, _ in self.all_received():
-                grouped[envelope["aggregate_id"]].append(envelope)
-                rows.append((envelope["aggregate_id"], envelope["aggregate_version"],
-                             CATALOGUE[envelope["event_type"]].aggregate, position, json.dumps(envelope)))
-                events_hash = chain(events_hash, envelope["event_id"])
+            kinds = {name: spec.aggregate for name, spec in CATALOGUE.items()}
+            dumps, sha256 = json.dumps, hashlib.sha256
+            for position, envelope, _, text in self._all_with_text():
+                aggregate_id = envelope["aggregate_id"]
+                grouped[aggregate_id].append(envelope)
+                rows.append((aggregate_id, envelope["aggregate_version"], kinds[envelope["event_type"]], position,
+                             text or dumps(envelope)))
+                events_hash = sha256(f"{events_hash}{envelope['event_id']}".encode()).hexdigest()  # chain()
                 count, last = count + 1, position
                 if progress and count % BATCH == 0:
                     progress(BATCH)
@@ -259,7 +309,7 @@ class Projection:
                 c.executemany(
                     f"INSERT INTO {self.events_table} (aggregate_id, aggregate_version, kind, position, envelope) "
                     f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id, aggregate_version) DO NOTHING",
-                    rows,
+                    sorted(rows),  # in key order: the primary-key index is written in sequence
                 )
                 c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
                               [(a, r["kind"], json.dumps(r, sort_keys=True)) for a, r in folded.items()])
@@ -300,6 +350,28 @@ class Projection:
         differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
         differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
         return differences
+
+
+STATE_KEYS = ["timestamp", "originator_topic", "envelope", "exchange"]
+
+
+@functools.lru_cache(maxsize=64)
+def _tail(exchange: str) -> bytes:
+    return b',"exchange":' + json.dumps(exchange, ensure_ascii=False).encode() + b"}"
+
+
+def _envelope_text(state: bytes, decoded: dict) -> str | None:
+    """The envelope's JSON text inside a stored state laid out ``{"timestamp": …,
+    "originator_topic": …, "envelope": {…}, "exchange": "…"}``: from the first ``"envelope":``
+    (the two values before it are a tagged time and a topic, which cannot hold it) to the
+    exchange, which must end the state exactly as its decoded value encodes. None otherwise."""
+    if list(decoded) != STATE_KEYS:
+        return None
+    tail = _tail(decoded["exchange"])
+    begin = state.find(b'"envelope":')
+    if begin < 0 or not state.endswith(tail):
+        return None
+    return state[begin + len(b'"envelope":'):len(state) - len(tail)].decode()
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:

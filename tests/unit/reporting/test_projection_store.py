@@ -337,3 +337,18 @@ def test_as_of_after_everything_gives_the_full_report(app, reporting, scenario):
 def test_an_unknown_basis_is_refused(app):
     with pytest.raises(ValueError):
         app.report("semi-annual", H1_2025, as_of=JULY_1, basis="imagined")
+
+
+def test_the_store_read_straight_from_sqlite_is_what_the_mapper_decodes(app, reporting, scenario):
+    """The projection reads SQLite's events table itself (one json.loads a row); the
+    eventsourcing mapper must give the same envelopes and times, and the envelope text the
+    rebuild cuts from each stored state must be that envelope."""
+    feed(app, reporting, scenario.envelopes)
+    projection = app.projection
+    assert projection._plain_json
+    fast = projection._received_sqlite(1, 10_000, text=True)
+    projection._plain_json = False
+    by_mapper = projection.received(1, 10_000)
+    assert [item[:3] for item in fast] == by_mapper
+    assert all(text is not None and json.loads(text) == envelope for _, envelope, _, text in fast)
+    assert len(by_mapper) == len(scenario.envelopes)
