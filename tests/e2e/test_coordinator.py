@@ -3,6 +3,7 @@ refused step shows the rule; the donor then sees what was shared with them, and 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from conftest import fill_step, refused, sign_in
 
@@ -117,6 +118,9 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
         donor_page.wait_for_selector("main >> text=biometric screening at airports")
         assert "Kenya (KEN)" in donor_page.inner_text("main")
         donor_page.screenshot(path=str(page.screens.folder / "donor-shares.png"), full_page=True)
+        with donor_page.expect_download() as iati:  # the share as an IATI activity, with the donor's token
+            donor_page.click("button[data-iati=xml]")
+        assert "<iati-activities" in Path(iati.value.path()).read_text(encoding="utf-8")
         # the visits themselves stay closed to a donor: the service says so
         denied = donor_page.evaluate("fetch('/api/visits/visits', {headers: {Authorization: 'Bearer ' + "
                                      "sessionStorage.getItem('fieldwork.token')}}).then(r => r.status)")

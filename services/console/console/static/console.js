@@ -616,10 +616,19 @@ const sharesView = {
   render(shares) {
     return el("div", {}, el("h1", {}, "Needs assessments shared with you"),
       el("p", { class: "muted" }, "Only what States consented to share with you, as it was when shared."),
-      shares.length ? shares.map((s) => el("div", { class: "card" },
+      shares.length ? shares.map((s) => el("div", { class: "card", "data-share": s.share_id || null },
         el("h2", {}, `${s.country} (${s.member_state}) — ${s.committee.toUpperCase()}`),
-        el("p", { class: "muted" }, `shared ${when(s.shared_at)}, assessment version ${s.assessment_version}`),
-        table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]))))
+        el("p", { class: "muted" }, `shared ${when(s.shared_at)}, assessment version ${s.assessment_version}`,
+          s.consent ? `, under the consent granted ${when(s.consent.granted_at)}` : ""),
+        s.revoked ? el("div", { class: "error" }, `Revoked ${when(s.revoked.at || s.revoked.revoked_at)}: the State withdrew its consent`,
+          s.revoked.reason ? ` (${s.revoked.reason})` : "", ".") : null,
+        table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]),
+          "No needs (the share was revoked)."),
+        s.iati ? el("div", { class: "actions" }, el("strong", { style: "padding:.35rem 0" }, "As an IATI activity: "),
+          [["xml", "XML"], ["json", "JSON"]].filter(([k]) => s.iati[k]).map(([k, label]) => el("button", {
+            type: "button", class: "secondary", "data-iati": k,
+            onclick: () => download("visits", s.iati[k], `share-${s.share_id}-iati.${k}`, null),
+          }, label))) : null))
         : el("p", { class: "muted" }, "Nothing has been shared with you yet."));
   },
 };
@@ -848,7 +857,11 @@ const reportsView = {
         frame.srcdoc = await response.text();
         frame.hidden = false;
         downloads.replaceChildren(el("strong", { style: "padding:.35rem 0" }, "Download: "), ...FORMATS.map(([format, label]) =>
-          el("button", { type: "button", class: "secondary", "data-format": format, onclick: () => download(params, format, errorBox) }, label)));
+          el("button", { type: "button", class: "secondary", "data-format": format, onclick: () => {
+            const query = new URLSearchParams(params);
+            query.set("format", format);
+            download("reporting", `/reports?${query}`, `report.${format}`, errorBox);
+          } }, label)));
         downloads.hidden = false;
       } catch (error) {
         errorBox.hidden = false;
@@ -864,20 +877,21 @@ const reportsView = {
   },
 };
 
-async function download(params, format, errorBox) {
-  const query = new URLSearchParams(params);
-  query.set("format", format);
+// Fetch a file with the signed-in token and hand it to the browser as a download (a plain
+// link could not send the token).
+async function download(service, path, fallbackName, errorBox) {
   try {
-    const response = await api("reporting", `/reports?${query}`, { raw: true });
+    const response = await api(service, path, { raw: true });
     const blob = await response.blob();
     const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: fileName(response, `report.${format}`), hidden: true });
+    const link = el("a", { href: url, download: fileName(response, fallbackName), hidden: true });
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60000);
     flash(`Downloaded ${link.download}`);
   } catch (error) {
+    if (!errorBox) return flash(error.message, true);
     errorBox.hidden = false;
     errorBox.textContent = error.message;
   }
