@@ -72,6 +72,7 @@ class Stream:
         self.lock = threading.Lock()
         self.sent = self.accepted = self.unanswered = self.stored_before = 0
         self.problems: list[str] = []
+        self.faults_at: list[str] = []  # commands sent when each fault began and when it was over
         group = system.post("meetings", "/groups", {"name": f"Fault group {uuid.uuid4().hex[:8]}", "committee": "1540",
                                                     "mandate_area": "faults"})
         assert group.status_code == 201, group.text
@@ -136,23 +137,45 @@ class System:
     def __init__(self, amqp_uri: str, data_dir: Path) -> None:
         self.amqp_uri, self.data_dir = amqp_uri, data_dir
         self.services = {name: ServiceProcess(name, amqp_uri, data_dir).start() for name in (*SOURCES, "reporting")}
-        self.headers = {name: service._headers(None, None) for name, service in self.services.items()}
+        self.restarting: dict[str, threading.Thread] = {}
+        self.restart_errors: list[Exception] = []
+        self.headers = {name: {"Authorization": f"Bearer {service.token(*ServiceProcess.DEFAULT_ACTOR[name])}"}
+                        for name, service in self.services.items()}
 
     def post(self, service: str, path: str, body: dict) -> requests.Response:
         return requests.post(f"{self.services[service].url}{path}", json=body, headers=self.headers[service], timeout=10)
 
     def kill_and_restart(self, name: str) -> None:
-        """kill -9, a second without it, then the same service again on the same port."""
+        """kill -9; then, in the background while the stream goes on, a second without it and
+        the same service again on the same port. A service killed again is first waited for."""
+        self.wait_restarted(name)
         victim = self.services[name]
         victim.kill()
-        time.sleep(1)
-        self.services[name] = ServiceProcess(name, self.amqp_uri, self.data_dir, port=victim.port).start(timeout=60)
+
+        def restart() -> None:
+            time.sleep(1)
+            try:
+                self.services[name] = ServiceProcess(name, self.amqp_uri, self.data_dir, port=victim.port).start(timeout=60)
+            except Exception as error:  # noqa: BLE001 - raised again by wait_restarted
+                self.restart_errors.append(error)
+
+        self.restarting[name] = threading.Thread(target=restart)
+        self.restarting[name].start()
+
+    def wait_restarted(self, name: str | None = None) -> None:
+        for key in [name] if name else list(self.restarting):
+            if key in self.restarting:
+                self.restarting.pop(key).join()
+        if self.restart_errors:
+            raise self.restart_errors[0]
 
     @property
     def reporting(self) -> ServiceProcess:
         return self.services["reporting"]
 
     def stop(self) -> None:
+        for thread in self.restarting.values():
+            thread.join()
         for service in self.services.values():
             service.stop()
 
@@ -201,7 +224,8 @@ def check(case: str, stream: Stream, system: System, capsys) -> None:
     doubled = sum(n - 1 for n in Counter(recorded).values())
     verify = system.reporting.get("/projections/verify").json()
     with capsys.disabled():  # printed in every run, CI included, not only on failure
-        print(f"\n[{case}] commands sent {stream.sent}, accepted {stream.accepted} (of which stored before a lost "
+        print(f"\n[{case}] fault(s) during commands {', '.join(stream.faults_at)} (from its start to the end of its action); "
+              f"commands sent {stream.sent}, accepted {stream.accepted} (of which stored before a lost "
               f"answer {stream.stored_before}; sends without an answer {stream.unanswered}); events in the sources "
               f"{len(sources)} (visits {len(by_source['visits'])}, meetings {len(by_source['meetings'])}), "
               f"recorded {len(recorded)}, lost {len(lost)}, duplicated {doubled}; duplicates absorbed "
@@ -225,8 +249,12 @@ def run_case(case: str, amqp_uri: str, data_dir: Path, capsys, faults: list[tupl
         done = stream.run()
         for fraction, fault in faults:
             stream.wait_sent(int(stream.planned * fraction))
+            began = stream.sent
+            assert began < stream.planned, "the fault would come after the stream ended, not mid-stream"
             fault(system)
+            stream.faults_at.append(f"{began}-{stream.sent}")
         done.join()
+        system.wait_restarted()
         if after:
             after(system)
         check(case, stream, system, capsys)

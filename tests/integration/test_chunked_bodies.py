@@ -22,6 +22,10 @@ def events_stored(service) -> int:
     return requests.get(f"{service.url}/health", timeout=10).json()["events_stored"]
 
 
+def signed_in(service) -> dict:
+    return {"Authorization": f"Bearer {service.token('ana', 'visit_coordinator')}", "Content-Type": "application/json"}
+
+
 def chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
@@ -35,7 +39,7 @@ def peak_memory_kb(pid: int) -> int:
 def test_a_small_chunked_body_is_read_and_the_visit_stored(broker, visits_service):
     parts = [b'{"member_state": "KEN", ', b'"committee": "ctc", ', b'"purpose": "sent in three chunks"}']
     answer = requests.post(f"{visits_service.url}/visits", data=iter(parts), timeout=30,
-                           headers={**visits_service._headers(None, None), "Content-Type": "application/json"})
+                           headers=signed_in(visits_service))
     assert answer.status_code == 201, answer.text
     assert "Content-Length" not in answer.request.headers and answer.request.headers["Transfer-Encoding"] == "chunked"
     assert answer.json()["purpose"] == "sent in three chunks"
@@ -47,7 +51,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_the_rest_is_sent(broker
     last chunk): the 413 comes at once, so the service did not wait for the whole body."""
     before = events_stored(visits_service)
     head = (f"POST /visits HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Authorization: {visits_service._headers(None, None)['Authorization']}\r\n"
+            f"Authorization: {signed_in(visits_service)['Authorization']}\r\n"
             f"Transfer-Encoding: chunked\r\n\r\n").encode()
     with socket.create_connection(("127.0.0.1", visits_service.port), timeout=10) as connection:
         connection.sendall(head + chunk(b'{"member_state": "KEN", "committee": "ctc", "purpose": "'))
@@ -79,7 +83,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_the_rest_is_sent(broker
 def test_a_10_mb_chunked_body_is_not_held_in_memory(broker, visits_service):
     """The service's peak memory hardly moves for a 10 MB chunked body (read to the limit, the
     rest discarded in small pieces by the server): reading it whole would add 10 MB or more."""
-    headers = {**visits_service._headers(None, None), "Content-Type": "application/json"}
+    headers = signed_in(visits_service)
 
     def ten_mb():
         yield b'{"member_state": "KEN", "committee": "ctc", "purpose": "'
