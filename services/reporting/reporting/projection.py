@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -28,7 +29,9 @@ from reporting.reports import Period, calendar_of
 BATCH = 500
 REBUILD_READ = 5_000  # events a read when rebuilding
 CHUNK = 400  # ids a query
-CALENDAR_VERSION = 1  # bump when calendar_of changes: the day index is then built again
+CALENDAR_VERSION = 2  # bump when calendar_of changes: the day index is then built again
+FOLD_VERSION = 2  # bump when records.fold changes: the projection is then rebuilt from its store
+log = logging.getLogger(__name__)
 RECEIVED_TOPIC = "reporting.domain:ReceivedEvent.Received"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
@@ -82,6 +85,7 @@ class Projection:
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_aggregate ON {self.spans_table} (aggregate_id)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_opens ON {self.spans_table} (opens)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_records_kind ON {self.records_table} (kind)")
+        self._refold_if_stale()
         self._index_if_stale()
 
     # -- reading the store ------------------------------------------------------------------
@@ -246,13 +250,35 @@ class Projection:
             self._write_index(c, ((r["aggregate_id"], json.loads(r["record"])) for r in c.fetchall()))
             self._mark_index(c)
 
-    def _mark_index(self, c: Any) -> None:
+    def _refold_if_stale(self) -> None:
+        """Rebuild the records from the store if they were folded by another version of
+        ``records.fold`` (a record keeps what the fold of its day knew: a new fold needs them
+        all folded again)."""
         p = self.sql.param
-        c.execute(
-            f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, 0, {p}) "
-            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            ("calendar", CALENDAR_VERSION, ""),
-        )
+        with self.sql.transaction(commit=False) as c:
+            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", ("fold",))
+            row = c.fetchone()
+            c.execute(f"SELECT COUNT(*) AS n FROM {self.records_table}")
+            folded = int(c.fetchone()["n"])
+        if row is not None and int(row["position"]) == FOLD_VERSION:
+            return
+        if folded:
+            log.warning("projection records folded by another version: rebuilding them from the store")
+            self.rebuild()  # writes the markers
+            return
+        with self._lock, self.sql.transaction() as c:
+            self._mark_index(c)
+
+    def _mark_index(self, c: Any) -> None:
+        """Say which versions of ``calendar_of`` and ``records.fold`` built the tables."""
+        p = self.sql.param
+        # beside the row NAME (the records' own position), one row a marker
+        for marker, version in (("calendar", CALENDAR_VERSION), ("fold", FOLD_VERSION)):
+            c.execute(
+                f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, 0, {p}) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (marker, version, ""),
+            )
 
     def records(self) -> dict[str, dict]:
         with self.sql.transaction(commit=False) as c:
@@ -261,10 +287,12 @@ class Projection:
 
     def records_for(self, *periods: Period) -> dict[str, dict]:
         """The records a report of these periods can use (reports.calendar_of): those with a
-        day in a period, those open across a period's end, and every working group. A report
+        day in a period, those open across a period's end, every working group and every donor
+        (who was interested in what: a handful of records). A report
         built from them equals one built from every record."""
         p = self.sql.param
-        selects, params = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind = {p}"], ["working_group"]
+        selects = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind IN ({p}, {p})"]
+        params: list[str] = ["working_group", "donor"]
         for period in periods:
             start, end = period.start.isoformat(), period.end.isoformat()
             selects.append(f"SELECT aggregate_id FROM {self.days_table} WHERE day >= {p} AND day <= {p}")

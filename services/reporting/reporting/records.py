@@ -86,7 +86,12 @@ def _visit(events: list[dict]) -> dict:
             r["shares"].append({
                 "at": at, "donor_id": p["donor_id"], "donor_name": p["donor_name"], "need_ids": p["need_ids"],
                 "assessment_version": p["assessment_version"], "consent_version": p["consent_version"],
+                "share_version": e["aggregate_version"], "revoked_at": None,
             })
+        elif t == "needs_assessment_share_revoked":
+            for share in r["shares"]:
+                if share["share_version"] == p["share_version"]:
+                    share["revoked_at"] = at
         elif t == "follow_up_recorded":
             r["follow_ups"].append({"at": at, "summary": p["summary"]})
         elif t == "visit_closed":
@@ -150,13 +155,18 @@ def _group(events: list[dict]) -> dict:
 
 
 def _donor(events: list[dict]) -> dict:
-    r: dict[str, Any] = {"name": None, "donor_kind": None, "thematic_areas": []}
+    """A donor and its thematic areas of interest over time (``interests``: each set of areas
+    from when it held), so that a report can say who was interested in what at a given moment."""
+    r: dict[str, Any] = {"name": None, "donor_kind": None, "thematic_areas": [], "interests": []}
     for e in events:
         p = e["payload"]
         if e["event_type"] == "donor_registered":
             r.update(name=p["name"], donor_kind=p["donor_kind"], thematic_areas=p["thematic_areas"])
         elif e["event_type"] == "donor_interests_updated":
             r["thematic_areas"] = p["thematic_areas"]
+        else:
+            continue
+        r["interests"].append({"from": e["occurred_at"], "areas": p["thematic_areas"]})
     return r
 
 

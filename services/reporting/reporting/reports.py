@@ -116,7 +116,7 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
         for org in record["organizations"].values():
             moments += [org.get("invited_at"), org.get("info_requested_at"), org.get("info_received_at")]
         moments += [a["recorded_at"] for a in record["needs_assessments"]]
-        moments += [s["at"] for s in record["shares"]]
+        moments += [s["at"] for s in record["shares"]] + [s.get("revoked_at") for s in record["shares"]]
         moments += [c["at"] for c in record["sharing_consent"]]
         moments += [f["at"] for f in record["follow_ups"]]
         days.update(m[:10] for m in moments if m)
@@ -139,6 +139,34 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
 
 
 # -- visits -------------------------------------------------------------------------------
+
+
+def _latest_assessment_in(visit: dict, period: Period) -> list[dict]:
+    """The needs of the latest version of the visit's needs assessment recorded in the period."""
+    in_period = [a for a in visit["needs_assessments"] if a["recorded_at"] in period]
+    return in_period[-1]["needs"] if in_period else []
+
+
+def _interests_at(donor: dict, moment: str) -> list[str]:
+    """The thematic areas a donor was interested in at ``moment`` (none before it registered)."""
+    held = [i["areas"] for i in donor.get("interests", []) if i["from"] <= moment]
+    return held[-1] if held else []
+
+
+def _withheld(visit: dict, decision: dict, donors: list[dict]) -> int:
+    """Shares a State's decline or withdrawal held back: the registered donors interested in a
+    need of the assessment as it stood then (what matching would have proposed), but for those
+    whose share that very withdrawal revoked (counted as revoked)."""
+    at = decision["at"]
+    recorded = [a for a in visit["needs_assessments"] if a["recorded_at"] <= at]
+    if not recorded:
+        return 0
+    areas = {n["thematic_area"] for n in recorded[-1]["needs"]}
+    revoked_now = {s["donor_id"] for s in visit["shares"] if s.get("revoked_at") == at}
+    return sum(
+        1 for d in donors
+        if d["id"] not in revoked_now and areas & set(_interests_at(d, at))
+    )
 
 
 def _visits_section(records: dict[str, dict], period: Period) -> dict:
@@ -181,11 +209,9 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
     for v in visits:
-        in_period = [a for a in v["needs_assessments"] if a["recorded_at"] in period]
-        if not in_period:
-            continue
-        assessments += 1
-        for need in in_period[-1]["needs"]:  # the latest version recorded in the period
+        latest = _latest_assessment_in(v, period)  # an assessment names at least one need
+        assessments += bool(latest)
+        for need in latest:
             needs_by_area[need["thematic_area"]][need["priority"]] += 1
     shares = [(v, s) for v in visits for s in v["shares"] if s["at"] in period]
     by_donor: dict[str, dict] = {}
@@ -198,6 +224,20 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     sharing_decisions = Counter(
         c["decision"] for v in visits for c in v["sharing_consent"] if c["at"] in period
     )
+    donors = _by_kind(records, "donor")
+    revoked = sum(s.get("revoked_at") in period for v in visits for s in v["shares"])
+    withheld = sum(
+        _withheld(v, c, donors) for v in visits for c in v["sharing_consent"]
+        if c["at"] in period and c["decision"] in ("declined", "withdrawn")
+    )
+    interested_areas = {a for d in donors for a in _interests_at(d, end + "T23:59:59.999999+00:00")}
+    unmatched = [
+        {"visit_id": v["id"], "member_state": v["member_state"], "need_id": need["need_id"],
+         "thematic_area": need["thematic_area"], "priority": need["priority"]}
+        for v in visits
+        for need in _latest_assessment_in(v, period)
+        if need["thematic_area"] not in interested_areas
+    ]
     return {
         "conducted": [
             {
@@ -235,6 +275,9 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "sharing": {
             "consent": {k: sharing_decisions[k] for k in ("granted", "declined", "withdrawn")},
             "shares": len(shares),
+            "withheld": withheld,
+            "revoked": revoked,
+            "needs_without_interested_donor": unmatched,
             "by_donor": [
                 {**d, "visits": sorted(d["visits"])} for d in sorted(by_donor.values(), key=lambda d: (d["donor"], d["donor_id"]))
             ],

@@ -133,6 +133,7 @@ class VisitEvents:
     due_on: dict[str, date] = field(default_factory=dict)
     assessment_version: int = 0
     sharing_consent_version: int | None = None
+    unrevoked_shares: list = field(default_factory=list)  # (share version, donor)
 
     def _emit(self, event_type: str, when: str, payload: dict | None = None, **kwargs) -> dict:
         return self.stream.emit(event_type, self.id, at(when), payload, **kwargs)
@@ -212,16 +213,25 @@ class VisitEvents:
         return self
 
     def sharing_withdrawn(self, when: str) -> VisitEvents:
-        self._emit("donor_sharing_consent_withdrawn", when, {"reason": "assessment under revision"})
+        # As Visit.withdraw_sharing_consent does: a revocation notice for every share not yet
+        # revoked, at the same moment.
+        reason = "assessment under revision"
+        self._emit("donor_sharing_consent_withdrawn", when, {"reason": reason})
         self.sharing_consent_version = None
+        for share_version, donor in self.unrevoked_shares:
+            self._emit("needs_assessment_share_revoked", when, {
+                "donor_id": donor.id, "donor_name": donor.name, "share_version": share_version, "reason": reason,
+            })
+        self.unrevoked_shares = []
         return self
 
     def shared(self, when: str, donor: DonorEvents, *need_ids: str) -> VisitEvents:
         assert self.sharing_consent_version is not None, "sharing needs a consent in force"
-        self._emit("needs_assessment_shared", when, {
+        envelope = self._emit("needs_assessment_shared", when, {
             "donor_id": donor.id, "donor_name": donor.name, "need_ids": list(need_ids),
             "assessment_version": self.assessment_version, "consent_version": self.sharing_consent_version,
         })
+        self.unrevoked_shares.append((envelope["aggregate_version"], donor))
         return self
 
     def follow_up(self, when: str, summary: str) -> VisitEvents:

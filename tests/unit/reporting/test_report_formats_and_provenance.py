@@ -78,7 +78,7 @@ def test_markdown_provenance_comes_last(scenario, reporting):
     assert headings == [
         "Key figures", "Visits conducted by committee", "Visits conducted", "Consent of the States",
         "Pre-visit information by organization", "Needs identified by thematic area and priority",
-        "The States' consent to share needs assessments with donors",
+        "The States' consent to share needs assessments with donors", "Needs that found no interested donor",
         "Needs assessments shared with donors under the State's consent", "Follow-up", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings lacking a report to the Committee", "Provenance",
     ]
@@ -158,7 +158,7 @@ def test_an_empty_period_renders(reporting):
     md = render(report, "md").decode()
     # Every table but key figures, consent and sharing consent (always one row of zeros),
     # trends and provenance.
-    assert md.count("None in this period.") == 9
+    assert md.count("None in this period.") == 10
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")
