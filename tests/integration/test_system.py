@@ -30,12 +30,12 @@ def _pid_listening(port: int) -> int:
 
 
 def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stops_it(broker, tmp_path):
-    ports = {name: free_port() for name in ("visits", "meetings", "reporting")}
+    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "console")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
         **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
         **{f"{name.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()},
-        **{f"FIELDWORK_{name.upper()}_URL": url for name, url in urls.items()},
+        **{f"FIELDWORK_{name.upper()}_URL": url for name, url in urls.items() if name != "console"},
     }
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
