@@ -5,7 +5,9 @@ on a reset connection (RELIABILITY.md). This loop instead hands a batch of messa
 handler that returns a decision per message — recorded or duplicate (ack), or a dead letter
 (published to the dead-letter exchange with its reason, then acked) — and on a transient
 failure rejects the batch back to the queue, whose ``delivery-limit`` (a policy) bounds the
-retries before the broker dead-letters it. A lost connection is re-established with back-off;
+retries before the broker dead-letters it. A batch is what arrives back to back (up to
+``batch_size``; a quiet gap of ``batch_wait`` ends it), acknowledged with one ``multiple`` ack
+after the handler returned. A lost connection is re-established with back-off;
 ``consuming`` says whether it currently consumes, for the health check.
 """
 from __future__ import annotations
@@ -32,7 +34,8 @@ class QueueConsumer:
         is_dead_letter: Callable[[object], bool],
         prefetch: int = 200,
         batch_size: int = 100,
-        batch_wait: float = 0.02,
+        batch_wait: float = 0.002,
+        idle_wait: float = 0.1,
         after_batch: Callable[[], None] | None = None,
     ) -> None:
         self.amqp_uri = amqp_uri
@@ -42,7 +45,8 @@ class QueueConsumer:
         self.is_dead_letter = is_dead_letter
         self.prefetch = prefetch
         self.batch_size = batch_size
-        self.batch_wait = batch_wait
+        self.batch_wait = batch_wait  # the quiet gap that ends a batch
+        self.idle_wait = idle_wait  # how long one wait for a message lasts (stop is checked between)
         self.after_batch = after_batch
         self.consuming = False
         self.last_error: str | None = None
@@ -83,21 +87,25 @@ class QueueConsumer:
                 if self.last_error:
                     log.info("consumer of %s consuming again", self.queue)
                 self.last_error = None
-                waited_since = None
                 while not self._stop.is_set():
                     try:
-                        connection.drain_events(timeout=self.batch_wait)
+                        connection.drain_events(timeout=self.idle_wait)
                     except (socket.timeout, TimeoutError):
                         connection.heartbeat_check()
-                    if not self._buffer:
-                        waited_since = None
                         continue
-                    waited_since = waited_since or time.monotonic()
-                    if len(self._buffer) >= self.batch_size or time.monotonic() - waited_since >= self.batch_wait:
+                    # Something arrived: take what follows it closely (a filled queue streams
+                    # in without gaps), up to a batch, and settle at once. A lone message waits
+                    # for nothing but one quiet gap of ``batch_wait``.
+                    while 0 < len(self._buffer) < self.batch_size:
+                        try:
+                            connection.drain_events(timeout=self.batch_wait)
+                        except (socket.timeout, TimeoutError):
+                            break
+                    while self._buffer:
                         batch = self._buffer[: self.batch_size]
                         del self._buffer[: self.batch_size]  # the same list: kombu appends to it
                         self._settle(batch, dead_letters)
-                        waited_since = None
+                    connection.heartbeat_check()
 
     def _settle(self, batch: list[kombu.Message], dead_letters: kombu.Producer) -> None:
         self.delivered += len(batch)
@@ -111,6 +119,10 @@ class QueueConsumer:
                 message.reject(requeue=True)
             time.sleep(0.5)
             return
+        # Dead letters published (each confirmed) before anything is acknowledged; then one
+        # ack for the whole batch: ``multiple`` acknowledges every message up to the batch's
+        # last on this channel, and those before the batch were all settled already (batches
+        # are taken in delivery order and settled one after another).
         for message, decision in zip(batch, decisions):
             if self.is_dead_letter(decision):
                 dead_letters.publish(
@@ -125,6 +137,6 @@ class QueueConsumer:
                     delivery_mode=2,
                     retry=False,
                 )
-            message.ack()
+        batch[-1].ack(multiple=True)
         if self.after_batch:
             self.after_batch()
