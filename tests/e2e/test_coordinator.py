@@ -47,6 +47,10 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     visit_url = page.url
     page.screens("proposed")
 
+    # the buttons offered are the steps the visit's rules allow now; the others name their rule
+    offered = page.locator("[data-testid=next-steps] button").evaluate_all("bs => bs.map(b => b.dataset.command)")
+    assert sorted(offered) == ["approve", "cancel", "postpone"]
+    assert "only_approved_visits_are_prepared" in page.text_content("[data-testid=refused-steps]")
     # a step the rules forbid is refused with the rule's name, and nothing changes
     dates = {"starts_on": str(today), "ends_on": str(today + timedelta(days=4))}
     assert "refused (409): rule only_approved_visits_are_prepared" in refused(page, "schedule", dates)
@@ -74,6 +78,9 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     step(page, "start", expect_status="in_progress")
     step(page, "complete", expect_status="conducted")
     step(page, "record-needs-assessment", {"needs": "N1 | border_control | biometric screening at airports | high"})
+    # matching: Norway is interested in border control, the area of N1
+    page.wait_for_selector("[data-testid=donor-matches] >> text=Norway")
+    assert "registered an interest in border control" in page.inner_text("[data-testid=donor-matches]")
     step(page, "grant-sharing-consent")
     donor_id = next(d["id"] for d in system.call("visits", "GET", "/donors", system.dev_token("visit_coordinator"))
                     if d["name"] == "Norway")
@@ -87,7 +94,9 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     assert {"consent_granted", "needs_assessment_shared", "pre_visit_info_received"} <= set(events)
     assert len(events) == 17
     assert "dev.visit_coordinator (visit coordinator)" in page.inner_text("[data-testid=timeline]")
-    assert "nothing more can happen" in page.inner_text("main")
+    # closed: the one step left is the State's withdrawal of its sharing consent
+    offered = page.locator("[data-testid=next-steps] button").evaluate_all("bs => bs.map(b => b.dataset.command)")
+    assert offered == ["withdraw-sharing-consent"]
     assert "Norway" in page.inner_text("main")
 
     # the board: the visit is among the ended ones, and the filters find it

@@ -12,17 +12,18 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from shared.contract import visits as contract
-from shared.contract import fields as f
-from shared.contract.vocabulary import COMMITTEES, ORIGINS, country_name
-from shared.errors import InvalidInput
 from shared.commands import ServiceAPI, command_input, parse_command
-from shared.http import jsonable, load, parse_uuid
-from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
+from shared.contract import fields as f
+from shared.contract import visits as contract
 from shared.contract.catalogue import event_id_for
-from shared.errors import NotFound, RuleBroken
+from shared.contract.vocabulary import COMMITTEES, ORIGINS, country_name
+from shared.domain import Context
+from shared.errors import InvalidInput, NotFound, RuleBroken
+from shared.http import jsonable, load, parse_uuid
 from visits import iati
+from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
 from visits.domain.matching import match_donors
+from visits.domain.steps import next_steps
 from visits.views import donor_share_view, donor_view, visit_summary, visit_view
 
 
@@ -85,10 +86,23 @@ class VisitsAPI(ServiceAPI):
     def _today() -> date:
         return datetime.now(timezone.utc).date()
 
+    def _view(self, visit) -> dict:
+        """One visit's view, with the steps its rules allow now and the rule refusing each other
+        (``next_steps``: what the web console offers)."""
+        probe = Context(occurred_at=datetime.now(timezone.utc), user="next-steps", role="visit_coordinator",
+                        correlation_id="next-steps")
+        by_method = next_steps(visit, probe)
+        view = visit_view(visit, self._today())
+        view["next_steps"] = {
+            "allowed": [c for c, m in VISIT_COMMANDS.items() if by_method[m] is None],
+            "refused": {c: by_method[m] for c, m in VISIT_COMMANDS.items() if by_method[m] is not None},
+        }
+        return view
+
     def propose_visit(self, body: dict, actor: dict | None = None) -> dict:
         data, ctx, _ = parse_command(PROPOSE, body, actor)
         visit_id = self.app.propose_visit(ctx, **data)
-        return visit_view(self.app.get_visit(visit_id), self._today())
+        return self._view(self.app.get_visit(visit_id))
 
     def execute(self, visit_id: str, command: str, body: dict, actor: dict | None = None) -> dict:
         try:
@@ -100,10 +114,10 @@ class VisitsAPI(ServiceAPI):
         ident = parse_uuid(visit_id, "visit")
         data, ctx, expected = parse_command(schema, body, actor)
         visit = self.app.execute(ctx, ident, command, data, expected)
-        return visit_view(visit, self._today())
+        return self._view(visit)
 
     def get_visit(self, visit_id: str) -> dict:
-        return visit_view(self.app.get_visit(parse_uuid(visit_id, "visit")), self._today())
+        return self._view(self.app.get_visit(parse_uuid(visit_id, "visit")))
 
     def visit_history(self, visit_id: str) -> list[dict]:
         ident = parse_uuid(visit_id, "visit")

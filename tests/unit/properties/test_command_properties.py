@@ -5,7 +5,9 @@
    RuleBroken, NotFound, VersionConflict, Forbidden, TooLarge), and then stores NOTHING:
    the notification log (the outbox) does not move.
 2. A visit driven through random lifecycle commands with valid bodies: each command either
-   succeeds (version + 1, exactly one new event, of the command's type) or is refused with
+   succeeds (version + 1, exactly one new event, of the command's type; a withdrawal of the
+   sharing consent adds a revocation notice per share) and was among the steps the visit's
+   ``next_steps`` allowed, or is refused with
    RuleBroken (version unchanged, no event); its status is always a VisitStatus; a new
    application on the same store reads the same status and version back.
 
@@ -269,9 +271,18 @@ def is_uuid(value: str) -> bool:
     return True
 
 
-def call(count: Callable[[], int], action: Callable[[], dict]) -> tuple[dict | None, FieldworkError | None]:
-    """Run ``action``: it succeeds storing exactly one event, or raises a FieldworkError we tell
-    users about and stores nothing. Any other exception fails the test."""
+def events_of(command: str, view: dict | None) -> int:
+    """Events one successful command stores: one, and for a withdrawal of the sharing consent
+    one revocation notice more per share not yet revoked (issue 9)."""
+    if command == "withdraw-sharing-consent" and view is not None:
+        return 1 + sum(share["revoked"] is None for share in view["shares"])
+    return 1
+
+
+def call(count: Callable[[], int], action: Callable[[], dict], events: int = 1) -> tuple[dict | None, FieldworkError | None]:
+    """Run ``action``: it succeeds storing exactly ``events`` events (one, for every command but
+    a withdrawal with shares), or raises a FieldworkError we tell users about and stores
+    nothing. Any other exception fails the test."""
     before = count()
     try:
         result = action()
@@ -280,7 +291,7 @@ def call(count: Callable[[], int], action: Callable[[], dict]) -> tuple[dict | N
         assert count() == before, f"{type(error).__name__} ({error}) but something was stored"
         event(f"refused: {type(error).__name__}")
         return None, error
-    assert count() == before + 1, "a successful command stores exactly one event"
+    assert count() == before + events, f"a successful command stores exactly {events} event(s)"
     event("succeeded")
     return result, None
 
@@ -311,11 +322,13 @@ def test_any_visit_command_succeeds_with_one_event_or_is_refused_storing_nothing
     body, corruption = data.draw(bodies(schema, overrides), label="body")
     actor = data.draw(actors([COORDINATOR]), label="actor")
 
-    result, error = call(visits.notifications, lambda: visits.api.execute(visit_id, command, copy.deepcopy(body), actor))
+    stored = events_of(command, view)
+    result, error = call(visits.notifications, lambda: visits.api.execute(visit_id, command, copy.deepcopy(body), actor),
+                         stored)
 
     if result is not None:
         assert corruption.how in ("none", "arbitrary"), f"{corruption} was accepted"
-        assert result["id"] == view["id"] and result["version"] == view["version"] + 1
+        assert result["id"] == view["id"] and result["version"] == view["version"] + stored
         assert result["status"] in VISIT_STATUSES
     elif schema is None:
         assert isinstance(error, InvalidInput) and "command" in error.fields
@@ -484,18 +497,22 @@ class VisitLifecycle(RuleBasedStateMachine):
         if data.draw(st.booleans(), label="names the version it read"):
             body["expected_version"] = self.version
         before = self.visits.notifications()
+        current = self.visits.api.get_visit(self.visit_id)
+        stored, self.allowed = events_of(command, current), current["next_steps"]["allowed"]
         try:
             view = self.visits.api.execute(self.visit_id, command, body, COORDINATOR)
         except RuleBroken:
             assert self.visits.notifications() == before, "refused, yet something was stored"
             assert self.visits.api.get_visit(self.visit_id)["version"] == self.version
             return
-        assert view["version"] == self.version + 1
-        assert self.visits.notifications() == before + 1, "one command, one event"
+        assert view["version"] == self.version + stored
+        assert self.visits.notifications() == before + stored, "one command, one event (and its revocations)"
+        assert command in self.allowed, f"{command} succeeded though next_steps refused it: {self.allowed}"
         event(f"reached {view['status']}")
         history = self.visits.api.visit_history(self.visit_id)
         assert len(history) == view["version"]
-        assert history[-1]["event_type"] == EVENT_OF[command]
+        assert history[self.version]["event_type"] == EVENT_OF[command]
+        assert [e["event_type"] for e in history[self.version + 1:]] == ["needs_assessment_share_revoked"] * (stored - 1)
         assert history[-1]["aggregate_version"] == view["version"]
         self.version = view["version"]
 

@@ -35,21 +35,6 @@ const STAGES = [
   ["Ended", ["closed", "declined", "cancelled"]],
 ];
 const VISIT_STATUSES = STAGES.flatMap(([, s]) => s);
-// The steps offered first for each status: the usual next steps of the lifecycle
-// (docs/api.md). Every other command stays available under "Other steps"; either way the
-// visits service checks its rules and a refusal names the rule.
-const VISIT_NEXT = {
-  proposed: ["approve", "cancel"],
-  approved: ["request-consent", "invite-organization", "request-pre-visit-info", "cancel"],
-  awaiting_consent: ["grant-consent", "decline-consent", "invite-organization", "request-pre-visit-info", "cancel"],
-  consented: ["schedule", "invite-organization", "request-pre-visit-info", "receive-pre-visit-info", "postpone", "cancel"],
-  postponed: ["schedule", "cancel"],
-  scheduled: ["start", "receive-pre-visit-info", "invite-organization", "request-pre-visit-info", "postpone", "cancel"],
-  in_progress: ["complete", "receive-pre-visit-info"],
-  conducted: ["record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",
-              "withdraw-sharing-consent", "share-needs-assessment", "record-follow-up", "close"],
-  closed: [], declined: [], cancelled: [],
-};
 const MEETING_NEXT = {
   scheduled: ["announce", "circulate-document", "postpone", "cancel"],
   announced: ["circulate-document", "hold", "postpone", "cancel"],
@@ -59,7 +44,7 @@ const MEETING_NEXT = {
   cancelled: [],
 };
 
-const state = { token: null, me: null, openapi: {}, commands: {}, view: null, lastData: null, timer: null };
+const state = { token: null, me: null, openapi: {}, view: null, lastData: null, timer: null };
 
 // -- small helpers ---------------------------------------------------------------------------
 
@@ -491,10 +476,6 @@ const boardView = {
   },
 };
 
-async function visitCommands() {
-  if (!state.commands.visits) state.commands.visits = await api("visits", "/commands");
-  return state.commands.visits;
-}
 async function donorChoices() {
   const donors = await api("visits", "/donors");
   return donors.map((d) => [d.id, `${d.name} (${human(d.donor_kind)})`]);
@@ -516,24 +497,27 @@ function visitView(id) {
     title: "Visit",
     async load() {
       const [visit, history] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`)]);
-      return { visit, history };
+      // the donors interested in each need (matching), once there is a needs assessment
+      const matches = visit.needs_assessment.version ? await api("visits", `/visits/${id}/donor-matches`) : null;
+      return { visit, history, matches };
     },
-    render({ visit: v, history }) {
+    render({ visit: v, history, matches }) {
       const steps = el("div", {});
       if (can("driveVisits")) {
-        const offered = VISIT_NEXT[v.status] || [];
-        const stepButton = (command, secondary) => el("button", {
-          type: "button", class: secondary ? "secondary" : null, "data-command": command,
+        // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
+        // the visit by the visits service); the others show the rule that refuses them.
+        const offered = v.next_steps.allowed;
+        const refused = Object.entries(v.next_steps.refused);
+        const stepButton = (command, rule) => el("button", {
+          type: "button", class: rule ? "secondary" : null, "data-command": command, title: rule ? `refused now: rule ${rule}` : null,
           onclick: () => visitStep(v, command),
         }, human(command));
         steps.append(el("h2", {}, "Next steps"),
           offered.length ? el("div", { class: "actions", "data-testid": "next-steps" }, offered.map((c) => stepButton(c)))
             : el("p", { class: "muted" }, `The visit is ${human(v.status)}: nothing more can happen to it.`));
-        visitCommands().then((all) => {
-          const others = Object.keys(all).filter((c) => !offered.includes(c));
-          if (others.length && offered.length) steps.append(el("details", { class: "card" }, el("summary", {}, "Other steps (the visits service checks its rules)"),
-            el("div", { class: "actions" }, others.map((c) => stepButton(c, true)))));
-        }).catch(() => {});
+        if (refused.length && offered.length) steps.append(el("details", { class: "card", "data-testid": "refused-steps" },
+          el("summary", {}, "Other steps (the visit's rules refuse them now)"),
+          el("ul", { class: "refused" }, refused.map(([c, rule]) => el("li", {}, stepButton(c, rule), " ", el("code", {}, rule))))));
       }
       const orgs = table(["organization", "kind", "invited", "information asked", "due", "received"],
         v.organizations.map((o) => [o.organization, human(o.kind), when(o.invited_at), when(o.pre_visit_info.requested_at),
@@ -542,8 +526,16 @@ function visitView(id) {
             o.pre_visit_info.after_due_date ? badge("after due date", "late") : ""] : "-"]), "No organization invited.");
       const needs = table(["need", "area", "priority", "description"],
         v.needs_assessment.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]), "No needs assessment yet.");
-      const shares = table(["donor", "needs", "assessment version", "shared"],
-        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, when(s.shared_at)]), "Not shared with any donor.");
+      const shares = table(["donor", "needs", "assessment version", "consent given", "shared", "revoked"],
+        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, when(s.consent_granted_at),
+          when(s.shared_at), s.revoked ? [badge("revoked", "late"), ` ${when(s.revoked.at)}`] : "-"]), "Not shared with any donor.");
+      const matching = !matches ? el("p", { class: "muted" }, "No needs assessment yet.") : el("div", { "data-testid": "donor-matches" },
+        el("p", { class: "muted" }, `Registered donors interested in the needs of version ${matches.assessment_version}; sharing consent `
+          + (matches.sharing_consent_in_force ? "in force." : `not in force (${human(matches.sharing_consent)}).`)),
+        table(["donor", "needs", "why", "shared"], matches.donors.map((d) => [d.name, d.need_ids.join(", "),
+          el("ul", {}, d.why.map((w) => el("li", {}, w))), d.already_shared ? "already shared" : "-"]), "No registered donor is interested in these needs."),
+        matches.unmatched_need_ids.length ? el("p", {}, "Needs no registered donor is interested in: ",
+          el("strong", { "data-testid": "unmatched-needs" }, matches.unmatched_need_ids.join(", "))) : null);
       return el("div", { "data-visit": v.id, "data-status": v.status, "data-version": v.version },
         el("p", {}, el("a", { href: "#/visits" }, "← all visits")),
         el("h1", {}, `Visit to ${v.country} (${v.member_state}) — ${v.committee.toUpperCase()}`),
@@ -562,6 +554,7 @@ function visitView(id) {
             ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)])),
             el("h2", {}, "Organizations and pre-visit information"), orgs,
             el("h2", {}, "Needs assessment"), needs,
+            el("h2", {}, "Donors interested in the needs"), matching,
             el("h2", {}, "Shared with donors"), shares,
             el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", when(f.at)]), "No follow-up yet.")),
           el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
