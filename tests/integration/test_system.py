@@ -1,8 +1,9 @@
-"""The system run the way the README runs it: `fieldwork up` starts the three services as
-supervised processes, the demo drives them, the report is written; a service that dies comes
-back; Ctrl-C stops everything."""
+"""The system run the way the README runs it: `fieldwork up` starts the three services and the
+web console as supervised processes, the console answers a signed-in call, the demo drives the
+services, the report is written; a service that dies comes back; Ctrl-C stops everything."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -46,6 +47,15 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
             assert line, f"fieldwork up ended early:\n{''.join(lines)}"
             lines.append(line)
         assert all(any(url in line for line in lines) for url in urls.values()), lines
+
+        # the web console, as a new user opens it after the README's first command: its page,
+        # and a call through it signed in with a development token
+        page = requests.get(urls["console"], timeout=10)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        tokens = json.loads((tmp_path / "data" / "dev-tokens.json").read_text())
+        me = requests.get(f"{urls['console']}/api/visits/whoami", timeout=10,
+                          headers={"Authorization": f"Bearer {tokens['visit_coordinator']}"})
+        assert me.status_code == 200 and me.json()["role"] == "visit_coordinator"
 
         demo = subprocess.run([sys.executable, "-m", "shared.cli.main", "demo", "--output-dir", str(tmp_path / "reports")],
                               capture_output=True, text=True, env=env, timeout=180)
