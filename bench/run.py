@@ -444,7 +444,7 @@ def svg_plot(points: dict[str, list[tuple[int, float]]], title: str) -> str:
     """A small log-log line plot of seconds against events, as SVG text (no plotting library)."""
     import math
 
-    width, height, left, right, top, bottom = 720, 420, 70, 250, 40, 50
+    width, height, left, right, top, bottom = 860, 420, 70, 330, 40, 50
     xs = [x for series in points.values() for x, _ in series] or [1]
     ys = [max(y, 1e-4) for series in points.values() for _, y in series] or [1]
     x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
