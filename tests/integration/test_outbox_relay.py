@@ -12,7 +12,7 @@ import pytest
 from shared.contract import VISITS_EXCHANGE
 from shared.domain import Context
 from shared.messaging.outbox import OutboxRelay
-from shared.messaging.publisher import ConfirmingPublisher, Unroutable
+from shared.messaging.publisher import ConfirmingPublisher, Nacked, Unroutable
 from shared.store import StoreSettings, envelope_of
 from visits.application import VisitsApplication
 
@@ -99,6 +99,28 @@ def test_an_event_no_queue_would_take_is_refused_and_the_position_stays(broker, 
         with pytest.raises(Unroutable, match="no queue is bound"):
             relay.run_once()
     assert relay.position == 0 and relay.lag() == 3
+
+
+def test_a_batch_the_broker_takes_only_in_part_is_refused_and_the_position_stays(broker, tmp_path):
+    """A batch is sent pipelined and its confirms awaited together: when the broker nacks one
+    message of it (here a queue that takes one message and refuses the rest), the batch is
+    refused and the relay's position does not move, so nothing is skipped."""
+    env = StoreSettings(data_dir=str(tmp_path)).environment("visits")
+    app = VisitsApplication(env=env)
+    store_proposals(app, 3)
+    with kombu.Connection(broker.uri) as connection:
+        channel = connection.channel()
+        exchange = kombu.Exchange("full.events", "topic", durable=False, auto_delete=True)
+        exchange(channel).declare()
+        queue = kombu.Queue("full.queue", exchange, routing_key="#", durable=False, auto_delete=False,
+                            queue_arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
+        queue(channel).declare()
+        relay = OutboxRelay(app, ConfirmingPublisher(broker.uri), exchange="full.events", envelope_of=envelope_of)
+        with pytest.raises(Nacked, match="refused 2 message"):
+            relay.run_once()
+        assert relay.position == 0 and relay.lag() == 3
+        queue(channel).purge()
+        queue(channel).delete()
 
 
 def test_a_service_killed_mid_stream_publishes_every_stored_event_after_restart(broker, tmp_path):
