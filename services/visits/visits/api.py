@@ -88,7 +88,8 @@ class VisitsAPI(ServiceAPI):
 
     def _view(self, visit) -> dict:
         """One visit's view, with the steps its rules allow now and the rule refusing each other
-        (``next_steps``: what the web console offers)."""
+        (``next_steps``: what the web console offers). Only ``GET /visits/{id}`` answers it:
+        each step is tried on a copy of the visit, which costs more than a command itself."""
         probe = Context(occurred_at=datetime.now(timezone.utc), user="next-steps", role="visit_coordinator",
                         correlation_id="next-steps")
         by_method = next_steps(visit, probe)
@@ -102,7 +103,7 @@ class VisitsAPI(ServiceAPI):
     def propose_visit(self, body: dict, actor: dict | None = None) -> dict:
         data, ctx, _ = parse_command(PROPOSE, body, actor)
         visit_id = self.app.propose_visit(ctx, **data)
-        return self._view(self.app.get_visit(visit_id))
+        return visit_view(self.app.get_visit(visit_id), self._today())
 
     def execute(self, visit_id: str, command: str, body: dict, actor: dict | None = None) -> dict:
         try:
@@ -114,7 +115,7 @@ class VisitsAPI(ServiceAPI):
         ident = parse_uuid(visit_id, "visit")
         data, ctx, expected = parse_command(schema, body, actor)
         visit = self.app.execute(ctx, ident, command, data, expected)
-        return self._view(visit)
+        return visit_view(visit, self._today())
 
     def get_visit(self, visit_id: str) -> dict:
         return self._view(self.app.get_visit(parse_uuid(visit_id, "visit")))
