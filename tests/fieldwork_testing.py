@@ -97,6 +97,7 @@ class ServiceProcess:
     def __init__(self, service: str, amqp_uri: str, data_dir: Path, extra_env: dict | None = None,
                  port: int | None = None) -> None:
         self.service = service
+        self._tokens: dict[tuple, str] = {}  # (user, role, options) -> token issued for this service
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(data_dir) / f"{service}.log"
@@ -157,11 +158,10 @@ class ServiceProcess:
         from shared.store import settings_from_environ
 
         key = (user, role, tuple(sorted(kwargs.items())))
-        cache = self.__dict__.setdefault("_tokens", {})
-        if key not in cache:
+        if key not in self._tokens:
             registry = TokenRegistry(settings_from_environ(self.env))  # the store the service reads
-            cache[key] = registry.issue(user, role, **kwargs)[1]
-        return cache[key]
+            self._tokens[key] = registry.issue(user, role, **kwargs)[1]
+        return self._tokens[key]
 
     def _headers(self, as_: tuple[str, str] | None, headers: dict | None) -> dict:
         user, role = as_ or self.DEFAULT_ACTOR[self.service]
