@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from shared.contract import CATALOGUE, decode_message
 
@@ -166,3 +167,12 @@ def test_concurrent_steps_that_name_no_version_are_all_applied(broker, visits_se
     visit = visits_service.get(f"/visits/{visit_id}").json()
     assert sorted(o["organization"] for o in visit["organizations"]) == sorted(organizations)
     assert visit["version"] == 2 + 12
+
+
+def test_a_path_no_route_has_and_a_method_a_route_does_not_take_are_json_errors(broker, visits_service):
+    missing = visits_service.get("/no/such/route")
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("application/json")
+    assert missing.json()["error"] == "not_found"
+    wrong = requests.delete(f"{visits_service.url}/visits", timeout=10)
+    assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
+    assert "POST" in wrong.headers["Allow"]

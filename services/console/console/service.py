@@ -6,7 +6,7 @@ Run: ``nameko run --config services/console/config.yml console.service`` (``fiel
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
+from shared.web import http
 
 from console.proxy import Console
 

@@ -6,7 +6,7 @@ Run: ``nameko run --config services/reporting/config.yml reporting.service`` (``
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from nameko.web.handlers import http
+from shared.web import http
 from werkzeug.wrappers import Response
 
 from shared.auth import REPORTING

@@ -5,7 +5,7 @@ Run: ``nameko run --config services/visits/config.yml visits.service`` (``fieldw
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from nameko.web.handlers import http
+from shared.web import http
 from werkzeug.wrappers import Response
 
 from shared.auth import COORDINATION, DONORS, STAFF

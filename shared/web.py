@@ -1,0 +1,46 @@
+"""The ``@http`` entrypoint every service uses: nameko's, on a web server that answers a path
+no route has (404) or a method a route does not take (405) in JSON, like every other error of
+the API, instead of werkzeug's HTML page.
+
+    from shared.web import http
+
+Every entrypoint of a service must come from here: nameko shares one web server per server
+class, and two classes would try to listen on the same address.
+"""
+from __future__ import annotations
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+
+from shared.http import json_response
+
+ERRORS = {404: "not_found", 405: "method_not_allowed"}
+
+
+class JsonErrorsApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        try:
+            self.url_map.bind_to_environ(environ).match()
+        except HTTPException as error:
+            if error.code not in ERRORS:
+                return error(environ, start_response)
+            method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+            message = (f"no such route: {path}" if error.code == 404
+                       else f"{path} does not take {method}; it takes {', '.join(error.valid_methods or [])}")
+            headers = {k: v for k, v in error.get_headers(environ) if k.lower() == "allow"}
+            return json_response(error.code, {"error": ERRORS[error.code], "message": message},
+                                 headers)(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+class JsonErrorsWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonErrorsApp(self)
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    server = JsonErrorsWebServer()
+
+
+http = HttpEntrypoint.decorator
