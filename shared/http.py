@@ -134,8 +134,9 @@ def correlation_of(request: Request) -> str:
     return known
 
 
-def read_json(request: Request) -> dict:
-    """The request's JSON object body; 400 (or 413) with a clear message otherwise."""
+def read_body(request: Request) -> bytes:
+    """The request's body, at most ``MAX_BODY_BYTES`` of it (``TooLarge`` beyond), sent with a
+    Content-Length or chunked."""
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
@@ -143,7 +144,12 @@ def read_json(request: Request) -> dict:
         # eventlet's server de-chunks the input but does not say so; without this werkzeug
         # reads a chunked body as empty.
         request.environ["wsgi.input_terminated"] = True
-    raw = read_at_most(request.stream, MAX_BODY_BYTES)
+    return read_at_most(request.stream, MAX_BODY_BYTES)
+
+
+def read_json(request: Request) -> dict:
+    """The request's JSON object body; 400 (or 413) with a clear message otherwise."""
+    raw = read_body(request)
     if not raw.strip():
         return {}
     try:

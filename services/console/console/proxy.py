@@ -19,11 +19,13 @@ from urllib.parse import quote
 import requests
 from werkzeug.wrappers import Request, Response
 
+from shared.errors import TooLarge
+from shared.http import read_body
+
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 SERVICES = ("visits", "meetings", "reporting")
-MAX_BODY_BYTES = 1_000_000
 # Request headers passed on to a service, and answer headers passed back.
 FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "X-Correlation-Id")
 FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location")
@@ -102,13 +104,10 @@ class Console:
         base = self.upstreams.get(service)
         if service not in SERVICES or not base:
             return json_answer(404, {"error": "not_found", "message": f"no service {service!r}; one of {', '.join(SERVICES)}"})
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return json_answer(413, {"error": "too_large", "message": f"the body is larger than {MAX_BODY_BYTES} bytes"})
-        if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
-            request.environ["wsgi.input_terminated"] = True
-        body = request.get_data(cache=False)[: MAX_BODY_BYTES + 1] if request.method in ("POST", "PUT") else None
-        if body is not None and len(body) > MAX_BODY_BYTES:
-            return json_answer(413, {"error": "too_large", "message": f"the body is larger than {MAX_BODY_BYTES} bytes"})
+        try:  # read as the services read it: never more than their limit
+            body = read_body(request) if request.method in ("POST", "PUT") else None
+        except TooLarge as error:
+            return json_answer(413, error.to_dict())
         headers = {h: request.headers[h] for h in FORWARDED_REQUEST_HEADERS if h in request.headers}
         headers.setdefault("X-Correlation-Id", f"console-{uuid.uuid4()}")
         url = f"{base}/{quote(path, safe='/-_.~')}"
