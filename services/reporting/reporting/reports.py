@@ -116,7 +116,7 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
         for org in record["organizations"].values():
             moments += [org.get("invited_at"), org.get("info_requested_at"), org.get("info_received_at")]
         moments += [a["recorded_at"] for a in record["needs_assessments"]]
-        moments += [s["at"] for s in record["shares"]] + [s.get("revoked_at") for s in record["shares"]]
+        moments += [s["at"] for s in record["shares"]] + [s["revoked_at"] for s in record["shares"]]
         moments += [c["at"] for c in record["sharing_consent"]]
         moments += [f["at"] for f in record["follow_ups"]]
         days.update(m[:10] for m in moments if m)
@@ -149,7 +149,7 @@ def _latest_assessment_in(visit: dict, period: Period) -> list[dict]:
 
 def _interests_at(donor: dict, moment: str) -> list[str]:
     """The thematic areas a donor was interested in at ``moment`` (none before it registered)."""
-    held = [i["areas"] for i in donor.get("interests", []) if i["from"] <= moment]
+    held = [i["areas"] for i in donor["interests"] if i["from"] <= moment]
     return held[-1] if held else []
 
 
@@ -162,7 +162,7 @@ def _withheld(visit: dict, decision: dict, donors: list[dict]) -> int:
     if not recorded:
         return 0
     areas = {n["thematic_area"] for n in recorded[-1]["needs"]}
-    revoked_now = {s["donor_id"] for s in visit["shares"] if s.get("revoked_at") == at}
+    revoked_now = {s["donor_id"] for s in visit["shares"] if s["revoked_at"] == at}
     return sum(
         1 for d in donors
         if d["id"] not in revoked_now and areas & set(_interests_at(d, at))
@@ -225,7 +225,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         c["decision"] for v in visits for c in v["sharing_consent"] if c["at"] in period
     )
     donors = _by_kind(records, "donor")
-    revoked = sum(s.get("revoked_at") in period for v in visits for s in v["shares"])
+    revoked = sum(s["revoked_at"] in period for v in visits for s in v["shares"])
     withheld = sum(
         _withheld(v, c, donors) for v in visits for c in v["sharing_consent"]
         if c["at"] in period and c["decision"] in ("declined", "withdrawn")

@@ -24,7 +24,7 @@ from visits import iati
 from visits.application import STATUSES, VISIT_COMMANDS, VisitsApplication
 from visits.domain.matching import match_donors
 from visits.domain.steps import next_steps
-from visits.views import donor_share_view, donor_view, visit_summary, visit_view
+from visits.views import donor_share_view, donor_view, share_view, visit_summary, visit_view
 
 
 PROPOSE = command_input(
@@ -189,7 +189,7 @@ class VisitsAPI(ServiceAPI):
                 f"{visit.member_state} withdrew its consent to share on {share['revoked_at'].date()}",
             )
         donor = self.app.find_donor(share["donor_id"])
-        full = dict(share, consent_event_id=str(event_id_for(visit.id, share["consent_version"])))
+        full = dict(share, consent_event_id=share_view(visit, share)["consent_event_id"])
         activity = iati.activity(visit, full, donor.donor_kind if donor else "other",
                                  iati.Publisher.for_committee(visit.committee))
         if not as_xml:
