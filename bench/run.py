@@ -98,12 +98,13 @@ def envelopes(count: int, start: datetime) -> list[dict]:
 HISTORY = (datetime(2000, 1, 1, 9, tzinfo=timezone.utc), datetime(2025, 6, 1, 9, tzinfo=timezone.utc))
 STATES = ("KEN", "MAR", "PHL", "IDN", "KAZ", "JOR", "NGA", "SEN", "TUN", "VNM")
 
-# One visit's life: (event type, days after its proposal, payload); 13 events.
+# One visit's life: (event type, days after its proposal, payload); 13 events, in version order and
+# in time order, as the visits service records them.
 LIFECYCLE = (
     ("visit_proposed", 0, None), ("visit_approved", 2, {}), ("consent_requested", 7, "due_on"),
     ("consent_granted", 20, {}), ("organization_invited", 22, {"organization": "UNODC", "kind": "un_body"}),
-    ("pre_visit_info_requested", 23, "info_due"), ("pre_visit_info_received", 50, "info"),
-    ("visit_scheduled", 30, "dates"), ("visit_started", 70, {}), ("visit_completed", 74, {}),
+    ("pre_visit_info_requested", 23, "info_due"), ("visit_scheduled", 30, "dates"),
+    ("pre_visit_info_received", 50, "info"), ("visit_started", 70, {}), ("visit_completed", 74, {}),
     ("needs_assessment_recorded", 90, "needs"), ("follow_up_recorded", 150, {"summary": "updated", "results": ""}),
     ("visit_closed", 180, {"summary": "closed"}),
 )
