@@ -36,8 +36,8 @@ class ReportingRuntime(DependencyProvider):
             self._handle,
             dead_letter_exchange=DEAD_LETTER_EXCHANGE,
             is_dead_letter=lambda decision: isinstance(decision, DeadLetter),
-            prefetch=int(config.get("REPORTING_PREFETCH") or 200),
-            batch_size=int(config.get("REPORTING_BATCH") or 100),
+            prefetch=int(config.get("REPORTING_PREFETCH") or 1000),
+            batch_size=int(config.get("REPORTING_BATCH") or 500),
             after_batch=self.app.projection.catch_up,
         )
         self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)

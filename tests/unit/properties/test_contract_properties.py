@@ -348,7 +348,8 @@ def test_an_unknown_extra_field_is_refused(envelope, data):
 def test_a_schema_version_not_in_the_catalogue_is_refused(envelope, version):
     assume(version not in CATALOGUE[envelope["event_type"]].versions)
     violation = refused(json.dumps(replaced(as_json(envelope), ("schema_version",), version)))
-    assert violation.reason == ("unknown_schema_version" if version >= 1 else "invalid_envelope")
+    # beyond 64 bits the parser reads a double, which no integer field takes
+    assert violation.reason == ("unknown_schema_version" if 1 <= version < 2**64 else "invalid_envelope")
 
 
 @FEW
@@ -542,7 +543,7 @@ def test_an_envelope_dated_year_9999_is_refused(envelope, year, path):
     name=st.sampled_from(["late", "after_due_date"]),
     value=st.sampled_from(["yes", "no", "true", "false", "True", "1", "0", "on", "off", "y", "n", "t", "f", ""])
     | st.integers().filter(lambda v: v not in (0, 1))
-    | st.floats(allow_nan=False).filter(lambda v: v not in (0, 1)),
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v not in (0, 1)),
 )
 @example(name="late", value="yes")
 @example(name="after_due_date", value="true")
@@ -552,6 +553,13 @@ def test_a_boolean_field_refuses_numbers_and_strings(name, value):
     violation = refused(json.dumps(message))
     assert violation.reason == "invalid_payload"
     assert name in violation.detail
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_number_json_does_not_have_is_not_json(literal):
+    """JSON (RFC 8259) has no NaN or infinity, which Python's json module would read."""
+    body = json.dumps(replaced(as_json(_FIXED["pre_visit_info_received"]), ("payload", "late"), 0.5))
+    assert refused(body.replace("0.5", literal)).reason == "not_json"
 
 
 @pytest.mark.parametrize("name", ["late", "after_due_date"])
