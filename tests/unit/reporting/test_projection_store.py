@@ -411,3 +411,33 @@ def test_a_row_the_fast_read_cannot_decode_goes_to_the_mapper(app, reporting, sc
     monkeypatch.setattr(projection_module.orjson, "loads", odd_third)
     assert projection.received(1, 100) == expected
     assert [position for position, _, _ in expected] == [1, 2, 3, 4, 5]
+
+
+def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_path, reporting, scenario):
+    """A store whose projection an earlier version built (another fold, and a copy of every
+    event in ``projection_events`` instead of positions): opened by this version, its records
+    are folded again from the store, the copy is dropped, and catch-up goes on from there."""
+    from reporting.projection import FOLD_VERSION
+
+    env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
+    old = ReportingApplication(env=env)
+    half = len(scenario.envelopes) // 2
+    old.intake.receive([message(e, reporting) for e in scenario.envelopes[:half]])
+    old.projection.catch_up()
+    with old.projection.sql.transaction() as c:  # as the version before left it
+        c.execute("UPDATE projection_position SET position = 2 WHERE name = 'fold'")
+        c.execute("DELETE FROM projection_sources")
+        c.execute("UPDATE projection_records SET record = '{\"stale\": true}'")
+        c.execute("CREATE TABLE projection_events (aggregate_id TEXT, aggregate_version INTEGER, kind TEXT, "
+                  "position BIGINT, envelope TEXT)")
+    reopened = ReportingApplication(env=env)
+    with reopened.projection.sql.transaction(commit=False) as c:
+        c.execute("SELECT name FROM sqlite_master WHERE name = 'projection_events'")
+        assert c.fetchone() is None
+        c.execute("SELECT position FROM projection_position WHERE name = 'fold'")
+        assert c.fetchone()[0] == FOLD_VERSION
+    assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes[:half]))
+    reopened.intake.receive([message(e, reporting) for e in scenario.envelopes[half:]])
+    reopened.projection.catch_up()
+    assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes))
+    assert reopened.projection.verify() == []
