@@ -95,6 +95,10 @@ class Projection:
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_aggregate ON {self.spans_table} (aggregate_id)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_opens ON {self.spans_table} (opens)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_records_kind ON {self.records_table} (kind)")
+            # the records' own position, from nothing (what each catch-up locks: see _apply)
+            c.execute(f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
+                      f"VALUES ({self.sql.param}, 0, 0, {self.sql.param}) ON CONFLICT (name) DO NOTHING",
+                      (self.NAME, EMPTY_HASH))
         self._refold_if_stale()
         self._index_if_stale()
 
@@ -179,28 +183,39 @@ class Projection:
         applied = 0
         with self._lock:
             while True:
-                batch = self.received(self.position + 1)
+                after = self.position
+                batch = self.received(after + 1)
                 if not batch:
                     return applied
-                self._apply(batch)
-                applied += len(batch)
-                if progress:
-                    progress(len(batch))
+                if self._apply(batch, after):
+                    applied += len(batch)
+                    if progress:
+                        progress(len(batch))
 
-    def _apply(self, batch: list[tuple[int, dict, datetime]]) -> None:
-        """Apply a batch: a record whose new events come next in version order takes them
-        one by one (``records.apply``); any other (an event missing, late, or twice) is folded
-        again from all its events, read from the store by position."""
+    def _apply(self, batch: list[tuple[int, dict, datetime]], after: int) -> bool:
+        """Apply a batch read after position ``after``: a record whose new events come next in
+        version order takes them one by one (``records.apply``); any other (an event missing,
+        late, or twice) is folded again from all its events, read from the store by position.
+        False, and nothing written, if the projection has moved from ``after`` meanwhile
+        (another replica of the service applied it): the caller reads again."""
         p = self.sql.param
-        before = self.provenance()
-        events_hash = before["events_hash"]
         arrived: dict[str, dict[int, dict]] = defaultdict(dict)  # aggregate -> position -> envelope
         for position, envelope, _ in batch:
-            events_hash = chain(events_hash, envelope["event_id"])
             arrived[envelope["aggregate_id"]][position] = envelope
         ids = list(arrived)
         kept: dict[str, tuple[dict, list[int]]] = {}  # aggregate -> (record, positions)
         with self.sql.transaction() as c:
+            # A write first takes the projection's lock (SQLite's database lock, PostgreSQL's
+            # row lock) before anything is read; then no replica can apply a batch in between.
+            c.execute(f"UPDATE {self.position_table} SET position = position WHERE name = {p}", (self.NAME,))
+            c.execute(f"SELECT position, events, events_hash FROM {self.position_table} WHERE name = {p}",
+                      (self.NAME,))
+            row = c.fetchone()
+            if int(row["position"]) != after:
+                return False
+            count, events_hash = int(row["events"]), row["events_hash"]
+            for _, envelope, _ in batch:
+                events_hash = chain(events_hash, envelope["event_id"])
             for chunk in _chunks(ids):
                 c.execute(f"SELECT r.aggregate_id, r.record, s.positions FROM {self.records_table} r "
                           f"JOIN {self.sources_table} s ON s.aggregate_id = r.aggregate_id "
@@ -245,8 +260,9 @@ class Projection:
                 f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                 f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
                 "events = excluded.events, events_hash = excluded.events_hash",
-                (self.NAME, batch[-1][0], before["events"] + len(batch), events_hash),
+                (self.NAME, batch[-1][0], count + len(batch), events_hash),
             )
+        return True
 
     # -- the day index ------------------------------------------------------------------------
 
@@ -380,11 +396,10 @@ class Projection:
                               [(a, _dumps(positions)) for a, positions in sources.items()])
                 self._write_index(c, folded.items())
                 self._mark_index(c)
-                if count:
-                    c.execute(
-                        f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
-                        (self.NAME, last, count, events_hash),
-                    )
+                c.execute(
+                    f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
+                    (self.NAME, last, count, events_hash),
+                )
             if progress and count % BATCH:
                 progress(count % BATCH)
             return count

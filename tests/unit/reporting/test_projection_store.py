@@ -441,3 +441,40 @@ def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_pat
     reopened.projection.catch_up()
     assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes))
     assert reopened.projection.verify() == []
+
+
+def test_two_replicas_catching_up_on_one_store_apply_each_event_once(tmp_path, reporting, scenario):
+    """Two processes of the service on one store (competing consumers) both catch up after
+    each of their batches: each batch is applied by one of them, so the counts, the events hash
+    and the records are those of one projection fed every event once."""
+    import threading
+
+    env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
+    replicas = [ReportingApplication(env=env), ReportingApplication(env=env)]
+    delivered = deliveries(scenario.envelopes)
+    parts = [delivered[0::2], delivered[1::2]]
+    errors: list[BaseException] = []
+
+    def consume(app, envelopes):
+        try:
+            for batch in batches(envelopes, (3, 11, 1, 7)):
+                app.intake.receive([message(e, reporting) for e in batch])
+                app.projection.catch_up()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=consume, args=pair) for pair in zip(replicas, parts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    n = len(scenario.envelopes)
+    for app in replicas:
+        app.projection.catch_up()
+        in_store_order = [envelope["event_id"] for _, envelope, _ in app.projection.all_received()]
+        assert len(in_store_order) == n
+        assert app.projection.provenance() == {"events": n, "stream_position": n,
+                                               "events_hash": hash_of(in_store_order)}
+        assert app.projection.records() == as_stored(reporting.records(scenario.envelopes))
+        assert app.projection.verify() == []
