@@ -270,13 +270,16 @@ def peak_memory_mb(service: ServiceProcess) -> float:
     return float("nan")
 
 
-def intake(uri: str, folder: Path, n: int, consume_baseline: float, results: Results) -> None:
+def intake(uri: str, folder: Path, n: int, consume_baseline: float, results: Results, replicas: int = 1) -> None:
     """The reporting service's intake: a filled queue, consumed, validated, stored, projected.
-    Timed from the first event stored (the service's start left out), and with the start."""
+    Timed from the first event stored (the service's start left out), and with the start. With
+    ``replicas``, that many processes of the service on one store, started together, compete
+    for the queue (as ``docker compose up --scale reporting=2`` runs them)."""
     publish_raw(uri, envelopes(n, datetime(2025, 1, 1, tzinfo=timezone.utc)))
-    reporting = ServiceProcess("reporting", uri, folder / "intake")
-    (folder / "intake").mkdir()
-    store = folder / "intake" / "reporting.sqlite"
+    here = folder / f"intake-{replicas}"
+    here.mkdir()
+    services = [ServiceProcess("reporting", uri, here) for _ in range(replicas)]
+    store = here / "reporting.sqlite"
     began = time.perf_counter()
     first: list[float] = []
 
@@ -295,17 +298,26 @@ def intake(uri: str, folder: Path, n: int, consume_baseline: float, results: Res
 
     watcher = threading.Thread(target=watch_first)
     watcher.start()
-    reporting.start()
+    starters = [threading.Thread(target=service.start) for service in services]
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join()
     wait_projected(store, n)
     done = time.perf_counter()
     watcher.join()
     with_start = n / (done - began)
     rate = n / (done - first[0]) if first else with_start
-    results.add("reporting intake (filled queue: validate, store once, project)", rate, "events/s",
-                "raw pika consume", rate / consume_baseline, "from the first event stored to the last projected")
-    results.add("reporting intake, with the service's start", with_start, "events/s", "raw pika consume",
-                with_start / consume_baseline, "from starting the process")
-    reporting.stop()
+    if replicas == 1:
+        results.add("reporting intake (filled queue: validate, store once, project)", rate, "events/s",
+                    "raw pika consume", rate / consume_baseline, "from the first event stored to the last projected")
+        results.add("reporting intake, with the service's start", with_start, "events/s", "raw pika consume",
+                    with_start / consume_baseline, "from starting the process")
+    else:
+        results.add(f"reporting intake, {replicas} replicas on one store", rate, "events/s", "raw pika consume",
+                    rate / consume_baseline, "from the first event stored to the last projected")
+    for service in services:
+        service.stop()
 
 
 def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_e2e: float, results: Results) -> None:
@@ -511,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         pika_e2e, pika_consume = pika_baselines(uri, size["pika"], results)
         sqlite_baselines(folder, size["sqlite"], results)
         intake(uri, folder, size["intake"], pika_consume, results)
+        intake(uri, folder, size["intake"], pika_consume, results, replicas=2)
         ingest(uri, folder, size["ingest"], size["levels"], pika_e2e, results)
         for n in size["rebuild"]:
             rebuild_and_reports(folder, n, results)
