@@ -103,3 +103,45 @@ def test_the_reporting_projection_on_postgresql_is_the_one_on_sqlite(postgres_se
         assert on_postgres["provenance"]["events"] == on_sqlite["provenance"]["events"] == len(items)
         on_postgres.pop("provenance"), on_sqlite.pop("provenance")  # store positions may differ
         assert on_postgres == on_sqlite and on_sqlite["visits"]["conducted"]
+
+
+def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_settings):
+    """Two replicas of the reporting service on one PostgreSQL schema, each recording its share
+    of the messages and catching the projection up after every batch at the same time: the
+    row lock on the projection's position lets one apply each batch, so the count and the
+    events hash are those of every event once, and the records those of a full fold."""
+    import threading
+
+    from bench.run import history
+    from shared.contract import encode_envelope
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+    from reporting.projection import EMPTY_HASH, chain
+
+    items = history(520)
+    messages = [Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"]) for e in items]
+    replicas = [ReportingApplication(env=postgres_settings.environment("reporting")) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def consume(app, share):
+        try:
+            for start in range(0, len(share), 13):
+                app.intake.receive(share[start:start + 13])
+                app.projection.catch_up()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=consume, args=(app, messages[k::2])) for k, app in enumerate(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for app in replicas:
+        app.projection.catch_up()
+        events_hash = EMPTY_HASH
+        for _, envelope, _ in app.projection.all_received():
+            events_hash = chain(events_hash, envelope["event_id"])
+        provenance = app.projection.provenance()
+        assert provenance["events"] == len(items) and provenance["events_hash"] == events_hash
+        assert app.projection.verify() == []
