@@ -114,6 +114,7 @@ def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_set
 
     from bench.run import history
     from shared.contract import encode_envelope
+    from reporting.api import ReportingAPI
     from reporting.application import ReportingApplication
     from reporting.intake import Incoming
     from reporting.projection import EMPTY_HASH, chain
@@ -145,3 +146,5 @@ def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_set
         provenance = app.projection.provenance()
         assert provenance["events"] == len(items) and provenance["events_hash"] == events_hash
         assert app.projection.verify() == []
+        newest = ReportingAPI(app).last_events()  # what GET /status says, from projection_latest
+        assert list(newest) == ["visits.events"] and newest["visits.events"]["position"] == provenance["stream_position"]

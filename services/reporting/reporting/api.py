@@ -8,16 +8,13 @@ from typing import Any, Callable
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.commands import ServiceAPI
-from shared.contract import CATALOGUE, MEETINGS_EXCHANGE
+from shared.contract import CATALOGUE
 from shared.contract import fields as f
 from shared.errors import InvalidInput
 from shared.http import load
 from reporting.application import BASES, ReportingApplication
 from reporting.formats import FORMATS, render
 from reporting.reports import KINDS, Period, annual, semi_annual
-
-
-MEETING_TYPES = {name for name, spec in CATALOGUE.items() if spec.exchange == MEETINGS_EXCHANGE}
 
 
 class ReportQuery(Schema):
@@ -89,16 +86,24 @@ class ReportingAPI(ServiceAPI):
         return report
 
     def last_events(self) -> dict:
-        """The newest recorded event of each exchange (cheap: it reads back from the end)."""
-        newest: dict[str, dict] = {}
+        """The newest recorded event of each source exchange: what the projection keeps of the
+        events it applied (``Projection.latest``), and of those recorded since, read back from
+        the end of the store (as many as the projection is behind: usually none)."""
+        projection = self.app.projection
+        floor = projection.position  # first: what latest() covers, at least (one transaction writes both)
+        newest = projection.latest()
         position = self.app.recorder.max_notification_id() or 0
-        while position > 0 and len(newest) < 2:
-            start = max(1, position - 199)
-            for pos, envelope, received_at in reversed(self.app.projection.received(start, limit=position - start + 1)):
-                source = "meetings.events" if envelope["event_type"] in MEETING_TYPES else "visits.events"
-                newest.setdefault(source, {"event_type": envelope["event_type"], "recorded_at": envelope["recorded_at"],
-                                           "received_at": received_at.isoformat(), "position": pos})
+        tail: dict[str, dict] = {}
+        while position > floor and len(tail) < 2:
+            start = max(floor + 1, position - 199)
+            for pos, envelope, received_at in reversed(projection.received(start, limit=position - start + 1)):
+                tail.setdefault(CATALOGUE[envelope["event_type"]].exchange, {
+                    "event_type": envelope["event_type"], "recorded_at": envelope["recorded_at"],
+                    "received_at": received_at.isoformat(), "position": pos})
             position = start - 1
+        for source, item in tail.items():
+            if source not in newest or newest[source]["position"] < item["position"]:
+                newest[source] = item
         return dict(sorted(newest.items()))
 
     def dead_letters(self, limit: int | str = 100) -> list[dict]:

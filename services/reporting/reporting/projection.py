@@ -34,8 +34,9 @@ REBUILD_READ = 5_000  # events a read when rebuilding
 CHUNK = 400  # ids a query
 CALENDAR_VERSION = 2  # bump when calendar_of changes: the day index is then built again
 # bump when records.fold changes (or how the projection keeps what it folded): the projection
-# is then rebuilt from its store. 3: positions in projection_sources, not a copy of each event
-FOLD_VERSION = 3
+# is then rebuilt from its store. 3: positions in projection_sources, not a copy of each event;
+# 4: projection_latest
+FOLD_VERSION = 4
 log = logging.getLogger(__name__)
 RECEIVED_TOPIC = "reporting.domain:ReceivedEvent.Received"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
@@ -68,6 +69,9 @@ class Projection:
         # What each record contributes to which day (reports.calendar_of), so that a report
         # reads only the records of its period.
         self.days_table, self.spans_table = t("projection_days"), t("projection_spans")
+        # The last event applied from each source exchange (GET /status), so that a source
+        # silent for long is not looked for through the whole store.
+        self.latest_table = t("projection_latest")
         with self.sql.transaction() as c:
             # before FOLD_VERSION 3, a copy of every event; such a store is rebuilt below
             c.execute(f"DROP TABLE IF EXISTS {t('projection_events')}")
@@ -90,6 +94,10 @@ class Projection:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.spans_table} (aggregate_id TEXT NOT NULL, opens TEXT NOT NULL, "
                 "closes TEXT, start_by TEXT)"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.latest_table} (source TEXT PRIMARY KEY, position BIGINT NOT NULL, "
+                "event_type TEXT NOT NULL, recorded_at TEXT NOT NULL, received_at TEXT NOT NULL)"
             )
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_days_aggregate ON {self.days_table} (aggregate_id)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_aggregate ON {self.spans_table} (aggregate_id)")
@@ -256,6 +264,8 @@ class Projection:
                 c.execute(f"DELETE FROM {self.days_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
                 c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
             self._write_index(c, folded.items())
+            self._note_latest(c, {CATALOGUE[envelope["event_type"]].exchange: (position, envelope, received_at)
+                                  for position, envelope, received_at in batch})
             c.execute(
                 f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                 f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
@@ -263,6 +273,26 @@ class Projection:
                 (self.NAME, batch[-1][0], count + len(batch), events_hash),
             )
         return True
+
+    def _note_latest(self, c: Any, latest: dict[str, tuple[int, dict, datetime]]) -> None:
+        """Keep each source's newest event, unless a later one is kept already."""
+        p = self.sql.param
+        c.executemany(
+            f"INSERT INTO {self.latest_table} AS t (source, position, event_type, recorded_at, received_at) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (source) DO UPDATE SET position = excluded.position, "
+            "event_type = excluded.event_type, recorded_at = excluded.recorded_at, "
+            "received_at = excluded.received_at WHERE t.position < excluded.position",
+            [(source, position, envelope["event_type"], envelope["recorded_at"], received_at.isoformat())
+             for source, (position, envelope, received_at) in latest.items()],
+        )
+
+    def latest(self) -> dict[str, dict]:
+        """The newest event applied from each source exchange, by source."""
+        with self.sql.transaction(commit=False) as c:
+            c.execute(f"SELECT source, position, event_type, recorded_at, received_at FROM {self.latest_table}")
+            return {row["source"]: {"event_type": row["event_type"], "recorded_at": row["recorded_at"],
+                                    "received_at": row["received_at"], "position": int(row["position"])}
+                    for row in c.fetchall()}
 
     # -- the day index ------------------------------------------------------------------------
 
@@ -363,7 +393,11 @@ class Projection:
             refold: set[str] = set()  # events missing, late or twice: folded from all of them below
             events_hash, count, last = EMPTY_HASH, 0, 0
             sha256, aggregate_of = hashlib.sha256, {name: spec.aggregate for name, spec in CATALOGUE.items()}
-            for position, envelope, _ in self.all_received():
+            source_of = {name: spec.exchange for name, spec in CATALOGUE.items()}
+            latest: dict[str, tuple[int, dict, datetime]] = {}
+            for item in self.all_received():
+                position, envelope, _ = item
+                latest[source_of[envelope["event_type"]]] = item
                 aggregate_id = envelope["aggregate_id"]
                 sources[aggregate_id].append(position)
                 events_hash = sha256(f"{events_hash}{envelope['event_id']}".encode()).hexdigest()  # chain()
@@ -388,8 +422,9 @@ class Projection:
             folded = records
             with self.sql.transaction() as c:
                 for table in (self.sources_table, self.records_table, self.position_table, self.days_table,
-                              self.spans_table):
+                              self.spans_table, self.latest_table):
                     c.execute(f"DELETE FROM {table}")
+                self._note_latest(c, latest)
                 c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
                               [(a, r["kind"], _dumps(r)) for a, r in folded.items()])
                 c.executemany(f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p})",
