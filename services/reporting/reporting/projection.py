@@ -144,8 +144,11 @@ class Projection:
         loads, fromiso = orjson.loads, datetime.fromisoformat
         for position, state, received in c.fetchall():
             if received:
-                decoded = loads(state)
-                stamp = decoded["timestamp"]
+                try:
+                    decoded = loads(state)
+                except orjson.JSONDecodeError:  # not strict JSON (written by another version?)
+                    decoded = {}
+                stamp = decoded.get("timestamp")
                 if type(stamp) is dict and stamp.get("_type_") == "datetime_iso":
                     out.append((position, decoded["envelope"], fromiso(stamp["_data_"])))
                     continue

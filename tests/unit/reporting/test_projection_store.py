@@ -395,8 +395,8 @@ def test_the_store_read_straight_from_sqlite_is_what_the_mapper_decodes(app, rep
 
 
 def test_a_row_the_fast_read_cannot_decode_goes_to_the_mapper(app, reporting, scenario, monkeypatch):
-    """A stored state not laid out as the fast read expects (here: its time tagged otherwise)
-    is decoded by the mapper, in its place in the log."""
+    """A stored state not laid out as the fast read expects (here: its time tagged otherwise,
+    or JSON the strict parser refuses) is decoded by the mapper, in its place in the log."""
     feed(app, reporting, scenario.envelopes[:5])
     projection = app.projection
     expected = projection.received(1, 100)
@@ -406,6 +406,8 @@ def test_a_row_the_fast_read_cannot_decode_goes_to_the_mapper(app, reporting, sc
         decoded = real_loads(state)
         if decoded["envelope"]["event_id"] == expected[2][1]["event_id"]:
             decoded["timestamp"] = decoded["timestamp"]["_data_"]
+        if decoded["envelope"]["event_id"] == expected[4][1]["event_id"]:
+            raise projection_module.orjson.JSONDecodeError("not strict JSON", "", 0)
         return decoded
 
     monkeypatch.setattr(projection_module.orjson, "loads", odd_third)
