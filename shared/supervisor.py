@@ -68,19 +68,29 @@ class ServiceProcess:
             self.process.wait()
 
 
-def services(data_dir: str) -> list[ServiceProcess]:
-    """The system's services, with their addresses from the environment."""
+def services(data_dir: str, reporting_replicas: int = 1) -> list[ServiceProcess]:
+    """The system's services, with their addresses from the environment. With
+    ``reporting_replicas`` above 1, more processes of the reporting service on the same store,
+    competing for its queue (its intake is one process on one core): replica k listens 10·(k-1)
+    ports above the first (8013, 8023, ... by default) and logs to ``reporting-<k>.log``."""
     logs = Path(data_dir) / "logs"
-    return [
-        ServiceProcess(
-            name=name,
-            module=f"{name}.service",
-            health_url=f"http://{os.environ.get(f'{name.upper()}_HTTP_ADDRESS', address)}/health",
-            config=PROJECT_ROOT / f"services/{name}/config.yml",
-            log_path=logs / f"{name}.log",
-        )
-        for name, address in SERVICES
-    ]
+    procs = []
+    for name, address in SERVICES:
+        address = os.environ.get(f"{name.upper()}_HTTP_ADDRESS", address)
+        copies = reporting_replicas if name == "reporting" else 1
+        for k in range(1, copies + 1):
+            host, port = address.rsplit(":", 1)
+            here = address if k == 1 else f"{host}:{int(port) + 10 * (k - 1)}"
+            label = name if k == 1 else f"{name}-{k}"
+            procs.append(ServiceProcess(
+                name=label,
+                module=f"{name}.service",
+                health_url=f"http://{here}/health",
+                config=PROJECT_ROOT / f"services/{name}/config.yml",
+                log_path=logs / f"{label}.log",
+                env={} if k == 1 else {f"{name.upper()}_HTTP_ADDRESS": here},
+            ))
+    return procs
 
 
 def wait_healthy(service: ServiceProcess, timeout: float = 60.0) -> bool:

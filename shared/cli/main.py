@@ -37,7 +37,9 @@ def cli() -> None:
 @click.option("--data-dir", envvar="FIELDWORK_DATA_DIR", default="data", show_default=True,
               help="where the SQLite event stores and the logs live")
 @click.option("--skip-broker-setup", is_flag=True, help="the broker's topology is managed elsewhere")
-def up(data_dir: str, skip_broker_setup: bool) -> None:
+@click.option("--reporting-replicas", envvar="FIELDWORK_REPORTING_REPLICAS", type=click.IntRange(1, 8), default=1,
+              show_default=True, help="processes of the reporting service on one store (its intake uses one core each)")
+def up(data_dir: str, skip_broker_setup: bool, reporting_replicas: int) -> None:
     """Run the system: every service as its own process, restarted if it dies."""
     from shared.supervisor import services, supervise
 
@@ -47,7 +49,7 @@ def up(data_dir: str, skip_broker_setup: bool) -> None:
         _setup_broker()
     _development_tokens()
     click.echo(f"event stores: {os.path.abspath(data_dir)} (SQLite) unless FIELDWORK_STORE=postgres")
-    sys.exit(supervise(services(os.environ["FIELDWORK_DATA_DIR"]), echo=click.echo))
+    sys.exit(supervise(services(os.environ["FIELDWORK_DATA_DIR"], reporting_replicas), echo=click.echo))
 
 
 def _development_tokens() -> None:

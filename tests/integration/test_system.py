@@ -78,3 +78,58 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
     assert up.returncode == 0
     assert "stopped" in output
     assert not any(_healthy(url) for url in urls.values())
+
+
+def _two_free_ports_ten_apart() -> int:
+    import socket
+
+    while True:
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10))
+            except OSError:
+                continue
+        return port
+
+
+def test_fieldwork_up_with_two_reporting_replicas_shares_the_intake_between_them(broker, tmp_path):
+    """`fieldwork up --reporting-replicas 2`: a second reporting process on the same store, 10
+    ports above the first; both consume the queue, and the projection counts every event once."""
+    ports = {"visits": free_port(), "meetings": free_port(), "reporting": _two_free_ports_ten_apart(),
+             "console": free_port()}
+    env = {
+        **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
+        **{f"{name.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()},
+    }
+    replicas = [f"http://127.0.0.1:{ports['reporting']}", f"http://127.0.0.1:{ports['reporting'] + 10}"]
+    up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up", "--reporting-replicas", "2"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        lines = []
+        while not any("all services up" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, f"fieldwork up ended early:\n{''.join(lines)}"
+            lines.append(line)
+        assert any(line.startswith("reporting-2") and replicas[1] in line for line in lines), lines
+        tokens = json.loads((tmp_path / "data" / "dev-tokens.json").read_text())
+        coordinator = {"Authorization": f"Bearer {tokens['visit_coordinator']}"}
+        staff = {"Authorization": f"Bearer {tokens['reporting_staff']}"}
+        for _ in range(40):
+            requests.post(f"http://127.0.0.1:{ports['visits']}/visits", json={"member_state": "KEN", "committee": "ctc"},
+                          headers=coordinator, timeout=10).raise_for_status()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = [requests.get(f"{url}/status", headers=staff, timeout=10).json() for url in replicas]
+            if sum(s["intake"]["recorded"] for s in states) == 40 and states[0]["projection"]["behind"] == 0:
+                break
+            time.sleep(0.3)
+        assert [s["broker"]["reporting.events"]["consumers"] for s in states] == [2, 2]
+        assert sum(s["intake"]["recorded"] for s in states) == 40  # each event recorded by one of them
+        assert all(s["intake"]["recorded"] > 0 for s in states), states  # both took a share
+        assert all(s["projection"]["events"] == 40 and s["events_recorded"] == 40 for s in states)
+    finally:
+        up.send_signal(signal.SIGINT)
+        output, _ = up.communicate(timeout=60)
+    assert up.returncode == 0 and "stopped" in output
+    assert not any(_healthy(url) for url in replicas)
