@@ -25,6 +25,16 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _until_all_up(up: subprocess.Popen) -> list[str]:
+    """The lines `fieldwork up` printed until it said every service is up."""
+    lines: list[str] = []
+    while not any("all services up" in line for line in lines):
+        line = up.stdout.readline()
+        assert line, f"fieldwork up ended early:\n{''.join(lines)}"
+        lines.append(line)
+    return lines
+
+
 def _pid_listening(port: int) -> int:
     out = subprocess.run(["ss", "-Htlnp", f"sport = :{port}"], capture_output=True, text=True).stdout
     return int(out.split("pid=")[1].split(",")[0])
@@ -41,11 +51,7 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     try:
-        lines = []
-        while not any("all services up" in line for line in lines):
-            line = up.stdout.readline()
-            assert line, f"fieldwork up ended early:\n{''.join(lines)}"
-            lines.append(line)
+        lines = _until_all_up(up)
         assert all(any(url in line for line in lines) for url in urls.values()), lines
 
         # the web console, as a new user opens it after the README's first command: its page,
@@ -106,11 +112,7 @@ def test_fieldwork_up_with_two_reporting_replicas_shares_the_intake_between_them
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up", "--reporting-replicas", "2"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     try:
-        lines = []
-        while not any("all services up" in line for line in lines):
-            line = up.stdout.readline()
-            assert line, f"fieldwork up ended early:\n{''.join(lines)}"
-            lines.append(line)
+        lines = _until_all_up(up)
         assert any(line.startswith("reporting-2") and replicas[1] in line for line in lines), lines
         tokens = json.loads((tmp_path / "data" / "dev-tokens.json").read_text())
         coordinator = {"Authorization": f"Bearer {tokens['visit_coordinator']}"}
