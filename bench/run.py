@@ -321,15 +321,31 @@ def intake(uri: str, folder: Path, n: int, consume_baseline: float, results: Res
 
 
 def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_e2e: float, results: Results) -> None:
-    """Commands sent to the visits API until visible in the reporting projections: as fast as
+    """Commands sent to the visits and meetings APIs, one to each in turn (a visit proposed, a
+    meeting put on the schedule), until visible in the reporting projections: as fast as
     ``level`` clients can, then paced at half the best rate seen (the latency target's load)."""
     (folder / "ingest").mkdir()
     visits = ServiceProcess("visits", uri, folder / "ingest").start()
+    meetings = ServiceProcess("meetings", uri, folder / "ingest").start()
     reporting = ServiceProcess("reporting", uri, folder / "ingest").start()
     store = folder / "ingest" / "reporting.sqlite"
     try:
-        token = visits.token("bench", "visit_coordinator")
-        session_headers = {"Authorization": f"Bearer {token}"}
+        coordinator = {"Authorization": f"Bearer {visits.token('bench', 'visit_coordinator')}"}
+        secretariat = {"Authorization": f"Bearer {meetings.token('bench', 'secretariat')}"}
+        loaded = requests.post(f"{meetings.url}/groups/load-reference", headers=secretariat, timeout=30)
+        loaded.raise_for_status()
+        group = loaded.json()[0]["id"]
+        wait_projected(store, len(loaded.json()))  # the groups' events counted before any run starts
+        starts = datetime(2030, 1, 7, 10, tzinfo=timezone.utc)
+
+        def command(k: int) -> tuple[str, dict, dict]:
+            if k % 2 == 0:
+                return f"{visits.url}/visits", {"member_state": "KEN", "committee": "ctc"}, coordinator
+            return f"{meetings.url}/meetings", {
+                "group_id": group, "meeting_kind": "working_group", "title": f"Bench meeting {k}",
+                "starts_at": (starts + timedelta(hours=k)).isoformat(),
+                "ends_at": (starts + timedelta(hours=k, minutes=90)).isoformat(), "location": "Room 7",
+            }, secretariat
 
         def run(level: int, pace: float | None = None) -> tuple[float, str]:
             """(commands/s, latency note) of ``commands`` commands from ``level`` clients, each
@@ -341,8 +357,8 @@ def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_
             def one(k: int) -> None:
                 if pace:
                     time.sleep(max(0.0, began + k / pace - time.perf_counter()))
-                response = requests.post(f"{visits.url}/visits", json={"member_state": "KEN", "committee": "ctc"},
-                                         headers=session_headers, timeout=30)
+                url, body, headers = command(k)
+                response = requests.post(url, json=body, headers=headers, timeout=30)
                 response.raise_for_status()
                 with lock:
                     sent_at.append(time.perf_counter())
@@ -388,11 +404,11 @@ def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_
         rate, note = run(8, pace=best / 2)
         results.add("ingest end to end, paced at half the best rate", rate, "commands/s", "raw pika end to end",
                     rate / pika_e2e, note)
-        results.add("visits service peak memory", peak_memory_mb(visits), "MB")
-        results.add("reporting service peak memory", peak_memory_mb(reporting), "MB")
+        for service in (visits, meetings, reporting):
+            results.add(f"{service.service} service peak memory", peak_memory_mb(service), "MB")
     finally:
-        visits.stop()
-        reporting.stop()
+        for service in (visits, meetings, reporting):
+            service.stop()
 
 
 def raw_reads(path: Path, n: int, results: Results) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from shared.auth import TokenRegistry
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmingPublisher
 from shared.messaging.topology import missing_topology, queue_state
-from shared.store import StoreSettings, envelope_of
+from shared.store import StoreSettings, envelope_of, opened
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ class EventSourcedRuntime(DependencyProvider):
     def setup(self) -> None:
         config = self.container.config
         settings = StoreSettings.from_config(config)
-        self.app = self.application_class(env=settings.environment(self.service_name))
+        self.app = opened(lambda: self.application_class(env=settings.environment(self.service_name)))
         self.api = self.api_class(self.app, health=self.health)
-        self.api.auth = TokenRegistry(settings)
+        self.api.auth = opened(lambda: TokenRegistry(settings))
         self.relay = OutboxRelay(
             self.app,
             ConfirmingPublisher(config["AMQP_URI"]),

@@ -7,7 +7,9 @@ fills from environment variables (see each service's ``config.yml``).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
 
 from shared.contract import build_envelope, wire_name
 from shared.domain import Context, RecordedAggregate
@@ -249,6 +251,26 @@ def envelope_of(domain_event: Any) -> dict:
         correlation_id=ctx.correlation_id,
         payload_source=domain_event,
     )
+
+
+T = TypeVar("T")
+
+
+def opened(open_store: Callable[[], T], attempts: int = 40) -> T:
+    """``open_store()`` (an application, a token registry: what creates its tables when it
+    starts), again if SQLite answered "database is locked". Processes started together on one
+    new store (replicas, or every service on the shared token registry) create tables at the
+    same moment, and SQLite refuses at once, without waiting, a connection that read the
+    schema before another changed it. Creating the tables is idempotent, so trying again is
+    safe; anything else is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return open_store()
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if "locked" not in str(error) or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 class SideTables:

@@ -11,7 +11,7 @@ from shared.auth import TokenRegistry
 from shared.messaging.consumer import QueueConsumer
 from shared.messaging.topology import queue_state
 from shared.runtime import MAX_LAG
-from shared.store import StoreSettings
+from shared.store import StoreSettings, opened
 from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
 from reporting.intake import DeadLetter, Incoming
@@ -29,7 +29,7 @@ class ReportingRuntime(DependencyProvider):
         settings = StoreSettings.from_config(config)
         self.amqp_uri = config["AMQP_URI"]
         self.store_kind = settings.kind
-        self.app = ReportingApplication(env=settings.environment("reporting"))
+        self.app = opened(lambda: ReportingApplication(env=settings.environment("reporting")))
         self.consumer = QueueConsumer(
             self.amqp_uri,
             QUEUE,
@@ -41,7 +41,7 @@ class ReportingRuntime(DependencyProvider):
             after_batch=self.app.projection.catch_up,
         )
         self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
-        self.api.auth = TokenRegistry(settings)
+        self.api.auth = opened(lambda: TokenRegistry(settings))
 
     def _handle(self, messages: list[kombu.Message]) -> list:
         return self.app.intake.receive([

@@ -520,3 +520,25 @@ def test_the_status_finds_a_silent_source_s_last_event_without_reading_the_store
     assert newest["visits.events"]["position"] == len(scenario.envelopes) + 3
     assert newest["meetings.events"]["position"] == len(meetings)
     assert sum(read) == 3
+
+
+def test_replicas_started_together_on_a_new_store_all_open_it(tmp_path):
+    """Processes of the service started at the same moment on one new store (replicas, as
+    `fieldwork up --reporting-replicas` starts them) all open it: SQLite refuses at once a
+    connection that read the schema before another created a table, and opening again is safe."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom shared.store import StoreSettings, opened\n"
+            "from reporting.application import ReportingApplication\n"
+            f"opened(lambda: ReportingApplication(env=StoreSettings(data_dir={str(tmp_path)!r}).environment('reporting')))\n"
+            "print('opened')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    for _ in range(3):  # a race: a few rounds, each on a new store
+        for stale in tmp_path.iterdir():
+            stale.unlink()
+        processes = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env=env) for _ in range(4)]
+        results = [p.communicate(timeout=60) for p in processes]
+        assert [out.strip() for out, _ in results] == ["opened"] * 4, [err[-1500:] for _, err in results]
