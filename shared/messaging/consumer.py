@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import kombu
 
+from shared.messaging.readahead import ReadAheadTransport
+
 log = logging.getLogger(__name__)
 
 
@@ -75,7 +77,7 @@ class QueueConsumer:
         self.consuming = False
 
     def _consume(self) -> None:
-        with kombu.Connection(self.amqp_uri, heartbeat=20, connect_timeout=5,
+        with kombu.Connection(self.amqp_uri, heartbeat=20, connect_timeout=5, transport=ReadAheadTransport,
                               transport_options={"confirm_publish": True}) as connection:
             channel = connection.channel()
             channel.basic_qos(0, self.prefetch, False)
