@@ -13,7 +13,7 @@ import orjson
 from marshmallow import Schema, ValidationError
 
 from shared.contract import meetings, visits
-from shared.contract.envelope import EnvelopeSchema
+from shared.contract.envelope import EnvelopeSchema, plain_envelope
 
 VISITS_EXCHANGE = "visits.events"
 MEETINGS_EXCHANGE = "meetings.events"
@@ -175,10 +175,12 @@ def validate_envelope(message: Any) -> dict:
     (UUIDs, datetimes, dates) or raises ContractViolation naming the reason."""
     if not isinstance(message, dict):
         raise ContractViolation("not_an_object", type(message).__name__)
-    try:
-        envelope = _ENVELOPE.load(message)
-    except ValidationError as error:
-        raise ContractViolation("invalid_envelope", error.messages) from None
+    envelope = plain_envelope(message)
+    if envelope is None:
+        try:
+            envelope = _ENVELOPE.load(message)
+        except ValidationError as error:
+            raise ContractViolation("invalid_envelope", error.messages) from None
     spec = CATALOGUE.get(envelope["event_type"])
     if spec is None:
         raise ContractViolation("unknown_event_type", envelope["event_type"])

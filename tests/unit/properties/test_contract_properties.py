@@ -25,7 +25,7 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from schema_strategies import (
     CHARACTERS,
@@ -49,7 +49,7 @@ from shared.contract import (
     encode_envelope,
     validate_envelope,
 )
-from shared.contract.envelope import ActorSchema, EnvelopeSchema
+from shared.contract.envelope import ActorSchema, EnvelopeSchema, plain_envelope
 from shared.contract.vocabulary import ROLES
 
 # docs/events.md, "A consumer decodes a message ...": the only reasons there are.
@@ -628,3 +628,63 @@ def test_a_time_whose_utc_form_falls_outside_1945_to_2200_is_refused(event_type,
     if path == ("payload", "starts_at"):  # keep the meeting's end after its start
         message["payload"]["ends_at"] = moment
     assert refused(json.dumps(message)).reason in ("invalid_envelope", "invalid_payload")
+
+
+# -- the envelope's quick load is the schema's own ------------------------------------------------
+
+# Values on either side of what each envelope field takes, each drawn by its own case: other
+# spellings of a UUID; times naive, dated only, in basic format, far off; numbers that are bools
+# or floats; texts at their length limits; roles nearly right; the wrong kind of object.
+_NEAR: dict[str, tuple[st.SearchStrategy, list]] = {
+    "uuid": (st.uuids(), [str, lambda u: str(u).upper(), lambda u: u.hex, lambda u: f"{{{u}}}",
+                          lambda u: f"urn:uuid:{u}", lambda u: str(u)[:-1], lambda u: f" {u}",
+                          lambda u: str(u).replace("-", "_")]),
+    "time": (aware_datetimes(date(1940, 1, 1), date(2210, 12, 31)),
+             [datetime.isoformat, lambda m: m.replace(tzinfo=None).isoformat(), lambda m: m.date().isoformat(),
+              lambda m: m.strftime("%Y%m%dT%H%M%S%z"), lambda m: m.isoformat().replace("+00:00", "Z"),
+              lambda m: m.isoformat() + " ", lambda m: m.isoformat(sep=" ")]),
+    "integer": (st.just(None), [lambda _, v=v: v for v in (0, 1, 2, -1, 2**63, 2**70, True, False, 1.0, "1", None)]),
+    "text": (texts(max_size=3), [lambda t, n=n: (t + "é" * n)[:n] for n in (0, 1, 2, 99, 100, 101, 199, 200, 201)]
+             + [lambda _, v=v: v for v in (None, 7, ["x"], {"x": 1})]),
+    "role": (st.sampled_from(ROLES), [str, str.upper, lambda r: f"{r} ", lambda r: r[:-1], lambda _: "", lambda _: None]),
+    "object": (st.just(None), [lambda _, v=v: v for v in ({}, {"a": 1}, [], None, "x")]),
+}
+_NEAR_BY_PATH = {
+    ("event_id",): "uuid", ("aggregate_id",): "uuid", ("occurred_at",): "time", ("recorded_at",): "time",
+    ("aggregate_version",): "integer", ("schema_version",): "integer", ("event_type",): "text",
+    ("correlation_id",): "text", ("actor", "user"): "text", ("actor", "role"): "role", ("payload",): "object",
+    ("actor",): "object",
+}
+_CHANGES = [
+    *[(path, "near", k) for path, kind in sorted(_NEAR_BY_PATH.items()) for k in range(len(_NEAR[kind][1]))],
+    *[(path, how, 0) for path in sorted(_NEAR_BY_PATH) for how in ("removed", "extra")],
+]
+
+
+@pytest.mark.parametrize(("path", "how", "variant"), _CHANGES)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(envelope=any_envelope, data=st.data())
+def test_the_quick_envelope_load_gives_what_the_schema_gives_or_leaves_it_to_the_schema(path, how, variant, envelope,
+                                                                                          data):
+    """``plain_envelope`` (how consumers load an envelope in the form the services publish)
+    takes every valid published envelope, with the schema's very result, and of anything near
+    it takes only what the schema takes, with the same result; the rest it leaves to the
+    schema, which words the errors."""
+    schema = EnvelopeSchema()
+    message = as_json(envelope)
+    assert plain_envelope(message) == schema.load(message)
+    assert list(plain_envelope(message)) == list(schema.load(message))  # the same order of fields too
+    if how == "near":
+        base, variants = _NEAR[_NEAR_BY_PATH[path]]
+        changed = replaced(message, path, variants[variant](data.draw(base, label="base")))
+    elif how == "removed":
+        changed = removed(message, path)
+    else:
+        changed = replaced(message, (*path[:-1], "extra"), 1)
+    quick = plain_envelope(changed)
+    try:
+        loaded = schema.load(changed)
+    except ValidationError:
+        assert quick is None
+    else:
+        assert quick is None or quick == loaded
