@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from shared.contract import ContractViolation, canonical_envelope, decode_message
 from shared.store import SideTables
-from reporting.domain import ReceivedEvent, received
+from reporting.domain import stored
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +109,14 @@ class Intake:
             try:
                 # straight into the event store (what Application.save does after checking
                 # each object's type, which took longer than storing it)
-                self.app.events.put([received(envelope, exchange) for _, envelope, exchange in fresh.values()])
+                self.app.recorder.insert_events([stored(envelope, exchange, self.app.mapper)
+                                                 for _, envelope, exchange in fresh.values()])
                 for i, _, _ in fresh.values():
                     decisions[i] = RECORDED
             except IntegrityError:
                 # Some were recorded before: store one by one, so the new ones still are.
                 for i, envelope, exchange in fresh.values():
-                    decisions[i] = self._save_one(received(envelope, exchange))
+                    decisions[i] = self._save_one(stored(envelope, exchange, self.app.mapper))
         for message, decision in zip(messages, decisions):
             if isinstance(decision, DeadLetter):
                 log.error(
@@ -129,9 +130,9 @@ class Intake:
                 self.counts[decision] += 1
         return decisions  # type: ignore[return-value]
 
-    def _save_one(self, event: ReceivedEvent.Received) -> str:
+    def _save_one(self, event: StoredEvent) -> str:
         try:
-            self.app.events.put([event])
+            self.app.recorder.insert_events([event])
         except IntegrityError:
             return DUPLICATE
         return RECORDED

@@ -26,6 +26,7 @@ from eventsourcing.persistence import StoredEvent
 
 from shared.contract import CATALOGUE
 from shared.store import SideTables
+from reporting.domain import RECEIVED_TOPIC, plain_json
 from reporting.records import apply, fold, follows, start
 from reporting.reports import Period, calendar_of
 
@@ -38,7 +39,6 @@ CALENDAR_VERSION = 2  # bump when calendar_of changes: the day index is then bui
 # 4: projection_latest
 FOLD_VERSION = 4
 log = logging.getLogger(__name__)
-RECEIVED_TOPIC = "reporting.domain:ReceivedEvent.Received"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
 
@@ -58,7 +58,7 @@ class Projection:
         # transcoder's plain JSON (SQLite, neither compressed nor encrypted), else by the mapper.
         self._store_table = self.sql.table(app.recorder.events_table_name)
         self._position_column = "rowid" if self.sql.is_sqlite else "notification_id"
-        self._plain_json = self.sql.is_sqlite and app.mapper.cipher is None and app.mapper.compressor is None
+        self._plain_json = self.sql.is_sqlite and plain_json(app.mapper)
         # One catch-up (or rebuild) at a time in a process: the consumer, report requests and
         # a rebuild all call it, and two at once would apply a batch twice.
         self._lock = threading.RLock()

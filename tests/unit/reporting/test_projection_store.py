@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
 
+import orjson
 import pytest
+from eventsourcing.persistence import StoredEvent
 
-from shared.contract import encode_envelope
+from shared.contract import canonical_envelope, encode_envelope, validate_envelope
 from shared.store import StoreSettings
 from reporting.application import ReportingApplication
+from reporting.domain import ReceivedEvent, plain_json, received
 from reporting.intake import DUPLICATE, RECORDED, DeadLetter, Incoming
 from reporting import projection as projection_module
 from reporting.projection import EMPTY_HASH, chain
@@ -413,6 +417,44 @@ def test_a_row_the_fast_read_cannot_decode_goes_to_the_mapper(app, reporting, sc
     monkeypatch.setattr(projection_module.orjson, "loads", odd_third)
     assert projection.received(1, 100) == expected
     assert [position for position, _, _ in expected] == [1, 2, 3, 4, 5]
+
+
+def test_the_intake_stores_each_event_as_the_mapper_would(app, reporting, scenario):
+    """The intake writes a received event's state itself (one orjson call): every row is the
+    JSON document the eventsourcing mapper writes for the event ``received()`` makes, its
+    timestamp in UTC."""
+    feed(app, reporting, scenario.envelopes)
+    with app.projection.sql.transaction(commit=False) as c:
+        c.execute("SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid")
+        rows = [StoredEvent(originator_id=UUID(str(r["originator_id"])), originator_version=r["originator_version"],
+                            topic=r["topic"], state=bytes(r["state"])) for r in c.fetchall()]
+    assert len(rows) == len(scenario.envelopes)
+    for row in rows:
+        event = app.mapper.to_domain_event(row)
+        assert type(event) is ReceivedEvent.Received and event.originator_id == row.originator_id
+        assert event.exchange == reporting.exchange_of(event.envelope)
+        assert event.timestamp.utcoffset() == timedelta(0)
+        reference = received(event.envelope, event.exchange)
+        object.__setattr__(reference, "timestamp", event.timestamp)  # the one value that differs
+        assert orjson.loads(app.mapper.to_stored_event(reference).state) == orjson.loads(row.state)
+    assert sorted(json.dumps(app.mapper.to_domain_event(r).envelope, sort_keys=True) for r in rows) == sorted(
+        json.dumps(canonical_envelope(validate_envelope(json.loads(encode_envelope(e)))), sort_keys=True)
+        for e in scenario.envelopes)
+
+
+def test_a_compressed_store_is_written_and_read_by_the_mapper(tmp_path, reporting, scenario):
+    """Where the store compresses (or encrypts) its events, the intake and the projection leave
+    them to the mapper, and the records are the same."""
+    environment = StoreSettings(data_dir=str(tmp_path / "plain")).environment("reporting")
+    plain = ReportingApplication(env=environment)
+    compressed = ReportingApplication(env={**StoreSettings(data_dir=str(tmp_path / "zlib")).environment("reporting"),
+                                           "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"})
+    assert not plain_json(compressed.mapper) and not compressed.projection._plain_json
+    for application in (plain, compressed):
+        feed(application, reporting, scenario.envelopes)
+    assert compressed.projection.records() == plain.projection.records()
+    assert compressed.projection.rebuild() == len(scenario.envelopes)
+    assert compressed.projection.records() == plain.projection.records()
 
 
 def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_path, reporting, scenario):
