@@ -8,7 +8,6 @@ from typing import Any, Callable
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.commands import ServiceAPI
-from shared.contract import CATALOGUE
 from shared.contract import fields as f
 from shared.errors import InvalidInput
 from shared.http import load
@@ -86,25 +85,8 @@ class ReportingAPI(ServiceAPI):
         return report
 
     def last_events(self) -> dict:
-        """The newest recorded event of each source exchange: what the projection keeps of the
-        events it applied (``Projection.latest``), and of those recorded since, read back from
-        the end of the store (as many as the projection is behind: usually none)."""
-        projection = self.app.projection
-        floor = projection.position  # first: what latest() covers, at least (one transaction writes both)
-        newest = projection.latest()
-        position = self.app.recorder.max_notification_id() or 0
-        tail: dict[str, dict] = {}
-        while position > floor and len(tail) < 2:
-            start = max(floor + 1, position - 199)
-            for pos, envelope, received_at in reversed(projection.received(start, limit=position - start + 1)):
-                tail.setdefault(CATALOGUE[envelope["event_type"]].exchange, {
-                    "event_type": envelope["event_type"], "recorded_at": envelope["recorded_at"],
-                    "received_at": received_at.isoformat(), "position": pos})
-            position = start - 1
-        for source, item in tail.items():
-            if source not in newest or newest[source]["position"] < item["position"]:
-                newest[source] = item
-        return dict(sorted(newest.items()))
+        """The newest recorded event of each source exchange (``Projection.latest``)."""
+        return self.app.projection.latest()
 
     def dead_letters(self, limit: int | str = 100) -> list[dict]:
         try:

@@ -14,8 +14,8 @@ import gc
 import hashlib
 import logging
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,13 @@ CALENDAR_VERSION = 2  # bump when calendar_of changes: the day index is then bui
 FOLD_VERSION = 4
 log = logging.getLogger(__name__)
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+
+
+def _refolded(positions: list[int], envelope_at: Mapping[int, dict]) -> dict:
+    """A record folded again from all its events (an event was missing, late or twice), in
+    store order: of two events with one version, the one recorded first counts."""
+    envelopes = [envelope_at[q] for q in positions]
+    return fold(CATALOGUE[envelopes[0]["event_type"]].aggregate, envelopes)
 
 
 def chain(previous: str, event_id: str) -> str:
@@ -249,9 +256,7 @@ class Projection:
                     folded[a] = record
             stored = self._stored_at(c, [q for a in refold for q in positions[a] if q not in arrived[a]])
             for a in refold:
-                # in store order: of two events with one version, the one recorded first counts
-                envelopes = [arrived[a].get(q) or stored[q] for q in positions[a]]
-                folded[a] = fold(CATALOGUE[envelopes[0]["event_type"]].aggregate, envelopes)
+                folded[a] = _refolded(positions[a], ChainMap(arrived[a], stored))
             c.executemany(
                 f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
                 "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
@@ -290,12 +295,28 @@ class Projection:
         )
 
     def latest(self) -> dict[str, dict]:
-        """The newest event applied from each source exchange, by source."""
+        """The newest recorded event of each source exchange, by source: what the projection
+        keeps of the events it applied (``projection_latest``), and of those recorded since,
+        read back from the end of the store (as many as it is behind: usually none)."""
+        floor = self.position  # first: what the table covers, at least (one transaction writes both)
         with self.sql.transaction(commit=False) as c:
             c.execute(f"SELECT source, position, event_type, recorded_at, received_at FROM {self.latest_table}")
-            return {row["source"]: {"event_type": row["event_type"], "recorded_at": row["recorded_at"],
-                                    "received_at": row["received_at"], "position": int(row["position"])}
-                    for row in c.fetchall()}
+            newest = {row["source"]: {"event_type": row["event_type"], "recorded_at": row["recorded_at"],
+                                      "received_at": row["received_at"], "position": int(row["position"])}
+                      for row in c.fetchall()}
+        position = self.app.recorder.max_notification_id() or 0
+        tail: dict[str, dict] = {}
+        while position > floor and len(tail) < 2:
+            start = max(floor + 1, position - 199)
+            for pos, envelope, received_at in reversed(self.received(start, limit=position - start + 1)):
+                tail.setdefault(CATALOGUE[envelope["event_type"]].exchange, {
+                    "event_type": envelope["event_type"], "recorded_at": envelope["recorded_at"],
+                    "received_at": received_at.isoformat(), "position": pos})
+            position = start - 1
+        for source, item in tail.items():
+            if source not in newest or newest[source]["position"] < item["position"]:
+                newest[source] = item
+        return dict(sorted(newest.items()))
 
     # -- the day index ------------------------------------------------------------------------
 
@@ -395,7 +416,7 @@ class Projection:
             sources: dict[str, list[int]] = defaultdict(list)
             refold: set[str] = set()  # events missing, late or twice: folded from all of them below
             events_hash, count, last = EMPTY_HASH, 0, 0
-            sha256, aggregate_of = hashlib.sha256, {name: spec.aggregate for name, spec in CATALOGUE.items()}
+            aggregate_of = {name: spec.aggregate for name, spec in CATALOGUE.items()}
             source_of = {name: spec.exchange for name, spec in CATALOGUE.items()}
             latest: dict[str, tuple[int, dict, datetime]] = {}
             for item in self.all_received():
@@ -403,7 +424,7 @@ class Projection:
                 latest[source_of[envelope["event_type"]]] = item
                 aggregate_id = envelope["aggregate_id"]
                 sources[aggregate_id].append(position)
-                events_hash = sha256(f"{events_hash}{envelope['event_id']}".encode()).hexdigest()  # chain()
+                events_hash = chain(events_hash, envelope["event_id"])
                 count, last = count + 1, position
                 if progress and count % BATCH == 0:
                     progress(BATCH)
@@ -420,19 +441,17 @@ class Projection:
                 with self.sql.transaction(commit=False) as c:
                     stored = self._stored_at(c, [q for a in refold for q in sources[a]])
                 for a in refold:
-                    envelopes = [stored[q] for q in sources[a]]
-                    records[a] = fold(aggregate_of[envelopes[0]["event_type"]], envelopes)
-            folded = records
+                    records[a] = _refolded(sources[a], stored)
             with self.sql.transaction() as c:
                 for table in (self.sources_table, self.records_table, self.position_table, self.days_table,
                               self.spans_table, self.latest_table):
                     c.execute(f"DELETE FROM {table}")
                 self._note_latest(c, latest)
                 c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
-                              [(a, r["kind"], _dumps(r)) for a, r in folded.items()])
+                              [(a, r["kind"], _dumps(r)) for a, r in records.items()])
                 c.executemany(f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p})",
                               [(a, _dumps(positions)) for a, positions in sources.items()])
-                self._write_index(c, folded.items())
+                self._write_index(c, records.items())
                 self._mark_index(c)
                 c.execute(
                     f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
