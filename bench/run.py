@@ -236,6 +236,9 @@ def publish_raw(uri: str, items: list[dict]) -> None:
     connection.close()
 
 
+PROJECTED = "SELECT events FROM projection_position WHERE name = 'records'"  # events the projection applied
+
+
 def projected(store: Path) -> int:
     """How many events the reporting projection has applied, read from its SQLite file (a
     reader never blocks the service's writer in WAL mode): cheap enough to look every
@@ -246,7 +249,7 @@ def projected(store: Path) -> int:
     except sqlite3.Error:
         return 0  # not created yet
     try:
-        row = db.execute("SELECT events FROM projection_position WHERE name = 'records'").fetchone()
+        row = db.execute(PROJECTED).fetchone()
         return row[0] if row else 0
     except sqlite3.Error:
         return 0  # tables not created yet
@@ -370,7 +373,7 @@ def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_
                 db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
                 try:
                     while not stop.is_set():
-                        row = db.execute("SELECT events FROM projection_position WHERE name = 'records'").fetchone()
+                        row = db.execute(PROJECTED).fetchone()
                         seen.append((time.perf_counter(), row[0] if row else 0))
                         time.sleep(0.001)
                 finally:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from shared.contract.vocabulary import ROLES
 from shared.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
-from shared.store import FieldworkApplication, SideTables, StoreSettings
+from shared.store import FieldworkApplication, SideTables, StoreSettings, opened
 
 TOKEN_PREFIX = "fw_"
 
@@ -44,16 +44,21 @@ class _AuthStore(FieldworkApplication):
 class TokenRegistry:
     def __init__(self, settings: StoreSettings) -> None:
         # One registry for every service: auth.sqlite beside their stores, or schema "auth".
-        shared_settings = replace(settings, postgres_schema="auth")
-        self.store = _AuthStore(env=shared_settings.environment("auth"))  # kept: it owns the connections
-        self.sql = SideTables(self.store)
-        self.table = self.sql.table("api_tokens")
-        with self.sql.transaction() as c:
+        # Every service opens it as it starts: again if SQLite says it is locked (``opened``).
+        self.store, self.sql, self.table = opened(lambda: self._open(replace(settings, postgres_schema="auth")))
+
+    @staticmethod
+    def _open(settings: StoreSettings) -> tuple[_AuthStore, SideTables, str]:
+        store = _AuthStore(env=settings.environment("auth"))  # kept: it owns the connections
+        sql = SideTables(store)
+        table = sql.table("api_tokens")
+        with sql.transaction() as c:
             c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} (token_hash TEXT PRIMARY KEY, token_id TEXT UNIQUE NOT NULL, "
+                f"CREATE TABLE IF NOT EXISTS {table} (token_hash TEXT PRIMARY KEY, token_id TEXT UNIQUE NOT NULL, "
                 "user_name TEXT NOT NULL, role TEXT NOT NULL, groups TEXT NOT NULL, donor_id TEXT, "
                 "issued_at TEXT NOT NULL, issued_by TEXT NOT NULL, revoked_at TEXT)"
             )
+        return store, sql, table
 
     def issue(self, user: str, role: str, *, groups: list[str] | None = None, donor_id: str | None = None,
               issued_by: str = "administrator") -> tuple[str, str]:

@@ -34,7 +34,7 @@ class EventSourcedRuntime(DependencyProvider):
         settings = StoreSettings.from_config(config)
         self.app = opened(lambda: self.application_class(env=settings.environment(self.service_name)))
         self.api = self.api_class(self.app, health=self.health)
-        self.api.auth = opened(lambda: TokenRegistry(settings))
+        self.api.auth = TokenRegistry(settings)
         self.relay = OutboxRelay(
             self.app,
             ConfirmingPublisher(config["AMQP_URI"]),

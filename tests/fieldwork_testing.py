@@ -85,6 +85,18 @@ class EventTap:
         self.connection.release()
 
 
+def until_all_up(up: subprocess.Popen, lines: list[str] | None = None, timeout: float = 180) -> list[str]:
+    """The lines ``fieldwork up`` printed (appended to ``lines``) until it said every service
+    is up; fails if it ended or took longer than ``timeout`` seconds."""
+    lines = [] if lines is None else lines
+    deadline = time.monotonic() + timeout
+    while not any("all services up" in line for line in lines):
+        line = up.stdout.readline()
+        assert line and time.monotonic() < deadline, "fieldwork up did not start:\n" + "".join(lines)
+        lines.append(line)
+    return lines
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

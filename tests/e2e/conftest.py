@@ -14,14 +14,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
-from fieldwork_testing import IsolatedBroker, free_port
+from fieldwork_testing import IsolatedBroker, free_port, until_all_up
 from shared.messaging.topology import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("FIELDWORK_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -107,11 +106,7 @@ def system(tmp_path_factory):
                               stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
         running = RunningSystem(urls=urls, env=env, data_dir=root / "data", process=up)
         try:
-            deadline = time.monotonic() + 180
-            while not any("all services up" in line for line in running.output):
-                line = up.stdout.readline()
-                assert line and time.monotonic() < deadline, "fieldwork up did not start:\n" + "".join(running.output)
-                running.output.append(line)
+            until_all_up(up, running.output)
             assert any(urls["console"] in line for line in running.output), running.output
             yield running
         finally:

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from fieldwork_testing import free_port
+from fieldwork_testing import free_port, until_all_up
 
 pytestmark = pytest.mark.integration
 
@@ -23,16 +23,6 @@ def _healthy(url: str) -> bool:
         return requests.get(f"{url}/health", timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def _until_all_up(up: subprocess.Popen) -> list[str]:
-    """The lines `fieldwork up` printed until it said every service is up."""
-    lines: list[str] = []
-    while not any("all services up" in line for line in lines):
-        line = up.stdout.readline()
-        assert line, f"fieldwork up ended early:\n{''.join(lines)}"
-        lines.append(line)
-    return lines
 
 
 def _pid_listening(port: int) -> int:
@@ -51,7 +41,7 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     try:
-        lines = _until_all_up(up)
+        lines = until_all_up(up)
         assert all(any(url in line for line in lines) for url in urls.values()), lines
 
         # the web console, as a new user opens it after the README's first command: its page,
@@ -112,7 +102,7 @@ def test_fieldwork_up_with_two_reporting_replicas_shares_the_intake_between_them
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up", "--reporting-replicas", "2"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     try:
-        lines = _until_all_up(up)
+        lines = until_all_up(up)
         assert any(line.startswith("reporting-2") and replicas[1] in line for line in lines), lines
         tokens = json.loads((tmp_path / "data" / "dev-tokens.json").read_text())
         coordinator = {"Authorization": f"Bearer {tokens['visit_coordinator']}"}

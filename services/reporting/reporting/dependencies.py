@@ -41,7 +41,7 @@ class ReportingRuntime(DependencyProvider):
             after_batch=self.app.projection.catch_up,
         )
         self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
-        self.api.auth = opened(lambda: TokenRegistry(settings))
+        self.api.auth = TokenRegistry(settings)
 
     def _handle(self, messages: list[kombu.Message]) -> list:
         return self.app.intake.receive([
