@@ -72,4 +72,3 @@ class _Connection(pyamqp.Connection):
 
 class ReadAheadTransport(pyamqp.Transport):
     Connection = _Connection
-

@@ -24,6 +24,7 @@ class ReceivedEvent(Aggregate):
 
 _TOPIC = get_topic(ReceivedEvent)
 RECEIVED_TOPIC = get_topic(ReceivedEvent.Received)
+_DATETIME = "datetime_iso"  # how the library's JSON transcoder tags a datetime
 
 
 def received(envelope: dict, exchange: str) -> ReceivedEvent.Received:
@@ -48,7 +49,7 @@ def stored(envelope: dict, exchange: str, mapper: Mapper) -> StoredEvent:
     if plain_json(mapper):
         try:
             state = orjson.dumps({
-                "timestamp": {"_type_": "datetime_iso", "_data_": datetime.now(timezone.utc).isoformat()},
+                "timestamp": {"_type_": _DATETIME, "_data_": datetime.now(timezone.utc).isoformat()},
                 "originator_topic": _TOPIC, "envelope": envelope, "exchange": exchange,
             })
         except TypeError:  # not JSON values (an integer past 64 bits): the mapper's way
@@ -57,3 +58,18 @@ def stored(envelope: dict, exchange: str, mapper: Mapper) -> StoredEvent:
             return StoredEvent(originator_id=UUID(envelope["event_id"]), originator_version=1, topic=RECEIVED_TOPIC,
                                state=state)
     return mapper.to_stored_event(received(envelope, exchange))
+
+
+def from_state(state: bytes) -> tuple[dict, datetime] | None:
+    """(envelope, timestamp) of a received event's state in the store's plain JSON (as
+    ``stored`` or the library's transcoder writes it), in one ``orjson.loads``: the envelope is
+    plain JSON (it came off the wire) and the timestamp the one tagged value. None for a state
+    laid out otherwise, or JSON the strict parser refuses: the mapper's to decode."""
+    try:
+        decoded = orjson.loads(state)
+    except orjson.JSONDecodeError:  # not strict JSON (written by another version?)
+        return None
+    stamp = decoded.get("timestamp")
+    if type(stamp) is dict and stamp.get("_type_") == _DATETIME:
+        return decoded["envelope"], datetime.fromisoformat(stamp["_data_"])
+    return None
