@@ -103,6 +103,18 @@ def test_the_reporting_projection_on_postgresql_is_the_one_on_sqlite(postgres_se
         assert on_postgres["provenance"]["events"] == on_sqlite["provenance"]["events"] == len(items)
         on_postgres.pop("provenance"), on_sqlite.pop("provenance")  # store positions may differ
         assert on_postgres == on_sqlite and on_sqlite["visits"]["conducted"]
+    # as an earlier version left it (a row a day, other records): opened, dropped and rebuilt
+    table, schema = postgres.projection.sql.table, postgres.projection.sql.datastore.schema
+    with postgres.projection.sql.transaction() as c:
+        c.execute(f"UPDATE {table('projection_position')} SET position = 4 WHERE name = 'version'")
+        c.execute(f"CREATE TABLE {table('projection_days')} (day TEXT, aggregate_id TEXT)")
+        c.execute(f"UPDATE {table('projection_records')} SET record = '{{}}'")
+    reopened = ReportingApplication(env=postgres_settings.environment("reporting"))
+    assert reopened.projection.records() == records
+    with reopened.projection.sql.transaction(commit=False) as c:
+        c.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                  "AND table_name = 'projection_days'", (schema,))
+        assert c.fetchall() == []
 
 
 def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_settings):

@@ -29,7 +29,7 @@ class ReportingApplication(FieldworkApplication):
             self.projection.catch_up()
             provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
             # only the records of the period (and of the year before, which an annual report
-            # compares with): the day index, not every record
+            # compares with): by the day index, not every record
             periods = (period, period.previous_year()) if kind == "annual" else (period,)
             return build_report(self.projection.records_for(*periods), kind, period, provenance)
         if basis not in BASES:

@@ -33,11 +33,12 @@ from reporting.reports import Period, calendar_of
 BATCH = 500
 REBUILD_READ = 5_000  # events a read when rebuilding
 CHUNK = 400  # ids a query
-CALENDAR_VERSION = 2  # bump when calendar_of changes: the day index is then built again
-# bump when records.fold changes (or how the projection keeps what it folded): the projection
-# is then rebuilt from its store. 3: positions in projection_sources, not a copy of each event;
-# 4: projection_latest
-FOLD_VERSION = 4
+# Bump when records.fold, reports.calendar_of or the projection's tables change: a projection
+# built by another version is dropped and rebuilt from its store when the service opens it.
+# 3: positions in projection_sources, not a copy of each event; 4: projection_latest; 5: each
+# record's first and last day in projection_records, not a row a day in projection_days
+VERSION = 5
+_VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
@@ -73,30 +74,38 @@ class Projection:
         self.sources_table, self.records_table, self.position_table = (
             t("projection_sources"), t("projection_records"), t("projection_position"),
         )
-        # What each record contributes to which day (reports.calendar_of), so that a report
-        # reads only the records of its period.
-        self.days_table, self.spans_table = t("projection_days"), t("projection_spans")
+        # When each record can change a report (reports.calendar_of): its first and last day
+        # (columns of the records table) and its spans, so that a report reads only the
+        # records of its period.
+        self.spans_table = t("projection_spans")
         # The last event applied from each source exchange (GET /status), so that a source
         # silent for long is not looked for through the whole store.
         self.latest_table = t("projection_latest")
+        p = self.sql.param
         with self.sql.transaction() as c:
-            # before FOLD_VERSION 3, a copy of every event; such a store is rebuilt below
-            c.execute(f"DROP TABLE IF EXISTS {t('projection_events')}")
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.sources_table} (aggregate_id TEXT PRIMARY KEY, "
-                "positions TEXT NOT NULL)"
-            )
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.records_table} (aggregate_id TEXT PRIMARY KEY, "
-                "kind TEXT NOT NULL, record TEXT NOT NULL)"
-            )
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
             )
+            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", (_VERSION_MARK,))
+            row = c.fetchone()
+            stale = row is None or int(row["position"]) != VERSION
+            if stale:  # another version's tables (or none): dropped, made anew, rebuilt below
+                # projection_days: a row a day before VERSION 5; projection_events: a copy of
+                # every event before VERSION 3
+                for table in (self.sources_table, self.records_table, self.spans_table, self.latest_table,
+                              t("projection_days"), t("projection_events")):
+                    c.execute(f"DROP TABLE IF EXISTS {table}")
+                c.execute(f"DELETE FROM {self.position_table}")
             c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.days_table} (day TEXT NOT NULL, aggregate_id TEXT NOT NULL, "
-                "PRIMARY KEY (day, aggregate_id))"
+                f"CREATE TABLE IF NOT EXISTS {self.sources_table} (aggregate_id TEXT PRIMARY KEY, "
+                "positions TEXT NOT NULL)"
+            )
+            # first_day and last_day before the record: read from an index, never from the
+            # record's overflow pages
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.records_table} (aggregate_id TEXT PRIMARY KEY, "
+                "kind TEXT NOT NULL, first_day TEXT, last_day TEXT, record TEXT NOT NULL)"
             )
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.spans_table} (aggregate_id TEXT NOT NULL, opens TEXT NOT NULL, "
@@ -106,16 +115,18 @@ class Projection:
                 f"CREATE TABLE IF NOT EXISTS {self.latest_table} (source TEXT PRIMARY KEY, position BIGINT NOT NULL, "
                 "event_type TEXT NOT NULL, recorded_at TEXT NOT NULL, received_at TEXT NOT NULL)"
             )
-            c.execute(f"CREATE INDEX IF NOT EXISTS projection_days_aggregate ON {self.days_table} (aggregate_id)")
+            c.execute(f"CREATE INDEX IF NOT EXISTS projection_records_days ON {self.records_table} "
+                      "(last_day, first_day, aggregate_id)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_aggregate ON {self.spans_table} (aggregate_id)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_spans_opens ON {self.spans_table} (opens)")
             c.execute(f"CREATE INDEX IF NOT EXISTS projection_records_kind ON {self.records_table} (kind)")
             # the records' own position, from nothing (what each catch-up locks: see _apply)
             c.execute(f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
-                      f"VALUES ({self.sql.param}, 0, 0, {self.sql.param}) ON CONFLICT (name) DO NOTHING",
-                      (self.NAME, EMPTY_HASH))
-        self._refold_if_stale()
-        self._index_if_stale()
+                      f"VALUES ({p}, 0, 0, {p}) ON CONFLICT (name) DO NOTHING", (self.NAME, EMPTY_HASH))
+        if stale:
+            if row is not None:
+                log.warning("projection built by another version: rebuilding it from the store")
+            self.rebuild()  # writes the version
 
     # -- reading the store ------------------------------------------------------------------
 
@@ -250,21 +261,22 @@ class Projection:
             stored = self._stored_at(c, [q for a in refold for q in positions[a] if q not in arrived[a]])
             for a in refold:
                 folded[a] = _refolded(positions[a], ChainMap(arrived[a], stored))
+            rows, spans = _rows(folded.items())
             c.executemany(
-                f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p}) "
-                "ON CONFLICT (aggregate_id) DO UPDATE SET record = excluded.record, kind = excluded.kind",
-                [(a, record["kind"], _dumps(record)) for a, record in folded.items()],
+                f"INSERT INTO {self.records_table} (aggregate_id, kind, first_day, last_day, record) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id) DO UPDATE SET kind = excluded.kind, "
+                "first_day = excluded.first_day, last_day = excluded.last_day, record = excluded.record",
+                rows,
             )
             c.executemany(
                 f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p}) "
                 "ON CONFLICT (aggregate_id) DO UPDATE SET positions = excluded.positions",
                 [(a, _dumps(positions[a])) for a in ids],
             )
-            for chunk in _chunks(ids):
-                marks = ", ".join([p] * len(chunk))
-                c.execute(f"DELETE FROM {self.days_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
-                c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({marks})", tuple(chunk))
-            self._write_index(c, folded.items())
+            for chunk in _chunks(list(folded)):
+                c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({', '.join([p] * len(chunk))})",
+                          tuple(chunk))
+            self._insert_spans(c, spans)
             self._note_latest(c, {CATALOGUE[envelope["event_type"]].exchange: (position, envelope, received_at)
                                   for position, envelope, received_at in batch})
             c.execute(
@@ -313,63 +325,19 @@ class Projection:
 
     # -- the day index ------------------------------------------------------------------------
 
-    def _write_index(self, c: Any, records: Iterable[tuple[str, dict]]) -> None:
-        """Insert the days and spans of these records (their old ones already deleted)."""
+    def _insert_spans(self, c: Any, spans: list[tuple[str, str, str | None, str | None]]) -> None:
         p = self.sql.param
-        days, spans = [], []
-        for aggregate_id, record in records:
-            record_days, record_spans = calendar_of(record)
-            days += [(d, aggregate_id) for d in record_days]
-            spans += [(aggregate_id, *span) for span in record_spans]
-        c.executemany(f"INSERT INTO {self.days_table} (day, aggregate_id) VALUES ({p}, {p})", days)
         c.executemany(f"INSERT INTO {self.spans_table} (aggregate_id, opens, closes, start_by) "
                       f"VALUES ({p}, {p}, {p}, {p})", spans)
 
-    def _index_if_stale(self) -> None:
-        """Build the day index from the records if it was built by another version of
-        ``calendar_of`` (or not at all: a store from before the index)."""
+    def _mark_version(self, c: Any) -> None:
+        """Say which version built the tables (``VERSION``)."""
         p = self.sql.param
-        marker = "calendar"
-        with self._lock, self.sql.transaction() as c:
-            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", (marker,))
-            row = c.fetchone()
-            if row is not None and int(row["position"]) == CALENDAR_VERSION:
-                return
-            c.execute(f"DELETE FROM {self.days_table}")
-            c.execute(f"DELETE FROM {self.spans_table}")
-            c.execute(f"SELECT aggregate_id, record FROM {self.records_table}")
-            self._write_index(c, ((r["aggregate_id"], _loads(r["record"])) for r in c.fetchall()))
-            self._mark_index(c)
-
-    def _refold_if_stale(self) -> None:
-        """Rebuild the records from the store if they were folded by another version of
-        ``records.fold`` (a record keeps what the fold of its day knew: a new fold needs them
-        all folded again)."""
-        p = self.sql.param
-        with self.sql.transaction(commit=False) as c:
-            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", ("fold",))
-            row = c.fetchone()
-            c.execute(f"SELECT COUNT(*) AS n FROM {self.records_table}")
-            folded = int(c.fetchone()["n"])
-        if row is not None and int(row["position"]) == FOLD_VERSION:
-            return
-        if folded:
-            log.warning("projection records folded by another version: rebuilding them from the store")
-            self.rebuild()  # writes the markers
-            return
-        with self._lock, self.sql.transaction() as c:
-            self._mark_index(c)
-
-    def _mark_index(self, c: Any) -> None:
-        """Say which versions of ``calendar_of`` and ``records.fold`` built the tables."""
-        p = self.sql.param
-        # beside the row NAME (the records' own position), one row a marker
-        for marker, version in (("calendar", CALENDAR_VERSION), ("fold", FOLD_VERSION)):
-            c.execute(
-                f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, 0, {p}) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (marker, version, ""),
-            )
+        c.execute(
+            f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, 0, {p}) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (_VERSION_MARK, VERSION, ""),
+        )
 
     def records(self) -> dict[str, dict]:
         with self.sql.transaction(commit=False) as c:
@@ -377,16 +345,16 @@ class Projection:
             return {row["aggregate_id"]: _loads(row["record"]) for row in c.fetchall()}
 
     def records_for(self, *periods: Period) -> dict[str, dict]:
-        """The records a report of these periods can use (reports.calendar_of): those with a
-        day in a period, those open across a period's end, every working group and every donor
-        (who was interested in what: a handful of records). A report
-        built from them equals one built from every record."""
+        """The records a report of these periods can use (reports.calendar_of): those whose
+        first and last day bound a day in a period, those open across a period's end, every
+        working group and every donor (who was interested in what: a handful of records). A
+        report built from them equals one built from every record."""
         p = self.sql.param
         selects = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind IN ({p}, {p})"]
         params: list[str] = ["working_group", "donor"]
         for period in periods:
             start, end = period.start.isoformat(), period.end.isoformat()
-            selects.append(f"SELECT aggregate_id FROM {self.days_table} WHERE day >= {p} AND day <= {p}")
+            selects.append(f"SELECT aggregate_id FROM {self.records_table} WHERE last_day >= {p} AND first_day <= {p}")
             selects.append(f"SELECT aggregate_id FROM {self.spans_table} WHERE opens <= {p} "
                            f"AND (closes IS NULL OR closes > {p}) AND (start_by IS NULL OR start_by >= {p})")
             params += [start, end, end, end, start]
@@ -436,16 +404,17 @@ class Projection:
                 for a in refold:
                     records[a] = _refolded(sources[a], stored)
             with self.sql.transaction() as c:
-                for table in (self.sources_table, self.records_table, self.position_table, self.days_table,
-                              self.spans_table, self.latest_table):
+                for table in (self.sources_table, self.records_table, self.position_table, self.spans_table,
+                              self.latest_table):
                     c.execute(f"DELETE FROM {table}")
                 self._note_latest(c, latest)
-                c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, record) VALUES ({p}, {p}, {p})",
-                              [(a, r["kind"], _dumps(r)) for a, r in records.items()])
+                rows, spans = _rows(records.items())
+                c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, first_day, last_day, record) "
+                              f"VALUES ({p}, {p}, {p}, {p}, {p})", rows)
                 c.executemany(f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p})",
                               [(a, _dumps(positions)) for a, positions in sources.items()])
-                self._write_index(c, records.items())
-                self._mark_index(c)
+                self._insert_spans(c, spans)
+                self._mark_version(c)
                 c.execute(
                     f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
                     (self.NAME, last, count, events_hash),
@@ -480,6 +449,18 @@ class Projection:
         differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
         differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
         return differences
+
+
+def _rows(records: Iterable[tuple[str, dict]]) -> tuple[list[tuple], list[tuple]]:
+    """The rows these records are kept in: (aggregate_id, kind, first_day, last_day, record),
+    the days those of ``reports.calendar_of`` (None for a record without any), and their spans
+    (aggregate_id, opens, closes, start_by)."""
+    rows, spans = [], []
+    for aggregate_id, record in records:
+        days, record_spans = calendar_of(record)
+        rows.append((aggregate_id, record["kind"], min(days, default=None), max(days, default=None), _dumps(record)))
+        spans += [(aggregate_id, *span) for span in record_spans]
+    return rows, spans
 
 
 def _dumps(value: Any) -> str:

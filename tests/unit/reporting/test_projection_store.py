@@ -23,7 +23,7 @@ from reporting.domain import ReceivedEvent, plain_json, received
 from reporting.intake import DUPLICATE, RECORDED, DeadLetter, Incoming
 from reporting import projection as projection_module
 from reporting.projection import EMPTY_HASH, chain
-from reporting.reports import annual, semi_annual
+from reporting.reports import annual, build_report, semi_annual
 
 H1_2025 = semi_annual(2025, 1)
 PERIODS = [("semi-annual", H1_2025), ("annual", annual(2025)), ("annual", annual(2024, starts_in_month=6))]
@@ -457,30 +457,50 @@ def test_a_compressed_store_is_written_and_read_by_the_mapper(tmp_path, reportin
     assert compressed.projection.records() == plain.projection.records()
 
 
+# The projection's tables as the previous versions left them: records without their first and
+# last day, a row a day in projection_days (VERSION 4, and the markers it kept), and a copy of
+# every event in projection_events (before VERSION 3).
+EARLIER_LAYOUT = (
+    "DROP TABLE projection_records",
+    "CREATE TABLE projection_records (aggregate_id TEXT PRIMARY KEY, kind TEXT NOT NULL, record TEXT NOT NULL)",
+    "CREATE TABLE projection_days (day TEXT NOT NULL, aggregate_id TEXT NOT NULL, PRIMARY KEY (day, aggregate_id))",
+    "CREATE INDEX projection_days_aggregate ON projection_days (aggregate_id)",
+    "CREATE TABLE projection_events (aggregate_id TEXT, aggregate_version INTEGER, kind TEXT, position BIGINT, "
+    "envelope TEXT)",
+    "DELETE FROM projection_sources",
+    "DELETE FROM projection_position WHERE name = 'version'",
+    "INSERT INTO projection_position (name, position, events, events_hash) VALUES ('fold', 4, 0, ''), "
+    "('calendar', 2, 0, '')",
+)
+
+
 def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_path, reporting, scenario):
-    """A store whose projection an earlier version built (another fold, and a copy of every
-    event in ``projection_events`` instead of positions): opened by this version, its records
-    are folded again from the store, the copy is dropped, and catch-up goes on from there."""
-    from reporting.projection import FOLD_VERSION
+    """A store whose projection an earlier version built, in tables laid out otherwise (a row
+    a day; a copy of every event) and holding other records: opened by this version, the
+    earlier tables are dropped, the records folded again from the store and indexed by day, and
+    catch-up goes on from there."""
+    from reporting.projection import VERSION
 
     env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
     old = ReportingApplication(env=env)
     half = len(scenario.envelopes) // 2
     old.intake.receive([message(e, reporting) for e in scenario.envelopes[:half]])
     old.projection.catch_up()
-    with old.projection.sql.transaction() as c:  # as the version before left it
-        c.execute("UPDATE projection_position SET position = 2 WHERE name = 'fold'")
-        c.execute("DELETE FROM projection_sources")
-        c.execute("UPDATE projection_records SET record = '{\"stale\": true}'")
-        c.execute("CREATE TABLE projection_events (aggregate_id TEXT, aggregate_version INTEGER, kind TEXT, "
-                  "position BIGINT, envelope TEXT)")
+    with old.projection.sql.transaction() as c:
+        for statement in EARLIER_LAYOUT:
+            c.execute(statement)
+        c.executemany("INSERT INTO projection_records (aggregate_id, kind, record) VALUES (?, 'visit', ?)",
+                      [(a, '{"stale": true}') for a in reporting.records(scenario.envelopes[:half])])
+        c.execute("INSERT INTO projection_days SELECT '2025-03-01', aggregate_id FROM projection_records")
     reopened = ReportingApplication(env=env)
     with reopened.projection.sql.transaction(commit=False) as c:
-        c.execute("SELECT name FROM sqlite_master WHERE name = 'projection_events'")
-        assert c.fetchone() is None
-        c.execute("SELECT position FROM projection_position WHERE name = 'fold'")
-        assert c.fetchone()[0] == FOLD_VERSION
+        c.execute("SELECT name FROM sqlite_master WHERE name IN ('projection_events', 'projection_days')")
+        assert c.fetchall() == []
+        c.execute("SELECT name, position FROM projection_position WHERE name != 'records'")
+        assert [tuple(row) for row in c.fetchall()] == [("version", VERSION)]
     assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes[:half]))
+    assert without_provenance(reopened.report("semi-annual", semi_annual(2025, 1))) == without_provenance(
+        build_report(reporting.records(scenario.envelopes[:half]), "semi-annual", semi_annual(2025, 1), {}))
     reopened.intake.receive([message(e, reporting) for e in scenario.envelopes[half:]])
     reopened.projection.catch_up()
     assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes))

@@ -187,21 +187,6 @@ def test_a_report_from_the_day_index_equals_one_from_every_record(tmp_path_facto
             assert app.report(kind, period) == expected, (kind, period, rebuilt)
 
 
-def test_a_store_from_before_the_index_is_indexed_when_opened(tmp_path, reporting, scenario):
-    app = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
-    app.intake.receive([Incoming(encode_envelope(e), "application/json", reporting.exchange_of(e), e["event_type"])
-                        for e in scenario.envelopes])
-    app.projection.catch_up()
-    expected = app.report("semi-annual", semi_annual(2025, 1))
-    with app.projection.sql.transaction() as c:  # as a store written before the index was
-        c.execute("DELETE FROM projection_days")
-        c.execute("DELETE FROM projection_spans")
-        c.execute("DELETE FROM projection_position WHERE name = 'calendar'")
-    again = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
-    assert again.report("semi-annual", semi_annual(2025, 1)) == expected
-    assert again.report("semi-annual", semi_annual(2025, 1))["visits"]["conducted"]
-
-
 @pytest.mark.parametrize("kind, period", [("semi-annual", semi_annual(2025, 1)), ("annual", annual(2025)),
                                           ("annual", annual(2024, 6))])
 def test_the_day_index_leaves_out_what_the_report_does_not_use(tmp_path, reporting, scenario, kind, period):
