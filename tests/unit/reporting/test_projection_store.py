@@ -387,10 +387,12 @@ def test_the_store_read_straight_from_sqlite_is_what_the_mapper_decodes(app, rep
     projection = app.projection
     assert projection._plain_json
     fast = projection.received(1, 10_000)
+    assert list(projection.all_received(batch=7)) == fast  # decoded as taken, a read of 7 rows at a time
     with projection.sql.transaction(commit=False) as c:
         fast_at = projection._stored_at(c, [position for position, _, _ in fast][::3])
     projection._plain_json = False
     by_mapper = projection.received(1, 10_000)
+    assert list(projection.all_received(batch=7)) == by_mapper
     with projection.sql.transaction(commit=False) as c:
         mapper_at = projection._stored_at(c, [position for position, _, _ in fast][::3])
     assert fast == by_mapper
