@@ -87,9 +87,9 @@ class Projection:
                 f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
             )
-            c.execute(f"SELECT position FROM {self.position_table} WHERE name = {p}", (_VERSION_MARK,))
-            row = c.fetchone()
-            stale = row is None or int(row["position"]) != VERSION
+            c.execute(f"SELECT name, position FROM {self.position_table}")
+            marks = {row["name"]: int(row["position"]) for row in c.fetchall()}
+            stale = marks.get(_VERSION_MARK) != VERSION
             if stale:  # another version's tables (or none): dropped, made anew, rebuilt below
                 # projection_days: a row a day before VERSION 5; projection_events: a copy of
                 # every event before VERSION 3
@@ -124,7 +124,7 @@ class Projection:
             c.execute(f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                       f"VALUES ({p}, 0, 0, {p}) ON CONFLICT (name) DO NOTHING", (self.NAME, EMPTY_HASH))
         if stale:
-            if row is not None:
+            if marks:
                 log.warning("projection built by another version: rebuilding it from the store")
             self.rebuild()  # writes the version
 
@@ -278,7 +278,7 @@ class Projection:
                 "ON CONFLICT (aggregate_id) DO UPDATE SET positions = excluded.positions",
                 [(a, _dumps(positions[a])) for a in ids],
             )
-            for chunk in _chunks(list(folded)):
+            for chunk in _chunks(ids):
                 c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({', '.join([p] * len(chunk))})",
                           tuple(chunk))
             self._insert_spans(c, spans)

@@ -476,7 +476,7 @@ EARLIER_LAYOUT = (
 )
 
 
-def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_path, reporting, scenario):
+def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_path, reporting, scenario, caplog):
     """A store whose projection an earlier version built, in tables laid out otherwise (a row
     a day; a copy of every event) and holding other records: opened by this version, the
     earlier tables are dropped, the records folded again from the store and indexed by day, and
@@ -485,6 +485,7 @@ def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_pat
 
     env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
     old = ReportingApplication(env=env)
+    assert "another version" not in caplog.text  # a new store is not said to be rebuilt
     half = len(scenario.envelopes) // 2
     old.intake.receive([message(e, reporting) for e in scenario.envelopes[:half]])
     old.projection.catch_up()
@@ -495,6 +496,7 @@ def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_pat
                       [(a, '{"stale": true}') for a in reporting.records(scenario.envelopes[:half])])
         c.execute("INSERT INTO projection_days SELECT '2025-03-01', aggregate_id FROM projection_records")
     reopened = ReportingApplication(env=env)
+    assert "projection built by another version: rebuilding it from the store" in caplog.text
     with reopened.projection.sql.transaction(commit=False) as c:
         c.execute("SELECT name FROM sqlite_master WHERE name IN ('projection_events', 'projection_days')")
         assert c.fetchall() == []
