@@ -8,6 +8,7 @@ worked out by hand from its timeline.
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -608,3 +609,26 @@ def test_replicas_started_together_on_a_new_store_all_open_it(tmp_path):
                                       text=True, env=env) for _ in range(4)]
         results = [p.communicate(timeout=60) for p in processes]
         assert [out.strip() for out, _ in results] == ["opened"] * 4, [err[-1500:] for _, err in results]
+
+
+def test_the_write_ahead_log_is_checkpointed_every_ten_thousand_pages_not_every_thousand(app):
+    """A service's SQLite store (``shared.store.SQLiteFactory``) copies its write-ahead log back
+    into the database every ``WAL_CHECKPOINT_PAGES`` pages: after commits writing about 3,000
+    pages the log still holds them all (SQLite's default would have checkpointed at 1,000 and
+    begun the log again), and the store reads and writes as before."""
+    from shared.store import WAL_CHECKPOINT_PAGES
+
+    assert WAL_CHECKPOINT_PAGES == 10_000
+    sql = app.projection.sql
+    with sql.transaction() as c:
+        c.execute("CREATE TABLE pages (body BLOB)")
+    for _ in range(30):  # about 100 pages a commit
+        with sql.transaction() as c:
+            c.executemany("INSERT INTO pages (body) VALUES (?)", [(bytes(4000),)] * 100)
+    wal = app.recorder.datastore.pool.db_name + "-wal"
+    assert os.path.getsize(wal) > 2_500 * 4096
+    with sql.transaction(commit=False) as c:
+        c.execute("PRAGMA wal_autocheckpoint")
+        assert c.fetchone()[0] == WAL_CHECKPOINT_PAGES
+        c.execute("SELECT COUNT(*) FROM pages")
+        assert c.fetchone()[0] == 3_000
