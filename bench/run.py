@@ -326,7 +326,8 @@ def intake(uri: str, folder: Path, n: int, consume_baseline: float, results: Res
 def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_e2e: float, results: Results) -> None:
     """Commands sent to the visits and meetings APIs, one to each in turn (a visit proposed, a
     meeting put on the schedule), until visible in the reporting projections: as fast as
-    ``level`` clients can, then paced at half the best rate seen (the latency target's load)."""
+    ``level`` clients can (each keeping its connections open), then paced at half the best rate
+    seen (the latency target's load)."""
     (folder / "ingest").mkdir()
     visits = ServiceProcess("visits", uri, folder / "ingest").start()
     meetings = ServiceProcess("meetings", uri, folder / "ingest").start()
@@ -356,12 +357,18 @@ def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_
             base = projected(store)
             sent_at: list[float] = []
             lock = threading.Lock()
+            # each client keeps its connections open between commands, as a browser does
+            local, sessions = threading.local(), []
 
             def one(k: int) -> None:
                 if pace:
                     time.sleep(max(0.0, began + k / pace - time.perf_counter()))
                 url, body, headers = command(k)
-                response = requests.post(url, json=body, headers=headers, timeout=30)
+                if not hasattr(local, "session"):
+                    local.session = requests.Session()
+                    with lock:
+                        sessions.append(local.session)
+                response = local.session.post(url, json=body, headers=headers, timeout=30)
                 response.raise_for_status()
                 with lock:
                     sent_at.append(time.perf_counter())
@@ -384,6 +391,8 @@ def ingest(uri: str, folder: Path, commands: int, levels: tuple[int, ...], pika_
             began = time.perf_counter()
             with ThreadPoolExecutor(max_workers=level) as pool:
                 list(pool.map(one, range(commands)))
+            for session in sessions:
+                session.close()
             wait_projected(store, base + commands)
             elapsed = time.perf_counter() - began
             stop.set()
