@@ -71,15 +71,16 @@ class DemoStopped(Exception):
 
 
 class Api:
-    """The services' HTTP APIs, as one actor or another. Counts the events it causes: every
-    accepted POST records exactly one event, except loading the reference groups (one per
-    group created)."""
+    """The services' HTTP APIs, as one actor or another. Counts the events it causes: an
+    accepted POST records one event, or as many as its aggregate's version rose (see
+    ``_recorded_by``); loading the reference groups one per group created."""
 
     def __init__(self) -> None:
         self.session = requests.Session()
         self.run = uuid.uuid4().hex[:8]
         self.sequence = itertools.count(1)
-        self.events = 0
+        self.events = 0  # recorded by the demo's steps
+        self._versions: dict[str, int] = {}  # aggregate id -> version in the last answer about it
         self._tokens: dict[Actor, str] = {}
         self._registry = None
 
@@ -124,8 +125,18 @@ class Api:
     def post(self, service: str, path: str, body: dict, actor: Actor, tolerate: tuple[str, ...] = ()) -> Any:
         answer = self.request(service, "POST", path, body, actor=actor, tolerate=tolerate)
         if answer is not None:
-            self.events += 1
+            self.events += self._recorded_by(answer)
         return answer
+
+    def _recorded_by(self, answer: Any) -> int:
+        """The events an accepted POST recorded: how far its aggregate's version rose, where the
+        demo saw that aggregate before (one step may record more than one event: withdrawing
+        the sharing consent also revokes the shares made under it); else one."""
+        if not (isinstance(answer, dict) and isinstance(answer.get("version"), int) and "id" in answer):
+            return 1
+        before = self._versions.get(answer["id"])
+        self._versions[answer["id"]] = answer["version"]
+        return 1 if before is None else answer["version"] - before
 
 
 class HalfYear:

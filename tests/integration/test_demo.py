@@ -100,6 +100,7 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert status["intake"].get("dead_lettered", 0) == 0, status
         assert services["reporting"].get("/dead-letters").json() == []
         assert report["provenance"]["events"] == status["events_recorded"]
+        assert f"waiting for the {status['events_recorded']} events of the demo" in result.stdout  # all counted
 
         # Again, on a system that now has data: new visits and meetings, same groups and donors.
         again = run_demo(env, tmp_path / "again")
@@ -110,7 +111,10 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert len(second["visits"]["conducted"]) == 2 * len(visits["conducted"])
         assert len(second["meetings"]["by_group"]) == len(meetings["by_group"])  # the groups were reused
         assert len(services["visits"].get("/donors").json()) == 3                # and the donors
-        assert services["reporting"].get("/status").json()["intake"].get("dead_lettered", 0) == 0
+        after = services["reporting"].get("/status").json()
+        assert after["intake"].get("dead_lettered", 0) == 0
+        assert f"waiting for the {after['events_recorded'] - status['events_recorded']} events of the demo" \
+            in again.stdout
     finally:
         for service in services.values():
             service.stop()
