@@ -1,7 +1,10 @@
 """Runs the services as separate processes, the way they run in production, and keeps them up.
 
 Crash-only: a service that dies is started again (RELIABILITY.md: nameko consumers exit on a
-reset connection). Ctrl-C or SIGTERM stops them all cleanly.
+reset connection). Ctrl-C or SIGTERM stops them all cleanly: the supervisor sends each service
+SIGTERM, all at once, and waits for them. The services ignore SIGINT: Ctrl-C in a terminal
+reaches every process in its group, and nameko sent SIGINT and SIGTERM together stops twice
+over and hangs until it is killed (seen every time when the two came within a millisecond).
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ import requests
 
 from shared.messaging.topology import PROJECT_ROOT
 
+
+STOP_SECONDS = 10.0  # how long the services have to stop before they are killed
 
 # Each service and its default HTTP address (overridden by <NAME>_HTTP_ADDRESS).
 SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002"), ("reporting", "127.0.0.1:8003"),
@@ -44,6 +49,7 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
             cwd=os.getcwd(),
+            preexec_fn=_ignore_interrupt,
         )
         log.close()
         self.started_at = time.monotonic()
@@ -57,15 +63,27 @@ class ServiceProcess:
         except requests.RequestException:
             return False
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if not self.alive():
-            return
-        self.process.send_signal(signal.SIGTERM)
+
+def _ignore_interrupt() -> None:
+    """In a service's process, before it runs nameko: SIGINT ignored (Python then installs no
+    KeyboardInterrupt handler), so that only the supervisor's SIGTERM stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_all(procs: list[ServiceProcess], echo=print, timeout: float = STOP_SECONDS) -> None:
+    """SIGTERM to every running service at once, then wait for them all; one still running
+    after ``timeout`` seconds is killed, and said so."""
+    running = [proc for proc in procs if proc.alive()]
+    for proc in running:
+        proc.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in running:
         try:
-            self.process.wait(timeout)
+            proc.process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            echo(f"{proc.name} did not stop within {timeout:.0f} s of SIGTERM: killed; see {proc.log_path}")
+            proc.process.kill()
+            proc.process.wait()
 
 
 def services(data_dir: str, reporting_replicas: int = 1) -> list[ServiceProcess]:
@@ -121,8 +139,7 @@ def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int
             echo(f"{proc.name:10} up   {proc.health_url.rsplit('/health', 1)[0]}   log: {proc.log_path}")
         else:
             echo(f"{proc.name:10} did not become healthy; see {proc.log_path}")
-            for p in procs:
-                p.stop()
+            stop_all(procs, echo)
             return 1
     echo("all services up; Ctrl-C stops them")
     backoff: dict[str, float] = {}
@@ -141,7 +158,6 @@ def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int
                 proc.start()
     finally:
         echo("stopping services ...")
-        for proc in procs:
-            proc.stop()
+        stop_all(procs, echo)
         echo("stopped")
     return 0

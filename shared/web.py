@@ -9,6 +9,7 @@ class, and two classes would try to listen on the same address.
 """
 from __future__ import annotations
 
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -35,8 +36,34 @@ class JsonErrorsApp(WsgiApp):
 
 
 class JsonErrorsWebServer(WebServer):
+    """Also wakes eventlet's hub every ``WAKE_SECONDS`` while it serves, so that SIGTERM stops
+    a service that has nothing to do. ``nameko run`` handles SIGTERM by spawning the stop in
+    a greenlet, which runs only when the hub next wakes; after the signal handler Python goes
+    back to the hub's wait (PEP 475), and the web console, with no timer and no broker
+    connection, waited for the next request: it never stopped and ``fieldwork up`` killed it."""
+
+    _waker = None
+
+    def start(self):
+        if self._waker is None:
+            self._waker = self.container.spawn_managed_thread(_wake_forever, identifier="hub-waker")
+        super().start()
+
+    def stop(self):
+        if self._waker is not None:
+            self._waker.kill()
+        super().stop()
+
     def get_wsgi_app(self):
         return JsonErrorsApp(self)
+
+
+WAKE_SECONDS = 0.5
+
+
+def _wake_forever() -> None:
+    while True:
+        eventlet.sleep(WAKE_SECONDS)
 
 
 class HttpEntrypoint(HttpRequestHandler):

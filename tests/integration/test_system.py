@@ -38,8 +38,9 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
         **{f"{name.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()},
         **{f"FIELDWORK_{name.upper()}_URL": url for name, url in urls.items() if name != "console"},
     }
+    # in a process group of its own, as a terminal runs it
     up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+                          stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path, start_new_session=True)
     try:
         lines = until_all_up(up)
         assert all(any(url in line for line in lines) for url in urls.values()), lines
@@ -69,10 +70,11 @@ def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stop
             time.sleep(0.5)
         assert _healthy(urls["meetings"])
     finally:
-        up.send_signal(signal.SIGINT)
+        os.killpg(up.pid, signal.SIGINT)  # Ctrl-C in a terminal: every process of the group gets it
         output, _ = up.communicate(timeout=60)
     assert up.returncode == 0
     assert "stopped" in output
+    assert "killed" not in output  # each service stopped on its own, none had to be killed
     assert not any(_healthy(url) for url in urls.values())
 
 
@@ -123,5 +125,29 @@ def test_fieldwork_up_with_two_reporting_replicas_shares_the_intake_between_them
     finally:
         up.send_signal(signal.SIGINT)
         output, _ = up.communicate(timeout=60)
-    assert up.returncode == 0 and "stopped" in output
+    assert up.returncode == 0 and "stopped" in output and "killed" not in output
     assert not any(_healthy(url) for url in replicas)
+
+
+def test_a_service_with_nothing_to_do_stops_on_sigterm(tmp_path):
+    """The web console, idle (no request, no timer, no broker connection: eventlet's hub has
+    nothing to wake it), stops when sent SIGTERM instead of waiting for a request until it is
+    killed; and Ctrl-C reaching it beside the supervisor (SIGINT) is left to the supervisor."""
+    from shared.messaging.topology import PROJECT_ROOT
+    from shared.supervisor import ServiceProcess, stop_all, wait_healthy
+
+    url = f"127.0.0.1:{free_port()}"
+    console = ServiceProcess(name="console", module="console.service", health_url=f"http://{url}/health",
+                             config=PROJECT_ROOT / "services/console/config.yml", log_path=tmp_path / "console.log",
+                             env={"CONSOLE_HTTP_ADDRESS": url})
+    console.start()
+    said: list[str] = []
+    try:
+        assert wait_healthy(console), console.log_path.read_text()
+        console.process.send_signal(signal.SIGINT)
+        time.sleep(3)  # idle: whatever the health check left pending has run
+        assert console.alive() and console.healthy()
+        time.sleep(3)
+    finally:
+        stop_all([console], said.append, timeout=20)
+    assert said == [] and console.process.returncode == 0, (said, console.log_path.read_text())
