@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, OperationalError, Transcoding
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool
 from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
 
@@ -94,14 +94,18 @@ class StoreSettings:
 # of the reporting intake dirties hundreds of pages at random keys in the store's and the
 # projection's indexes, mostly the same pages batch after batch; checkpointing every 1,000
 # pages copied them back into the database after nearly every commit. Every 10,000 (a log of
-# up to 40 MB), a page many commits wrote is copied back once: the intake in process 20-25 %
+# up to about 45 MB), a page many commits wrote is copied back once: the intake in process 20-25 %
 # faster (docs/performance.md).
 WAL_CHECKPOINT_PAGES = 10_000
+# The size SQLite cuts its write-ahead log file back to once a checkpoint has emptied it. One
+# large transaction (a projection's rebuild writes all of it in one: about 150 MB at 1,000,000
+# events) grows the file, and without a limit it kept that size for good.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 class SQLiteFactory(LibrarySQLiteFactory):
     """The library's SQLite persistence, its connections checkpointing the write-ahead log
-    every ``WAL_CHECKPOINT_PAGES`` pages."""
+    every ``WAL_CHECKPOINT_PAGES`` pages and cutting its file back to ``WAL_SIZE_LIMIT``."""
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
@@ -114,6 +118,7 @@ class _CheckpointingPool(SQLiteConnectionPool):
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
         connection._sqlite_conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        connection._sqlite_conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         return connection
 
 
@@ -283,20 +288,24 @@ def envelope_of(domain_event: Any) -> dict:
 
 
 T = TypeVar("T")
+# what the databases say when two processes create the same tables at once (see opened)
+_CONCURRENT_CREATE = ("locked", "tuple concurrently updated", "pg_type_typname_nsp_index", "pg_class_relname_nsp_index")
 
 
 def opened(open_store: Callable[[], T], attempts: int = 40) -> T:
     """``open_store()`` (an application, a token registry: what creates its tables when it
-    starts), again if SQLite answered "database is locked". Processes started together on one
-    new store (replicas, or every service on the shared token registry) create tables at the
-    same moment, and SQLite refuses at once, without waiting, a connection that read the
-    schema before another changed it. Creating the tables is idempotent, so trying again is
-    safe; anything else is raised."""
+    starts), again if the database refused it for another process making the same tables at the
+    same moment. Processes started together on one store (replicas, or every service on the
+    shared token registry) create tables at once: SQLite refuses at once, without waiting, a
+    connection that read the schema before another changed it ("database is locked");
+    PostgreSQL refuses one of two ``CREATE TABLE IF NOT EXISTS`` of one table ("tuple
+    concurrently updated", or a duplicate key in its catalogue). Creating the tables is
+    idempotent, so trying again is safe; anything else is raised."""
     for attempt in range(1, attempts + 1):
         try:
             return open_store()
-        except (OperationalError, sqlite3.OperationalError) as error:
-            if "locked" not in str(error) or attempt == attempts:
+        except (OperationalError, InternalError, IntegrityError, sqlite3.OperationalError) as error:
+            if not any(sign in str(error) for sign in _CONCURRENT_CREATE) or attempt == attempts:
                 raise
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -95,6 +96,28 @@ def until_all_up(up: subprocess.Popen, lines: list[str] | None = None, timeout: 
         assert line and time.monotonic() < deadline, "fieldwork up did not start:\n" + "".join(lines)
         lines.append(line)
     return lines
+
+
+def opened_together(open_store, replicas: int = 4) -> tuple[list, list[str]]:
+    """``open_store()`` in ``replicas`` threads at once (``shared.store.opened`` around it), as
+    replicas of a service started together open one store: what opened, and the errors."""
+    from shared.store import opened
+
+    apps: list = []
+    errors: list[str] = []
+
+    def open_one() -> None:
+        try:
+            apps.append(opened(open_store))
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            errors.append(f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=open_one) for _ in range(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return apps, errors
 
 
 def free_port() -> int:

@@ -156,3 +156,33 @@ def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_set
         assert app.projection.verify() == []
         newest = ReportingAPI(app).last_events()  # what GET /status says, from projection_latest
         assert list(newest) == ["visits.events"] and newest["visits.events"]["position"] == provenance["stream_position"]
+
+
+def test_reporting_replicas_opening_a_stale_projection_together_on_postgresql_all_start(postgres_settings):
+    """Replicas of a new release started together on a PostgreSQL store whose projection an
+    earlier version built (as operations.md says to upgrade them): they take turns dropping and
+    rebuilding it under one advisory lock, so every one of them starts (two at once making the
+    same tables failed with "tuple concurrently updated", two rebuilds' writes with a
+    duplicate key), and the projection is that of a full fold of the store."""
+    from bench.run import history
+    from fieldwork_testing import opened_together
+    from shared.contract import encode_envelope
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    env = postgres_settings.environment("reporting")
+    first = ReportingApplication(env=env)
+    items = history(2_600)
+    first.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
+                          for e in items])
+    first.projection.catch_up()
+    with first.projection.sql.transaction() as c:
+        c.execute(f"DELETE FROM {first.projection.position_table} WHERE name = 'version'")
+    for _ in range(2):  # a race: twice
+        opened_apps, errors = opened_together(lambda: ReportingApplication(env=env))
+        assert errors == [] and len(opened_apps) == 4
+        for app in opened_apps:
+            assert app.projection.provenance()["events"] == len(items)
+            assert app.projection.verify() == []
+        with first.projection.sql.transaction() as c:  # stale again for the second round
+            c.execute(f"UPDATE {first.projection.position_table} SET position = 1 WHERE name = 'version'")

@@ -83,13 +83,17 @@ class Projection:
         self.latest_table = t("projection_latest")
         p = self.sql.param
         with self.sql.transaction() as c:
+            # Replicas opening one store at once take turns (see _exclusive): on PostgreSQL two
+            # at once making or dropping the same tables fail ("tuple concurrently updated").
+            self._exclusive(c, before_tables=True)
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
             )
+            self._exclusive(c)
             c.execute(f"SELECT name, position FROM {self.position_table}")
             marks = {row["name"]: int(row["position"]) for row in c.fetchall()}
-            stale = marks.get(_VERSION_MARK) != VERSION
+            stale = _stale(marks)
             if stale:  # another version's tables (or none): dropped, made anew, rebuilt below
                 # projection_days: a row a day before VERSION 5; projection_events: a copy of
                 # every event before VERSION 3
@@ -124,9 +128,13 @@ class Projection:
             c.execute(f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
                       f"VALUES ({p}, 0, 0, {p}) ON CONFLICT (name) DO NOTHING", (self.NAME, EMPTY_HASH))
         if stale:
-            if marks:
+            if set(marks) - {self.NAME}:
                 log.warning("projection built by another version: rebuilding it from the store")
-            self.rebuild()  # writes the version
+            elif marks:
+                log.warning("projection not marked complete (a rebuild that did not finish, or another "
+                            "replica's under way): rebuilding it from the store")
+            with self._lock, _collector_paused():
+                self._rebuild(None, unless_current=True)  # writes the version
 
     # -- reading the store ------------------------------------------------------------------
 
@@ -381,7 +389,20 @@ class Projection:
             # pass walks all of it: half a second at 1,000,000 events)
             return self._rebuild(progress)
 
-    def _rebuild(self, progress: Callable[[int], None] | None) -> int:
+    def _exclusive(self, c: Any, before_tables: bool = False) -> None:
+        """Take the projection's lock until the transaction ends, so that replicas opening,
+        dropping or rebuilding the projection take turns: PostgreSQL's advisory lock on the
+        projection's position table (taken before the tables exist), SQLite's database lock
+        (a write, once the position table exists)."""
+        if before_tables and not self.sql.is_sqlite:
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.position_table),))
+        elif not before_tables and self.sql.is_sqlite:
+            c.execute(f"UPDATE {self.position_table} SET position = position WHERE name = ?", (self.NAME,))
+
+    def _rebuild(self, progress: Callable[[int], None] | None, unless_current: bool = False) -> int:
+        """Fold the whole log, then write it in one transaction under the projection's lock;
+        ``unless_current`` (when the service opens the store): not written if another replica
+        wrote a projection of this version meanwhile."""
         p = self.sql.param
         records: dict[str, dict] = {}
         sources: dict[str, list[int]] = defaultdict(list)
@@ -414,6 +435,11 @@ class Projection:
             for a in refold:
                 records[a] = _refolded(sources[a], stored)
         with self.sql.transaction() as c:
+            self._exclusive(c, before_tables=True)
+            self._exclusive(c)
+            c.execute(f"SELECT name, position FROM {self.position_table}")
+            if unless_current and not _stale({row["name"]: int(row["position"]) for row in c.fetchall()}):
+                return count
             for table in (self.sources_table, self.records_table, self.position_table, self.spans_table,
                           self.latest_table):
                 c.execute(f"DELETE FROM {table}")
@@ -459,6 +485,19 @@ class Projection:
         differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
         differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
         return differences
+
+
+def _stale(marks: dict[str, int]) -> bool:
+    """Whether the projection's tables must be rebuilt, by the marks in projection_position:
+    not marked with this ``VERSION``, or marked also by a version from before the mark (whose
+    ``fold`` and ``calendar`` marks it kept: that version, run on this store, wrote records
+    without their first and last day, and a report would not find them)."""
+    return marks.get(_VERSION_MARK) != VERSION or bool(set(marks) - {Projection.NAME, _VERSION_MARK})
+
+
+def _lock_key(table: str) -> int:
+    """A 64-bit advisory lock key of its own for each schema's projection."""
+    return int.from_bytes(hashlib.sha256(f"fieldwork projection {table}".encode()).digest()[:8], "big", signed=True)
 
 
 def _rows(records: Iterable[tuple[str, dict]]) -> tuple[list[tuple], list[tuple]]:

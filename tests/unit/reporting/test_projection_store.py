@@ -512,6 +512,61 @@ def test_a_projection_built_by_an_earlier_version_is_rebuilt_when_opened(tmp_pat
     assert reopened.projection.verify() == []
 
 
+def test_a_store_the_release_before_the_version_mark_also_ran_on_is_rebuilt_when_opened(tmp_path, reporting,
+                                                                                          scenario, caplog):
+    """Rolled back to the release before the version mark and forward again: that release
+    leaves this one's mark alone, adds its own (``fold``, ``calendar``) and writes records
+    without their first and last day, which no report would find. Its marks make the
+    projection stale: it is rebuilt when opened, and the report has every visit again."""
+    env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
+    app = ReportingApplication(env=env)
+    app.intake.receive([message(e, reporting) for e in scenario.envelopes])
+    app.projection.catch_up()
+    expected = without_provenance(build_report(reporting.records(scenario.envelopes), "semi-annual", H1_2025, {}))
+    assert without_provenance(app.report("semi-annual", H1_2025)) == expected
+    with app.projection.sql.transaction() as c:  # what the earlier release leaves
+        c.execute("INSERT INTO projection_position (name, position, events, events_hash) VALUES ('fold', 4, 0, ''), "
+                  "('calendar', 2, 0, '')")
+        c.execute("UPDATE projection_records SET first_day = NULL, last_day = NULL")
+    assert without_provenance(app.report("semi-annual", H1_2025)) != expected  # what it would cost
+    reopened = ReportingApplication(env=env)
+    assert "projection built by another version: rebuilding it from the store" in caplog.text
+    assert without_provenance(reopened.report("semi-annual", H1_2025)) == expected
+    with reopened.projection.sql.transaction(commit=False) as c:
+        c.execute("SELECT name FROM projection_position ORDER BY name")
+        assert [row["name"] for row in c.fetchall()] == ["records", "version"]
+
+
+def test_a_projection_whose_rebuild_did_not_finish_is_rebuilt_and_said_so(tmp_path, reporting, scenario, caplog):
+    """A rebuild cut short (the process killed while it folded) leaves the projection without
+    its version mark: it is rebuilt when next opened, and the log says why, not that another
+    version built it."""
+    env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
+    app = ReportingApplication(env=env)
+    app.intake.receive([message(e, reporting) for e in scenario.envelopes])
+    with app.projection.sql.transaction() as c:  # as the opening of a stale store leaves it, before the rebuild
+        c.execute("DELETE FROM projection_position WHERE name = 'version'")
+    caplog.clear()
+    reopened = ReportingApplication(env=env)
+    assert "projection not marked complete" in caplog.text and "another version" not in caplog.text
+    assert reopened.projection.records() == as_stored(reporting.records(scenario.envelopes))
+
+
+def test_replicas_opening_a_stale_projection_together_all_open_it(tmp_path, reporting, scenario):
+    """Replicas started together on a store whose projection must be rebuilt take turns under
+    the projection's lock: every one opens, and the projection is that of the whole store."""
+    from fieldwork_testing import opened_together
+
+    env = StoreSettings(data_dir=str(tmp_path)).environment("reporting")
+    app = ReportingApplication(env=env)
+    app.intake.receive([message(e, reporting) for e in scenario.envelopes])
+    with app.projection.sql.transaction() as c:
+        c.execute("UPDATE projection_position SET position = 1 WHERE name = 'version'")
+    replicas, errors = opened_together(lambda: ReportingApplication(env=env))
+    assert errors == [] and len(replicas) == 4
+    assert all(r.projection.records() == as_stored(reporting.records(scenario.envelopes)) for r in replicas)
+
+
 def test_two_replicas_catching_up_on_one_store_apply_each_event_once(tmp_path, reporting, scenario):
     """Two processes of the service on one store (competing consumers) both catch up after
     each of their batches: each batch is applied by one of them, so the counts, the events hash
@@ -632,3 +687,24 @@ def test_the_write_ahead_log_is_checkpointed_every_ten_thousand_pages_not_every_
         assert c.fetchone()[0] == WAL_CHECKPOINT_PAGES
         c.execute("SELECT COUNT(*) FROM pages")
         assert c.fetchone()[0] == 3_000
+
+
+def test_the_write_ahead_log_file_is_cut_back_after_one_large_transaction(app):
+    """One transaction larger than ``WAL_SIZE_LIMIT`` (as a projection's rebuild of a large
+    store writes) grows the log file beyond it; once a checkpoint has emptied the log, the
+    next commit cuts the file back to the limit instead of keeping it that large for good."""
+    from shared.store import WAL_SIZE_LIMIT
+
+    sql = app.projection.sql
+    with sql.transaction() as c:
+        c.execute("CREATE TABLE pages (body BLOB)")
+    with sql.transaction() as c:
+        c.executemany("INSERT INTO pages (body) VALUES (?)", [(bytes(4000),)] * (WAL_SIZE_LIMIT // 4096 + 2_000))
+    wal = app.recorder.datastore.pool.db_name + "-wal"
+    assert os.path.getsize(wal) > WAL_SIZE_LIMIT
+    with sql.transaction() as c:
+        c.execute("INSERT INTO pages (body) VALUES (?)", (b"x",))
+    assert os.path.getsize(wal) <= WAL_SIZE_LIMIT
+    with sql.transaction(commit=False) as c:
+        c.execute("SELECT COUNT(*) FROM pages")
+        assert c.fetchone()[0] == WAL_SIZE_LIMIT // 4096 + 2_001
