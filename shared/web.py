@@ -42,17 +42,10 @@ class JsonErrorsWebServer(WebServer):
     back to the hub's wait (PEP 475), and the web console, with no timer and no broker
     connection, waited for the next request: it never stopped and ``fieldwork up`` killed it."""
 
-    _waker = None
-
     def start(self):
-        if self._waker is None:
-            self._waker = self.container.spawn_managed_thread(_wake_forever, identifier="hub-waker")
+        if not self._starting:  # the container kills the waker with its other managed threads
+            self.container.spawn_managed_thread(_wake_forever, identifier="hub-waker")
         super().start()
-
-    def stop(self):
-        if self._waker is not None:
-            self._waker.kill()
-        super().stop()
 
     def get_wsgi_app(self):
         return JsonErrorsApp(self)

@@ -83,16 +83,15 @@ class Projection:
         self.latest_table = t("projection_latest")
         p = self.sql.param
         with self.sql.transaction() as c:
-            # Replicas opening one store at once take turns (see _exclusive): on PostgreSQL two
-            # at once making or dropping the same tables fail ("tuple concurrently updated").
-            self._exclusive(c, before_tables=True)
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.position_table} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, events BIGINT NOT NULL, events_hash TEXT NOT NULL)"
             )
+            # Replicas opening one store at once take turns from here (dropping and making the
+            # same tables at once fails on PostgreSQL; two at once making the position table
+            # above are opened again by shared.store.opened).
             self._exclusive(c)
-            c.execute(f"SELECT name, position FROM {self.position_table}")
-            marks = {row["name"]: int(row["position"]) for row in c.fetchall()}
+            marks = self._marks(c)
             stale = _stale(marks)
             if stale:  # another version's tables (or none): dropped, made anew, rebuilt below
                 # projection_days: a row a day before VERSION 5; projection_events: a copy of
@@ -389,15 +388,19 @@ class Projection:
             # pass walks all of it: half a second at 1,000,000 events)
             return self._rebuild(progress)
 
-    def _exclusive(self, c: Any, before_tables: bool = False) -> None:
+    def _exclusive(self, c: Any) -> None:
         """Take the projection's lock until the transaction ends, so that replicas opening,
         dropping or rebuilding the projection take turns: PostgreSQL's advisory lock on the
-        projection's position table (taken before the tables exist), SQLite's database lock
-        (a write, once the position table exists)."""
-        if before_tables and not self.sql.is_sqlite:
-            c.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.position_table),))
-        elif not before_tables and self.sql.is_sqlite:
+        projection's position table, SQLite's database lock (a write)."""
+        if self.sql.is_sqlite:
             c.execute(f"UPDATE {self.position_table} SET position = position WHERE name = ?", (self.NAME,))
+        else:
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.position_table),))
+
+    def _marks(self, c: Any) -> dict[str, int]:
+        """The rows of projection_position: name -> position (the version, for ``version``)."""
+        c.execute(f"SELECT name, position FROM {self.position_table}")
+        return {row["name"]: int(row["position"]) for row in c.fetchall()}
 
     def _rebuild(self, progress: Callable[[int], None] | None, unless_current: bool = False) -> int:
         """Fold the whole log, then write it in one transaction under the projection's lock;
@@ -435,10 +438,8 @@ class Projection:
             for a in refold:
                 records[a] = _refolded(sources[a], stored)
         with self.sql.transaction() as c:
-            self._exclusive(c, before_tables=True)
             self._exclusive(c)
-            c.execute(f"SELECT name, position FROM {self.position_table}")
-            if unless_current and not _stale({row["name"]: int(row["position"]) for row in c.fetchall()}):
+            if unless_current and not _stale(self._marks(c)):
                 return count
             for table in (self.sources_table, self.records_table, self.position_table, self.spans_table,
                           self.latest_table):
