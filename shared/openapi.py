@@ -8,7 +8,7 @@ the description at once; one removed is gone from it. Each service answers its o
 ``GET /openapi.json`` (public); ``tests/integration/test_fuzz.py`` fuzzes the services from it.
 
 Only what the code cannot say is said here: which body or query schema a route loads (and the
-one query parameter a route reads by hand, ``limit`` of ``GET /dead-letters``), which routes
+query parameters a route reads by hand), which routes
 create a record (``201``), and the media types of the answers that are not JSON.
 """
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _meetings() -> Description:
 
 
 def _reporting() -> Description:
-    from reporting.api import ReportQuery
+    from reporting.api import DeadLetterQuery, ReplayRequest, ReportQuery
     from reporting.formats import FORMATS
 
     return Description(
@@ -106,12 +106,8 @@ def _reporting() -> Description:
         service_class="reporting.service:ReportingService",
         summary="Reports built from the events of the other services, their projections and "
                 "dead letters. docs/reports.md describes each route in prose.",
-        queries={("GET", "/reports"): ReportQuery()},
-        plain_parameters={("GET", "/dead-letters"): [{
-            "name": "limit", "in": "query", "required": False,
-            "description": "how many dead letters, newest first",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100},
-        }]},
+        queries={("GET", "/reports"): ReportQuery(), ("GET", "/dead-letters"): DeadLetterQuery()},
+        bodies={("POST", "/dead-letters/replay"): ReplayRequest()},
         media_types={("GET", "/reports"): sorted(set(FORMATS.values()))},
     )
 

@@ -83,3 +83,44 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     error = page.wait_for_selector("[data-testid=report-error]:not([hidden])").inner_text()
     assert "refused (400)" in error and "end is before start" in error
     page.screens("report refused")
+
+
+def test_reporting_staff_replay_what_the_broker_dead_lettered_from_the_status_page(page, system):
+    """An event the broker dead-lettered (as after a message failed by itself 6 times) is taken
+    back into the record, named on the status page, and replayed there with one click."""
+    import uuid
+
+    import pika
+
+    from shared.contract import build_envelope, encode_envelope
+
+    envelope = build_envelope(
+        event_type="visit_proposed", aggregate_id=uuid.uuid4(), aggregate_version=1,
+        occurred_at=datetime.now(timezone.utc), recorded_at=datetime.now(timezone.utc), user="ana",
+        role="visit_coordinator", correlation_id="e2e-dead-letter",
+        payload_source={"member_state": "KEN", "committee": "ctc", "origin": "committee_selection", "purpose": ""})
+    connection = pika.BlockingConnection(pika.URLParameters(system.env["AMQP_URI"]))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish("fieldwork.dead-letters", "visit_proposed", encode_envelope(envelope), pika.BasicProperties(
+        content_type="application/json", delivery_mode=2, headers={"x-death": [{
+            "reason": "delivery_limit", "queue": "reporting.events", "count": 1, "exchange": "visits.events",
+            "routing-keys": ["visit_proposed"]}]}), mandatory=True)
+    connection.close()
+
+    sign_in(page, system.console, system.dev_token("reporting_staff"))
+    page.click("nav >> text=Reporting status")
+    button = page.wait_for_selector("[data-testid=replay-reason-broker_delivery_limit]", timeout=30_000)
+    assert page.inner_text("[data-testid=open-dead-letters] .n") == "1"
+    assert "broker delivery limit" in page.inner_text("main")
+    page.screens("dead letter waiting")
+    button.click()
+    page.wait_for_selector("text=Replayed 1: 1 recorded")
+    deadline = time.monotonic() + 10
+    while page.inner_text("[data-testid=open-dead-letters] .n") != "0" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert page.inner_text("[data-testid=open-dead-letters] .n") == "0"
+    page.screens("dead letter replayed")
+    recorded = system.call("reporting", "GET", f"/dead-letters?reason=broker_delivery_limit",
+                           system.dev_token("reporting_staff"))
+    assert [(x["status"], x["last_outcome"]) for x in recorded] == [("dealt_with", "recorded")]

@@ -139,6 +139,7 @@ class System:
         self.services = {name: ServiceProcess(name, amqp_uri, data_dir).start() for name in (*SOURCES, "reporting")}
         self.restarting: dict[str, threading.Thread] = {}
         self.restart_errors: list[Exception] = []
+        self.notes: list[str] = []  # what a fault saw, printed with the counts
         self.headers = {name: {"Authorization": f"Bearer {service.token(*ServiceProcess.DEFAULT_ACTOR[name])}"}
                         for name, service in self.services.items()}
 
@@ -230,7 +231,7 @@ def check(case: str, stream: Stream, system: System, capsys) -> None:
               f"{len(sources)} (visits {len(by_source['visits'])}, meetings {len(by_source['meetings'])}), "
               f"recorded {len(recorded)}, lost {len(lost)}, duplicated {doubled}; duplicates absorbed "
               f"{state['intake']['duplicate']}, dead letters {state['dead_letters']}; projection equals a full fold: "
-              f"{verify['equal']}")
+              f"{verify['equal']}" + "".join(f"; {note}" for note in system.notes))
     assert not stream.problems, stream.problems[:5]
     assert stream.sent == stream.accepted == stream.planned >= COMMANDS
     assert len(sources) == stream.accepted  # one event per accepted command, none for a command sent again
@@ -313,3 +314,132 @@ def test_the_consumers_socket_cut_mid_handler_loses_nothing(broker, tmp_path, ca
                            capture_output=True, timeout=30)
 
     run_case("consumer socket cut (ss -K)", broker.uri, tmp_path, capsys, [(1 / 3, cut)])
+
+
+# -- the reporting store cannot be written -----------------------------------------------------
+
+
+class HealthWatch:
+    """Samples the reporting service's /health twice a second while a fault lasts."""
+
+    def __init__(self, system: System) -> None:
+        self.system, self.answers = system, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                answer = requests.get(f"{self.system.reporting.url}/health", timeout=5)
+                self.answers.append((answer.status_code, answer.json().get("problems", [])))
+            except requests.RequestException as error:
+                self.answers.append((None, [str(error)]))
+            self._stop.wait(0.5)
+
+    def stop(self) -> list[tuple[int | None, list[str]]]:
+        self._stop.set()
+        self._thread.join()
+        return self.answers
+
+
+def unwritable(hold, seconds: float):
+    """A fault: the reporting store cannot be written for ``seconds`` (``hold`` makes it so
+    and returns what undoes it), while /health is watched: it must say so (503, naming it)."""
+    def fault(system: System) -> None:
+        watch = HealthWatch(system)
+        undo = hold(system)
+        try:
+            time.sleep(seconds)
+        finally:
+            undo()
+            answers = watch.stop()
+        named = [problems for status, problems in answers
+                 if status == 503 and any("store cannot be written" in p for p in problems)]
+        assert named, f"/health never said the store could not be written: {answers[-5:]}"
+        system.notes.append(f"/health 503 naming the store in {len(named)} of {len(answers)} samples "
+                            f"({sum(1 for status, _ in answers if status is None)} unanswered in 5 s)")
+    return fault
+
+
+def exclusive_lock(system: System):
+    """Another process takes SQLite's write lock on reporting.sqlite and keeps it."""
+    holder = subprocess.Popen(
+        ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=30); "
+         "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read()",
+         str(system.data_dir / "reporting.sqlite")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+
+    def release() -> None:
+        holder.stdin.close()
+        holder.wait(30)
+    return release
+
+
+def _healthy_again(system: System) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and system.reporting.get("/health").status_code != 200:
+        time.sleep(0.5)
+    health = system.reporting.get("/health")
+    assert health.status_code == 200 and health.json()["open_dead_letters"] == 0, health.text
+
+
+@pytest.mark.parametrize("seconds", [20, 70])
+def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp_path, capsys, seconds):
+    """Before: a lock of 70 s lost 2 events, and a lock past the delivery limit's ~3 s sent
+    good events to the broker's dead-letter queue."""
+    fault = unwritable(exclusive_lock, seconds)
+    run_case(f"reporting store locked {seconds} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
+             after=_healthy_again)
+
+
+class SmallDisk:
+    """A tmpfs of 128 MB of the test's own holding reporting.sqlite (the data folder keeps a
+    symbolic link to it; SQLite follows it, its WAL beside it), which a ballast file fills."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.mount = data_dir.parent / f"{data_dir.name}-reporting-disk"
+        self.data_dir = data_dir
+
+    def __enter__(self) -> SmallDisk:
+        if os.geteuid() != 0:
+            if os.environ.get("CI"):
+                pytest.fail("the disk-full case needs root (mount -t tmpfs) and CI runs as root")
+            pytest.skip("the disk-full case mounts a tmpfs: it needs root")
+        self.mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", str(self.mount)], check=True)
+        self.data_dir.mkdir(exist_ok=True)
+        (self.mount / "reporting.sqlite").touch()
+        (self.data_dir / "reporting.sqlite").symlink_to(self.mount / "reporting.sqlite")
+        return self
+
+    def fill(self, system: System):
+        ballast = self.mount / "ballast"
+        with open(ballast, "wb") as out:
+            try:
+                while True:
+                    out.write(b"\0" * (1 << 20))
+                    out.flush()
+            except OSError:
+                pass
+        try:
+            (self.mount / "ballast-tail").write_bytes(b"\0" * 4096)  # the last pages too
+        except OSError:
+            pass
+
+        def free() -> None:
+            for name in ("ballast", "ballast-tail"):
+                (self.mount / name).unlink(missing_ok=True)
+        return free
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run(["umount", "-l", str(self.mount)], check=False)
+
+
+def test_the_reporting_store_on_a_full_disk_for_20_seconds_loses_nothing(broker, tmp_path, capsys):
+    """Before: 1,394 of 2,001 events never recorded, /health ok."""
+    data_dir = tmp_path / "data"
+    with SmallDisk(data_dir) as disk:
+        fault = unwritable(disk.fill, 20)
+        run_case("reporting store's disk full 20 s", broker.uri, data_dir, capsys, [(0.3, fault)],
+                 after=_healthy_again)

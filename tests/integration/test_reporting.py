@@ -183,12 +183,12 @@ def test_poison_messages_are_dead_lettered_with_their_reason_and_good_ones_still
     assert state["dead_letters"] == expected
     letters = reporting_service.get("/dead-letters").json()
     assert {letter["body"] for letter in letters} >= {"not json at all", "<xml/>"}
-    assert state["broker"]["reporting.dead-letters"]["messages"] == len(poison)
-
-    connection = pika.BlockingConnection(pika.URLParameters(broker.uri))
-    method, properties, body = connection.channel().basic_get("reporting.dead-letters", auto_ack=False)
-    assert properties.headers["x-fieldwork-reason"] in expected
-    connection.close()
+    # kept in the service's record, not left in the broker's dead-letter queue
+    assert state["broker"]["reporting.dead-letters"] == {"messages": 0, "consumers": 1}
+    health = reporting_service.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert health.json()["open_dead_letters"] == len(poison)
+    assert any("not_json" in warning for warning in health.json()["warnings"])
     assert "dead-lettered a message" in reporting_service.log()  # an ERROR line naming the reason
     assert "ERROR" in reporting_service.log()
 
@@ -232,32 +232,140 @@ def test_a_rebuild_gives_what_the_incremental_path_gave_and_as_of_reports_look_b
     assert known_then["provenance"]["as_of"] == as_of
 
 
-def test_a_transient_failure_is_retried_and_then_recorded(broker, tmp_path):
-    """The queue consumer in process, with a store that fails once."""
-    from shared.messaging.consumer import QueueConsumer
-    from shared.store import StoreSettings
-    from reporting.application import ReportingApplication
-    from reporting.intake import DeadLetter, Incoming
+def queue_depth(uri: str, queue: str) -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(uri))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
 
-    app = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
-    failures = []
 
-    def handle(messages):
-        if not failures:
-            failures.append(len(messages))
-            raise OSError("disk briefly unavailable")
-        return app.intake.receive([Incoming(m.body, m.content_type) for m in messages])
+class InProcess:
+    """The reporting service's two consumers in process (as ReportingRuntime runs them), on a
+    store whose writes the test can refuse."""
 
-    consumer = QueueConsumer(broker.uri, "reporting.events", handle, dead_letter_exchange="fieldwork.dead-letters",
-                             is_dead_letter=lambda d: isinstance(d, DeadLetter), batch_size=10)
-    worker = threading.Thread(target=consumer.run_forever, daemon=True)
-    worker.start()
-    publish(broker.uri, [(encode_envelope(e), "application/json", e["event_type"]) for e in proposals(5)])
-    wait_for(lambda: (app.recorder.max_notification_id() or 0) == 5)
-    consumer.stop()
-    worker.join(5)
-    assert failures and consumer.retried == failures[0]
-    assert app.intake.counts["recorded"] == 5
+    def __init__(self, uri: str, data_dir, refuse=lambda messages: None) -> None:
+        from shared.messaging.consumer import QueueConsumer
+        from shared.store import StoreSettings
+        from reporting.application import ReportingApplication
+        from reporting.dependencies import _incoming
+
+        self.app = ReportingApplication(env=StoreSettings(data_dir=str(data_dir)).environment("reporting"))
+
+        def handle(messages):
+            refuse(messages)  # raises as a store that cannot be written would
+            return self.app.intake.receive(_incoming(messages))
+
+        self.consumer = QueueConsumer(uri, "reporting.events", handle, writable=self.app.intake.writable,
+                                      batch_size=50, prefetch=100)
+        self.dead_letters = QueueConsumer(uri, "reporting.dead-letters",
+                                          lambda messages: self.app.dead_letters.take_back(_incoming(messages)),
+                                          writable=self.app.intake.writable)
+        self.threads = [threading.Thread(target=c.run_forever, daemon=True) for c in (self.consumer, self.dead_letters)]
+        for thread in self.threads:
+            thread.start()
+
+    def recorded(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def stop(self) -> None:
+        self.consumer.stop()
+        self.dead_letters.stop()
+        for thread in self.threads:
+            thread.join(10)
+
+
+def test_a_store_that_refuses_writes_for_8_seconds_costs_no_event_and_sends_nothing_back(broker, tmp_path):
+    """Before, the batch went back to the queue, and after 5 deliveries (about 3 s) the broker
+    dead-lettered good events: 8 s of outage lost them."""
+    outage_ends = time.monotonic() + 8
+    seen_failing = []
+
+    def refuse(messages):
+        if time.monotonic() < outage_ends:
+            raise OSError("database or disk is full")
+
+    reporting = InProcess(broker.uri, tmp_path, refuse)
+    try:
+        publish(broker.uri, [(encode_envelope(e), "application/json", e["event_type"]) for e in proposals(300)])
+        while time.monotonic() < outage_ends - 1:
+            seen_failing.append(reporting.consumer.store_error)
+            time.sleep(0.5)
+        wait_for(lambda: reporting.recorded() == 300, timeout=60)
+        assert any(error and "disk is full" in error for error in seen_failing)
+        assert reporting.consumer.store_error is None  # writes again: health green again
+        assert reporting.consumer.retried > 0
+        assert reporting.consumer.delivered == 300  # each message handed over once: never sent back
+        assert queue_depth(broker.uri, "reporting.dead-letters") == 0
+        assert reporting.app.dead_letters.list() == []
+        assert reporting.app.intake.counts == {"recorded": 300, "duplicate": 0, "dead_lettered": 0}
+    finally:
+        reporting.stop()
+
+
+def test_a_message_that_fails_by_itself_is_dead_lettered_by_the_broker_taken_back_and_replayed(broker, tmp_path):
+    envelopes = proposals(30)
+    poison = encode_envelope(envelopes[7])
+
+    def refuse(messages):
+        if any(m.body == poison for m in messages):
+            raise OSError("a write this message alone cannot make")
+
+    reporting = InProcess(broker.uri, tmp_path, refuse)
+    try:
+        publish(broker.uri, [(encode_envelope(e), "application/json", e["event_type"]) for e in envelopes])
+
+        def taken_back():
+            """the poison taken back from the broker's dead-letter queue"""
+            return reporting.app.dead_letters.count_by_reason(status="open") == {"broker_delivery_limit": 1}
+        wait_for(taken_back, timeout=90)
+        assert reporting.recorded() == 29  # the rest of its batches recorded
+        assert reporting.consumer.rejected_alone == 6  # returned 5 times, the sixth return over the limit
+        (letter,) = reporting.app.dead_letters.list()
+        assert (letter["exchange"], letter["routing_key"]) == ("visits.events", "visit_proposed")
+        assert queue_depth(broker.uri, "reporting.dead-letters") == 0
+
+        result = reporting.app.intake.replay(letter["id"], by="rita")  # the cause fixed
+        assert result["outcomes"] == {"recorded": 1}
+        assert reporting.recorded() == 30
+        assert reporting.app.dead_letters.count_by_reason(status="open") == {}
+    finally:
+        reporting.stop()
+
+
+def test_dead_letters_are_replayed_over_http_and_the_cli_and_health_turns_green(broker, reporting_service, tmp_path):
+    good = proposals(3)
+    wrong_key = good[2]
+    publish(broker.uri, [(encode_envelope(good[0]), "application/json", "visit_proposed"),
+                         (b"not json", "application/json", "visit_proposed"),
+                         (encode_envelope(wrong_key), "application/json", "visit_approved"),
+                         (encode_envelope(good[1]), "application/json", "visit_proposed")])
+    wait_for(lambda: status(reporting_service)["intake"]["dead_lettered"] == 2)
+    assert reporting_service.get("/health").json()["status"] == "degraded"
+    letters = {x["reason"]: x for x in reporting_service.get("/dead-letters", params={"status": "open"}).json()}
+    assert set(letters) == {"not_json", "wrong_routing_key"}
+    assert reporting_service.get("/dead-letters", params={"status": "nope"}).status_code == 400
+    assert reporting_service.post("/dead-letters/replay", {"all": True, "reason": "x"}).status_code == 400
+    assert reporting_service.post("/dead-letters/replay", {"id": str(uuid.uuid4())}).status_code == 404
+
+    # The wrong routing key was the publisher's fault and stays so: replayed, still refused.
+    answer = reporting_service.post("/dead-letters/replay", {"id": letters["wrong_routing_key"]["id"]}).json()
+    assert answer["outcomes"] == {"dead_letter:wrong_routing_key": 1}
+    one = reporting_service.get(f"/dead-letters/{letters['wrong_routing_key']['id']}").json()
+    assert one["status"] == "open" and [r["outcome"] for r in one["replays"]] == ["dead_letter:wrong_routing_key"]
+    assert one["replays"][0]["replayed_by"] == "rita"
+
+    env = {**os.environ, "FIELDWORK_REPORTING_URL": reporting_service.url,
+           "FIELDWORK_TOKEN": reporting_service.token("rita", "reporting_staff")}
+    cli = [sys.executable, "-m", "shared.cli.main", "reports", "dead-letters"]
+    listed = subprocess.run([*cli, "--status", "open"], capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0 and "not_json" in listed.stdout and "wrong_routing_key" in listed.stdout
+    usage = subprocess.run([*cli, "replay"], capture_output=True, text=True, env=env, timeout=60)
+    assert usage.returncode == 2 and "exactly one of --id, --reason or --all" in usage.stderr
+    replayed = subprocess.run([*cli, "replay", "--all"], capture_output=True, text=True, env=env, timeout=60)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 2: 1 dead_letter:not_json, 1 dead_letter:wrong_routing_key" in replayed.stdout
+    assert status(reporting_service)["events_recorded"] == 2
 
 
 def test_reporting_staff_build_the_semi_annual_report_with_the_cli(broker, reporting_service, tmp_path):

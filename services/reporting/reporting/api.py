@@ -1,6 +1,7 @@
 """What the reporting service offers reporting staff, in plain Python."""
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from typing import Any, Callable
@@ -9,10 +10,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.commands import ServiceAPI
 from shared.contract import fields as f
-from shared.errors import InvalidInput
-from shared.http import load
+from shared.errors import InvalidInput, NotFound
+from shared.http import load, parse_uuid
 from reporting.application import BASES, ReportingApplication
 from reporting.formats import FORMATS, render
+from reporting.intake import LETTER_STATUSES
 from reporting.reports import KINDS, Period, annual, semi_annual
 
 
@@ -42,6 +44,33 @@ class ReportQuery(Schema):
             raise ValidationError("give year (and half for a semi-annual report), or start and end", "year")
         elif data["kind"] == "semi-annual" and data.get("half") is None:
             raise ValidationError("a semi-annual report needs half: 1 (January-June) or 2 (July-December)", "half")
+
+
+class DeadLetterQuery(Schema):
+    """Which dead letters to list, newest first."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=10_000),
+                           metadata={"description": "how many dead letters, newest first"})
+    status = fields.String(load_default=None, validate=validate.OneOf(LETTER_STATUSES),
+                           metadata={"description": "open (not yet dealt with) or dealt_with (a replay recorded it)"})
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "only the letters of this reason"})
+
+
+class ReplayRequest(Schema):
+    """Which open dead letters to replay through the intake: one (``id``), all of one reason
+    (``reason``), or all (``all``: true); exactly one of the three."""
+
+    id = fields.UUID(load_default=None, metadata={"description": "one dead letter, by its id"})
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "every open dead letter of this reason"})
+    all = fields.Boolean(load_default=False, metadata={"description": "every open dead letter"})
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        given = [name for name in ("id", "reason") if data.get(name) is not None] + (["all"] if data.get("all") else [])
+        if len(given) != 1:
+            raise ValidationError("give exactly one of id, reason or all: true", "body")
 
 
 def period_of(query: dict) -> Period:
@@ -78,6 +107,7 @@ class ReportingAPI(ServiceAPI):
             "projection": {**projection.provenance(), "behind": max(0, stored - projection.position)},
             "intake": dict(self.app.intake.counts),
             "dead_letters": self.app.dead_letters.count_by_reason(),
+            "open_dead_letters": self.app.dead_letters.count_by_reason(status="open"),
             "last_event_by_source": self.last_events(),
         }
         if self._status:
@@ -88,14 +118,28 @@ class ReportingAPI(ServiceAPI):
         """The newest recorded event of each source exchange (``Projection.latest``)."""
         return self.app.projection.latest()
 
-    def dead_letters(self, limit: int | str = 100) -> list[dict]:
-        try:
-            count = int(limit)
-        except (TypeError, ValueError):
-            count = -1
-        if not 1 <= count <= 10_000:
-            raise InvalidInput({"limit": ["a whole number from 1 to 10000"]})
-        return self.app.dead_letters.list(count)
+    def dead_letters(self, query: dict) -> list[dict]:
+        q = load(DeadLetterQuery(), {k: v for k, v in (query or {}).items() if v not in (None, "")})
+        return self.app.dead_letters.list(q["limit"], status=q["status"], reason=q["reason"])
+
+    def dead_letter(self, letter_id: str) -> dict:
+        """One dead letter, its whole body and each replay's outcome."""
+        letter = self.app.dead_letters.find(str(parse_uuid(letter_id, "dead letter")))
+        if letter is None:
+            raise NotFound("dead letter", letter_id)
+        raw = base64.b64decode(letter.pop("body_base64"))
+        return {**letter, "body": raw.decode("utf-8", errors="replace"), "body_bytes": len(raw),
+                "replays": self.app.dead_letters.replays_of(letter["id"])}
+
+    def replay_dead_letters(self, body: dict, by: str) -> dict:
+        """Replay open dead letters through the normal intake (once their cause is fixed)."""
+        q = load(ReplayRequest(), body)
+        ident = str(q["id"]) if q["id"] else None
+        if ident and self.app.dead_letters.find(ident) is None:
+            raise NotFound("dead letter", ident)
+        result = self.app.intake.replay(ident, q["reason"], by)
+        self.app.projection.catch_up()
+        return result
 
     def rebuild(self) -> dict:
         """Rebuild the projections from the reporting store; one at a time."""

@@ -57,14 +57,42 @@ def status() -> None:
     show(call("reporting", "GET", "/status"))
 
 
-@reports.command("dead-letters")
+@reports.group("dead-letters", invoke_without_command=True)
 @click.option("--limit", type=int, default=20, show_default=True)
-def dead_letters(limit) -> None:
-    """Messages refused, newest first, with the reason and the raw body."""
-    for letter in call("reporting", "GET", "/dead-letters", params={"limit": limit}):
-        click.echo(f"{letter['received_at']}  {letter['reason']:24} {letter['exchange']} {letter['routing_key']}")
+@click.option("--status", type=click.Choice(["open", "dealt_with"]), help="only open letters, or those dealt with")
+@click.option("--reason", help="only the letters of this reason (e.g. broker_delivery_limit)")
+@click.pass_context
+def dead_letters(ctx, limit, status, reason) -> None:
+    """Messages refused, newest first, with the reason and the raw body (cut at 4,096
+    characters); `replay` sends them through the intake again once their cause is fixed."""
+    if ctx.invoked_subcommand:
+        return
+    params = {"limit": limit, "status": status, "reason": reason}
+    for letter in call("reporting", "GET", "/dead-letters", params={k: v for k, v in params.items() if v}):
+        click.echo(f"{letter['received_at']}  {letter['id']}  {letter['status']:10} {letter['reason']:24} "
+                   f"{letter['exchange']} {letter['routing_key']}"
+                   + (f"  (delivered {letter['deliveries']} times)" if letter.get("deliveries", 1) > 1 else "")
+                   + (f"  last replay: {letter['last_outcome']}" if letter.get("last_outcome") else ""))
         click.echo(f"    {letter['detail'][:200]}")
         click.echo(f"    body: {letter['body'][:200]!r}")
+
+
+@dead_letters.command("replay")
+@click.option("--id", "letter_id", help="one dead letter, by its id")
+@click.option("--reason", help="every open dead letter of this reason")
+@click.option("--all", "everything", is_flag=True, help="every open dead letter")
+def replay(letter_id, reason, everything) -> None:
+    """Replay open dead letters through the intake (one, all of a reason, or all); prints each
+    outcome. A letter whose message is now recorded is dealt with; one still refused stays open."""
+    given = [name for name, value in (("--id", letter_id), ("--reason", reason), ("--all", everything)) if value]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --id, --reason or --all")
+    body = {"id": letter_id} if letter_id else {"reason": reason} if reason else {"all": True}
+    answer = call("reporting", "POST", "/dead-letters/replay", body, timeout=3600)
+    for letter in answer["letters"]:
+        click.echo(f"{letter['id']}  {letter['outcome']}" + (f"  {letter['detail'][:200]}" if letter["detail"] else ""))
+    click.echo(f"replayed {answer['replayed']}: "
+               + (", ".join(f"{n} {outcome}" for outcome, n in sorted(answer["outcomes"].items())) or "nothing open"))
 
 
 @reports.command("rebuild")

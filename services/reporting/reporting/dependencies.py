@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime, timezone
 from typing import Any
 
 import kombu
@@ -14,13 +16,13 @@ from shared.runtime import MAX_LAG
 from shared.store import StoreSettings, opened
 from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
-from reporting.intake import DeadLetter, Incoming
+from reporting.intake import Incoming
+from reporting.projection import ProjectionRunner
 
 log = logging.getLogger(__name__)
 
 QUEUE = "reporting.events"
 DEAD_LETTER_QUEUE = "reporting.dead-letters"
-DEAD_LETTER_EXCHANGE = "fieldwork.dead-letters"
 
 
 class ReportingRuntime(DependencyProvider):
@@ -30,40 +32,43 @@ class ReportingRuntime(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.store_kind = settings.kind
         self.app = opened(lambda: ReportingApplication(env=settings.environment("reporting")))
+        self.projector = ProjectionRunner(self.app.projection)
         self.consumer = QueueConsumer(
             self.amqp_uri,
             QUEUE,
-            self._handle,
-            dead_letter_exchange=DEAD_LETTER_EXCHANGE,
-            is_dead_letter=lambda decision: isinstance(decision, DeadLetter),
+            lambda messages: self.app.intake.receive(_incoming(messages)),
+            writable=self.app.intake.writable,
             prefetch=int(config.get("REPORTING_PREFETCH") or 1000),
             batch_size=int(config.get("REPORTING_BATCH") or 500),
-            after_batch=self.app.projection.catch_up,
+            after_batch=self.projector.wake,
+        )
+        # what the broker dead-lettered, taken back into the service's dead-letter record
+        self.dead_letter_consumer = QueueConsumer(
+            self.amqp_uri,
+            DEAD_LETTER_QUEUE,
+            lambda messages: self.app.dead_letters.take_back(_incoming(messages)),
+            writable=self.app.intake.writable,
+            prefetch=50,
+            batch_size=50,
+            idle_wait=0.5,
         )
         self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
         self.api.auth = TokenRegistry(settings)
 
-    def _handle(self, messages: list[kombu.Message]) -> list:
-        return self.app.intake.receive([
-            Incoming(
-                body=m.body if isinstance(m.body, bytes) else str(m.body).encode(),
-                content_type=m.content_type,
-                exchange=m.delivery_info.get("exchange", ""),
-                routing_key=m.delivery_info.get("routing_key", ""),
-                headers=dict(m.headers or {}),
-            )
-            for m in messages
-        ])
-
     def start(self) -> None:
         self.app.projection.catch_up()
+        self.container.spawn_managed_thread(self.projector.run_forever, identifier="reporting-projection")
         self.container.spawn_managed_thread(self.consumer.run_forever, identifier="reporting-consumer")
+        self.container.spawn_managed_thread(self.dead_letter_consumer.run_forever,
+                                            identifier="reporting-dead-letter-consumer")
 
     def stop(self) -> None:
         self.consumer.stop()
+        self.dead_letter_consumer.stop()
+        self.projector.stop()
 
     def kill(self) -> None:
-        self.consumer.stop()
+        self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> Any:
         return self.api
@@ -73,17 +78,21 @@ class ReportingRuntime(DependencyProvider):
         queues = queue_state(self.amqp_uri, [QUEUE, DEAD_LETTER_QUEUE, "rpc-reporting"])
         return {"broker": queues, "consumer": {
             "consuming": self.consumer.consuming, "last_error": self.consumer.last_error,
-            "delivered": self.consumer.delivered, "returned_to_queue": self.consumer.retried,
-        }}
+            "delivered": self.consumer.delivered, "retried_in_process": self.consumer.retried,
+            "failed_alone": self.consumer.rejected_alone, "store_error": self.consumer.store_error,
+        }, "projection_runner": self.projector.state()}
 
     def health(self) -> tuple[bool, dict]:
-        """Healthy: the store answers, the consumer consumes, each of its queues has a
-        consumer, and what waits in the broker and the projection is bounded."""
+        """Healthy: the store answers and takes what arrives, the consumers consume, each of
+        their queues has a consumer, the projection keeps up, and what waits in the broker and
+        the projection is bounded. Degraded (still 200): dead letters nobody dealt with yet."""
         report: dict[str, Any] = {"service": "reporting", "store": self.store_kind}
         behind = 0
+        open_letters: dict[str, int] = {}
         try:
             recorded = self.app.recorder.max_notification_id() or 0
             behind = max(0, recorded - self.app.projection.position)
+            open_letters = self.app.dead_letters.count_by_reason(status="open")
             report.update(events_recorded=recorded, projection_behind=behind)
             store_ok = True
         except Exception as error:  # noqa: BLE001
@@ -93,15 +102,45 @@ class ReportingRuntime(DependencyProvider):
         report.update(broker)
         queues = broker["broker"]
         waiting = queues.get(QUEUE, {}).get("messages", 0)
+        unwritable = [c for c in (self.consumer, self.dead_letter_consumer) if c.store_error]
+        projection = self.projector.state()
         problems = [
             *([] if store_ok else ["store unreachable"]),
-            *([] if self.consumer.consuming else [f"not consuming: {self.consumer.last_error}"]),
+            *[f"store cannot be written for {c.queue} since {_since(c.store_failing_since)}: {c.store_error}; "
+              "its messages are kept and tried again" for c in unwritable],
+            *[f"not consuming {c.queue}: {c.last_error}" for c in (self.consumer, self.dead_letter_consumer)
+              if not c.consuming],
             *([f"broker: {queues['error']}"] if "error" in queues else []),
-            *[f"queue {name} has no consumer" for name in (QUEUE, "rpc-reporting")
+            *[f"queue {name} has no consumer" for name in (QUEUE, DEAD_LETTER_QUEUE, "rpc-reporting")
               if "error" not in queues and not queues.get(name, {}).get("consumers")],
             *([f"{waiting} messages waiting, above {MAX_LAG}"] if waiting > MAX_LAG else []),
             *([f"projection {behind} events behind, above {MAX_LAG}"] if behind > MAX_LAG else []),
+            *([f"projection failing since {_since(projection['failing_since'])}: {projection['error']}; "
+               "tried again"] if projection["error"] else []),
         ]
+        warnings = [f"{n} dead letter(s) {reason} not dealt with (GET /dead-letters; replay with "
+                    "POST /dead-letters/replay once the cause is fixed)" for reason, n in open_letters.items()]
         report["problems"] = problems
-        report["status"] = "ok" if not problems else "unhealthy"
+        report["warnings"] = warnings
+        report["open_dead_letters"] = sum(open_letters.values())
+        report["status"] = "unhealthy" if problems else "degraded" if warnings else "ok"
         return not problems, report
+
+
+def _incoming(messages: list[kombu.Message]) -> list[Incoming]:
+    return [
+        Incoming(
+            body=m.body if isinstance(m.body, bytes) else str(m.body).encode(),
+            content_type=m.content_type,
+            exchange=m.delivery_info.get("exchange", ""),
+            routing_key=m.delivery_info.get("routing_key", ""),
+            headers=dict(m.headers or {}),
+        )
+        for m in messages
+    ]
+
+
+def _since(moment: float | None) -> str:
+    if moment is None:
+        return "?"
+    return f"{datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec='seconds')} ({time.time() - moment:.0f} s)"

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import logging
 import threading
+import time
 from collections import ChainMap, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -539,3 +540,51 @@ def _collector_paused() -> Iterator[None]:
 def _chunks(ids: list) -> Iterable[list]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
+
+
+class ProjectionRunner:
+    """Keeps the projection caught up, apart from the intake: woken after each batch the intake
+    recorded (and once a second anyway), it applies what was recorded since. A catch-up that
+    fails (the store refusing a write, a fold that raises) is logged, tried again with back-off,
+    and shown by ``state()`` for the health check; the intake goes on recording meanwhile."""
+
+    FIRST_RETRY, MAX_RETRY = 0.5, 15.0
+
+    def __init__(self, projection: Projection, every: float = 1.0) -> None:
+        self.projection = projection
+        self.every = every
+        self.error: str | None = None
+        self.failing_since: float | None = None
+        self.failures = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def state(self) -> dict:
+        return {"error": self.error, "failing_since": self.failing_since, "failures": self.failures}
+
+    def run_forever(self) -> None:
+        backoff = self.FIRST_RETRY
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.projection.catch_up()
+            except Exception as error:  # noqa: BLE001 - logged, shown by the health check, tried again
+                self.failures += 1
+                self.error = f"{type(error).__name__}: {error}"
+                self.failing_since = self.failing_since or time.time()
+                log.error("the projection could not catch up (%s); trying again in %.1fs", self.error, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.MAX_RETRY)
+                continue
+            if self.error:
+                log.info("the projection catches up again (it failed %d time(s))", self.failures)
+            self.error = self.failing_since = None
+            backoff = self.FIRST_RETRY
+            self._wake.wait(self.every)

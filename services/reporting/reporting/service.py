@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from shared.auth import REPORTING
 from shared import openapi
-from shared.http import json_endpoint, json_response
+from shared.http import identity_of, json_endpoint, json_response, read_json
 from reporting.dependencies import ReportingRuntime
 
 
@@ -47,7 +47,18 @@ class ReportingService:
     @http("GET", "/dead-letters")
     @json_endpoint(*REPORTING)
     def http_dead_letters(self, request):
-        return 200, self.api.dead_letters(request.args.get("limit", "100"))
+        return 200, self.api.dead_letters(request.args.to_dict())
+
+    @http("GET", "/dead-letters/<letter_id>")
+    @json_endpoint(*REPORTING)
+    def http_dead_letter(self, request, letter_id):
+        return 200, self.api.dead_letter(letter_id)
+
+    @http("POST", "/dead-letters/replay")
+    @json_endpoint(*REPORTING)
+    def http_replay_dead_letters(self, request):
+        """Replay open dead letters through the intake; each replay's outcome is kept."""
+        return 200, self.api.replay_dead_letters(read_json(request), identity_of(request).user)
 
     @http("POST", "/projections/rebuild")
     @json_endpoint(*REPORTING)

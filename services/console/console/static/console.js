@@ -890,32 +890,68 @@ async function download(service, path, fallbackName, errorBox) {
   }
 }
 
+// Replay dead letters (one, all of a reason, all) through the reporting service's intake; the
+// outcome of each is kept there and shown here.
+async function replayDeadLetters(body, button) {
+  button.disabled = true;
+  try {
+    const answer = await api("reporting", "/dead-letters/replay", { method: "POST", body });
+    const outcomes = Object.entries(answer.outcomes).map(([o, n]) => `${n} ${human(o)}`).join(", ");
+    flash(`Replayed ${answer.replayed}: ${outcomes || "nothing was open"}`);
+  } catch (error) {
+    flash(error.message, true);
+  } finally {
+    button.disabled = false;
+    rerender();
+  }
+}
+
 const statusView = {
   title: "Reporting status",
   async load() {
-    const [status, dead] = await Promise.all([api("reporting", "/status"), api("reporting", "/dead-letters?limit=20")]);
+    const [status, dead] = await Promise.all([api("reporting", "/status"),
+      api("reporting", "/dead-letters?limit=20&status=open")]);
     return { status, dead };
   },
   render({ status: s, dead }) {
     const lag = s.broker && s.broker["reporting.events"] ? s.broker["reporting.events"].messages : "?";
-    const deadKept = Object.values(s.dead_letters || {}).reduce((a, b) => a + b, 0);
+    const total = (counts) => Object.values(counts || {}).reduce((a, b) => a + b, 0);
+    const open = s.open_dead_letters || {};
     const figure = (n, label, testid) => el("div", { class: "figure", "data-testid": testid }, el("div", { class: "n" }, n), el("div", { class: "label" }, label));
+    const replay = (label, body, testid) => {
+      const button = el("button", { type: "button", "data-testid": testid }, label);
+      button.addEventListener("click", () => replayDeadLetters(body, button));
+      return button;
+    };
+    const canReplay = can("reports");
     return el("div", {}, el("h1", {}, "Reporting status"),
       el("div", { class: "figures" },
         figure(s.events_recorded, "events recorded", "events-recorded"),
         figure(s.projection.behind, "events not yet in the projections"),
         figure(lag, "lag: messages waiting in reporting.events", "lag"),
-        figure(deadKept, "dead letters kept", "dead-letters"),
+        figure(total(s.dead_letters), "dead letters kept", "dead-letters"),
+        figure(total(open), "dead letters not dealt with", "open-dead-letters"),
         figure(s.consumer && s.consumer.consuming ? "yes" : "no", "consuming now")),
       s.broker && s.broker.error ? el("div", { class: "error" }, `the broker cannot be asked: ${s.broker.error}`) : null,
       s.consumer && s.consumer.last_error ? el("div", { class: "error" }, `consumer: ${s.consumer.last_error}`) : null,
+      s.consumer && s.consumer.store_error ? el("div", { class: "error", "data-testid": "store-error" },
+        `the store cannot be written (${s.consumer.store_error}): events are kept and tried again`) : null,
+      s.projection_runner && s.projection_runner.error ? el("div", { class: "error" },
+        `the projections cannot catch up (${s.projection_runner.error}): tried again`) : null,
       el("h2", {}, "Last event from each source"),
       table(["source", "event", "recorded", "received", "position"], Object.entries(s.last_event_by_source || {}).map(([src, e]) =>
         [src, human(e.event_type), when(e.recorded_at), when(e.received_at), e.position]), "No event recorded yet."),
       el("h2", {}, "Dead letters by reason"),
-      table(["reason", "count"], Object.entries(s.dead_letters || {}).map(([r, n]) => [human(r), n]), "No dead letter."),
-      dead.length ? [el("h2", {}, "Latest dead letters"), table(["received", "reason", "from", "detail"], dead.map((d) =>
-        [when(d.received_at), human(d.reason), `${d.exchange || "-"} ${d.routing_key || ""}`, el("span", { class: "mono" }, String(d.detail || "").slice(0, 200))]))] : null,
+      table(["reason", "kept", "not dealt with", ""], Object.entries(s.dead_letters || {}).map(([r, n]) =>
+        [human(r), n, open[r] || 0, canReplay && open[r] ? replay(`Replay all ${human(r)}`, { reason: r }, `replay-reason-${r}`) : ""]),
+        "No dead letter."),
+      dead.length ? [el("h2", {}, "Dead letters not dealt with"),
+        el("p", { class: "muted" }, "Replay a letter once its cause is fixed: it goes through the intake like any event."),
+        canReplay ? replay("Replay all", { all: true }, "replay-all") : null,
+        table(["received", "reason", "from", "detail", "last replay", ""], dead.map((d) =>
+          [when(d.received_at), human(d.reason), `${d.exchange || "-"} ${d.routing_key || ""}`,
+            el("span", { class: "mono" }, String(d.detail || "").slice(0, 200)), d.last_outcome ? human(d.last_outcome) : "-",
+            canReplay ? replay("Replay", { id: d.id }, `replay-${d.id}`) : ""]))] : null,
       el("h2", {}, "Queues"),
       table(["queue", "messages", "consumers"], Object.entries(s.broker || {}).filter(([q]) => q !== "error").map(([q, b]) =>
         [q, b.messages, b.consumers]), "-"),
