@@ -121,6 +121,23 @@ class _CheckpointingPool(SQLiteConnectionPool):
         connection._sqlite_conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         return connection
 
+    def wait_for_locks(self, seconds: float) -> None:
+        """How long a statement waits for another process's lock, from now on: new connections
+        and the idle ones. SQLite waits inside the C call, which under eventlet holds the whole
+        process (every request, /health included) for as long: a service that retries a
+        refused write itself waits briefly and frees the process between its tries."""
+        self.lock_timeout = seconds  # type: ignore[assignment]
+        for connection in list(self._pool):  # the idle connections (the library's own deque)
+            connection._sqlite_conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
+
+def wait_for_locks(app: Application, seconds: float) -> None:
+    """``_CheckpointingPool.wait_for_locks`` for an application on SQLite; nothing on PostgreSQL
+    (its lock_timeout is the store's setting)."""
+    pool = getattr(app.recorder.datastore, "pool", None)  # type: ignore[attr-defined]
+    if isinstance(pool, _CheckpointingPool):
+        pool.wait_for_locks(seconds)
+
 
 def _create_postgres_schema(settings: StoreSettings, schema: str) -> None:
     # The library creates its tables but not the schema that holds them.

@@ -13,7 +13,7 @@ from shared.auth import TokenRegistry
 from shared.messaging.consumer import QueueConsumer
 from shared.messaging.topology import queue_state
 from shared.runtime import MAX_LAG
-from shared.store import StoreSettings, opened
+from shared.store import StoreSettings, opened, wait_for_locks
 from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
 from reporting.intake import Incoming
@@ -32,6 +32,10 @@ class ReportingRuntime(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.store_kind = settings.kind
         self.app = opened(lambda: ReportingApplication(env=settings.environment("reporting")))
+        # Opened with the store's usual wait for another process's lock (a replica rebuilding);
+        # then a short one: the intake and the projection retry a refused write themselves,
+        # and SQLite's wait holds the whole process (/health included) while it lasts.
+        wait_for_locks(self.app, float(config.get("REPORTING_SQLITE_LOCK_WAIT") or 1))
         self.projector = ProjectionRunner(self.app.projection)
         self.consumer = QueueConsumer(
             self.amqp_uri,
