@@ -443,3 +443,72 @@ def test_the_reporting_store_on_a_full_disk_for_20_seconds_loses_nothing(broker,
         fault = unwritable(disk.fill, 20)
         run_case("reporting store's disk full 20 s", broker.uri, data_dir, capsys, [(0.3, fault)],
                  after=_healthy_again)
+
+
+# -- hostile messages mixed with the stream ----------------------------------------------------
+
+
+def _first_visit_event(data_dir: Path) -> dict:
+    from shared.store import envelope_of
+    from visits.application import VisitsApplication
+
+    app = VisitsApplication(env=StoreSettings(data_dir=str(data_dir)).environment("visits"))
+    (first,) = app.recorder.select_notifications(start=1, limit=1)
+    return envelope_of(app.mapper.to_domain_event(first))
+
+
+def poison_of_every_kind(rounds: int):
+    """A fault: ``rounds`` times, one message of each hostile kind straight into the exchanges,
+    between the services' own events. Each is unique, so each is one dead letter."""
+    import json
+
+    import pika
+
+    sent: Counter = Counter()
+
+    def fault(system: System) -> None:
+        real = _first_visit_event(system.data_dir)
+        connection = pika.BlockingConnection(pika.URLParameters(system.amqp_uri))
+        channel = connection.channel()
+        channel.confirm_delivery()
+
+        def send(reason: str, body: bytes, routing_key: str = "visit_proposed", exchange: str = "visits.events",
+                 content_type: str = "application/json") -> None:
+            channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(content_type=content_type,
+                                                                                   delivery_mode=2), mandatory=True)
+            sent[reason] += 1
+
+        for n in range(rounds):
+            fresh = {**real, "event_id": str(uuid.uuid4()), "aggregate_id": str(uuid.uuid4())}  # not a source's
+            send("not_json", b"[" * (5000 + n) + b"]" * (5000 + n))  # nested 5,000 deep: RecursionError before
+            send("not_json", f"not json {n}".encode())
+            send("wrong_content_type", f"<xml n='{n}'/>".encode(), content_type="text/xml")
+            send("invalid_envelope", json.dumps({"event_type": "visit_proposed", "n": n}).encode())
+            send("wrong_routing_key", json.dumps(fresh).encode(), routing_key="visit_approved")
+            send("wrong_exchange", json.dumps(fresh).encode(), routing_key=fresh["event_type"],
+                 exchange="meetings.events")
+            conflicting = {**real, "correlation_id": f"forged-{n}"}  # a recorded id, other content
+            send("conflicting_duplicate", json.dumps(conflicting).encode(), routing_key=real["event_type"])
+            time.sleep(0.3)
+        connection.close()
+        system.notes.append(f"hostile messages sent: {dict(sorted(sent.items()))}")
+
+    def after(system: System) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and sum(system.reporting.get("/status").json()["dead_letters"].values()) < sum(sent.values()):
+            time.sleep(0.5)
+        state = system.reporting.get("/status").json()
+        assert state["dead_letters"] == dict(sent), state["dead_letters"]
+        letters = system.reporting.get("/dead-letters", params={"limit": 1000}).json()
+        assert len(letters) == sum(sent.values()) and {letter["deliveries"] for letter in letters} == {1}
+        health = system.reporting.get("/health")
+        assert health.status_code == 200 and health.json()["status"] == "degraded", health.text
+        assert health.json()["open_dead_letters"] == sum(sent.values())
+        system.notes.append(f"dead letters kept once each: {len(letters)}; /health degraded, not failing")
+
+    return fault, after
+
+
+def test_hostile_messages_of_every_kind_mixed_into_the_stream_harm_only_themselves(broker, tmp_path, capsys):
+    fault, after = poison_of_every_kind(rounds=5)
+    run_case("hostile messages of every kind", broker.uri, tmp_path, capsys, [(0.3, fault)], after=after)
