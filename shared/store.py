@@ -197,6 +197,7 @@ class ContextAsDict(Transcoding):
             "user": obj.user,
             "role": obj.role,
             "correlation_id": obj.correlation_id,
+            "command_id": obj.command_id,
         }
 
     def decode(self, data: dict) -> Context:
@@ -205,6 +206,7 @@ class ContextAsDict(Transcoding):
             user=data["user"],
             role=data["role"],
             correlation_id=data["correlation_id"],
+            command_id=data.get("command_id", ""),  # none before command ids
         )
 
 
@@ -301,6 +303,7 @@ def envelope_of(domain_event: Any) -> dict:
         role=ctx.role,
         correlation_id=ctx.correlation_id,
         payload_source=domain_event,
+        command_id=ctx.command_id,
     )
 
 

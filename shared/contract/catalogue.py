@@ -7,21 +7,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import orjson
 from marshmallow import Schema, ValidationError
 
 from shared.contract import meetings, visits
 from shared.contract.envelope import EnvelopeSchema, plain_envelope
+from shared.domain import EVENT_ID_NAMESPACE, event_id
 
 VISITS_EXCHANGE = "visits.events"
 MEETINGS_EXCHANGE = "meetings.events"
 CONTENT_TYPE = "application/json"
 
-# Event ids are derived from (aggregate id, version): unique per stored event, and the same
-# every time the outbox relay (re)publishes it, so that consumers can deduplicate on them.
-EVENT_ID_NAMESPACE = UUID("6f1c4c2e-5b0c-4f35-9a43-2f6a3c1f0e11")
+# Event ids are derived from (aggregate id, version, the command that stored it): unique per
+# stored event, never made again by a restored store, and the same every time the outbox relay
+# (re)publishes it, so that consumers can deduplicate on them (shared.domain.event_id).
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ class ContractViolation(Exception):
         self.detail = detail
 
 
-def event_id_for(aggregate_id: UUID, version: int) -> UUID:
-    return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}/{version}")
+def event_id_for(aggregate_id: UUID, version: int, command_id: str = "") -> UUID:
+    return event_id(aggregate_id, version, command_id)
 
 
 def _iso(moment: datetime) -> str:
@@ -145,6 +146,7 @@ def build_envelope(
     role: str,
     correlation_id: str,
     payload_source: Any,
+    command_id: str = "",
 ) -> dict:
     """The JSON-ready envelope of one event. ``payload_source`` is any object (a domain event)
     or mapping holding the payload fields: the schema picks the fields it names, so the
@@ -157,7 +159,7 @@ def build_envelope(
         values = {k: getattr(payload_source, k) for k in schema.fields if hasattr(payload_source, k)}
     payload = schema.dump(values)
     return {
-        "event_id": str(event_id_for(aggregate_id, aggregate_version)),
+        "event_id": str(event_id_for(aggregate_id, aggregate_version, command_id)),
         "event_type": event_type,
         "aggregate_id": str(aggregate_id),
         "aggregate_version": aggregate_version,

@@ -49,8 +49,9 @@ EXCHANGE_OWNERS = {
 }
 
 ENVELOPE_MEANINGS = {
-    "event_id": "Unique per event, derived from (`aggregate_id`, `aggregate_version`): a re-publish "
-    "carries the same id. Consumers deduplicate on it.",
+    "event_id": "Unique per event, derived from (`aggregate_id`, `aggregate_version`, the command "
+    "that stored it): a re-publish carries the same id, and a source store restored from a backup "
+    "never makes an old id again. Consumers deduplicate on it.",
     "event_type": "The snake_case event type, e.g. `consent_granted`; also the routing key.",
     "aggregate_id": "Which visit, donor, working group or meeting the event belongs to.",
     "aggregate_version": "The aggregate's version after this event (1 for the first event).",
@@ -560,10 +561,16 @@ def _intro() -> list[str]:
         "- Messages are published **persistent** (delivery mode 2), with **publisher confirms** and "
         "**`mandatory`**: a message that no queue would take is an error for the publisher, "
         "not a silent loss.",
-        "- `event_id` is a UUID derived from (`aggregate_id`, `aggregate_version`): "
+        "- `event_id` is a UUID derived from (`aggregate_id`, `aggregate_version`) and the id of "
+        "the command that stored the event (a random hex string kept with the event): "
+        f"`uuid5({EVENT_ID_NAMESPACE}, \"<aggregate_id>/<aggregate_version>/<command_id>\")`; "
+        "an event stored before command ids (before 2026-12-03) keeps "
         f"`uuid5({EVENT_ID_NAMESPACE}, \"<aggregate_id>/<aggregate_version>\")`. "
-        "A re-publish (e.g. after a crash of the outbox relay) carries the same id; "
-        "**consumers deduplicate on `event_id`**.",
+        "A re-publish (e.g. after a crash of the outbox relay) carries the same id; a source store "
+        "restored from a backup, which stores new events at versions it had published before, gives "
+        "them new ids, so that no consumer takes them for the old ones. "
+        "**Consumers deduplicate on `event_id`**, and a consumer that meets a known id with other "
+        "content has met a forged or broken message, not a duplicate.",
         "- `schema_version` is per event type. **A consumer refuses a schema version it does not "
         "know.**",
         "- **The contract changes only by adding a schema version** (or a value to a vocabulary); "

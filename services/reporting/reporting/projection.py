@@ -37,8 +37,9 @@ CHUNK = 400  # ids a query
 # Bump when records.fold, reports.calendar_of or the projection's tables change: a projection
 # built by another version is dropped and rebuilt from its store when the service opens it.
 # 3: positions in projection_sources, not a copy of each event; 4: projection_latest; 5: each
-# record's first and last day in projection_records, not a row a day in projection_days
-VERSION = 5
+# record's first and last day in projection_records, not a row a day in projection_days;
+# 6: a restored source's new event at a version already recorded replaces the old ones (fold)
+VERSION = 6
 _VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
@@ -46,7 +47,7 @@ EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 
 def _refolded(positions: list[int], envelope_at: Mapping[int, dict]) -> dict:
     """A record folded again from all its events (an event was missing, late or twice), in
-    store order: of two events with one version, the one recorded first counts."""
+    store order (``fold``: of two events with one version, the one recorded later counts)."""
     envelopes = [envelope_at[q] for q in positions]
     return fold(CATALOGUE[envelopes[0]["event_type"]].aggregate, envelopes)
 

@@ -2,8 +2,9 @@
 from that aggregate's events in version order.
 
 Pure functions of the events, so that an incremental update and a full rebuild give the same
-record whatever order the events arrived in: ``fold`` builds a record from all its events (any
-order, duplicates ignored); ``start`` and ``apply`` build it one event at a time, for events
+record whatever order the events arrived in: ``fold`` builds a record from all its events (in
+the order recorded, versions in any order, duplicates ignored, a restored source's new events
+in place of those it lost); ``start`` and ``apply`` build it one event at a time, for events
 that come in version order, one after the other (what ``fold`` does once it has ordered them).
 Times are kept as ISO 8601 strings in UTC, as on the wire.
 """
@@ -13,11 +14,22 @@ from typing import Any
 
 
 def fold(kind: str, envelopes: list[dict]) -> dict:
-    """The record of one aggregate from its envelopes (any order; of two with one version, the
-    first in the list counts)."""
+    """The record of one aggregate from its envelopes, in the order they were recorded (the
+    versions in any order; the same event twice counts once).
+
+    Two events with one version and two ids mean that the source went back in time: its store
+    was restored from a backup, and it stored another event at a version it had published
+    before. The later one is the source's truth: it replaces the earlier one, and every event
+    of a later version recorded before it is dropped too (the restored store no longer has
+    them)."""
     by_version: dict[int, dict] = {}
     for envelope in envelopes:
-        by_version.setdefault(envelope["aggregate_version"], envelope)
+        version = envelope["aggregate_version"]
+        held = by_version.get(version)
+        if held is not None and held["event_id"] != envelope["event_id"]:
+            for later in [v for v in by_version if v >= version]:
+                del by_version[later]
+        by_version.setdefault(version, envelope)
     versions = sorted(by_version)
     record = start(kind, by_version[versions[0]]["aggregate_id"])
     for version in versions:

@@ -15,7 +15,6 @@ from marshmallow import Schema, fields, validate
 from shared.commands import ServiceAPI, command_input, parse_command
 from shared.contract import fields as f
 from shared.contract import visits as contract
-from shared.contract.catalogue import event_id_for
 from shared.contract.vocabulary import COMMITTEES, ORIGINS, country_name
 from shared.domain import Context
 from shared.errors import InvalidInput, NotFound, RuleBroken
@@ -178,7 +177,7 @@ class VisitsAPI(ServiceAPI):
         mine = parse_uuid(donor_id, "donor") if donor_id else None
         for visit in self.app.list_visits():
             for share in visit.shares:
-                if share["donor_id"] == mine and event_id_for(visit.id, share["share_version"]) == wanted:
+                if share["donor_id"] == mine and share["share_id"] == wanted:
                     return self._iati(visit, share, as_xml)
         raise NotFound("share", wanted)
 

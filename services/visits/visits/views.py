@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.contract.catalogue import event_id_for
 from shared.contract.vocabulary import country_name
 from shared.http import jsonable
 from visits.domain import Donor, Visit
@@ -77,20 +76,20 @@ def share_view(visit: Visit, share: dict) -> dict:
     consent's and the share's own event ids name them for ever), and its revocation if any."""
     revoked = share["revoked_at"] is not None
     return jsonable({
-        "share_id": event_id_for(visit.id, share["share_version"]),
+        "share_id": share["share_id"],
         "donor_id": share["donor_id"],
         "donor_name": share["donor_name"],
         "need_ids": share["need_ids"],
         "needs": share["needs"],
         "assessment_version": share["assessment_version"],
         "consent_version": share["consent_version"],
-        "consent_event_id": event_id_for(visit.id, share["consent_version"]),
+        "consent_event_id": share["consent_event_id"],
         "consent_granted_at": share["consent_granted_at"],
         "shared_at": share["shared_at"],
         "revoked": {
             "at": share["revoked_at"],
             "reason": share["revoked_reason"],
-            "notice_event_id": event_id_for(visit.id, share["revocation_version"]),
+            "notice_event_id": share["revocation_event_id"],
         } if revoked else None,
     })
 

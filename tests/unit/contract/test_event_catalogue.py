@@ -446,3 +446,28 @@ def test_a_republished_event_carries_the_same_id():
     )
     first, again = build_envelope(**kwargs), build_envelope(**kwargs)
     assert first["event_id"] == again["event_id"] == str(event_id_for(aggregate, 4))
+
+
+def test_an_event_id_names_the_command_that_stored_it_and_old_events_keep_theirs():
+    aggregate = uuid4()
+    assert event_id_for(aggregate, 3, "c1") == event_id_for(aggregate, 3, "c1")  # a re-publish
+    assert event_id_for(aggregate, 3, "c1") != event_id_for(aggregate, 3, "c2")  # a restored store's new event
+    assert event_id_for(aggregate, 3, "") == event_id_for(aggregate, 3)  # stored before command ids
+
+
+def test_every_command_gets_a_command_id_of_its_own_and_a_stored_event_keeps_it():
+    """The id is made with the context (each command), stored with the event, and read back
+    unchanged: so every re-publish names the event alike; a context stored before command ids
+    reads back with none."""
+    from datetime import datetime, timezone
+
+    from shared.domain import Context
+    from shared.store import ContextAsDict
+
+    now = datetime.now(timezone.utc)
+    one, two = (Context(occurred_at=now, user="ana", role="visit_coordinator", correlation_id="r") for _ in range(2))
+    assert one.command_id and one.command_id != two.command_id
+    transcoding = ContextAsDict()
+    assert transcoding.decode(transcoding.encode(one)) == one
+    old = {k: v for k, v in transcoding.encode(one).items() if k != "command_id"}
+    assert transcoding.decode(old).command_id == ""

@@ -194,3 +194,25 @@ def test_dead_letters_kept_by_an_earlier_release_are_still_listed(tmp_path):
     app = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
     (letter,) = app.dead_letters.list()
     assert (letter["body"], letter["status"], letter["deliveries"]) == ("xx", "open", 1)
+
+
+def test_a_restored_sources_new_event_replaces_the_events_it_lost(app, reporting, stream):
+    """The source stored v3 and v4, was restored to v2, and stored another v3 (a new id): the
+    record is v1, v2 and the new v3, incrementally, rebuilt and verified alike."""
+    visit = stream.visit(1).proposed("2025-02-03", "KEN").approved("2025-02-05")
+    visit.consent_requested("2025-02-06", "2025-03-31").consent_granted("2025-02-20")
+    v1, v2, v3, v4 = stream.envelopes
+    other = reporting.Stream()
+    other.visit(1).proposed("2025-02-03", "KEN").approved("2025-02-05").consent_requested("2025-02-07", "2025-04-30")
+    new_v3 = {**other.envelopes[2], "event_id": "00000000-0000-4000-8000-000000000003"}
+    assert app.intake.receive([message(e, reporting) for e in (v1, v2, v3, v4)]) == [RECORDED] * 4
+    app.projection.catch_up()
+    assert app.projection.records()[v1["aggregate_id"]]["status"] == "consented"
+
+    assert app.intake.receive([message(new_v3, reporting)]) == [RECORDED]
+    app.projection.catch_up()
+    record = app.projection.records()[v1["aggregate_id"]]
+    assert (record["status"], record["consent"]["due_on"], record["version"]) == ("awaiting_consent", "2025-04-30", 3)
+    assert app.projection.verify() == []
+    app.projection.rebuild()
+    assert app.projection.records()[v1["aggregate_id"]] == record

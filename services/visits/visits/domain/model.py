@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate
+from shared.domain import Context, RecordedAggregate, event_id
 from shared.errors import RuleBroken
 
 
@@ -156,6 +156,7 @@ class Visit(RecordedAggregate):
         # needs the State's consent again
         self.sharing_consent_assessment: int | None = None
         self.sharing_consent_granted_at: datetime | None = None
+        self.sharing_consent_event_id: UUID | None = None  # the event of the consent in force
         self.shares: list[dict] = []
         self.follow_ups: list[dict] = []
         self.closed_at: datetime | None = None
@@ -439,6 +440,7 @@ class Visit(RecordedAggregate):
     def _grant_sharing_consent(self, ctx: Context) -> None:
         self.sharing_consent = SharingConsent.GRANTED
         self.sharing_consent_version = self.version + 1
+        self.sharing_consent_event_id = event_id(self.id, self.version + 1, ctx.command_id)
         self.sharing_consent_assessment = self.assessment_version
         self.sharing_consent_granted_at = ctx.occurred_at
 
@@ -465,11 +467,13 @@ class Visit(RecordedAggregate):
     def _decline_sharing_consent(self, ctx: Context, reason: str) -> None:
         self.sharing_consent = SharingConsent.DECLINED
         self.sharing_consent_version = None
+        self.sharing_consent_event_id = None
 
     @event("DonorSharingConsentWithdrawn")
     def _withdraw_sharing_consent(self, ctx: Context, reason: str) -> None:
         self.sharing_consent = SharingConsent.WITHDRAWN
         self.sharing_consent_version = None
+        self.sharing_consent_event_id = None
         self.sharing_consent_assessment = None
         self.sharing_consent_granted_at = None
 
@@ -497,6 +501,7 @@ class Visit(RecordedAggregate):
                 share["revoked_at"] = ctx.occurred_at
                 share["revoked_reason"] = reason
                 share["revocation_version"] = self.version + 1
+                share["revocation_event_id"] = event_id(self.id, self.version + 1, ctx.command_id)
 
     def share_needs_assessment(
         self, ctx: Context, *, donor: Donor | None, donor_id: UUID, need_ids: list[str]
@@ -554,8 +559,10 @@ class Visit(RecordedAggregate):
                 "consent_granted_at": self.sharing_consent_granted_at,
                 "assessment_summary": self.assessment_summary,
                 "shared_at": ctx.occurred_at,
-                # the share's own event (its version in the visit's stream)
+                # the share's own event (its version in the visit's stream, and its id)
                 "share_version": self.version + 1,
+                "share_id": event_id(self.id, self.version + 1, ctx.command_id),
+                "consent_event_id": self.sharing_consent_event_id,
                 "revoked_at": None,
                 "revoked_reason": "",
                 "revocation_version": None,
