@@ -61,6 +61,12 @@ class TooLarge(FieldworkError):
     code = "too_large"
 
 
+class RequestTimeout(FieldworkError):
+    """The client stopped sending its request before the body was whole (HTTP 408)."""
+
+    code = "request_timeout"
+
+
 class VersionConflict(FieldworkError):
     """Someone else changed the record since it was read (HTTP 409, optimistic concurrency)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import socket
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -11,6 +12,7 @@ from typing import Any, Callable
 from uuid import UUID
 
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
 from shared.contract.vocabulary import ROLES
@@ -24,6 +26,7 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     RuleBroken,
+    RequestTimeout,
     TooLarge,
     Unauthenticated,
     VersionConflict,
@@ -42,6 +45,7 @@ ERROR_STATUS: dict[type[FieldworkError], int] = {
     NotFound: 404,
     RuleBroken: 409,
     VersionConflict: 409,
+    RequestTimeout: 408,
     TooLarge: 413,
 }
 
@@ -103,14 +107,38 @@ def json_endpoint(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., R
     return decorate
 
 
+# What PostgreSQL (psycopg) says on the first use of a pooled connection the server closed (it
+# restarted or failed over): nothing of the request was done on it.
+_CLOSED_CONNECTION = ("terminating connection", "server closed the connection", "connection is closed",
+                      "the connection is lost", "consuming input failed")
+CLOSED_CONNECTION_RETRIES = 8  # a pool's worth of dead connections, and then some
+
+
+def closed_connection(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(phrase in text for phrase in _CLOSED_CONNECTION)
+
+
 def _answer(handler: Callable[..., Any], roles: tuple[str, ...], service: Any, request: Request,
             *args: Any, **kwargs: Any) -> Response:
     try:
-        if roles:
-            identity = service.api.auth.identify(bearer_token(request))
-            require_role(identity.role, roles)
-            request.environ["fieldwork.identity"] = identity
-        result = handler(service, request, *args, **kwargs)
+        for attempt in range(1, CLOSED_CONNECTION_RETRIES + 1):
+            try:
+                if roles:
+                    identity = service.api.auth.identify(bearer_token(request))
+                    require_role(identity.role, roles)
+                    request.environ["fieldwork.identity"] = identity
+                result = handler(service, request, *args, **kwargs)
+                break
+            except FieldworkError:
+                raise
+            except Exception as error:  # noqa: BLE001 - a closed connection: asked again on another
+                if attempt == CLOSED_CONNECTION_RETRIES or not closed_connection(error):
+                    raise
+                # The pool drops the dead connection it lent; the next attempt takes another (or a
+                # new one). The failure came on the connection's first statement: nothing stored.
+                log.warning("%s %s met a connection the database closed (%s); asking again",
+                            request.method, request.path, str(error).splitlines()[0][:200])
     except FieldworkError as error:
         return error_response(error)
     except Exception:  # noqa: BLE001 - answered as 500 and logged with its trace
@@ -136,7 +164,11 @@ def correlation_of(request: Request) -> str:
 
 def read_body(request: Request) -> bytes:
     """The request's body, at most ``MAX_BODY_BYTES`` of it (``TooLarge`` beyond), sent with a
-    Content-Length or chunked."""
+    Content-Length or chunked; ``RequestTimeout`` if the client stops sending it for longer than
+    the server's read timeout. Read once, before the request takes a worker (shared.web), and
+    kept for the handler."""
+    if BODY_KEY in request.environ:
+        return request.environ[BODY_KEY]
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
@@ -144,7 +176,16 @@ def read_body(request: Request) -> bytes:
         # eventlet's server de-chunks the input but does not say so; without this werkzeug
         # reads a chunked body as empty.
         request.environ["wsgi.input_terminated"] = True
-    return read_at_most(request.stream, MAX_BODY_BYTES)
+    try:
+        body = read_at_most(request.stream, MAX_BODY_BYTES)
+    except (TimeoutError, socket.timeout, ClientDisconnected):
+        # werkzeug reports the read timeout as a client that went away (a body cut short)
+        raise RequestTimeout("the client stopped sending the request's body") from None
+    request.environ[BODY_KEY] = body
+    return body
+
+
+BODY_KEY = "fieldwork.body"  # where read_body keeps the body it read
 
 
 def read_json(request: Request) -> dict:

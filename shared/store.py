@@ -7,6 +7,7 @@ fills from environment variables (see each service's ``config.yml``).
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -222,7 +223,8 @@ class FieldworkApplication(Application):
     """
 
     is_snapshotting_enabled = False
-    CONFLICT_RETRIES = 5
+    CONFLICT_RETRIES = 12
+    CONFLICT_BACKOFF = 0.004  # seconds: the first retry waits up to this, each next up to twice as long (0.25 s at most)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -260,7 +262,9 @@ class FieldworkApplication(Application):
 
         If another command stored the next version first and the client did not name the
         version it read, the command is run again on the fresh state (its rules checked again),
-        a few times; with ``expected_version`` the conflict is the client's to resolve."""
+        after a random wait (jitter, growing with each try: commands that collided once would
+        otherwise collide again in lockstep, as 10 at once on PostgreSQL did), up to
+        ``CONFLICT_RETRIES`` times; with ``expected_version`` the conflict is the client's."""
         attempt = 1
         while True:
             aggregate = self.load(cls, ident)
@@ -272,6 +276,7 @@ class FieldworkApplication(Application):
             except VersionConflict:
                 if expected_version is not None or attempt >= self.CONFLICT_RETRIES:
                     raise
+                time.sleep(random.uniform(0, min(0.25, self.CONFLICT_BACKOFF * 2 ** attempt)))
                 attempt += 1
 
     def store(self, *aggregates: RecordedAggregate) -> None:

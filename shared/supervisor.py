@@ -1,7 +1,11 @@
 """Runs the services as separate processes, the way they run in production, and keeps them up.
 
 Crash-only: a service that dies is started again (RELIABILITY.md: nameko consumers exit on a
-reset connection). Ctrl-C or SIGTERM stops them all cleanly: the supervisor sends each service
+reset connection), and so is one that stops answering its health check: once it has answered
+since it started, ``UNRESPONSIVE_AFTER`` checks in a row without any answer (``HEALTH_EVERY``
+seconds apart, each waiting ``HEALTH_TIMEOUT``) and it is killed and started again. A service
+that answers ``503`` is answering: it says what is wrong (a store that cannot be written) and a
+restart would not mend it. Ctrl-C or SIGTERM stops them all cleanly: the supervisor sends each service
 SIGTERM, all at once, and waits for them. The services ignore SIGINT: Ctrl-C in a terminal
 reaches every process in its group, and nameko sent SIGINT and SIGTERM together stops twice
 over and hangs until it is killed (seen every time when the two came within a millisecond).
@@ -22,6 +26,9 @@ from shared.messaging.topology import PROJECT_ROOT
 
 
 STOP_SECONDS = 10.0  # how long the services have to stop before they are killed
+HEALTH_EVERY = float(os.environ.get("FIELDWORK_HEALTH_EVERY", "10"))
+HEALTH_TIMEOUT = float(os.environ.get("FIELDWORK_HEALTH_TIMEOUT", "5"))
+UNRESPONSIVE_AFTER = int(os.environ.get("FIELDWORK_UNRESPONSIVE_AFTER", "6"))  # a minute or more
 
 # Each service and its default HTTP address (overridden by <NAME>_HTTP_ADDRESS).
 SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002"), ("reporting", "127.0.0.1:8003"),
@@ -39,6 +46,9 @@ class ServiceProcess:
     restarts: int = 0
     started_at: float = 0.0
     env: dict = field(default_factory=dict)
+    answered: bool = False  # its health check answered since it started
+    silent: int = 0  # health checks in a row without an answer
+    checked_at: float = 0.0
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +63,7 @@ class ServiceProcess:
         )
         log.close()
         self.started_at = time.monotonic()
+        self.answered, self.silent = False, 0
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -62,6 +73,21 @@ class ServiceProcess:
             return requests.get(self.health_url, timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
+    def unresponsive(self) -> bool:
+        """One health check (at most every ``HEALTH_EVERY`` seconds): whether the service,
+        which answered since it started, has now not answered ``UNRESPONSIVE_AFTER`` in a row."""
+        now = time.monotonic()
+        if now - self.checked_at < HEALTH_EVERY:
+            return False
+        self.checked_at = now
+        try:
+            requests.get(self.health_url, timeout=HEALTH_TIMEOUT)
+        except requests.RequestException:
+            self.silent += 1
+        else:
+            self.answered, self.silent = True, 0
+        return self.answered and self.silent >= UNRESPONSIVE_AFTER
 
 
 def _ignore_interrupt() -> None:
@@ -136,6 +162,7 @@ def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int
         proc.start()
     for proc in procs:
         if wait_healthy(proc):
+            proc.answered = True
             echo(f"{proc.name:10} up   {proc.health_url.rsplit('/health', 1)[0]}   log: {proc.log_path}")
         else:
             echo(f"{proc.name:10} did not become healthy; see {proc.log_path}")
@@ -147,6 +174,11 @@ def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int
         while not stopping:
             time.sleep(poll)
             for proc in procs:
+                if not stopping and proc.alive() and proc.unresponsive():
+                    echo(f"{proc.name} has not answered its health check {proc.silent} times in a row "
+                         f"({HEALTH_EVERY:.0f} s apart): killed, to be started again; see {proc.log_path}")
+                    proc.process.kill()
+                    proc.process.wait()
                 if stopping or proc.alive():
                     continue
                 code = proc.process.returncode if proc.process else None

@@ -6,15 +6,27 @@ the API, instead of werkzeug's HTML page.
 
 Every entrypoint of a service must come from here: nameko shares one web server per server
 class, and two classes would try to listen on the same address.
+
+Two guards against clients that hold a service: every connection has a read timeout
+(``FIELDWORK_HTTP_READ_TIMEOUT``, 30 s: a client silent that long is answered ``408`` and
+closed), and a request's body is read whole in the connection's own green thread **before** the
+request takes one of the service's workers, so that clients sending half a body and nothing
+more hold only their own connections, never the workers that answer everyone else (before,
+10 of them blocked a whole service, ``/health`` included).
 """
 from __future__ import annotations
+
+import os
 
 import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 
-from shared.http import json_response
+from shared.errors import FieldworkError
+from shared.http import error_response, json_response, read_body
+
+READ_TIMEOUT = float(os.environ.get("FIELDWORK_HTTP_READ_TIMEOUT", "30"))
 
 ERRORS = {404: "not_found", 405: "method_not_allowed"}
 
@@ -50,6 +62,11 @@ class JsonErrorsWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonErrorsApp(self)
 
+    def get_wsgi_server(self, sock, wsgi_app, *args, **kwargs):
+        server = super().get_wsgi_server(sock, wsgi_app, *args, **kwargs)
+        server.socket_timeout = READ_TIMEOUT  # each accepted connection's (WebServer.run)
+        return server
+
 
 WAKE_SECONDS = 0.5
 
@@ -61,6 +78,16 @@ def _wake_forever() -> None:
 
 class HttpEntrypoint(HttpRequestHandler):
     server = JsonErrorsWebServer()
+
+    def handle_request(self, request):
+        """The body first, here in the connection's green thread (read_body keeps it for the
+        handler); only a whole request takes a worker."""
+        request.shallow = False  # as nameko's own handle_request does before reading the request
+        try:
+            read_body(request)
+        except FieldworkError as error:
+            return error_response(error)
+        return super().handle_request(request)
 
 
 http = HttpEntrypoint.decorator

@@ -204,12 +204,14 @@ class ServiceProcess:
 
     def post(self, path: str, body: dict | None = None, *, as_: tuple[str, str] | None = None,
              headers: dict | None = None, **kwargs) -> requests.Response:
-        return requests.post(f"{self.url}{path}", json=body if body is not None else {}, timeout=10,
+        kwargs.setdefault("timeout", 10)
+        return requests.post(f"{self.url}{path}", json=body if body is not None else {},
                              headers=self._headers(as_, headers), **kwargs)
 
     def get(self, path: str, *, as_: tuple[str, str] | None = None, headers: dict | None = None,
             **kwargs) -> requests.Response:
-        return requests.get(f"{self.url}{path}", timeout=10, headers=self._headers(as_, headers), **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return requests.get(f"{self.url}{path}", headers=self._headers(as_, headers), **kwargs)
 
 
 class PrivateRabbitNode:
@@ -306,3 +308,53 @@ class PrivateRabbitNode:
         except (OSError, ProcessLookupError):
             pass
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary folder, its own port), for
+    the cases that restart the server: never the machine's shared one. Run as the ``postgres``
+    user when the tests run as root (initdb refuses root)."""
+
+    def __init__(self) -> None:
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        self.bin = versions[-1].parent if versions else None
+        self.port = free_port()
+        self.folder: Path | None = None
+
+    def _run(self, *args: str, timeout: float = 60) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(command)}: {done.stdout}{done.stderr}")
+
+    def __enter__(self) -> PrivatePostgres:
+        if self.bin is None:
+            raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql")
+        self.folder = Path(tempfile.mkdtemp(prefix="fieldwork-pg-", dir="/tmp"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def restart(self) -> None:
+        """A fast restart: every client connection is closed by the server."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-m", "fast", "-w",
+                  "restart", "-o",
+                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off")
+
+    def env(self) -> dict[str, str]:
+        return {"FIELDWORK_STORE": "postgres", "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(self.port),
+                "POSTGRES_DBNAME": "postgres", "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": ""}
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

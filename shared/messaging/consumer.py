@@ -9,12 +9,12 @@ one ``multiple`` ack.
 
 A handler that raises has met a store that cannot be written (disk full, locked, a database
 restarting), not a bad message: one message's failure is the handler's to decide. The batch is
-kept and tried again in process, with back-off, for as long as it takes: it is never returned
+kept and tried again in process, with back-off (50 ms doubling to 15 s), for as long as it takes: it is never returned
 to the queue, whose ``delivery-limit`` would dead-letter good events after a few seconds of an
 outage. While it waits the consumer goes on reading the connection (heartbeats, and what the
 broker sends up to the prefetch, kept for the next batches), and ``store_error`` says why it
 waits, for the health check. Only once the store writes again (``writable()``), while the batch
-still fails, is each message tried alone: one that fails by itself is rejected back to the
+still fails after three tries over 3 s, is each message tried alone: one that fails by itself is rejected back to the
 queue, and the broker's delivery limit bounds it. A lost connection is re-established with
 back-off, reset once a connection consumed again; ``consuming`` says whether it consumes.
 """
@@ -32,8 +32,12 @@ from shared.messaging.readahead import ReadAheadTransport
 
 log = logging.getLogger(__name__)
 
-RETRY_FIRST, RETRY_MAX = 0.5, 15.0  # seconds between tries of a batch the store refused
-ALONE_AFTER = 3  # failed tries of a batch before its messages are tried one by one (if the store writes)
+# seconds between tries of a batch the store refused: short at first (another replica's lock
+# on the store is gone in milliseconds), doubling to a quarter of a minute in an outage
+RETRY_FIRST, RETRY_MAX = 0.05, 15.0
+# a batch is tried one message at a time (if the store writes) only after it failed this often,
+# over at least this long: never for a moment's contention
+ALONE_AFTER, ALONE_AFTER_SECONDS = 3, 3.0
 RECONNECT_FIRST, RECONNECT_MAX = 0.5, 10.0
 _FAILED_ALONE = object()
 
@@ -147,7 +151,7 @@ class QueueConsumer:
     def _decide(self, batch: list[kombu.Message], connection: kombu.Connection) -> list | None:
         """The handler's decisions for the batch, tried again (the batch kept) until the store
         takes it; None if the consumer was stopped meanwhile."""
-        failures, wait = 0, RETRY_FIRST
+        failures, wait, first_failure = 0, RETRY_FIRST, time.monotonic()
         while True:
             try:
                 decisions = self.handle(batch)
@@ -161,7 +165,8 @@ class QueueConsumer:
             else:
                 self._store_writes()
                 return decisions
-            if failures >= ALONE_AFTER and self._writes():
+            if (failures >= ALONE_AFTER and time.monotonic() - first_failure >= ALONE_AFTER_SECONDS
+                    and self._writes()):
                 # the store writes, the batch still fails: find the messages that fail alone
                 decisions = [self._alone(message) for message in batch]
                 if len(batch) == 1 or any(d is not _FAILED_ALONE for d in decisions):

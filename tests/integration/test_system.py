@@ -151,3 +151,35 @@ def test_a_service_with_nothing_to_do_stops_on_sigterm(tmp_path):
     finally:
         stop_all([console], said.append, timeout=20)
     assert said == [] and console.process.returncode == 0, (said, console.log_path.read_text())
+
+
+def test_fieldwork_up_restarts_a_service_that_stops_answering_its_health_check(broker, tmp_path):
+    """A service frozen (SIGSTOP: alive, answering nothing) is killed and started again, as
+    one that exits is; checks every second here (every 10 s by default)."""
+    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "console")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = {
+        **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
+        "FIELDWORK_HEALTH_EVERY": "1", "FIELDWORK_HEALTH_TIMEOUT": "1", "FIELDWORK_UNRESPONSIVE_AFTER": "3",
+        **{f"{name.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()},
+    }
+    up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path, start_new_session=True)
+    try:
+        lines = until_all_up(up)
+        frozen = _pid_listening(ports["meetings"])
+        os.kill(frozen, signal.SIGSTOP)
+        deadline = time.monotonic() + 60
+        while not any("meetings has not answered its health check" in line for line in lines):
+            line = up.stdout.readline()
+            assert line and time.monotonic() < deadline, "".join(lines)
+            lines.append(line)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _healthy(urls["meetings"]):
+            time.sleep(0.5)
+        assert _healthy(urls["meetings"]) and _pid_listening(ports["meetings"]) != frozen
+        assert all(_healthy(urls[name]) for name in ("visits", "reporting", "console"))  # the others untouched
+    finally:
+        os.killpg(up.pid, signal.SIGINT)
+        up.communicate(timeout=60)
+    assert up.returncode == 0
