@@ -216,3 +216,39 @@ def test_a_restored_sources_new_event_replaces_the_events_it_lost(app, reporting
     assert app.projection.verify() == []
     app.projection.rebuild()
     assert app.projection.records()[v1["aggregate_id"]] == record
+
+
+def test_a_failing_projection_is_tried_again_and_shown_while_the_intake_goes_on(app, reporting, stream, monkeypatch):
+    import threading
+    import time
+
+    from reporting.projection import ProjectionRunner
+
+    stream.visit(1).proposed("2025-02-03", "KEN").approved("2025-02-05")
+    runner = ProjectionRunner(app.projection, every=0.05)
+    runner.FIRST_RETRY = 0.01
+    real, failing = app.projection.catch_up, [True]
+
+    def catch_up():
+        if failing[0]:
+            raise OSError("disk I/O error")
+        return real()
+
+    monkeypatch.setattr(app.projection, "catch_up", catch_up)
+    thread = threading.Thread(target=runner.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert app.intake.receive([message(e, reporting) for e in stream.envelopes]) == [RECORDED] * 2
+        deadline = time.monotonic() + 5
+        while runner.failures < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "disk I/O error" in runner.state()["error"] and runner.state()["failing_since"]
+        assert app.projection.position == 0 and app.recorder.max_notification_id() == 2  # recorded all the same
+        failing[0] = False
+        runner.wake()
+        while (runner.error or app.projection.position < 2) and time.monotonic() < deadline + 5:
+            time.sleep(0.01)
+        assert runner.state()["error"] is None and app.projection.position == 2
+    finally:
+        runner.stop()
+        thread.join(5)
