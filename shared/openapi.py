@@ -59,6 +59,8 @@ class Description:
     # Query parameters that no schema loads (a route that reads one argument itself).
     plain_parameters: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     creates: frozenset[tuple[str, str]] = frozenset()
+    # Routes whose body (not path) names a record that may not exist: they answer 404 too.
+    names_in_body: frozenset[tuple[str, str]] = frozenset()
     media_types: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
@@ -108,6 +110,7 @@ def _reporting() -> Description:
                 "dead letters. docs/reports.md describes each route in prose.",
         queries={("GET", "/reports"): ReportQuery(), ("GET", "/dead-letters"): DeadLetterQuery()},
         bodies={("POST", "/dead-letters/replay"): ReplayRequest()},
+        names_in_body=frozenset({("POST", "/dead-letters/replay")}),
         media_types={("GET", "/reports"): sorted(set(FORMATS.values()))},
     )
 
@@ -331,7 +334,7 @@ def _operation(describe: Description, route: Route, path: str, body_schema: Sche
         operation["responses"]["503"] = {"description": "unhealthy: the report says why",
                                          "content": {"application/json": {"schema": {}}}}
     for status in _errors_of(route, body is not None, query is not None or key in describe.plain_parameters,
-                             bool(ids)):
+                             bool(ids) or key in describe.names_in_body):
         operation["responses"][str(status)] = ERROR_RESPONSES[status][0]
     return operation
 
