@@ -19,6 +19,7 @@ from shared.contract.vocabulary import ROLES
 from shared.auth import Identity, require_role
 from shared.contract.catalogue import encodable
 from shared.domain import Context
+from shared.store import closed_connection
 from shared.logs import current_correlation_id
 from shared.errors import (
     FieldworkError,
@@ -107,16 +108,7 @@ def json_endpoint(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., R
     return decorate
 
 
-# What PostgreSQL (psycopg) says on the first use of a pooled connection the server closed (it
-# restarted or failed over): nothing of the request was done on it.
-_CLOSED_CONNECTION = ("terminating connection", "server closed the connection", "connection is closed",
-                      "the connection is lost", "consuming input failed")
 CLOSED_CONNECTION_RETRIES = 8  # a pool's worth of dead connections, and then some
-
-
-def closed_connection(error: BaseException) -> bool:
-    text = str(error).lower()
-    return any(phrase in text for phrase in _CLOSED_CONNECTION)
 
 
 def _answer(handler: Callable[..., Any], roles: tuple[str, ...], service: Any, request: Request,

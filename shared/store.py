@@ -312,6 +312,19 @@ def envelope_of(domain_event: Any) -> dict:
     )
 
 
+# What PostgreSQL (psycopg) says on the first use of a pooled connection the server closed (it
+# restarted or failed over): nothing was done on that connection, so the work can be done again
+# on another (shared.http asks a request again).
+_CLOSED_CONNECTION = ("terminating connection", "server closed the connection", "connection is closed",
+                      "the connection is lost", "consuming input failed")
+
+
+def closed_connection(error: BaseException) -> bool:
+    """Whether a store error is a connection the database server closed."""
+    text = str(error).lower()
+    return any(phrase in text for phrase in _CLOSED_CONNECTION)
+
+
 T = TypeVar("T")
 # what the databases say when two processes create the same tables at once (see opened)
 _CONCURRENT_CREATE = ("locked", "tuple concurrently updated", "pg_type_typname_nsp_index", "pg_class_relname_nsp_index")

@@ -186,3 +186,20 @@ def test_reporting_replicas_opening_a_stale_projection_together_on_postgresql_al
             assert app.projection.verify() == []
         with first.projection.sql.transaction() as c:  # stale again for the second round
             c.execute(f"UPDATE {first.projection.position_table} SET position = 1 WHERE name = 'version'")
+
+
+def test_dead_letters_on_postgresql_are_kept_once_and_replayed(postgres_settings):
+    """The dead-letter record's upsert and replay on PostgreSQL, as on SQLite."""
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    app = ReportingApplication(env=postgres_settings.environment("reporting"))
+    refused = Incoming(b"not json", "application/json", "visits.events", "visit_proposed")
+    app.intake.receive([refused])
+    app.intake.receive([refused])  # delivered again: one letter, counted twice
+    (letter,) = app.dead_letters.list()
+    assert (letter["reason"], letter["deliveries"], letter["status"]) == ("not_json", 2, "open")
+    result = app.intake.replay(letter["id"], by="rita")
+    assert result["outcomes"] == {"dead_letter:not_json": 1}
+    assert app.dead_letters.find(letter["id"])["replays"] == 1
+    assert [r["replayed_by"] for r in app.dead_letters.replays_of(letter["id"])] == ["rita"]

@@ -108,10 +108,11 @@ class DeadLetters:
         ident = letter_id(message.exchange, message.routing_key, message.body)
         with self.sql.transaction() as c:
             c.execute(
-                f"INSERT INTO {self.table} (id, received_at, reason, detail, exchange, routing_key, content_type, "
+                f"INSERT INTO {self.table} AS letter (id, received_at, reason, detail, exchange, routing_key, "
+                "content_type, "
                 f"body_base64, deliveries, last_received_at, status, replays) "
                 f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 1, {p}, 'open', 0) "
-                f"ON CONFLICT (id) DO UPDATE SET deliveries = {self.table}.deliveries + 1, "
+                "ON CONFLICT (id) DO UPDATE SET deliveries = letter.deliveries + 1, "
                 "last_received_at = excluded.last_received_at",
                 (ident, now, letter.reason, letter.detail[:2000], message.exchange or "", message.routing_key or "",
                  message.content_type or "", base64.b64encode(message.body).decode(), now),
