@@ -60,6 +60,13 @@ def stored(envelope: dict, exchange: str, mapper: Mapper) -> StoredEvent:
     return mapper.to_stored_event(received(envelope, exchange))
 
 
+def recorded_envelope(event: StoredEvent, mapper: Mapper) -> dict:
+    """The envelope one stored received event holds: read by ``from_state`` where the store
+    keeps plain JSON, else by the mapper."""
+    decoded = from_state(event.state) if plain_json(mapper) else None
+    return decoded[0] if decoded else mapper.to_domain_event(event).envelope
+
+
 def from_state(state: bytes) -> tuple[dict, datetime] | None:
     """(envelope, timestamp) of a received event's state in the store's plain JSON (as
     ``stored`` or the library's transcoder writes it), in one ``orjson.loads``: the envelope is

@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from shared.contract import CATALOGUE, ContractViolation, canonical_envelope, decode_message
 from shared.store import SideTables
-from reporting.domain import from_state, plain_json, stored
+from reporting.domain import recorded_envelope, stored
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,6 @@ class Intake:
         self.app = app
         self.dead_letters = dead_letters
         self.counts = {RECORDED: 0, DUPLICATE: 0, "dead_lettered": 0}
-        self.plain = plain_json(app.mapper)  # a recorded state read back without the mapper
         self.sql = SideTables(app)
         self._probe_table = self.sql.table("intake_probe")
         with self.sql.transaction() as c:
@@ -306,10 +305,7 @@ class Intake:
     def _recorded(self, event_id: str) -> dict | None:
         """The envelope recorded under an event id."""
         events = self.app.recorder.select_events(UUID(event_id), limit=1)
-        if not events:
-            return None
-        decoded = from_state(events[0].state) if self.plain else None
-        return decoded[0] if decoded else self.app.mapper.to_domain_event(events[0]).envelope
+        return recorded_envelope(events[0], self.app.mapper) if events else None
 
     def writable(self) -> None:
         """Raises while the store cannot be written (the consumer asks before it blames a message)."""
