@@ -85,15 +85,46 @@ class ReportingAPI(ServiceAPI):
     app: ReportingApplication
 
     def __init__(self, app: ReportingApplication, health: Callable[[], tuple[bool, dict]] | None = None,
-                 status: Callable[[], dict] | None = None) -> None:
+                 status: Callable[[], dict] | None = None, workers: Any = None) -> None:
         super().__init__(app, health)
         self._status = status
+        # where reports, verify and rebuild run: worker processes (reporting.worker.Workers)
+        # in the service, so that they never hold its event loop; in process without them
+        self._workers = workers
         self._rebuild_lock = threading.Lock()
         self.rebuild_progress: dict[str, Any] = {"running": False, "done": 0, "total": 0}
 
+    # -- long work: in a worker process where the service has them ---------------------------
+
+    def _run(self, job: str, args: dict, progress: Callable[[int], None] | None = None) -> Any:
+        if self._workers is None:
+            return self.run_job(job, args, progress)
+        return self._workers.run(job, args, progress)
+
+    def run_job(self, job: str, args: dict, progress: Callable[[int], None] | None = None) -> Any:
+        """One of the long jobs, here, with what JSON carries in and out (reporting.worker)."""
+        if job == "report":
+            body, content_type, name = self._report_here(args)
+            return {"body": base64.b64encode(body).decode(), "content_type": content_type, "name": name}
+        if job == "verify":
+            return self._verify_here()
+        if job == "rebuild":
+            return self.app.projection.rebuild(progress)
+        raise ValueError(f"no job {job!r}")
+
+    def _verify_here(self) -> list[str]:
+        return self.app.projection.verify()
+
     def report(self, query: dict) -> tuple[bytes, str, str]:
-        """(body, content type, file name) of the report the query asks for."""
-        q = load(ReportQuery(), {k: v for k, v in (query or {}).items() if v not in (None, "")})
+        """(body, content type, file name) of the report the query asks for, built off the
+        event loop; a query in error is refused here, before any work."""
+        cleaned = {k: v for k, v in (query or {}).items() if v not in (None, "")}
+        load(ReportQuery(), cleaned)
+        answer = self._run("report", cleaned)
+        return base64.b64decode(answer["body"]), answer["content_type"], answer["name"]
+
+    def _report_here(self, query: dict) -> tuple[bytes, str, str]:
+        q = load(ReportQuery(), query)
         period = period_of(q)
         report = self.app.report(q["kind"], period, q["as_of"], q["basis"])
         name = f"{q['kind']}-report-{period.start.isoformat()}-{period.end.isoformat()}.{q['format']}"
@@ -151,15 +182,15 @@ class ReportingAPI(ServiceAPI):
 
             def advance(n: int) -> None:
                 self.rebuild_progress["done"] += n
-                time.sleep(0)  # under eventlet: let a progress request be answered between batches
+                time.sleep(0)  # in process: let a progress request be answered between batches
 
-            applied = self.app.projection.rebuild(advance)
+            applied = self._run("rebuild", {}, advance)
             return {"rebuilt_from_events": applied, **self.app.projection.provenance()}
         finally:
             self.rebuild_progress["running"] = False
             self._rebuild_lock.release()
 
     def verify(self) -> dict:
-        differences = self.app.projection.verify()
+        differences = self._run("verify", {})
         return {"equal": not differences, "differences": differences[:100], **self.app.projection.provenance()}
 

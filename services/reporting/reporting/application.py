@@ -25,19 +25,14 @@ class ReportingApplication(FieldworkApplication):
     def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded") -> dict:
         """The report from the projection; ``as_of`` rebuilds the record as it stood then: by
         when events were recorded (what the secretariat knew then) or by when they happened."""
+        # only the records of the period (and of the year before, which an annual report
+        # compares with): by the day index, not every record
+        periods = (period, period.previous_year()) if kind == "annual" else (period,)
         if as_of is None:
             self.projection.catch_up()
             provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
-            # only the records of the period (and of the year before, which an annual report
-            # compares with): by the day index, not every record
-            periods = (period, period.previous_year()) if kind == "annual" else (period,)
             return build_report(self.projection.records_for(*periods), kind, period, provenance)
         if basis not in BASES:
             raise ValueError(f"basis is one of {BASES}")
-        field = "recorded_at" if basis == "recorded" else "occurred_at"
-
-        def keep(envelope: dict, received_at: datetime) -> bool:
-            return datetime.fromisoformat(envelope[field]) <= as_of
-
-        records, used = self.projection.fold_log(keep)
+        records, used = self.projection.as_of(periods, as_of, basis)
         return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used})

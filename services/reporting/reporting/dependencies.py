@@ -18,6 +18,7 @@ from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
 from reporting.intake import Incoming
 from reporting.projection import ProjectionRunner
+from reporting.worker import Workers
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,11 @@ class ReportingRuntime(DependencyProvider):
         # Opened with the store's usual wait for another process's lock (a replica rebuilding);
         # then a short one: the intake and the projection retry a refused write themselves,
         # and SQLite's wait holds the whole process (/health included) while it lasts.
-        wait_for_locks(self.app, float(config.get("REPORTING_SQLITE_LOCK_WAIT") or 1))
+        lock_wait = float(config.get("REPORTING_SQLITE_LOCK_WAIT") or 1)
+        wait_for_locks(self.app, lock_wait)
+        # reports, verify and rebuild: in worker processes, never on this process's event loop
+        self.workers = Workers(settings.environment("reporting"), size=int(config.get("REPORTING_WORKERS") or 2),
+                               lock_wait=lock_wait)
         self.projector = ProjectionRunner(self.app.projection)
         self.consumer = QueueConsumer(
             self.amqp_uri,
@@ -56,10 +61,11 @@ class ReportingRuntime(DependencyProvider):
             batch_size=50,
             idle_wait=0.5,
         )
-        self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status)
+        self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status, workers=self.workers)
         self.api.auth = TokenRegistry(settings)
 
     def start(self) -> None:
+        self.workers.start()
         self.app.projection.catch_up()
         self.container.spawn_managed_thread(self.projector.run_forever, identifier="reporting-projection")
         self.container.spawn_managed_thread(self.consumer.run_forever, identifier="reporting-consumer")
@@ -70,6 +76,7 @@ class ReportingRuntime(DependencyProvider):
         self.consumer.stop()
         self.dead_letter_consumer.stop()
         self.projector.stop()
+        self.workers.close()
 
     def kill(self) -> None:
         self.stop()
@@ -84,7 +91,7 @@ class ReportingRuntime(DependencyProvider):
             "consuming": self.consumer.consuming, "last_error": self.consumer.last_error,
             "delivered": self.consumer.delivered, "retried_in_process": self.consumer.retried,
             "failed_alone": self.consumer.rejected_alone, "store_error": self.consumer.store_error,
-        }, "projection_runner": self.projector.state()}
+        }, "projection_runner": self.projector.state(), "workers": self.workers.state()}
 
     def health(self) -> tuple[bool, dict]:
         """Healthy: the store answers and takes what arrives, the consumers consume, each of

@@ -18,7 +18,7 @@ import time
 from collections import ChainMap, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -38,8 +38,11 @@ CHUNK = 400  # ids a query
 # built by another version is dropped and rebuilt from its store when the service opens it.
 # 3: positions in projection_sources, not a copy of each event; 4: projection_latest; 5: each
 # record's first and last day in projection_records, not a row a day in projection_days;
-# 6: a restored source's new event at a version already recorded replaces the old ones (fold)
-VERSION = 6
+# 6: a restored source's new event at a version already recorded replaces the old ones (fold);
+# 7: each record's first and last times (projection_sources) and the log's blocks
+# (projection_blocks), for as-of reports that read only what changed after their moment
+VERSION = 7
+BLOCK = 500  # events a block of the log (projection_blocks), at least (but the last)
 _VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
@@ -83,6 +86,10 @@ class Projection:
         # The last event applied from each source exchange (GET /status), so that a source
         # silent for long is not looked for through the whole store.
         self.latest_table = t("projection_latest")
+        # The log in blocks of consecutive positions: the events hash and count at each block's
+        # end and the span of its events' times, so that an as-of report's provenance reads
+        # only the blocks holding events on both sides of its moment.
+        self.blocks_table = t("projection_blocks")
         p = self.sql.param
         with self.sql.transaction() as c:
             c.execute(
@@ -99,12 +106,19 @@ class Projection:
                 # projection_days: a row a day before VERSION 5; projection_events: a copy of
                 # every event before VERSION 3
                 for table in (self.sources_table, self.records_table, self.spans_table, self.latest_table,
-                              t("projection_days"), t("projection_events")):
+                              self.blocks_table, t("projection_days"), t("projection_events")):
                     c.execute(f"DROP TABLE IF EXISTS {table}")
                 c.execute(f"DELETE FROM {self.position_table}")
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.sources_table} (aggregate_id TEXT PRIMARY KEY, "
-                "positions TEXT NOT NULL)"
+                "positions TEXT NOT NULL, first_recorded TEXT NOT NULL, last_recorded TEXT NOT NULL, "
+                "first_occurred TEXT NOT NULL, last_occurred TEXT NOT NULL)"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.blocks_table} (first_position BIGINT PRIMARY KEY, "
+                "last_position BIGINT NOT NULL, size BIGINT NOT NULL, events BIGINT NOT NULL, "
+                "events_hash TEXT NOT NULL, first_recorded TEXT NOT NULL, last_recorded TEXT NOT NULL, "
+                "first_occurred TEXT NOT NULL, last_occurred TEXT NOT NULL)"
             )
             # first_day and last_day before the record: read from an index, never from the
             # record's overflow pages
@@ -240,6 +254,7 @@ class Projection:
             arrived[envelope["aggregate_id"]][position] = envelope
         ids = list(arrived)
         kept: dict[str, tuple[dict, list[int]]] = {}  # aggregate -> (record, positions)
+        times: dict[str, list[str]] = {}  # aggregate -> its events' first and last times
         with self.sql.transaction() as c:
             # A write first takes the projection's lock (SQLite's database lock, PostgreSQL's
             # row lock) before anything is read; then no replica can apply a batch in between.
@@ -253,11 +268,14 @@ class Projection:
             for _, envelope, _ in batch:
                 events_hash = chain(events_hash, envelope["event_id"])
             for chunk in _chunks(ids):
-                c.execute(f"SELECT r.aggregate_id, r.record, s.positions FROM {self.records_table} r "
+                c.execute(f"SELECT r.aggregate_id, r.record, s.positions, {_TIMES} FROM {self.records_table} r "
                           f"JOIN {self.sources_table} s ON s.aggregate_id = r.aggregate_id "
                           f"WHERE r.aggregate_id IN ({', '.join([p] * len(chunk))})", tuple(chunk))
                 for row in c.fetchall():
                     kept[row["aggregate_id"]] = (_loads(row["record"]), _loads(row["positions"]))
+                    times[row["aggregate_id"]] = [row[column] for column in _TIME_COLUMNS]
+            for _, envelope, _ in batch:
+                _widen(times, envelope["aggregate_id"], _utc(envelope["recorded_at"]), _utc(envelope["occurred_at"]))
             folded: dict[str, dict] = {}
             positions: dict[str, list[int]] = {}
             refold: list[str] = []
@@ -283,10 +301,13 @@ class Projection:
                 rows,
             )
             c.executemany(
-                f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p}) "
-                "ON CONFLICT (aggregate_id) DO UPDATE SET positions = excluded.positions",
-                [(a, _dumps(positions[a])) for a in ids],
+                f"INSERT INTO {self.sources_table} (aggregate_id, positions, {_TIMES}) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (aggregate_id) DO UPDATE SET "
+                "positions = excluded.positions, "
+                + ", ".join(f"{column} = excluded.{column}" for column in _TIME_COLUMNS),
+                [(a, _dumps(positions[a]), *times[a]) for a in ids],
             )
+            self._add_block(c, batch, count + len(batch), events_hash)
             for chunk in _chunks(ids):
                 c.execute(f"DELETE FROM {self.spans_table} WHERE aggregate_id IN ({', '.join([p] * len(chunk))})",
                           tuple(chunk))
@@ -300,6 +321,26 @@ class Projection:
                 (self.NAME, batch[-1][0], count + len(batch), events_hash),
             )
         return True
+
+    def _add_block(self, c: Any, batch: list[tuple[int, dict, datetime]], events: int, events_hash: str) -> None:
+        """Take a batch into the log's last block, or begin a block with it when the last one
+        holds ``BLOCK`` events already."""
+        p = self.sql.param
+        new = _block_row(batch, events, events_hash)
+        c.execute(f"SELECT first_position, size, {_TIMES} FROM {self.blocks_table} "
+                  "ORDER BY first_position DESC LIMIT 1")
+        last = c.fetchone()
+        if last is None or int(last["size"]) >= BLOCK:
+            c.execute(f"INSERT INTO {self.blocks_table} (first_position, last_position, size, events, events_hash, "
+                      f"{_TIMES}) VALUES ({', '.join([p] * 9)})", new)
+            return
+        c.execute(
+            f"UPDATE {self.blocks_table} SET last_position = {p}, size = size + {p}, events = {p}, "
+            f"events_hash = {p}, first_recorded = {p}, last_recorded = {p}, first_occurred = {p}, "
+            f"last_occurred = {p} WHERE first_position = {p}",
+            (new[1], new[2], new[3], new[4], min(last["first_recorded"], new[5]), max(last["last_recorded"], new[6]),
+             min(last["first_occurred"], new[7]), max(last["last_occurred"], new[8]), last["first_position"]),
+        )
 
     def _note_latest(self, c: Any, latest: dict[str, tuple[int, dict, datetime]]) -> None:
         """Keep each source's newest event, unless a later one is kept already."""
@@ -363,6 +404,13 @@ class Projection:
         first and last day bound a day in a period, those open across a period's end, every
         working group and every donor (who was interested in what: a handful of records). A
         report built from them equals one built from every record."""
+        with self.sql.transaction(commit=False) as c:
+            return self._records_for(c, periods)
+
+    def _records_for(self, c: Any, periods: Iterable[Period], last: str | None = None,
+                     moment: str | None = None) -> dict[str, dict]:
+        """``records_for`` in a transaction; with ``last`` and ``moment``, only the records
+        whose every event came by then (their ``last`` time at most ``moment``)."""
         p = self.sql.param
         selects = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind IN ({p}, {p})"]
         params: list[str] = ["working_group", "donor"]
@@ -372,13 +420,13 @@ class Projection:
             selects.append(f"SELECT aggregate_id FROM {self.spans_table} WHERE opens <= {p} "
                            f"AND (closes IS NULL OR closes > {p}) AND (start_by IS NULL OR start_by >= {p})")
             params += [start, end, end, end, start]
-        with self.sql.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT r.aggregate_id, r.record FROM {self.records_table} r JOIN ({' UNION '.join(selects)}) s "
-                "ON r.aggregate_id = s.aggregate_id",
-                tuple(params),
-            )
-            return {row["aggregate_id"]: _loads(row["record"]) for row in c.fetchall()}
+        query = (f"SELECT r.aggregate_id, r.record FROM {self.records_table} r JOIN ({' UNION '.join(selects)}) s "
+                 "ON r.aggregate_id = s.aggregate_id")
+        if last is not None:
+            query += (f" JOIN {self.sources_table} t ON t.aggregate_id = r.aggregate_id WHERE t.{last} <= {p}")
+            params.append(moment)
+        c.execute(query, tuple(params))
+        return {row["aggregate_id"]: _loads(row["record"]) for row in c.fetchall()}
 
     # -- rebuild, verify, as of ------------------------------------------------------------
 
@@ -416,13 +464,31 @@ class Projection:
         aggregate_of = {name: spec.aggregate for name, spec in CATALOGUE.items()}
         source_of = {name: spec.exchange for name, spec in CATALOGUE.items()}
         latest: dict[str, tuple[int, dict, datetime]] = {}
+        times: dict[str, list[str]] = {}  # aggregate -> its first and last times (_TIME_COLUMNS)
+        blocks: list[tuple] = []  # rows of projection_blocks
+        block: list[int] = []  # the block under way: its positions and times
+        block_recorded: list[str] = []
+        block_occurred: list[str] = []
         for item in self.all_received():
             position, envelope, _ = item
             latest[source_of[envelope["event_type"]]] = item
             aggregate_id = envelope["aggregate_id"]
             sources[aggregate_id].append(position)
+            recorded, occurred = envelope["recorded_at"], envelope["occurred_at"]
+            # (_utc's own test in line: a rebuild asks it two million times)
+            if not (len(recorded) in _UTC_LENGTHS and recorded[10] == "T" and recorded.endswith("+00:00")):
+                recorded = _utc(recorded)
+            if not (len(occurred) in _UTC_LENGTHS and occurred[10] == "T" and occurred.endswith("+00:00")):
+                occurred = _utc(occurred)
+            _widen(times, aggregate_id, recorded, occurred)
             events_hash = chain(events_hash, envelope["event_id"])
             count, last = count + 1, position
+            block.append(position)
+            block_recorded.append(recorded)
+            block_occurred.append(occurred)
+            if len(block) == BLOCK:
+                blocks.append(_block(block, block_recorded, block_occurred, count, events_hash))
+                block, block_recorded, block_occurred = [], [], []
             if progress and count % BATCH == 0:
                 progress(BATCH)
             if aggregate_id in refold:
@@ -434,6 +500,8 @@ class Projection:
                 apply(record, envelope)
             else:
                 refold.add(aggregate_id)
+        if block:
+            blocks.append(_block(block, block_recorded, block_occurred, count, events_hash))
         if refold:
             with self.sql.transaction(commit=False) as c:
                 stored = self._stored_at(c, [q for a in refold for q in sources[a]])
@@ -444,14 +512,17 @@ class Projection:
             if unless_current and not _stale(self._marks(c)):
                 return count
             for table in (self.sources_table, self.records_table, self.position_table, self.spans_table,
-                          self.latest_table):
+                          self.latest_table, self.blocks_table):
                 c.execute(f"DELETE FROM {table}")
             self._note_latest(c, latest)
             rows, spans = _rows(records.items())
             c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, first_day, last_day, record) "
                           f"VALUES ({p}, {p}, {p}, {p}, {p})", rows)
-            c.executemany(f"INSERT INTO {self.sources_table} (aggregate_id, positions) VALUES ({p}, {p})",
-                          [(a, _dumps(positions)) for a, positions in sources.items()])
+            c.executemany(f"INSERT INTO {self.sources_table} (aggregate_id, positions, {_TIMES}) "
+                          f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                          [(a, _dumps(positions), *times[a]) for a, positions in sources.items()])
+            c.executemany(f"INSERT INTO {self.blocks_table} (first_position, last_position, size, events, "
+                          f"events_hash, {_TIMES}) VALUES ({', '.join([p] * 9)})", blocks)
             self._insert_spans(c, spans)
             self._mark_version(c)
             c.execute(
@@ -479,6 +550,57 @@ class Projection:
                        for a, evs in grouped.items()}
         return records, {"events": count, "stream_position": last, "events_hash": events_hash}
 
+    def as_of(self, periods: Iterable[Period], moment: datetime, basis: str) -> tuple[dict[str, dict], dict]:
+        """The records a report of these periods can use as they stood at ``moment`` (by when
+        their events were recorded, or by when they happened: ``basis``), and what they were
+        built from: what ``fold_log`` keeps of the whole log, read from what changed after the
+        moment only. A record whose every event came by then is its current record; one whose
+        first event came after is not there; only the records with events on both sides are
+        folded again from their events (read by position). The provenance likewise: the
+        events hash and count at the end of the log's longest prefix of blocks kept whole, then
+        the kept events of the blocks after it that hold any."""
+        first, last, field = _BASIS[basis]
+        t = _utc(moment)
+        self.catch_up()
+        with self.sql.transaction(commit=False) as c:
+            self._snapshot(c)
+            provenance = self._provenance_as_of(c, first, last, field, t)
+            records = self._records_for(c, periods, last, t)
+            c.execute(f"SELECT aggregate_id, positions FROM {self.sources_table} WHERE {first} <= {self.sql.param} "
+                      f"AND {last} > {self.sql.param}", (t, t))
+            straddling = {row["aggregate_id"]: _loads(row["positions"]) for row in c.fetchall()}
+            stored = self._stored_at(c, [q for positions in straddling.values() for q in positions])
+        for aggregate_id, positions in straddling.items():
+            kept = [stored[q] for q in positions if _utc(stored[q][field]) <= t]
+            if kept:
+                records[aggregate_id] = _loads(_dumps(fold(CATALOGUE[kept[0]["event_type"]].aggregate, kept)))
+        return records, provenance
+
+    def _provenance_as_of(self, c: Any, first: str, last: str, field: str, t: str) -> dict:
+        p, position = self.sql.param, self._position_column
+        c.execute(f"SELECT first_position, last_position, events, events_hash, {first}, {last} "
+                  f"FROM {self.blocks_table} ORDER BY first_position")
+        blocks = c.fetchall()
+        events_hash, count, stream_position, i = EMPTY_HASH, 0, 0, 0
+        while i < len(blocks) and blocks[i][last] <= t:  # kept whole, from the log's start
+            events_hash, count, stream_position = blocks[i]["events_hash"], int(blocks[i]["events"]), \
+                int(blocks[i]["last_position"])
+            i += 1
+        for block in blocks[i:]:
+            if block[first] > t:  # nothing kept
+                continue
+            for at, envelope, _ in self._reading(c, f"{position} >= {p} AND {position} <= {p} ORDER BY {position}",
+                                                 (block["first_position"], block["last_position"])):
+                if _utc(envelope[field]) <= t:
+                    events_hash, count, stream_position = chain(events_hash, envelope["event_id"]), count + 1, at
+        return {"events": count, "stream_position": stream_position, "events_hash": events_hash}
+
+    def _snapshot(self, c: Any) -> None:
+        """Every read of this transaction sees the store at one moment: SQLite's read
+        transaction does; PostgreSQL's default sees each statement's own."""
+        if not self.sql.is_sqlite:
+            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
     def verify(self) -> list[str]:
         """Where the incremental records differ from a full fold of the log (empty: equal)."""
         self.catch_up()
@@ -488,6 +610,59 @@ class Projection:
         differences += [f"not in the log: {a}" for a in sorted(set(current) - set(rebuilt))]
         differences += [f"differs: {a}" for a in sorted(set(rebuilt) & set(current)) if rebuilt[a] != current[a]]
         return differences
+
+
+# An aggregate's (or a block's) first and last times, by when its events were recorded and by
+# when they happened: UTC ISO strings, which compare as the moments do.
+_TIME_COLUMNS = ("first_recorded", "last_recorded", "first_occurred", "last_occurred")
+_TIMES = ", ".join(_TIME_COLUMNS)
+# the columns of a basis (reporting.application.BASES): (first, last, the envelope's field)
+_BASIS = {"recorded": ("first_recorded", "last_recorded", "recorded_at"),
+          "occurred": ("first_occurred", "last_occurred", "occurred_at")}
+
+
+# The contract's own form of a UTC moment, ``2025-06-01T09:30:00+00:00`` with or without
+# microseconds (a valid moment, the intake checked): such strings compare as the moments do.
+_UTC_LENGTHS = (25, 32)
+
+
+def _utc(moment: str | datetime) -> str:
+    """A moment as a UTC ISO string, which compares with another as the moments do (one in
+    the contract's own form as it is)."""
+    if isinstance(moment, str):
+        if len(moment) in _UTC_LENGTHS and moment[10] == "T" and moment.endswith("+00:00"):
+            return moment
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _widen(times: dict[str, list[str]], key: str, recorded: str, occurred: str) -> None:
+    """``times[key]``, first and last times (``_TIME_COLUMNS``), taking in one more event."""
+    spread = times.get(key)
+    if spread is None:
+        times[key] = [recorded, recorded, occurred, occurred]
+        return
+    if recorded < spread[0]:
+        spread[0] = recorded
+    elif recorded > spread[1]:
+        spread[1] = recorded
+    if occurred < spread[2]:
+        spread[2] = occurred
+    elif occurred > spread[3]:
+        spread[3] = occurred
+
+
+def _block(positions: list[int], recorded: list[str], occurred: list[str], events: int, events_hash: str) -> tuple:
+    """A row of projection_blocks: consecutive events by their positions and times (UTC), the
+    log's count and hash at the last of them."""
+    return (positions[0], positions[-1], len(positions), events, events_hash,
+            min(recorded), max(recorded), min(occurred), max(occurred))
+
+
+def _block_row(items: list[tuple[int, dict, datetime]], events: int, events_hash: str) -> tuple:
+    """``_block`` of a batch of (position, envelope, received_at)."""
+    return _block([position for position, _, _ in items], [_utc(e["recorded_at"]) for _, e, _ in items],
+                  [_utc(e["occurred_at"]) for _, e, _ in items], events, events_hash)
 
 
 def _stale(marks: dict[str, int]) -> bool:

@@ -41,6 +41,7 @@ from reporting.application import BASES, ReportingApplication
 from reporting.cli import build as build_command
 from reporting.dependencies import DEAD_LETTER_QUEUE, QUEUE, ReportingRuntime
 from reporting.projection import ProjectionRunner
+from reporting.worker import Workers
 from reporting.formats import FORMATS, render
 from reporting.intake import INTAKE_REASONS, Incoming
 from reporting.projection import EMPTY_HASH, chain
@@ -431,6 +432,7 @@ def runtime(tmp_path):
     runtime.consumer = QueueConsumer(MEMORY_BROKER, QUEUE, lambda messages: [])
     runtime.dead_letter_consumer = QueueConsumer(MEMORY_BROKER, DEAD_LETTER_QUEUE, lambda messages: [])
     runtime.projector = ProjectionRunner(runtime.app.projection)
+    runtime.workers = Workers({}, size=1)  # none started: the status tells what a pool holds
     messages = [Incoming(encode_envelope(e), "application/json", CATALOGUE[e["event_type"]].exchange, e["event_type"])
                 for e in envelopes()]
     runtime.app.intake.receive(messages + [Incoming(b"not json", "application/json", "visits.events", "x")])
