@@ -491,6 +491,64 @@ def rebuild_and_reports(folder: Path, n: int, results: Results) -> None:
     results.add("benchmark process peak memory", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
 
 
+def responsiveness(uri: str, folder: Path, n: int, results: Results) -> None:
+    """How fast the reporting service answers /health while long work runs (a rebuild, a verify
+    and the whole history's report, one after the other, in its worker processes), against the
+    same service idle: p99 of each, in one run. A store of ``n`` events, filled before it starts."""
+    from shared.store import StoreSettings
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    here = folder / f"responsive-{n}"
+    app = ReportingApplication(env=StoreSettings(data_dir=str(here)).environment("reporting"))
+    items = history(n)
+    for start in range(0, len(items), 1_000):
+        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
+                            for e in items[start:start + 1_000]])
+    app.projection.catch_up()
+    del app, items
+    service = ServiceProcess("reporting", uri, here).start(timeout=120)
+    session = requests.Session()
+
+    def sample(seconds: float | None, until: threading.Event | None = None) -> list[float]:
+        taken, ends = [], time.monotonic() + (seconds or 1e9)
+        while time.monotonic() < ends and not (until and until.is_set()):
+            began = time.perf_counter()
+            session.get(f"{service.url}/health", timeout=30)
+            taken.append(time.perf_counter() - began)
+            time.sleep(0.005)
+        return taken
+
+    def p99(values: list[float]) -> float:
+        return sorted(values)[min(len(values) - 1, int(len(values) * 0.99))] * 1000
+
+    try:
+        idle = sample(3.0)
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                service.post("/projections/rebuild", timeout=600)
+                service.get("/projections/verify", timeout=600)
+                service.get("/reports", params={"kind": "annual", "start": "2000-01-01", "end": "2025-12-31"},
+                            timeout=600)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work)
+        began = time.monotonic()
+        worker.start()
+        busy = sample(None, done)
+        worker.join()
+        took = time.monotonic() - began
+    finally:
+        service.stop()
+    results.add("/health p99, reporting service idle", p99(idle), "ms", note=f"{len(idle)} requests")
+    results.add(f"/health p99 during a rebuild, verify and whole-history report over {n:,} events", p99(busy), "ms",
+                "idle p99 (higher is better)", p99(idle) / p99(busy),
+                f"{len(busy)} requests over {took:.1f} s; slowest {max(busy) * 1000:.0f} ms")
+
+
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
@@ -557,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest(uri, folder, size["ingest"], size["levels"], pika_e2e, results)
         for n in size["rebuild"]:
             rebuild_and_reports(folder, n, results)
+        responsiveness(uri, folder, size["rebuild"][-1], results)
     finally:
         delete_vhost(vhost)
         shutil.rmtree(folder, ignore_errors=True)

@@ -343,6 +343,10 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
                   f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 
+    def stop(self) -> None:
+        """A fast shutdown: every client connection is closed, and none is taken until ``start``."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
     def restart(self) -> None:
         """A fast restart: every client connection is closed by the server."""
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-m", "fast", "-w",

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from fieldwork_testing import PrivateRabbitNode, ServiceProcess
+from fieldwork_testing import PrivatePostgres, PrivateRabbitNode, ServiceProcess
 from shared.store import StoreSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -134,9 +134,12 @@ class Stream:
 class System:
     """The three services, each its own process, on one broker and one data folder."""
 
-    def __init__(self, amqp_uri: str, data_dir: Path) -> None:
+    def __init__(self, amqp_uri: str, data_dir: Path, reporting_env: dict | None = None) -> None:
         self.amqp_uri, self.data_dir = amqp_uri, data_dir
-        self.services = {name: ServiceProcess(name, amqp_uri, data_dir).start() for name in (*SOURCES, "reporting")}
+        # the reporting service's own settings (its store on PostgreSQL, say)
+        self.extra_env = {"reporting": reporting_env or {}}
+        self.services = {name: ServiceProcess(name, amqp_uri, data_dir, extra_env=self.extra_env.get(name)).start()
+                         for name in (*SOURCES, "reporting")}
         self.restarting: dict[str, threading.Thread] = {}
         self.restart_errors: list[Exception] = []
         self.notes: list[str] = []  # what a fault saw, printed with the counts
@@ -156,7 +159,8 @@ class System:
         def restart() -> None:
             time.sleep(1)
             try:
-                self.services[name] = ServiceProcess(name, self.amqp_uri, self.data_dir, port=victim.port).start(timeout=60)
+                self.services[name] = ServiceProcess(name, self.amqp_uri, self.data_dir, port=victim.port,
+                                                     extra_env=self.extra_env.get(name)).start(timeout=60)
             except Exception as error:  # noqa: BLE001 - raised again by wait_restarted
                 self.restart_errors.append(error)
 
@@ -197,10 +201,12 @@ def source_event_ids(data_dir: Path) -> dict[str, set[str]]:
     return ids
 
 
-def recorded_event_ids(data_dir: Path) -> list[str]:
+def recorded_event_ids(system: System) -> list[str]:
     from reporting.application import ReportingApplication
+    from shared.store import settings_from_environ
 
-    app = ReportingApplication(env=StoreSettings(data_dir=str(data_dir)).environment("reporting"))
+    settings = settings_from_environ({"FIELDWORK_DATA_DIR": str(system.data_dir), **system.extra_env["reporting"]})
+    app = ReportingApplication(env=settings.environment("reporting"))
     return [envelope["event_id"] for _, envelope, _ in app.projection.all_received()]
 
 
@@ -220,7 +226,7 @@ def check(case: str, stream: Stream, system: System, capsys) -> None:
     by_source = source_event_ids(system.data_dir)
     sources = set().union(*by_source.values())
     state = settle(system.reporting, len(sources))
-    recorded = recorded_event_ids(system.data_dir)
+    recorded = recorded_event_ids(system)
     lost = sources - set(recorded)
     doubled = sum(n - 1 for n in Counter(recorded).values())
     verify = system.reporting.get("/projections/verify").json()
@@ -241,10 +247,10 @@ def check(case: str, stream: Stream, system: System, capsys) -> None:
 
 
 def run_case(case: str, amqp_uri: str, data_dir: Path, capsys, faults: list[tuple[float, object]],
-             after=None) -> None:
+             after=None, reporting_env: dict | None = None) -> None:
     """Start the system, stream the commands, at each fraction of the stream do its fault,
     then check."""
-    system = System(amqp_uri, data_dir)
+    system = System(amqp_uri, data_dir, reporting_env)
     try:
         stream = Stream(system, COMMANDS)
         done = stream.run()
@@ -391,6 +397,31 @@ def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp
     fault = unwritable(exclusive_lock, seconds)
     run_case(f"reporting store locked {seconds} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
              after=_healthy_again)
+
+
+@pytest.fixture
+def private_postgres():
+    try:
+        server = PrivatePostgres().__enter__()
+    except (RuntimeError, OSError) as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no private PostgreSQL cluster: {error}")
+    yield server
+    server.__exit__(None, None, None)
+
+
+def test_the_reporting_store_on_postgresql_down_for_20_seconds_loses_nothing(broker, tmp_path, capsys,
+                                                                               private_postgres):
+    """The reporting service's PostgreSQL stopped (every connection closed, none taken) for 20 s
+    mid-stream, then started again: the intake keeps what it holds and tries again, /health
+    names the store meanwhile, and every event is recorded once (the sources on SQLite)."""
+    def down(system: System):
+        private_postgres.stop()
+        return private_postgres.start
+
+    run_case("reporting store on PostgreSQL down 20 s", broker.uri, tmp_path, capsys,
+             [(0.3, unwritable(down, 20))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
 class SmallDisk:

@@ -33,5 +33,6 @@ def test_the_benchmark_harness_runs_end_to_end_at_tiny_size(tmp_path):
         assert rows[measure]["value"] > 0, measure
     assert rows["reporting intake (filled queue: validate, store once, project)"]["ratio"] is not None
     assert rows["projection rebuild, 2,000 events"]["ratio"] is not None
+    assert rows["/health p99 during a rebuild, verify and whole-history report over 2,000 events"]["ratio"] > 0
     assert (tmp_path / "bench.svg").read_text().startswith("<svg")
     assert "| measure | value |" in result.stdout

@@ -6,6 +6,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+import eventlet
 import kombu
 from nameko.extensions import DependencyProvider
 
@@ -23,6 +24,7 @@ from reporting.worker import Workers
 log = logging.getLogger(__name__)
 
 QUEUE = "reporting.events"
+HEALTH_STORE_WAIT = 2.0  # seconds /health waits for the store's answer before it says unreachable
 DEAD_LETTER_QUEUE = "reporting.dead-letters"
 
 
@@ -100,15 +102,19 @@ class ReportingRuntime(DependencyProvider):
         report: dict[str, Any] = {"service": "reporting", "store": self.store_kind}
         behind = 0
         open_letters: dict[str, int] = {}
+        store_ok = False
         try:
-            recorded = self.app.recorder.max_notification_id() or 0
-            behind = max(0, recorded - self.app.projection.position)
-            open_letters = self.app.dead_letters.count_by_reason(status="open")
-            report.update(events_recorded=recorded, projection_behind=behind)
-            store_ok = True
+            # bounded: a PostgreSQL that is down makes each query wait for a connection (5 s)
+            with eventlet.Timeout(HEALTH_STORE_WAIT, False):
+                recorded = self.app.recorder.max_notification_id() or 0
+                behind = max(0, recorded - self.app.projection.position)
+                open_letters = self.app.dead_letters.count_by_reason(status="open")
+                report.update(events_recorded=recorded, projection_behind=behind)
+                store_ok = True
+            if not store_ok:
+                report["store_error"] = f"no answer within {HEALTH_STORE_WAIT:g} s"
         except Exception as error:  # noqa: BLE001
             report["store_error"] = str(error)
-            store_ok = False
         broker = self.broker_status()
         report.update(broker)
         queues = broker["broker"]

@@ -185,7 +185,8 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s reporting-worker[%(process)d] %(levelname)s %(name)s: %(message)s")
     settings = json.loads(os.environ[ENV_VARIABLE])
-    from shared.store import opened, wait_for_locks
+    from shared.http import CLOSED_CONNECTION_RETRIES
+    from shared.store import closed_connection, opened, wait_for_locks
     from reporting.api import ReportingAPI
     from reporting.application import ReportingApplication
 
@@ -201,13 +202,19 @@ def main() -> int:
 
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        try:
-            result = api.run_job(request["job"], request.get("args") or {}, lambda n: say({"progress": n}))
-        except Exception as error:  # noqa: BLE001 - told to the service, which answers 500 and logs it
-            log.exception("job %s failed", request.get("job"))
-            say({"error": f"{request.get('job')}: {type(error).__name__}: {error}"})
-            continue
-        say({"result": result})
+        for attempt in range(1, CLOSED_CONNECTION_RETRIES + 1):
+            try:
+                result = api.run_job(request["job"], request.get("args") or {}, lambda n: say({"progress": n}))
+            except Exception as error:  # noqa: BLE001 - told to the service, which answers 500 and logs it
+                if attempt < CLOSED_CONNECTION_RETRIES and closed_connection(error):
+                    # PostgreSQL restarted: the pool drops the dead connection; nothing was done on it
+                    log.warning("job %s met a connection the database closed; trying again", request.get("job"))
+                    continue
+                log.exception("job %s failed", request.get("job"))
+                say({"error": f"{request.get('job')}: {type(error).__name__}: {error}"})
+                break
+            say({"result": result})
+            break
     return 0
 
 
