@@ -424,6 +424,48 @@ def test_the_reporting_store_on_postgresql_down_for_20_seconds_loses_nothing(bro
              [(0.3, unwritable(down, 20))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
+def test_a_projection_failing_for_20_seconds_stops_nothing_and_loses_nothing(broker, tmp_path, capsys,
+                                                                          private_postgres):
+    """Another session holds a lock on the projection's position table for 20 s (reads allowed,
+    writes not), on the reporting service's PostgreSQL: each catch-up fails after the lock
+    timeout and is tried again, /health names the failing projection, the intake goes on
+    recording meanwhile, and afterwards the projection catches up: every event once."""
+    import psycopg
+
+    env = private_postgres.env()
+    recorded_during: list[int] = []
+
+    def lock_projection(system: System):
+        connection = psycopg.connect(host="127.0.0.1", port=env["POSTGRES_PORT"], dbname="postgres",
+                                     user="postgres")
+        connection.execute("BEGIN")
+        connection.execute("LOCK TABLE reporting.projection_position IN EXCLUSIVE MODE")
+        before = system.reporting.get("/status").json()["events_recorded"]
+
+        def release() -> None:
+            recorded_during.append(system.reporting.get("/status", timeout=30).json()["events_recorded"] - before)
+            connection.rollback()
+            connection.close()
+        return release
+
+    def failing(system: System) -> None:
+        watch = HealthWatch(system)
+        release = lock_projection(system)
+        try:
+            time.sleep(20)
+        finally:
+            release()
+            answers = watch.stop()
+        named = [p for status, problems in answers if status == 503 for p in problems if "projection failing" in p]
+        assert named, f"/health never said the projection was failing: {answers[-5:]}"
+        assert recorded_during[0] > 100, "the intake stopped while the projection failed"
+        system.notes.append(f"/health 503 naming the failing projection in {len(named)} of {len(answers)} samples; "
+                            f"{recorded_during[0]} events recorded meanwhile")
+
+    run_case("projection failing 20 s", broker.uri, tmp_path, capsys, [(0.3, failing)], after=_healthy_again,
+             reporting_env=env)
+
+
 class SmallDisk:
     """A tmpfs of 128 MB of the test's own holding reporting.sqlite (the data folder keeps a
     symbolic link to it; SQLite follows it, its WAL beside it), which a ballast file fills."""

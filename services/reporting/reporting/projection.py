@@ -258,6 +258,11 @@ class Projection:
         with self.sql.transaction() as c:
             # A write first takes the projection's lock (SQLite's database lock, PostgreSQL's
             # row lock) before anything is read; then no replica can apply a batch in between.
+            # On PostgreSQL it waits for the lock as long as the store's own writes do
+            # (POSTGRES_LOCK_TIMEOUT), then fails and is tried again (ProjectionRunner), named by
+            # /health: a projection stalled behind a lock is not silent. (SQLite: its lock wait.)
+            if not self.sql.is_sqlite:
+                c.execute(f"SET LOCAL lock_timeout = '{int(self.sql.datastore.lock_timeout)}s'")
             c.execute(f"UPDATE {self.position_table} SET position = position WHERE name = {p}", (self.NAME,))
             c.execute(f"SELECT position, events, events_hash FROM {self.position_table} WHERE name = {p}",
                       (self.NAME,))
