@@ -78,6 +78,7 @@ class StoreSettings:
             }
         schema = self.postgres_schema or service
         _create_postgres_schema(self, schema)
+        _reconnect_steadily()
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.postgres_dbname,
@@ -145,6 +146,39 @@ def wait_for_locks(app: Application, seconds: float) -> None:
     pool = getattr(app.recorder.datastore, "pool", None)  # type: ignore[attr-defined]
     if isinstance(pool, _CheckpointingPool):
         pool.wait_for_locks(seconds)
+
+
+RECONNECT_EVERY = 2.0  # seconds, at most, between two attempts to reopen a pooled PostgreSQL connection
+
+
+def _reconnect_steadily() -> None:
+    """psycopg's pool reopens a lost connection with back-off doubling from 1 s, and gives up
+    after 5 minutes, removing the connection for good. After PostgreSQL was down 70 s the next
+    attempts came a minute and more apart (the reporting service answered nothing for over two
+    minutes after the server was back); after 5 minutes a pool could be left with none. Here
+    the attempts come at most ``RECONNECT_EVERY`` apart, and never stop while the service runs.
+    Neither eventsourcing nor psycopg_pool offers a setting for it: the pool's attempt class is
+    replaced by a subclass, once."""
+    import psycopg_pool.pool as pool_module
+    from psycopg_pool.base import AttemptWithBackoff
+
+    if getattr(pool_module.AttemptWithBackoff, "steady", False):
+        return
+
+    class SteadyAttempt(AttemptWithBackoff):
+        steady = True
+
+        def __init__(self, *, timeout: float) -> None:
+            super().__init__(timeout=timeout)
+
+        def update_delay(self, now: float) -> None:
+            super().update_delay(now)
+            self.delay = min(self.delay or RECONNECT_EVERY, RECONNECT_EVERY)
+
+        def time_to_give_up(self, now: float) -> bool:
+            return False
+
+    pool_module.AttemptWithBackoff = SteadyAttempt
 
 
 def _create_postgres_schema(settings: StoreSettings, schema: str) -> None:

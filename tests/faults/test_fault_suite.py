@@ -411,17 +411,18 @@ def private_postgres():
     server.__exit__(None, None, None)
 
 
-def test_the_reporting_store_on_postgresql_down_for_20_seconds_loses_nothing(broker, tmp_path, capsys,
-                                                                               private_postgres):
+@pytest.mark.parametrize("seconds", [20, 70])
+def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, capsys, private_postgres, seconds):
     """The reporting service's PostgreSQL stopped (every connection closed, none taken) for 20 s
-    mid-stream, then started again: the intake keeps what it holds and tries again, /health
-    names the store meanwhile, and every event is recorded once (the sources on SQLite)."""
+    and for 70 s mid-stream, then started again: the intake keeps what it holds and tries
+    again, /health names the store meanwhile, and every event is recorded once (the sources on
+    SQLite)."""
     def down(system: System):
         private_postgres.stop()
         return private_postgres.start
 
-    run_case("reporting store on PostgreSQL down 20 s", broker.uri, tmp_path, capsys,
-             [(0.3, unwritable(down, 20))], after=_healthy_again, reporting_env=private_postgres.env())
+    run_case(f"reporting store on PostgreSQL down {seconds} s", broker.uri, tmp_path, capsys,
+             [(0.3, unwritable(down, seconds))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
 def test_a_projection_failing_for_20_seconds_stops_nothing_and_loses_nothing(broker, tmp_path, capsys,

@@ -95,6 +95,13 @@ class ReportingRuntime(DependencyProvider):
             "failed_alone": self.consumer.rejected_alone, "store_error": self.consumer.store_error,
         }, "projection_runner": self.projector.state(), "workers": self.workers.state()}
 
+    _store_probe: Any = None  # the health check's read of the store under way (a green thread)
+
+    def _read_store(self) -> tuple[int, int, dict[str, int]]:
+        recorded = self.app.recorder.max_notification_id() or 0
+        behind = max(0, recorded - self.app.projection.position)
+        return recorded, behind, self.app.dead_letters.count_by_reason(status="open")
+
     def health(self) -> tuple[bool, dict]:
         """Healthy: the store answers and takes what arrives, the consumers consume, each of
         their queues has a consumer, the projection keeps up, and what waits in the broker and
@@ -104,11 +111,15 @@ class ReportingRuntime(DependencyProvider):
         open_letters: dict[str, int] = {}
         store_ok = False
         try:
-            # bounded: a PostgreSQL that is down makes each query wait for a connection (5 s)
+            # Bounded: a PostgreSQL that is down makes each query wait for a connection (about
+            # 12 s). The probe itself is never interrupted (a wait for a pooled connection cut
+            # short left the pool handing later connections to nobody: after 70 s down it never
+            # served again); only the wait for its answer is, and the next check reuses a probe
+            # still under way.
+            if self._store_probe is None or self._store_probe.dead:
+                self._store_probe = eventlet.spawn(self._read_store)
             with eventlet.Timeout(HEALTH_STORE_WAIT, False):
-                recorded = self.app.recorder.max_notification_id() or 0
-                behind = max(0, recorded - self.app.projection.position)
-                open_letters = self.app.dead_letters.count_by_reason(status="open")
+                recorded, behind, open_letters = self._store_probe.wait()
                 report.update(events_recorded=recorded, projection_behind=behind)
                 store_ok = True
             if not store_ok:
