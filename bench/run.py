@@ -441,25 +441,31 @@ def raw_reads(path: Path, n: int, results: Results) -> tuple[float, float]:
     return fetch, decode
 
 
+def filled_reporting_store(data_dir: Path, n: int):
+    """A reporting store in ``data_dir`` filled (in process, with the intake's own code) with
+    about ``n`` events of ``history``: (the application, how many events)."""
+    from shared.store import StoreSettings
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    app = ReportingApplication(env=StoreSettings(data_dir=str(data_dir)).environment("reporting"))
+    items = history(n)
+    for start in range(0, len(items), 1_000):
+        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
+                            for e in items[start:start + 1_000]])
+    return app, len(items)
+
+
 def rebuild_and_reports(folder: Path, n: int, results: Results) -> None:
     """Fill a reporting store directly (the intake's own code, in process) with ``n`` events of
     whole visit lifecycles over 25 years, then rebuild its projections and build the reports
     from them: a half year and a year at the end of the history, and a period covering it all
     (the worst case: every record is in it)."""
-    from shared.store import StoreSettings
-    from reporting.application import ReportingApplication
     from reporting.formats import render
-    from reporting.intake import Incoming
     from reporting.reports import Period, annual, semi_annual
 
     store = folder / f"rebuild-{n}"
-    app = ReportingApplication(env=StoreSettings(data_dir=str(store)).environment("reporting"))
-    items = history(n)
-    n = len(items)
-    for start in range(0, n, 1_000):
-        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
-                            for e in items[start:start + 1_000]])
-    del items
+    app, n = filled_reporting_store(store, n)
     fetch, decode = raw_reads(store / "reporting.sqlite", n, results)
     began = time.perf_counter()
     app.projection.rebuild()
@@ -495,18 +501,10 @@ def responsiveness(uri: str, folder: Path, n: int, results: Results) -> None:
     """How fast the reporting service answers /health while long work runs (a rebuild, a verify
     and the whole history's report, one after the other, in its worker processes), against the
     same service idle: p99 of each, in one run. A store of ``n`` events, filled before it starts."""
-    from shared.store import StoreSettings
-    from reporting.application import ReportingApplication
-    from reporting.intake import Incoming
-
     here = folder / f"responsive-{n}"
-    app = ReportingApplication(env=StoreSettings(data_dir=str(here)).environment("reporting"))
-    items = history(n)
-    for start in range(0, len(items), 1_000):
-        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
-                            for e in items[start:start + 1_000]])
+    app, _ = filled_reporting_store(here, n)
     app.projection.catch_up()
-    del app, items
+    del app
     service = ServiceProcess("reporting", uri, here).start(timeout=120)
     session = requests.Session()
 

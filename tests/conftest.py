@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from fieldwork_testing import POSTGRES, ServiceProcess, IsolatedBroker
+from fieldwork_testing import POSTGRES, PrivatePostgres, ServiceProcess, IsolatedBroker
 
 
 @pytest.fixture
@@ -71,3 +71,17 @@ def postgres_settings():
     )
     with psycopg.connect(**{k: v for k, v in POSTGRES.items() if v != ""}, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of the test's own, for the cases that stop or restart the server
+    (skipped where none can be made, except in CI)."""
+    try:
+        server = PrivatePostgres().__enter__()
+    except (RuntimeError, OSError) as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no private PostgreSQL cluster: {error}")
+    yield server
+    server.__exit__(None, None, None)

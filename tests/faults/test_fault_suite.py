@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from fieldwork_testing import PrivatePostgres, PrivateRabbitNode, ServiceProcess
+from fieldwork_testing import PrivateRabbitNode, ServiceProcess
 from shared.store import StoreSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -397,18 +397,6 @@ def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp
     fault = unwritable(exclusive_lock, seconds)
     run_case(f"reporting store locked {seconds} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
              after=_healthy_again)
-
-
-@pytest.fixture
-def private_postgres():
-    try:
-        server = PrivatePostgres().__enter__()
-    except (RuntimeError, OSError) as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no private PostgreSQL cluster: {error}")
-    yield server
-    server.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("seconds", [20, 70])

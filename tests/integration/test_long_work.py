@@ -11,10 +11,8 @@ import time
 
 import pytest
 
-from bench.run import history
+from bench.run import filled_reporting_store
 from fieldwork_testing import ServiceProcess
-from shared.contract import encode_envelope
-from shared.store import StoreSettings
 
 pytestmark = pytest.mark.integration
 
@@ -22,16 +20,9 @@ EVENTS = 60_000
 
 
 def fill(data_dir, n: int) -> int:
-    from reporting.application import ReportingApplication
-    from reporting.intake import Incoming
-
-    app = ReportingApplication(env=StoreSettings(data_dir=str(data_dir)).environment("reporting"))
-    items = history(n)
-    for start in range(0, len(items), 1_000):
-        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
-                            for e in items[start:start + 1_000]])
+    app, count = filled_reporting_store(data_dir, n)
     app.projection.catch_up()
-    return len(items)
+    return count
 
 
 @pytest.fixture

@@ -8,33 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from fieldwork_testing import PrivatePostgres, ServiceProcess
+from fieldwork_testing import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def postgres():
-    try:
-        server = PrivatePostgres().__enter__()
-    except (RuntimeError, OSError) as error:
-        import os
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no private PostgreSQL cluster: {error}")
-    yield server
-    server.__exit__(None, None, None)
-
-
-def test_after_postgresql_restarts_no_request_fails(broker, tmp_path, postgres):
-    visits = ServiceProcess("visits", broker.uri, tmp_path, extra_env=postgres.env()).start(timeout=60)
+def test_after_postgresql_restarts_no_request_fails(broker, tmp_path, private_postgres):
+    visits = ServiceProcess("visits", broker.uri, tmp_path, extra_env=private_postgres.env()).start(timeout=60)
     try:
         def propose(n: int) -> int:
             return visits.post("/visits", {"member_state": "KEN", "committee": "ctc", "purpose": f"before {n}"}).status_code
 
         with ThreadPoolExecutor(max_workers=8) as pool:  # every pooled connection opened
             assert set(pool.map(propose, range(24))) == {201}
-        postgres.restart()
+        private_postgres.restart()
         answers = [visits.post("/visits", {"member_state": "NGA", "committee": "ctc"}, timeout=60).status_code
                    for _ in range(10)]
         answers += [visits.get("/visits", timeout=60).status_code for _ in range(10)]
@@ -46,8 +33,8 @@ def test_after_postgresql_restarts_no_request_fails(broker, tmp_path, postgres):
         visits.stop()
 
 
-def test_ten_concurrent_commands_naming_no_version_are_all_applied_on_postgresql(broker, tmp_path, postgres):
-    visits = ServiceProcess("visits", broker.uri, tmp_path, extra_env=postgres.env()).start(timeout=60)
+def test_ten_concurrent_commands_naming_no_version_are_all_applied_on_postgresql(broker, tmp_path, private_postgres):
+    visits = ServiceProcess("visits", broker.uri, tmp_path, extra_env=private_postgres.env()).start(timeout=60)
     try:
         visit = visits.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
         assert visits.post(f"/visits/{visit}/approve").status_code == 200
