@@ -215,3 +215,45 @@ def test_dead_letters_on_postgresql_are_kept_once_and_replayed(postgres_settings
     assert result["outcomes"] == {"dead_letter:not_json": 1}
     assert app.dead_letters.find(letter["id"])["replays"] == 1
     assert [r["replayed_by"] for r in app.dead_letters.replays_of(letter["id"])] == ["rita"]
+
+
+def test_the_library_s_subscription_on_postgresql_keeps_the_reporting_projection_up(postgres_settings):
+    """On PostgreSQL the library's ``ApplicationSubscription`` (LISTEN/NOTIFY) hands each recorded
+    event to the projection's ``process_event`` while the intake records: the records and their
+    tracking follow the store, equal to a fold of the whole log."""
+    import threading
+
+    from eventsourcing.projection import ApplicationSubscription
+
+    from bench.run import history
+    from shared.contract import encode_envelope
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    app = ReportingApplication(env=postgres_settings.environment("reporting"))
+    items = history(300)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            with ApplicationSubscription(app, gt=app.projection.position, topics=app.projection.topics) as events:
+                for domain_event, tracking in events:
+                    app.projection.process_event(domain_event, tracking)
+                    if app.projection.provenance()["events"] >= len(items):
+                        break
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            done.set()
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    for start in range(0, len(items), 50):
+        app.intake.receive([Incoming(encode_envelope(e), "application/json", "visits.events", e["event_type"])
+                            for e in items[start:start + 50]])
+    assert done.wait(60) and not errors
+    last = app.recorder.max_notification_id()
+    assert app.projection.position == app.projection.view.max_tracking_id("reporting") == last
+    rebuilt, provenance = app.projection.fold_log()
+    assert app.projection.records() == rebuilt and app.projection.provenance() == provenance

@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.store import FieldworkApplication
+from eventsourcing.persistence import Transcoder
+
+from reporting.domain import ReceivedTranscoder
 from reporting.intake import DeadLetters, Intake
 from reporting.projection import Projection
 from reporting.reports import Period, build_report
@@ -21,6 +24,15 @@ class ReportingApplication(FieldworkApplication):
         self.projection = Projection(self)
         self.dead_letters = DeadLetters(self)
         self.intake = Intake(self, self.dead_letters)
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's seam for how states are written: ``ReceivedTranscoder`` (unless the
+        store's settings name another, ``TRANSCODER_TOPIC``), with the usual transcodings."""
+        if self.env.get("TRANSCODER_TOPIC"):
+            return super().construct_transcoder()
+        transcoder = ReceivedTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded") -> dict:
         """The report from the projection; ``as_of`` rebuilds the record as it stood then: by

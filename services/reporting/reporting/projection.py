@@ -23,11 +23,14 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection as LibraryProjection
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from shared.contract import CATALOGUE
 from shared.store import SideTables
-from reporting.domain import RECEIVED_TOPIC, from_state, plain_json
+from reporting.domain import RECEIVED_TOPIC, ReceivedEvent, from_state, plain_json
 from reporting.records import apply, fold, follows, start
 from reporting.reports import Period, calendar_of
 
@@ -40,8 +43,9 @@ CHUNK = 400  # ids a query
 # record's first and last day in projection_records, not a row a day in projection_days;
 # 6: a restored source's new event at a version already recorded replaces the old ones (fold);
 # 7: each record's first and last times (projection_sources) and the log's blocks
-# (projection_blocks), for as-of reports that read only what changed after their moment
-VERSION = 7
+# (projection_blocks), for as-of reports that read only what changed after their moment;
+# 8: the position in the library's tracking table (RecordsView), not in projection_position
+VERSION = 8
 BLOCK = 500  # events a block of the log (projection_blocks), at least (but the last)
 _VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)
@@ -60,10 +64,42 @@ def chain(previous: str, event_id: str) -> str:
     return hashlib.sha256(f"{previous}{event_id}".encode()).hexdigest()
 
 
-class Projection:
-    NAME = "records"
+class SQLiteRecordsView(SQLiteTrackingRecorder):
+    """The records' view on SQLite: the library's tracking recorder (its ``tracking`` table
+    holds the position of the last event applied), extended by ``Projection`` with the
+    records' own tables, written in the same transaction as the tracking."""
+
+    def tracking_table(self) -> str:
+        return "tracking"
+
+
+class PostgresRecordsView(PostgresTrackingRecorder):
+    """The records' view on PostgreSQL (its tracking table ``reporting_tracking``)."""
+
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}".{self.tracking_table_name}'
+
+
+RecordsView = SQLiteRecordsView | PostgresRecordsView
+
+
+def records_view(app: Any) -> RecordsView:
+    """The view's tracking recorder on the application's own datastore (one pool, so the
+    records and their tracking are written in one transaction), made by the application's
+    infrastructure factory as the library makes any tracking recorder."""
+    return app.factory.tracking_recorder(SQLiteRecordsView if SideTables(app).is_sqlite else PostgresRecordsView)
+
+
+class Projection(LibraryProjection[Any]):
+    """The records of visits, meetings, groups and donors: a projection of the library's
+    (``eventsourcing.projection.Projection``: its ``name``, ``topics``, ``process_event`` and
+    its view a tracking recorder), fed in batches by ``ProjectionRunner``."""
+
+    name = NAME = "records"
+    topics = (RECEIVED_TOPIC,)
 
     def __init__(self, app: Any) -> None:
+        super().__init__(view=records_view(app))
         self.app = app
         self.sql = SideTables(app)
         # The store's own table, read with SQL (sequentially, and by position when a record
@@ -72,6 +108,7 @@ class Projection:
         self._store_table = self.sql.table(app.recorder.events_table_name)
         self._position_column = "rowid" if self.sql.is_sqlite else "notification_id"
         self._plain_json = self.sql.is_sqlite and plain_json(app.mapper)
+        self._plain_state = plain_json(app.mapper)
         # One catch-up (or rebuild) at a time in a process: the consumer, report requests and
         # a rebuild all call it, and two at once would apply a batch twice.
         self._lock = threading.RLock()
@@ -109,6 +146,7 @@ class Projection:
                               self.blocks_table, t("projection_days"), t("projection_events")):
                     c.execute(f"DROP TABLE IF EXISTS {table}")
                 c.execute(f"DELETE FROM {self.position_table}")
+                self._untrack(c)
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.sources_table} (aggregate_id TEXT PRIMARY KEY, "
                 "positions TEXT NOT NULL, first_recorded TEXT NOT NULL, last_recorded TEXT NOT NULL, "
@@ -154,10 +192,34 @@ class Projection:
     # -- reading the store ------------------------------------------------------------------
 
     def received(self, start: int, limit: int = BATCH) -> list[tuple[int, dict, datetime]]:
-        """(position, envelope, received_at) of events recorded from ``start`` on."""
-        with self.sql.transaction(commit=False) as c:
-            return self._read(c, f"{self._position_column} >= {self.sql.param} ORDER BY {self._position_column} "
-                                 f"LIMIT {self.sql.param}", (start, limit))
+        """(position, envelope, received_at) of events recorded from ``start`` on: the store's
+        notifications as the library selects them (``select_notifications``, of this
+        projection's ``topics``), each state decoded by ``from_state`` where it is the
+        transcoder's plain JSON, else by the mapper. (The whole log, for a rebuild, and events
+        by position, for a refold, are read with SQL: ``_reading``.)"""
+        notifications = self.app.recorder.select_notifications(start, limit, topics=self.topics)
+        return [self._notified(notification) for notification in notifications]
+
+    def _notified(self, notification: Any) -> tuple[int, dict, datetime]:
+        decoded = from_state(notification.state) if self._plain_state else None
+        if decoded is not None:
+            return notification.id, *decoded
+        domain_event = self.app.mapper.to_domain_event(notification)
+        return notification.id, domain_event.envelope, domain_event.timestamp
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """One event, as the library's ``ProjectionRunner`` hands them over: applied unless the
+        view's tracking has it already. (``catch_up`` applies them a batch at a time.)"""
+        with self._lock:
+            after = self.position
+            if tracking.notification_id <= after:
+                return
+            if not isinstance(domain_event, ReceivedEvent.Received):  # not this projection's: tracked only
+                with self.sql.transaction() as c:
+                    self._track(c, tracking.notification_id)
+                return
+            if not self._apply([(tracking.notification_id, domain_event.envelope, domain_event.timestamp)], after):
+                raise RuntimeError("the projection moved while an event was applied (another replica)")
 
     def _stored_at(self, c: Any, positions: list[int]) -> dict[int, dict]:
         """The envelopes stored at these positions, a few hundred positions a query."""
@@ -215,17 +277,33 @@ class Projection:
     def provenance(self) -> dict:
         """What the records were built from: number of events, last position, and a hash
         chained over their event ids in log order."""
-        p = self.sql.param
         with self.sql.transaction(commit=False) as c:
-            c.execute(f"SELECT position, events, events_hash FROM {self.position_table} WHERE name = {p}", (self.NAME,))
-            row = c.fetchone()
+            return self._provenance(c)
+
+    def _provenance(self, c: Any) -> dict:
+        """``provenance`` in a transaction: the count and hash kept in projection_position,
+        the position the view's tracking (``RecordsView``)."""
+        c.execute(f"SELECT events, events_hash FROM {self.position_table} WHERE name = {self.sql.param}", (self.NAME,))
+        row = c.fetchone()
         if row is None:
             return {"events": 0, "stream_position": 0, "events_hash": EMPTY_HASH}
-        return {"events": int(row["events"]), "stream_position": int(row["position"]), "events_hash": row["events_hash"]}
+        return {"events": int(row["events"]), "stream_position": self._tracked(c), "events_hash": row["events_hash"]}
 
     @property
     def position(self) -> int:
-        return self.provenance()["stream_position"]
+        """The position of the last event applied: the library's tracking of this view."""
+        return self.view.max_tracking_id(self.app.name) or 0
+
+    def _tracked(self, c: Any) -> int:
+        return self.view._max_tracking_id(self.app.name, c) or 0  # noqa: SLF001 - the library's own read, in our transaction
+
+    def _track(self, c: Any, position: int) -> None:
+        """Record the view's new position (the library's tracking row) in this transaction."""
+        if position:
+            self.view._insert_tracking(c, Tracking(self.app.name, position))  # noqa: SLF001 - as the library's own recorders extend it
+
+    def _untrack(self, c: Any) -> None:
+        c.execute(f"DELETE FROM {self.view.tracking_table()} WHERE application_name = {self.sql.param}", (self.app.name,))
 
     # -- incremental ----------------------------------------------------------------------
 
@@ -264,12 +342,10 @@ class Projection:
             if not self.sql.is_sqlite:
                 c.execute(f"SET LOCAL lock_timeout = '{int(self.sql.datastore.lock_timeout)}s'")
             c.execute(f"UPDATE {self.position_table} SET position = position WHERE name = {p}", (self.NAME,))
-            c.execute(f"SELECT position, events, events_hash FROM {self.position_table} WHERE name = {p}",
-                      (self.NAME,))
-            row = c.fetchone()
-            if int(row["position"]) != after:
+            held = self._provenance(c)
+            if held["stream_position"] != after:
                 return False
-            count, events_hash = int(row["events"]), row["events_hash"]
+            count, events_hash = held["events"], held["events_hash"]
             for _, envelope, _ in batch:
                 events_hash = chain(events_hash, envelope["event_id"])
             for chunk in _chunks(ids):
@@ -319,12 +395,9 @@ class Projection:
             self._insert_spans(c, spans)
             self._note_latest(c, {CATALOGUE[envelope["event_type"]].exchange: (position, envelope, received_at)
                                   for position, envelope, received_at in batch})
-            c.execute(
-                f"INSERT INTO {self.position_table} (name, position, events, events_hash) "
-                f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
-                "events = excluded.events, events_hash = excluded.events_hash",
-                (self.NAME, batch[-1][0], count + len(batch), events_hash),
-            )
+            c.execute(f"UPDATE {self.position_table} SET events = {p}, events_hash = {p} WHERE name = {p}",
+                      (count + len(batch), events_hash, self.NAME))
+            self._track(c, batch[-1][0])
         return True
 
     def _add_block(self, c: Any, batch: list[tuple[int, dict, datetime]], events: int, events_hash: str) -> None:
@@ -519,6 +592,7 @@ class Projection:
             for table in (self.sources_table, self.records_table, self.position_table, self.spans_table,
                           self.latest_table, self.blocks_table):
                 c.execute(f"DELETE FROM {table}")
+            self._untrack(c)
             self._note_latest(c, latest)
             rows, spans = _rows(records.items())
             c.executemany(f"INSERT INTO {self.records_table} (aggregate_id, kind, first_day, last_day, record) "
@@ -530,10 +604,13 @@ class Projection:
                           f"events_hash, {_TIMES}) VALUES ({', '.join([p] * 9)})", blocks)
             self._insert_spans(c, spans)
             self._mark_version(c)
+            # (projection_position's own position column holds only the version: the records'
+            # position is the tracking's)
             c.execute(
-                f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, {p}, {p}, {p})",
-                (self.NAME, last, count, events_hash),
+                f"INSERT INTO {self.position_table} (name, position, events, events_hash) VALUES ({p}, 0, {p}, {p})",
+                (self.NAME, count, events_hash),
             )
+            self._track(c, last)
         if progress and count % BATCH:
             progress(count % BATCH)
         return count

@@ -712,3 +712,68 @@ def test_the_write_ahead_log_file_is_cut_back_after_one_large_transaction(app):
     with sql.transaction(commit=False) as c:
         c.execute("SELECT COUNT(*) FROM pages")
         assert c.fetchone()[0] == WAL_SIZE_LIMIT // 4096 + 2_001
+
+
+# -- on the library's projection layer -----------------------------------------------------
+
+
+def test_the_projection_s_position_is_the_library_s_tracking_of_its_view(app, reporting, scenario):
+    from eventsourcing.projection import Projection as LibraryProjection
+
+    feed(app, reporting, scenario.envelopes)
+    view, last = app.projection.view, app.recorder.max_notification_id()
+    assert isinstance(app.projection, LibraryProjection)
+    # the library's own tracking recorder says where the view is, and waits on it
+    assert view.max_tracking_id("reporting") == last == app.projection.position
+    assert view.has_tracking_id("reporting", last) and not view.has_tracking_id("reporting", last + 1)
+    view.wait("reporting", last, timeout=0.1)
+    # a rebuild tracks the same position from nothing
+    app.projection.rebuild()
+    assert view.max_tracking_id("reporting") == last
+
+
+def test_events_handed_over_one_at_a_time_as_the_library_s_runner_does_give_the_batched_records(
+        tmp_path, reporting, scenario):
+    """The library's subscription hands a projection each event with its tracking
+    (``ApplicationSubscription``: the mapper's event, ``Tracking(app name, notification id)``);
+    ``process_event`` applies it once, and the records and their provenance are those of the
+    batched catch-up. (SQLite's recorder cannot be subscribed to; the same notifications are read
+    here as the subscription reads them.)"""
+    from eventsourcing.persistence import Tracking
+
+    batched = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path / "a")).environment("reporting"))
+    single = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path / "b")).environment("reporting"))
+    for target in (batched, single):
+        for batch in batches(deliveries(scenario.envelopes)):
+            target.intake.receive([message(e, reporting) for e in batch])
+    batched.projection.catch_up()
+    notifications = single.recorder.select_notifications(1, 10_000)
+    handed = [(single.mapper.to_domain_event(n), Tracking(single.name, n.id)) for n in notifications]
+    for domain_event, tracking in handed + handed[:5]:  # the first five again: already tracked, not applied twice
+        single.projection.process_event(domain_event, tracking)
+    assert single.projection.records() == batched.projection.records()
+    assert single.projection.provenance() == batched.projection.provenance()
+    assert single.projection.verify() == []
+
+
+def test_the_store_s_transcoder_keeps_an_envelope_as_it_came(app, scenario):
+    """The reporting store writes states through its own transcoder (the library's seam): one
+    orjson call for a received event, and an object in a payload that looks like one of the
+    library's tagged values stays the object it was (the library's JSON transcoder would have
+    turned it into a UUID)."""
+    from eventsourcing.persistence import JSONTranscoder, Mapper
+
+    from reporting.domain import ReceivedTranscoder
+
+    assert isinstance(app.mapper.transcoder, ReceivedTranscoder)
+    envelope = {**scenario.envelopes[0], "payload": {**scenario.envelopes[0]["payload"],
+                                                     "note": {"_type_": "uuid_hex", "_data_": "0" * 32}}}
+    event = received(envelope, "visits.events")
+    assert app.mapper.to_domain_event(app.mapper.to_stored_event(event)).envelope == envelope
+    library = JSONTranscoder()
+    app.register_transcodings(library)
+    by_the_library = Mapper(transcoder=library)
+    assert by_the_library.to_domain_event(by_the_library.to_stored_event(event)).envelope != envelope
+    # a state the library wrote is read all the same
+    assert app.mapper.to_domain_event(by_the_library.to_stored_event(received(scenario.envelopes[1], "x"))).envelope \
+        == scenario.envelopes[1]
