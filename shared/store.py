@@ -20,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, OperationalError, Transcoding
+from eventsourcing.postgres import PostgresFactory as LibraryPostgresFactory
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool
 from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
 
@@ -39,12 +40,18 @@ class StoreSettings:
 
     kind: str = "sqlite"  # sqlite | postgres
     data_dir: str = "data"
+    # one server, or the servers of a PostgreSQL pair or cluster ("db1,db2"; their ports
+    # likewise, or one port for all): a connection goes to the first that answers as
+    # ``postgres_target_session_attrs`` asks (libpq's multi-host connection, for a failover)
     postgres_host: str = "127.0.0.1"
-    postgres_port: int = 5432
+    postgres_port: int | str = 5432
     postgres_dbname: str = "fieldwork"
     postgres_user: str = "fieldwork"
     postgres_password: str = ""
     postgres_schema: str = ""  # default: the service's name
+    # libpq's target_session_attrs; default: "read-write" where several servers are named (the
+    # primary, never a standby a failover has not promoted yet), else libpq's own ("any")
+    postgres_target_session_attrs: str = ""
 
     @classmethod
     def from_config(cls, config: dict) -> StoreSettings:
@@ -52,16 +59,35 @@ class StoreSettings:
         kind = str(config.get("STORE") or "sqlite").lower()
         if kind not in ("sqlite", "postgres"):
             raise InvalidInput({"STORE": [f"unknown store {kind!r}: use sqlite or postgres"]})
+        host = str(config.get("POSTGRES_HOST") or "127.0.0.1")
+        port = str(config.get("POSTGRES_PORT") or 5432)
+        ports = [p.strip() for p in port.split(",")]
+        if not all(p.isdigit() and 0 < int(p) < 65536 for p in ports):
+            raise InvalidInput({"POSTGRES_PORT": [f"{port!r}: a port number, or one for each of POSTGRES_HOST's "
+                                                  "servers separated by commas"]})
+        if len(ports) > 1 and len(ports) != len(host.split(",")):
+            raise InvalidInput({"POSTGRES_PORT": [f"{len(ports)} ports for {len(host.split(','))} servers in "
+                                                  "POSTGRES_HOST: give one port, or one for each server"]})
+        attrs = str(config.get("POSTGRES_TARGET_SESSION_ATTRS") or "")
+        if attrs not in TARGET_SESSION_ATTRS:
+            raise InvalidInput({"POSTGRES_TARGET_SESSION_ATTRS": [f"{attrs!r}: one of {', '.join(TARGET_SESSION_ATTRS[1:])}"]})
         return cls(
             kind=kind,
             data_dir=str(config.get("DATA_DIR") or "data"),
-            postgres_host=str(config.get("POSTGRES_HOST") or "127.0.0.1"),
-            postgres_port=int(config.get("POSTGRES_PORT") or 5432),
+            postgres_host=host,
+            postgres_port=",".join(ports) if len(ports) > 1 else int(ports[0]),
             postgres_dbname=str(config.get("POSTGRES_DBNAME") or "fieldwork"),
             postgres_user=str(config.get("POSTGRES_USER") or "fieldwork"),
             postgres_password=str(config.get("POSTGRES_PASSWORD") or ""),
             postgres_schema=str(config.get("POSTGRES_SCHEMA") or ""),
+            postgres_target_session_attrs=attrs,
         )
+
+    @property
+    def target_session_attrs(self) -> str | None:
+        if self.postgres_target_session_attrs:
+            return self.postgres_target_session_attrs
+        return "read-write" if "," in self.postgres_host else None
 
     def sqlite_path(self, service: str) -> Path:
         return Path(self.data_dir) / f"{service}.sqlite"
@@ -80,7 +106,8 @@ class StoreSettings:
         _create_postgres_schema(self, schema)
         _reconnect_steadily()
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "shared.store:PostgresFactory",
+            "POSTGRES_TARGET_SESSION_ATTRS": self.target_session_attrs or "",
             "POSTGRES_DBNAME": self.postgres_dbname,
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),
@@ -97,6 +124,22 @@ class StoreSettings:
 
 
 POSTGRES_CONNECTION_WAIT = "1"  # seconds (see StoreSettings.environment)
+# libpq's values of target_session_attrs (the empty one: the default, StoreSettings)
+TARGET_SESSION_ATTRS = ("", "any", "read-write", "read-only", "primary", "standby", "prefer-standby")
+
+
+class PostgresFactory(LibraryPostgresFactory):
+    """The library's PostgreSQL persistence, its connections asking libpq for the session
+    ``POSTGRES_TARGET_SESSION_ATTRS`` names (with several servers in ``POSTGRES_HOST``: the
+    primary, so that after a failover every new connection finds the promoted server). The
+    library's datastore passes no such setting to its pool: it is added to the pool's
+    connection arguments."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        attrs = self.env.get("POSTGRES_TARGET_SESSION_ATTRS")
+        if attrs:
+            self.datastore.pool.kwargs["target_session_attrs"] = attrs
 
 
 # Pages of SQLite's write-ahead log between two checkpoints (SQLite's default: 1,000). A batch
@@ -192,6 +235,7 @@ def _create_postgres_schema(settings: StoreSettings, schema: str) -> None:
         dbname=settings.postgres_dbname,
         user=settings.postgres_user,
         password=settings.postgres_password or None,
+        **({"target_session_attrs": settings.target_session_attrs} if settings.target_session_attrs else {}),
         autocommit=True,
         connect_timeout=10,
     ) as conn:
@@ -211,6 +255,7 @@ def settings_from_environ(environ: dict[str, str] | None = None) -> StoreSetting
             "POSTGRES_USER": env.get("POSTGRES_USER"),
             "POSTGRES_PASSWORD": env.get("POSTGRES_PASSWORD"),
             "POSTGRES_SCHEMA": env.get("POSTGRES_SCHEMA"),
+            "POSTGRES_TARGET_SESSION_ATTRS": env.get("POSTGRES_TARGET_SESSION_ATTRS"),
         }
     )
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from fieldwork_testing import POSTGRES, PrivatePostgres, ServiceProcess, IsolatedBroker
+from fieldwork_testing import POSTGRES, PrivatePostgres, PrivatePostgresPair, ServiceProcess, IsolatedBroker
 
 
 @pytest.fixture
@@ -73,15 +73,28 @@ def postgres_settings():
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
-@pytest.fixture
-def private_postgres():
-    """A PostgreSQL cluster of the test's own, for the cases that stop or restart the server
-    (skipped where none can be made, except in CI)."""
+def _private(kind):
     try:
-        server = PrivatePostgres().__enter__()
+        server = kind().__enter__()
     except (RuntimeError, OSError) as error:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no private PostgreSQL cluster: {error}")
+    return server
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of the test's own, for the cases that stop or restart the server
+    (skipped where none can be made, except in CI)."""
+    server = _private(PrivatePostgres)
+    yield server
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def private_postgres_pair():
+    """A primary and its synchronous standby of the test's own, for a failover."""
+    server = _private(PrivatePostgresPair)
     yield server
     server.__exit__(None, None, None)

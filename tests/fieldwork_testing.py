@@ -315,6 +315,8 @@ class PrivatePostgres:
     the cases that restart the server: never the machine's shared one. Run as the ``postgres``
     user when the tests run as root (initdb refuses root)."""
 
+    OPTIONS = STANDBY_OPTIONS = "-c fsync=off"
+
     def __init__(self) -> None:
         versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
         self.bin = versions[-1].parent if versions else None
@@ -339,26 +341,69 @@ class PrivatePostgres:
         self.start()
         return self
 
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    def _options(self, port: int) -> str:
+        options = self.OPTIONS if port == self.port else self.STANDBY_OPTIONS
+        return f"-p {port} -k {self.folder} -c listen_addresses=127.0.0.1 {options}"
 
-    def stop(self) -> None:
+    def start(self, data: str = "data", port: int | None = None) -> None:
+        self._run("pg_ctl", "-D", str(self.folder / data), "-l", str(self.folder / f"{data}.log"), "-w", "-o",
+                  self._options(port or self.port), "start")
+
+    def stop(self, data: str = "data", mode: str = "fast") -> None:
         """A fast shutdown: every client connection is closed, and none is taken until ``start``."""
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.folder / data), "-m", mode, "-w", "stop")
 
     def restart(self) -> None:
         """A fast restart: every client connection is closed by the server."""
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-m", "fast", "-w",
-                  "restart", "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off")
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "data.log"), "-m", "fast", "-w",
+                  "restart", "-o", self._options(self.port))
 
     def env(self) -> dict[str, str]:
         return {"FIELDWORK_STORE": "postgres", "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(self.port),
                 "POSTGRES_DBNAME": "postgres", "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": ""}
 
+    def _folders(self) -> list[str]:
+        return ["data"]
+
     def __exit__(self, *exc) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+            for data in self._folders():
+                try:
+                    self._run("pg_ctl", "-D", str(self.folder / data), "-m", "immediate", "-w", "stop")
+                except RuntimeError:
+                    pass  # not running (stopped by the test)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrivatePostgresPair(PrivatePostgres):
+    """A primary and a standby streaming from it, of the test's own, for a failover: the
+    standby is synchronous (a commit the primary acknowledged is on the standby too, as in a
+    pair run for no loss), and ``fail_over`` crashes the primary and promotes the standby, as
+    a failover manager (Patroni, repmgr, a managed service) would."""
+
+    OPTIONS = "-c fsync=off -c wal_level=replica -c max_wal_senders=4 -c synchronous_standby_names='*'"
+    # once promoted, alone: it waits for no standby of its own
+    STANDBY_OPTIONS = "-c fsync=off -c wal_level=replica -c max_wal_senders=4"
+
+    def __enter__(self) -> PrivatePostgresPair:
+        super().__enter__()
+        self.standby_port = free_port()
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                  "-D", str(self.folder / "standby"), "-R", "-X", "stream", "--no-sync", timeout=120)
+        self.start("standby", self.standby_port)
+        return self
+
+    def crash_primary(self) -> None:
+        self.stop("data", mode="immediate")
+
+    def promote_standby(self) -> None:
+        self._run("pg_ctl", "-D", str(self.folder / "standby"), "-w", "promote")
+
+    def env(self) -> dict[str, str]:
+        """Both servers, the primary first: libpq connects to the one that takes writes."""
+        return {**super().env(), "POSTGRES_HOST": "127.0.0.1,127.0.0.1",
+                "POSTGRES_PORT": f"{self.port},{self.standby_port}"}
+
+    def _folders(self) -> list[str]:
+        return ["data", "standby"]

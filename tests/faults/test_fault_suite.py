@@ -413,6 +413,22 @@ def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, 
              [(0.3, unwritable(down, seconds))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
+def test_the_reporting_store_s_postgresql_failing_over_to_its_standby_loses_nothing(broker, tmp_path, capsys,
+                                                                                   private_postgres_pair):
+    """The reporting service's PostgreSQL primary crashes mid-stream (``pg_ctl -m immediate``)
+    and its synchronous standby is promoted 10 s later, as a failover manager would: given both
+    servers, the service connects to the promoted one by itself, and every event is recorded
+    once; /health names the store meanwhile."""
+    pair = private_postgres_pair
+
+    def fail_over(system: System):
+        pair.crash_primary()
+        return pair.promote_standby
+
+    run_case("reporting store on PostgreSQL failing over to its standby (10 s)", broker.uri, tmp_path, capsys,
+             [(0.3, unwritable(fail_over, 10))], after=_healthy_again, reporting_env=pair.env())
+
+
 def test_a_projection_failing_for_20_seconds_stops_nothing_and_loses_nothing(broker, tmp_path, capsys,
                                                                           private_postgres):
     """Another session holds a lock on the projection's position table for 20 s (reads allowed,
