@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +102,59 @@ def private_postgres_pair():
     server = _private(PrivatePostgresPair)
     yield server
     server.__exit__(None, None, None)
+
+
+# -- cases run in the background of the session ------------------------------------------------
+
+BACKGROUND_CHILD = "FIELDWORK_BACKGROUND_CHILD"
+BACKGROUND_STAGGER = 90  # seconds between the starts of two background cases
+_background: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """A case marked ``background`` (an outage of ten minutes, mostly waiting) starts, as the
+    session begins, in a pytest process of its own, and becomes one of the session's last
+    tests, which waits for that process and reports what it printed: its minutes overlap the
+    rest of the suite instead of adding to it. Run alone (or only with other background cases),
+    it runs in the session as any test does. (trylast: after ``-m`` and ``-k`` deselected.)"""
+    if os.environ.get(BACKGROUND_CHILD):
+        return
+    background = [item for item in items if item.get_closest_marker("background")]
+    if not background or len(background) == len(items):
+        return
+    for k, item in enumerate(background):
+        items.remove(item)
+        items.append(item)
+        log = Path(tempfile.mkstemp(prefix="fieldwork-background-", suffix=".log")[1])
+        command = f"sleep {k * BACKGROUND_STAGGER}; exec {sys.executable} -m pytest -q -s -p no:cacheprovider '{item.nodeid}'"
+        with log.open("w") as out:
+            _background[item.nodeid] = (subprocess.Popen(["bash", "-c", command], cwd=config.rootpath, stdout=out,
+                                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                                         env={**os.environ, BACKGROUND_CHILD: "1"}), log)
+
+
+def pytest_sessionfinish(session):
+    for process, log in _background.values():  # a session cut short takes its background cases with it
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            process.wait(60)
+        log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def in_the_background(request):
+    """For a case marked ``background``: a function that waits for its run in a process of its
+    own and fails as it failed (None: the case runs here)."""
+    started = _background.get(request.node.nodeid)
+    if started is None:
+        return None
+    process, log = started
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+
+    def wait(timeout: float = 1800) -> None:
+        returncode = process.wait(timeout)
+        with capture.global_and_fixture_disabled():
+            print(f"\n[run in the background since the session began]\n{log.read_text()[-6000:]}")
+        assert returncode == 0, f"the background run failed (exit {returncode}): {log.read_text()[-3000:]}"
+    return wait

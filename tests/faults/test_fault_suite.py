@@ -73,6 +73,7 @@ class Stream:
         self.sent = self.accepted = self.unanswered = self.stored_before = 0
         self.problems: list[str] = []
         self.faults_at: list[str] = []  # commands sent when each fault began and when it was over
+        self.stopped = threading.Event()  # the case failed: send no more
         group = system.post("meetings", "/groups", {"name": f"Fault group {uuid.uuid4().hex[:8]}", "committee": "1540",
                                                     "mandate_area": "faults"})
         assert group.status_code == 201, group.text
@@ -86,7 +87,7 @@ class Stream:
     def _send(self, service: str, path: str, body: dict, version: int | None) -> None:
         lost_an_answer = False
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.stopped.is_set():
             try:
                 answer = self.system.post(service, path, {**body, **({"expected_version": version} if version else {})})
             except requests.RequestException:
@@ -115,14 +116,16 @@ class Stream:
         def work(offset: int) -> None:
             for lifecycle in self.lifecycles[offset::threads]:
                 for step in lifecycle:
+                    if self.stopped.is_set():
+                        return
                     self._send(*step)
                     with self.lock:
                         self.sent += 1
 
-        workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+        workers = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(threads)]
         for w in workers:
             w.start()
-        joiner = threading.Thread(target=lambda: [w.join() for w in workers])
+        joiner = threading.Thread(target=lambda: [w.join() for w in workers], daemon=True)
         joiner.start()
         return joiner
 
@@ -251,6 +254,7 @@ def run_case(case: str, amqp_uri: str, data_dir: Path, capsys, faults: list[tupl
     """Start the system, stream the commands, at each fraction of the stream do its fault,
     then check."""
     system = System(amqp_uri, data_dir, reporting_env)
+    stream = None
     try:
         stream = Stream(system, COMMANDS)
         done = stream.run()
@@ -266,6 +270,8 @@ def run_case(case: str, amqp_uri: str, data_dir: Path, capsys, faults: list[tupl
             after(system)
         check(case, stream, system, capsys)
     finally:
+        if stream is not None:  # a case that failed mid-stream ends now, not after its commands' retries
+            stream.stopped.set()
         system.stop()
 
 
@@ -411,6 +417,37 @@ def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, 
 
     run_case(f"reporting store on PostgreSQL down {seconds} s", broker.uri, tmp_path, capsys,
              [(0.3, unwritable(down, seconds))], after=_healthy_again, reporting_env=private_postgres.env())
+
+
+# Outages of minutes: run in the background of the session (tests/conftest.py), since they
+# mostly wait; FIELDWORK_LONG_OUTAGE_SECONDS shortens them for a trial.
+LONG_OUTAGE = float(os.environ.get("FIELDWORK_LONG_OUTAGE_SECONDS", "600"))
+
+
+@pytest.mark.background
+def test_the_reporting_store_locked_for_ten_minutes_loses_nothing(broker, tmp_path, capsys, in_the_background):
+    """SQLite's write lock on reporting.sqlite held by another process for ten minutes
+    mid-stream: the intake holds what it has, the rest waits in the queue, and every event is
+    recorded once when the lock goes."""
+    if in_the_background:
+        return in_the_background()
+    run_case(f"reporting store locked {LONG_OUTAGE:.0f} s", broker.uri, tmp_path, capsys,
+             [(0.3, unwritable(exclusive_lock, LONG_OUTAGE))], after=_healthy_again)
+
+
+@pytest.mark.background
+def test_the_reporting_store_on_postgresql_down_for_ten_minutes_loses_nothing(broker, tmp_path, capsys,
+                                                                             private_postgres, in_the_background):
+    """The reporting service's PostgreSQL stopped for ten minutes mid-stream, then started."""
+    if in_the_background:
+        return in_the_background()
+
+    def down(system: System):
+        private_postgres.stop()
+        return private_postgres.start
+
+    run_case(f"reporting store on PostgreSQL down {LONG_OUTAGE:.0f} s", broker.uri, tmp_path, capsys,
+             [(0.3, unwritable(down, LONG_OUTAGE))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
 def test_the_reporting_store_s_postgresql_failing_over_to_its_standby_loses_nothing(broker, tmp_path, capsys,
