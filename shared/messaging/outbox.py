@@ -50,11 +50,14 @@ class RelayPositions:
         return int(row["position"])
 
     def save(self, relay: str, position: int) -> None:
+        """Move the relay's position forward to ``position``; never back (two replicas of a
+        service publishing the same batches at once may confirm them in either order: the
+        later confirm of the earlier batch leaves the position where the other put it)."""
         p = self.sql.param
         with self.sql.transaction() as cursor:
             cursor.execute(
-                f"INSERT INTO {self._table} (relay, position) VALUES ({p}, {p}) "
-                "ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
+                f"INSERT INTO {self._table} AS t (relay, position) VALUES ({p}, {p}) "
+                "ON CONFLICT (relay) DO UPDATE SET position = excluded.position WHERE t.position < excluded.position",
                 (relay, position),
             )
 

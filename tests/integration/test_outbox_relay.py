@@ -140,3 +140,17 @@ def test_a_service_killed_mid_stream_publishes_every_stored_event_after_restart(
     ids = [e["aggregate_id"] for e in published]
     assert set(ids) == set(accepted), "every accepted command's event was published"
     assert len({e["event_id"] for e in published}) == 150
+
+
+def test_the_relay_s_saved_position_never_moves_backwards(tmp_path):
+    """Two replicas of a service publishing the same batches may confirm them in either order:
+    a position saved after a later one leaves the later one (and a PostgreSQL store likewise,
+    the same statement)."""
+    from shared.messaging.outbox import RelayPositions
+
+    positions = RelayPositions(VisitsApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("visits")))
+    positions.save("visits.events", 400)
+    positions.save("visits.events", 200)  # the other replica's confirm of the earlier batch, late
+    assert positions.get("visits.events") == 400
+    positions.save("visits.events", 600)
+    assert positions.get("visits.events") == 600

@@ -11,6 +11,7 @@ from shared.domain import Context
 from shared.errors import InvalidInput, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
 from meetings.domain import Meeting, MeetingStatus, WorkingGroup
+from meetings.domain.model import group_name_key
 
 REFERENCE_GROUPS = Path(__file__).parent / "reference" / "working_groups_1540.json"
 
@@ -39,11 +40,24 @@ class MeetingsApplication(FieldworkApplication):
     # -- working groups -------------------------------------------------------------------
 
     def establish_group(self, ctx: Context, *, group_id: UUID | None = None, **fields: Any) -> UUID:
-        """A group is set up once under its name."""
-        if any(g.name.casefold() == fields["name"].casefold() for g in self.index.all(WorkingGroup)):
-            raise RuleBroken("working_group_names_unique", f"a group named {fields['name']!r} exists")
-        group = WorkingGroup(id=group_id or uuid4(), ctx=ctx, **fields)
-        self.store(group)
+        """A group is set up once under its name: its id follows from the name
+        (``WorkingGroup.id_for``), so the store itself refuses a second group of one name, two
+        set up at once included; the index check finds the groups set up before ids followed
+        from names. A ``group_id`` given must be the one the name gives."""
+        name = fields["name"]
+        ident = WorkingGroup.id_for(name)
+        if group_id is not None and group_id != ident:
+            raise InvalidInput({"group_id": [f"a working group's id follows from its name: {ident} for {name!r}"]})
+        taken = RuleBroken("working_group_names_unique", f"a group named {name!r} exists")
+        if any(group_name_key(g.name) == group_name_key(name) for g in self.index.all(WorkingGroup)):
+            raise taken
+        group = WorkingGroup(id=ident, ctx=ctx, **fields)
+        try:
+            self.store(group)
+        except RuleBroken as refused:
+            if refused.rule == "ids_unique":  # another call stored it first
+                raise taken from None
+            raise
         return group.id
 
     def assign_chair(
@@ -59,12 +73,18 @@ class MeetingsApplication(FieldworkApplication):
         """The four working groups of the 1540 Committee; those already set up are left as
         they are, so loading twice changes nothing."""
         reference = json.loads(path.read_text(encoding="utf-8"))
-        existing = {g.name.casefold(): g for g in self.index.all(WorkingGroup)}
+        existing = {group_name_key(g.name): g for g in self.index.all(WorkingGroup)}
         loaded = []
         for entry in reference["groups"]:
-            group = existing.get(entry["name"].casefold())
+            group = existing.get(group_name_key(entry["name"]))
             if group is None:
-                created = self.establish_group(ctx, **entry)
+                try:
+                    created = self.establish_group(ctx, **entry)
+                except RuleBroken as refused:  # another load set it up meanwhile
+                    if refused.rule != "working_group_names_unique":
+                        raise
+                    loaded.append({"name": entry["name"], "created": False, "id": str(WorkingGroup.id_for(entry["name"]))})
+                    continue
                 loaded.append({"name": entry["name"], "created": True, "id": str(created)})
             else:
                 loaded.append({"name": entry["name"], "created": False, "id": str(group.id)})

@@ -107,6 +107,31 @@ def test_a_working_group_name_is_used_once(open_app, make, name):
     assert [g.name for g in app.list_groups()] == [WG2]
 
 
+def test_two_groups_of_one_name_set_up_at_once_are_one_group(open_app, make, monkeypatch):
+    """Two ``establish`` calls whose checks both ran before either stored (another process, or a
+    second thread past the check): the store refuses the second, since a group's id follows from
+    its name; the second caller is told the name is taken, and one group is stored."""
+    first, second = open_app(), open_app()
+    monkeypatch.setattr(second.index, "all", lambda cls: [])  # its check saw no group yet
+    establish(first, make, chair=None)
+    stored = first.recorder.max_notification_id()
+    with pytest.raises(RuleBroken) as broken:
+        second.establish_group(make.ctx(1), name=f"  {WG2.upper()} ", committee="1540", mandate_area="again")
+    assert broken.value.rule == "working_group_names_unique"
+    assert second.recorder.max_notification_id() == stored
+    assert [g.name for g in open_app().list_groups()] == [WG2]
+
+
+def test_a_group_s_id_follows_from_its_name_and_a_given_id_must_be_that_one(open_app, make):
+    app = open_app()
+    assert establish(app, make, chair=None) == WorkingGroup.id_for(WG2) == WorkingGroup.id_for("working  group 2: ASSISTANCE")
+    with pytest.raises(InvalidInput) as refused:
+        app.establish_group(make.ctx(1), group_id=uuid4(), name=WG1, committee="1540", mandate_area="m")
+    assert list(refused.value.fields) == ["group_id"]
+    assert app.establish_group(make.ctx(1), group_id=WorkingGroup.id_for(WG1), name=WG1, committee="1540",
+                               mandate_area="m") == WorkingGroup.id_for(WG1)
+
+
 def test_a_chair_assigned_through_the_application_is_stored(open_app, make):
     app = open_app()
     group_id = establish(app, make, chair=None)

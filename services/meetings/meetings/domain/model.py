@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from uuid import UUID
+import unicodedata
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -34,11 +35,28 @@ class MeetingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The namespace of working groups' ids (``WorkingGroup.id_for``).
+GROUP_IDS = UUID("6b0f3c1e-52d4-4b8e-9a57-0d6f1c2a9e41")
+
+
+def group_name_key(name: str) -> str:
+    """A group's name as it is compared with another: Unicode NFKC, case folded, spaces
+    collapsed (``WG 1``, ``wg  1`` and ``ＷＧ 1`` are one name)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 class WorkingGroup(RecordedAggregate):
     """A working group (or another body that meets: the Committee's plenary, special meetings
     with organizations, donor forums …), chaired by a Committee member."""
 
     kind = "working_group"
+
+    @staticmethod
+    def id_for(name: str) -> UUID:
+        """A group's id follows from its name (``group_name_key``): a second group of one name
+        would be the same aggregate again, which the store refuses, whatever checks ran
+        before (two ``establish`` or ``load-groups`` calls at once included)."""
+        return uuid5(GROUP_IDS, group_name_key(name))
 
     @event("WorkingGroupEstablished")
     def __init__(self, id: UUID, ctx: Context, name: str, committee: str, mandate_area: str) -> None:  # noqa: A002
