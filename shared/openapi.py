@@ -19,6 +19,7 @@ import importlib
 import inspect
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import pycountry
@@ -64,62 +65,25 @@ class Description:
     media_types: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
-def _visits() -> Description:
-    from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR, UPDATE_DONOR, ListFilters
+class _Descriptions(Mapping[str, Callable[[], Description]]):
+    """Each service's description, as its manifest gives it (``shared.services``)."""
 
-    return Description(
-        title="Fieldwork visits service",
-        service_class="visits.service:VisitsService",
-        summary="Country visits of the committees: proposals, consent, scheduling, needs "
-                "assessments, donors and sharing. docs/api.md describes each route in prose.",
-        bodies={("POST", "/visits"): PROPOSE, ("POST", "/donors"): REGISTER_DONOR,
-                ("POST", "/donors/{donor_id}/update-interests"): UPDATE_DONOR},
-        commands={("POST", "/visits/{visit_id}/{command}"): COMMAND_INPUTS},
-        queries={("GET", "/visits"): ListFilters()},
-        creates=frozenset({("POST", "/visits"), ("POST", "/donors")}),
-    )
+    def _all(self) -> dict[str, Callable[[], Description]]:
+        from shared.services import manifests
 
+        return {m.name: m.api for m in manifests() if m.api is not None}
 
-def _meetings() -> Description:
-    from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE, MeetingFilters
+    def __getitem__(self, service: str) -> Callable[[], Description]:
+        return self._all()[service]
 
-    by_group = MeetingFilters(only=("group_id",))
-    return Description(
-        title="Fieldwork meetings service",
-        service_class="meetings.service:MeetingsService",
-        summary="Working groups and their meetings: the published schedule, documents, outcomes "
-                "and their approval. docs/api-meetings.md describes each route in prose.",
-        bodies={("POST", "/groups"): ESTABLISH, ("POST", "/groups/{group_id}/assign-chair"): ASSIGN_CHAIR,
-                ("POST", "/meetings"): SCHEDULE},
-        commands={("POST", "/meetings/{meeting_id}/{command}"): COMMAND_INPUTS},
-        queries={("GET", "/meetings"): MeetingFilters(), ("GET", "/schedule"): by_group,
-                 ("GET", "/schedule.ics"): by_group, ("GET", "/outcomes/awaiting-approval"): by_group},
-        creates=frozenset({("POST", "/groups"), ("POST", "/meetings")}),
-        media_types={("GET", "/schedule.ics"): ["text/calendar"]},
-    )
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
-def _reporting() -> Description:
-    from reporting.api import DeadLetterQuery, ReplayRequest, ReportQuery
-    from reporting.formats import FORMATS
-
-    return Description(
-        title="Fieldwork reporting service",
-        service_class="reporting.service:ReportingService",
-        summary="Reports built from the events of the other services, their projections and "
-                "dead letters. docs/reports.md describes each route in prose.",
-        queries={("GET", "/reports"): ReportQuery(), ("GET", "/dead-letters"): DeadLetterQuery()},
-        bodies={("POST", "/dead-letters/replay"): ReplayRequest()},
-        names_in_body=frozenset({("POST", "/dead-letters/replay")}),
-        media_types={("GET", "/reports"): sorted(set(FORMATS.values()))},
-    )
-
-
-DESCRIPTIONS: dict[str, Callable[[], Description]] = {
-    "visits": _visits,
-    "meetings": _meetings,
-    "reporting": _reporting,
-}
+DESCRIPTIONS: Mapping[str, Callable[[], Description]] = _Descriptions()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from shared.messaging.topology import PROJECT_ROOT
+from shared.services import manifests
 
 
 STOP_SECONDS = 10.0  # how long the services have to stop before they are killed
@@ -30,9 +30,6 @@ HEALTH_EVERY = float(os.environ.get("FIELDWORK_HEALTH_EVERY", "10"))
 HEALTH_TIMEOUT = float(os.environ.get("FIELDWORK_HEALTH_TIMEOUT", "5"))
 UNRESPONSIVE_AFTER = int(os.environ.get("FIELDWORK_UNRESPONSIVE_AFTER", "6"))  # a minute or more
 
-# Each service and its default HTTP address (overridden by <NAME>_HTTP_ADDRESS).
-SERVICES = [("visits", "127.0.0.1:8001"), ("meetings", "127.0.0.1:8002"), ("reporting", "127.0.0.1:8003"),
-            ("console", "127.0.0.1:8000")]  # the web console: pages, and a pass-through to the three
 
 
 @dataclass
@@ -119,8 +116,9 @@ def services(data_dir: str, reporting_replicas: int = 1) -> list[ServiceProcess]
     ports above the first (8013, 8023, ... by default) and logs to ``reporting-<k>.log``."""
     logs = Path(data_dir) / "logs"
     procs = []
-    for name, address in SERVICES:
-        address = os.environ.get(f"{name.upper()}_HTTP_ADDRESS", address)
+    for service in manifests():  # each service, with its default HTTP address (<NAME>_HTTP_ADDRESS overrides)
+        name = service.name
+        address = os.environ.get(f"{name.upper()}_HTTP_ADDRESS", service.address)
         copies = reporting_replicas if name == "reporting" else 1
         for k in range(1, copies + 1):
             host, port = address.rsplit(":", 1)
@@ -128,9 +126,9 @@ def services(data_dir: str, reporting_replicas: int = 1) -> list[ServiceProcess]
             label = name if k == 1 else f"{name}-{k}"
             procs.append(ServiceProcess(
                 name=label,
-                module=f"{name}.service",
+                module=service.module,
                 health_url=f"http://{here}/health",
-                config=PROJECT_ROOT / f"services/{name}/config.yml",
+                config=service.config,
                 log_path=logs / f"{label}.log",
                 env={} if k == 1 else {f"{name.upper()}_HTTP_ADDRESS": here},
             ))

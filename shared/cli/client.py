@@ -12,6 +12,8 @@ from typing import Any
 import click
 import requests
 
+from shared.services import manifest
+
 SERVICE_URLS = {
     "visits": ("FIELDWORK_VISITS_URL", "http://127.0.0.1:8001"),
     "meetings": ("FIELDWORK_MEETINGS_URL", "http://127.0.0.1:8002"),
@@ -25,7 +27,6 @@ def service_url(service: str) -> str:
 
 
 # The role the CLI acts in for each service when no token is given (development tokens).
-DEFAULT_ROLE = {"visits": "visit_coordinator", "meetings": "secretariat", "reporting": "reporting_staff"}
 
 
 def dev_tokens_path() -> Path:
@@ -41,7 +42,7 @@ def token_for(service: str) -> str | None:
         tokens = json.loads(dev_tokens_path().read_text())
     except (OSError, ValueError):
         return None
-    return tokens.get(os.environ.get("FIELDWORK_ROLE") or DEFAULT_ROLE[service])
+    return tokens.get(os.environ.get("FIELDWORK_ROLE") or manifest(service).default_role)
 
 
 def headers(service: str) -> dict:

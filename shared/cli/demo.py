@@ -35,6 +35,7 @@ import requests
 
 from shared.auth import TokenRegistry
 from shared.cli.client import EXIT_BY_STATUS, explain, service_url
+from shared.services import names as service_names
 from shared.store import settings_from_environ
 
 WAIT_SECONDS = 60
@@ -711,7 +712,7 @@ def _demo(output_dir: Path) -> None:
     api = Api()
     year, half_number, first, last = last_completed_half(datetime.now(timezone.utc).date())
     half = HalfYear(first, last)
-    for service in ("visits", "meetings", "reporting"):
+    for service in service_names(behind_console=True):
         health = api.get(service, "/health")
         if health.get("status") != "ok":
             raise DemoStopped(f"the {service} service is not healthy: {health}")

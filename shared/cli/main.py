@@ -224,15 +224,13 @@ def watch(exchanges: tuple[str, ...], count: int, as_json: bool) -> None:
 
 
 def _register_service_commands() -> None:
-    from meetings.cli import meetings
-    from reporting.cli import reports
+    """Each service's commands, as its manifest gives them (``shared.services``), then the demo."""
     from shared.cli.demo import demo
-    from visits.cli import donors, visits
+    from shared.services import manifests
 
-    cli.add_command(visits)
-    cli.add_command(donors)
-    cli.add_command(meetings)
-    cli.add_command(reports)
+    for manifest in manifests():
+        for group in manifest.cli() if manifest.cli else ():
+            cli.add_command(group)
     cli.add_command(demo)
 
 

@@ -21,11 +21,12 @@ from werkzeug.wrappers import Request, Response
 
 from shared.errors import TooLarge
 from shared.http import read_body
+from shared.services import names
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-SERVICES = ("visits", "meetings", "reporting")
+SERVICES = tuple(names(behind_console=True))  # the services' manifests (shared.services)
 # Request headers passed on to a service, and answer headers passed back.
 FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "X-Correlation-Id")
 FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location")

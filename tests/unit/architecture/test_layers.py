@@ -1,0 +1,48 @@
+"""The layers hold: the shared library imports no service (it finds them by their manifests,
+``shared.services``), and domain code imports no framework. Read from the code's own imports
+(every ``import`` and ``from``, at any depth: an import inside a function counts)."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from shared.services import manifests
+
+ROOT = Path(__file__).resolve().parents[3]
+FRAMEWORKS = {"nameko", "kombu", "pika", "marshmallow", "werkzeug", "eventlet"}
+# domain code: each service's domain package, the reporting service's fold and reports, and
+# the building blocks every domain uses
+DOMAIN = [*ROOT.glob("services/*/*/domain/**/*.py"), ROOT / "services/reporting/reporting/records.py",
+          ROOT / "services/reporting/reporting/reports.py", ROOT / "shared/domain.py"]
+
+
+def imported(path: Path) -> set[str]:
+    """The top-level packages a module imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_readers_find_what_is_there():
+    # a reader that found nothing would let the tests below pass
+    assert {m.name for m in manifests()} == {"visits", "meetings", "reporting", "console"}
+    assert "shared" in imported(ROOT / "services/visits/visits/manifest.py")
+    assert "eventsourcing" in imported(ROOT / "services/meetings/meetings/domain/model.py")
+    assert len(DOMAIN) >= 6 and all(path.exists() for path in DOMAIN)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "shared").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_shared_library_imports_no_service(path):
+    services = {m.name for m in manifests()}
+    assert not imported(path) & services, f"{path.relative_to(ROOT)} imports {sorted(imported(path) & services)}"
+
+
+@pytest.mark.parametrize("path", sorted(DOMAIN), ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_code_imports_no_framework(path):
+    assert not imported(path) & FRAMEWORKS, f"{path.relative_to(ROOT)} imports {sorted(imported(path) & FRAMEWORKS)}"
