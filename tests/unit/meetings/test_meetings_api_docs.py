@@ -35,7 +35,7 @@ CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
 # (``role_may_not_do_this``, for a token or an actor of a role that may not do it).
 MODEL_PY = PACKAGE / "domain" / "model.py"
 RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
-SHARED_RULE_SOURCES = (ROOT / "shared" / "store.py", ROOT / "shared" / "auth.py")
+SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py")
 
 DOCUMENT = MarkdownDoc(API_MD)
 DOC = DOCUMENT.text

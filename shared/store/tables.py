@@ -1,0 +1,64 @@
+"""A service's own tables beside its event store, and its aggregates in memory."""
+from __future__ import annotations
+
+import threading
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from shared.domain import RecordedAggregate
+
+A = TypeVar("A", bound=RecordedAggregate)
+
+
+class SideTables:
+    """Tables of a service's own beside its event store, in the same database and through the
+    library's own connection pool (SQLite or PostgreSQL): relay positions, projections."""
+
+    def __init__(self, app: Application) -> None:
+        from eventsourcing.sqlite import SQLiteDatastore
+
+        self.datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        self.is_sqlite = isinstance(self.datastore, SQLiteDatastore)
+        self.param = "?" if self.is_sqlite else "%s"
+
+    def table(self, name: str) -> str:
+        return name if self.is_sqlite else f'"{self.datastore.schema}".{name}'
+
+    def transaction(self, commit: bool = True):
+        return self.datastore.transaction(commit=commit)
+
+
+class AggregateIndex:
+    """Every aggregate of a store in memory, kept current by applying the notification log.
+
+    It reads only notifications after the last one it applied, so it is cheap to call before
+    each query, and it sees what other replicas of the service stored."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.position = 0
+        self.aggregates: dict[UUID, RecordedAggregate] = {}
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> AggregateIndex:
+        with self._lock:
+            while True:
+                notifications = self.app.recorder.select_notifications(start=self.position + 1, limit=500)
+                if not notifications:
+                    return self
+                for notification in notifications:
+                    domain_event = self.app.mapper.to_domain_event(notification)
+                    ident = domain_event.originator_id
+                    self.aggregates[ident] = domain_event.mutate(self.aggregates.get(ident))
+                    self.position = notification.id
+
+    def all(self, cls: type[A]) -> list[A]:
+        self.catch_up()
+        return [a for a in self.aggregates.values() if isinstance(a, cls)]
+
+    def find(self, cls: type[A], ident: UUID) -> A | None:
+        self.catch_up()
+        found = self.aggregates.get(ident)
+        return found if isinstance(found, cls) else None
