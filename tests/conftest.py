@@ -123,6 +123,8 @@ def pytest_collection_modifyitems(session, config, items):
     background = [item for item in items if item.get_closest_marker("background")]
     if not background or len(background) == len(items):
         return
+    # the longest first (their minutes overlap the most of the suite), the others after
+    background.sort(key=lambda item: "ten_minutes" not in item.name)
     for k, item in enumerate(background):
         items.remove(item)
         items.append(item)

@@ -396,21 +396,31 @@ def _healthy_again(system: System) -> None:
     assert health.status_code == 200 and health.json()["open_dead_letters"] == 0, health.text
 
 
-@pytest.mark.parametrize("seconds", [20, 70])
-def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp_path, capsys, seconds):
+# the minute-long cases mostly wait: in the background of the session too (tests/conftest.py)
+IN_THE_BACKGROUND = pytest.mark.background
+
+
+@pytest.mark.parametrize("seconds", [20, pytest.param(70, marks=IN_THE_BACKGROUND)])
+def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp_path, capsys, seconds,
+                                                                     in_the_background):
     """Before: a lock of 70 s lost 2 events, and a lock past the delivery limit's ~3 s sent
     good events to the broker's dead-letter queue."""
+    if in_the_background:
+        return in_the_background()
     fault = unwritable(exclusive_lock, seconds)
     run_case(f"reporting store locked {seconds} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
              after=_healthy_again)
 
 
-@pytest.mark.parametrize("seconds", [20, 70])
-def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, capsys, private_postgres, seconds):
+@pytest.mark.parametrize("seconds", [20, pytest.param(70, marks=IN_THE_BACKGROUND)])
+def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, capsys, private_postgres, seconds,
+                                                              in_the_background):
     """The reporting service's PostgreSQL stopped (every connection closed, none taken) for 20 s
     and for 70 s mid-stream, then started again: the intake keeps what it holds and tries
     again, /health names the store meanwhile, and every event is recorded once (the sources on
     SQLite)."""
+    if in_the_background:
+        return in_the_background()
     def down(system: System):
         private_postgres.stop()
         return private_postgres.start
@@ -424,7 +434,7 @@ def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, 
 LONG_OUTAGE = float(os.environ.get("FIELDWORK_LONG_OUTAGE_SECONDS", "600"))
 
 
-@pytest.mark.background
+@IN_THE_BACKGROUND
 def test_the_reporting_store_locked_for_ten_minutes_loses_nothing(broker, tmp_path, capsys, in_the_background):
     """SQLite's write lock on reporting.sqlite held by another process for ten minutes
     mid-stream: the intake holds what it has, the rest waits in the queue, and every event is
@@ -435,7 +445,7 @@ def test_the_reporting_store_locked_for_ten_minutes_loses_nothing(broker, tmp_pa
              [(0.3, unwritable(exclusive_lock, LONG_OUTAGE))], after=_healthy_again)
 
 
-@pytest.mark.background
+@IN_THE_BACKGROUND
 def test_the_reporting_store_on_postgresql_down_for_ten_minutes_loses_nothing(broker, tmp_path, capsys,
                                                                              private_postgres, in_the_background):
     """The reporting service's PostgreSQL stopped for ten minutes mid-stream, then started."""
