@@ -124,7 +124,7 @@ def pytest_collection_modifyitems(session, config, items):
     if not background or len(background) == len(items):
         return
     # the longest first (their minutes overlap the most of the suite), the others after
-    background.sort(key=lambda item: "ten_minutes" not in item.name)
+    background.sort(key=lambda item: "ten-minutes" not in item.name)
     for k, item in enumerate(background):
         items.remove(item)
         items.append(item)

@@ -2,7 +2,9 @@
 a module:
 
 - ``settings``: where a service keeps its events (SQLite, PostgreSQL), and the library's settings;
-- ``sqlite``, ``postgres``: the library's factories as the services run them;
+- ``sqlite``, ``postgres``: the library's factories as the services run them (``postgres``
+  imported only by a store on PostgreSQL, through its topic);
+- ``connections``: PostgreSQL's lost connections: reopened steadily, recognised when closed;
 - ``transcodings``: how dates and the events' context are stored;
 - ``application``: ``FieldworkApplication``, and the envelope of a stored event;
 - ``opening``: opening a store other processes open at the same moment;
@@ -11,7 +13,7 @@ a module:
 The names below are the package's public ones."""
 from shared.store.application import FieldworkApplication, envelope_of
 from shared.store.opening import opened
-from shared.store.postgres import PostgresFactory, closed_connection
+from shared.store.connections import closed_connection
 from shared.store.settings import POSTGRES_CONNECTION_WAIT, StoreSettings, settings_from_environ
 from shared.store.sqlite import WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT, SQLiteFactory, wait_for_locks
 from shared.store.tables import AggregateIndex, SideTables
@@ -19,6 +21,6 @@ from shared.store.transcodings import ContextAsDict, DateAsISO
 
 __all__ = [
     "AggregateIndex", "ContextAsDict", "DateAsISO", "FieldworkApplication", "POSTGRES_CONNECTION_WAIT",
-    "PostgresFactory", "SQLiteFactory", "SideTables", "StoreSettings", "WAL_CHECKPOINT_PAGES", "WAL_SIZE_LIMIT",
+    "SQLiteFactory", "SideTables", "StoreSettings", "WAL_CHECKPOINT_PAGES", "WAL_SIZE_LIMIT",
     "closed_connection", "envelope_of", "opened", "settings_from_environ", "wait_for_locks",
 ]

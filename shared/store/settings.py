@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.errors import InvalidInput
-from shared.store.postgres import _reconnect_steadily
+from shared.store.connections import _reconnect_steadily
 
 @dataclass(frozen=True)
 class StoreSettings:

@@ -396,68 +396,44 @@ def _healthy_again(system: System) -> None:
     assert health.status_code == 200 and health.json()["open_dead_letters"] == 0, health.text
 
 
-# the minute-long cases mostly wait: in the background of the session too (tests/conftest.py)
+# Outages of a minute and of ten minutes mostly wait: they run in the background of the session
+# (tests/conftest.py). FIELDWORK_LONG_OUTAGE_SECONDS shortens the long one for a trial.
 IN_THE_BACKGROUND = pytest.mark.background
+LONG_OUTAGE = float(os.environ.get("FIELDWORK_LONG_OUTAGE_SECONDS", "600"))
+OUTAGES = [20, pytest.param(70, marks=IN_THE_BACKGROUND, id="70"),
+           pytest.param(LONG_OUTAGE, marks=IN_THE_BACKGROUND, id="ten-minutes")]
 
 
-@pytest.mark.parametrize("seconds", [20, pytest.param(70, marks=IN_THE_BACKGROUND)])
+@pytest.mark.parametrize("seconds", OUTAGES)
 def test_the_reporting_store_locked_by_another_process_loses_nothing(broker, tmp_path, capsys, seconds,
                                                                      in_the_background):
-    """Before: a lock of 70 s lost 2 events, and a lock past the delivery limit's ~3 s sent
-    good events to the broker's dead-letter queue."""
+    """SQLite's write lock on reporting.sqlite held by another process for 20 s, 70 s and ten
+    minutes mid-stream: the intake holds what it has, the rest waits in the queue, and every
+    event is recorded once when the lock goes. Before: a lock of 70 s lost 2 events, and a lock
+    past the delivery limit's ~3 s sent good events to the broker's dead-letter queue."""
     if in_the_background:
         return in_the_background()
     fault = unwritable(exclusive_lock, seconds)
-    run_case(f"reporting store locked {seconds} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
+    run_case(f"reporting store locked {seconds:.0f} s", broker.uri, tmp_path, capsys, [(0.3, fault)],
              after=_healthy_again)
 
 
-@pytest.mark.parametrize("seconds", [20, pytest.param(70, marks=IN_THE_BACKGROUND)])
+@pytest.mark.parametrize("seconds", OUTAGES)
 def test_the_reporting_store_on_postgresql_down_loses_nothing(broker, tmp_path, capsys, private_postgres, seconds,
                                                               in_the_background):
-    """The reporting service's PostgreSQL stopped (every connection closed, none taken) for 20 s
-    and for 70 s mid-stream, then started again: the intake keeps what it holds and tries
+    """The reporting service's PostgreSQL stopped (every connection closed, none taken) for 20 s,
+    70 s and ten minutes mid-stream, then started again: the intake keeps what it holds and tries
     again, /health names the store meanwhile, and every event is recorded once (the sources on
     SQLite)."""
     if in_the_background:
         return in_the_background()
+
     def down(system: System):
         private_postgres.stop()
         return private_postgres.start
 
-    run_case(f"reporting store on PostgreSQL down {seconds} s", broker.uri, tmp_path, capsys,
+    run_case(f"reporting store on PostgreSQL down {seconds:.0f} s", broker.uri, tmp_path, capsys,
              [(0.3, unwritable(down, seconds))], after=_healthy_again, reporting_env=private_postgres.env())
-
-
-# Outages of minutes: run in the background of the session (tests/conftest.py), since they
-# mostly wait; FIELDWORK_LONG_OUTAGE_SECONDS shortens them for a trial.
-LONG_OUTAGE = float(os.environ.get("FIELDWORK_LONG_OUTAGE_SECONDS", "600"))
-
-
-@IN_THE_BACKGROUND
-def test_the_reporting_store_locked_for_ten_minutes_loses_nothing(broker, tmp_path, capsys, in_the_background):
-    """SQLite's write lock on reporting.sqlite held by another process for ten minutes
-    mid-stream: the intake holds what it has, the rest waits in the queue, and every event is
-    recorded once when the lock goes."""
-    if in_the_background:
-        return in_the_background()
-    run_case(f"reporting store locked {LONG_OUTAGE:.0f} s", broker.uri, tmp_path, capsys,
-             [(0.3, unwritable(exclusive_lock, LONG_OUTAGE))], after=_healthy_again)
-
-
-@IN_THE_BACKGROUND
-def test_the_reporting_store_on_postgresql_down_for_ten_minutes_loses_nothing(broker, tmp_path, capsys,
-                                                                             private_postgres, in_the_background):
-    """The reporting service's PostgreSQL stopped for ten minutes mid-stream, then started."""
-    if in_the_background:
-        return in_the_background()
-
-    def down(system: System):
-        private_postgres.stop()
-        return private_postgres.start
-
-    run_case(f"reporting store on PostgreSQL down {LONG_OUTAGE:.0f} s", broker.uri, tmp_path, capsys,
-             [(0.3, unwritable(down, LONG_OUTAGE))], after=_healthy_again, reporting_env=private_postgres.env())
 
 
 def test_the_reporting_store_s_postgresql_failing_over_to_its_standby_loses_nothing(broker, tmp_path, capsys,

@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, status_c
 
 from fieldwork_testing import ServiceProcess
 from shared.http import MAX_BODY_BYTES
+from shared.services import manifests
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -49,8 +50,8 @@ EXAMPLES = int(os.environ.get("FIELDWORK_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("FIELDWORK_FUZZ_RANDOM") == "1"
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
-# Who calls: the service's usual role, unless a route takes only others.
-DEFAULT_ROLE = {"visits": "visit_coordinator", "meetings": "secretariat", "reporting": "reporting_staff"}
+# Who calls: the service's usual role (its manifest's), unless a route takes only others.
+DEFAULT_ROLE = {m.name: m.default_role for m in manifests() if m.default_role}
 USERS = {"visit_coordinator": "ana", "secretariat": "sam", "reporting_staff": "rita",
          "working_group_chair": "chair.fr", "donor": "norway", "administrator": "admin"}
 ROLE_OF_OPERATION = {"POST /meetings/{meeting_id}/log-outcome": "working_group_chair"}

@@ -10,6 +10,7 @@ those events from the store itself when it folds the record again. ``rebuild`` s
 nothing; ``verify`` folds the whole log in memory and compares."""
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
@@ -24,7 +25,6 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import StoredEvent, Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection as LibraryProjection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
@@ -78,21 +78,25 @@ class SQLiteRecordsView(SQLiteTrackingRecorder):
         return "tracking"
 
 
-class PostgresRecordsView(PostgresTrackingRecorder):
-    """The records' view on PostgreSQL (its tracking table ``reporting_tracking``)."""
+@functools.cache
+def postgres_records_view() -> type:
+    """The records' view on PostgreSQL (its tracking table ``reporting_tracking``), made when a
+    store on PostgreSQL is opened: the library's PostgreSQL module and psycopg cost a service on
+    SQLite about 9 MB."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
 
-    def tracking_table(self) -> str:
-        return f'"{self.datastore.schema}".{self.tracking_table_name}'
+    class PostgresRecordsView(PostgresTrackingRecorder):
+        def tracking_table(self) -> str:
+            return f'"{self.datastore.schema}".{self.tracking_table_name}'
+
+    return PostgresRecordsView
 
 
-RecordsView = SQLiteRecordsView | PostgresRecordsView
-
-
-def records_view(app: Any) -> RecordsView:
+def records_view(app: Any) -> Any:
     """The view's tracking recorder on the application's own datastore (one pool, so the
     records and their tracking are written in one transaction), made by the application's
     infrastructure factory as the library makes any tracking recorder."""
-    return app.factory.tracking_recorder(SQLiteRecordsView if SideTables(app).is_sqlite else PostgresRecordsView)
+    return app.factory.tracking_recorder(SQLiteRecordsView if SideTables(app).is_sqlite else postgres_records_view())
 
 
 class Projection(LibraryProjection[Any]):
