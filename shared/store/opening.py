@@ -10,7 +10,10 @@ from eventsourcing.persistence import IntegrityError, InternalError, Operational
 
 T = TypeVar("T")
 # what the databases say when two processes create the same tables at once (see opened)
-_CONCURRENT_CREATE = ("locked", "tuple concurrently updated", "pg_type_typname_nsp_index", "pg_class_relname_nsp_index")
+# (and the library's tracking recorder, when two make its table at once: both insert its
+# migration row, and the second is refused)
+_CONCURRENT_CREATE = ("locked", "tuple concurrently updated", "pg_type_typname_nsp_index", "pg_class_relname_nsp_index",
+                      "Failed to record tracking for __migration__")
 
 
 def opened(open_store: Callable[[], T], attempts: int = 40) -> T:
