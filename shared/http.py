@@ -84,10 +84,12 @@ def error_response(error: FieldworkError) -> Response:
 PUBLIC = ()  # an endpoint anyone may call (health, the published schedule)
 
 
-def json_endpoint(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+def json_endpoint(*roles: Any) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Wrap an HTTP handler: the caller must present a valid token (401) of one of ``roles``
     (403), unless the endpoint is public (no roles); its FieldworkErrors become their
-    statuses; anything else is a 500 with a reference to the log, never a stack trace."""
+    statuses (``ERROR_STATUS``); anything else is a 500 with a reference to the log, never a
+    stack trace. ``roles`` may instead be one command table (``shared.commands.Commands``):
+    the route runs the command its path names, and takes the roles of that command."""
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(handler)
@@ -117,8 +119,8 @@ def _answer(handler: Callable[..., Any], roles: tuple[str, ...], service: Any, r
         for attempt in range(1, CLOSED_CONNECTION_RETRIES + 1):
             try:
                 if roles:
-                    identity = service.api.auth.identify(bearer_token(request))
-                    require_role(identity.role, roles)
+                    identity = service.tokens.identify(bearer_token(request))
+                    require_role(identity.role, allowed_roles(roles, kwargs))
                     request.environ["fieldwork.identity"] = identity
                 result = handler(service, request, *args, **kwargs)
                 break
@@ -143,6 +145,16 @@ def _answer(handler: Callable[..., Any], roles: tuple[str, ...], service: Any, r
         return result
     status, data = result
     return json_response(status, data)
+
+
+def allowed_roles(roles: tuple[Any, ...], path_arguments: dict) -> tuple[str, ...]:
+    """The roles a route takes: those it names, or, for the step route of a command table, the
+    roles of the command its path names (of any step, for a name no command has: the route
+    then answers that the command is unknown)."""
+    if len(roles) == 1 and not isinstance(roles[0], str):
+        table, name = roles[0], path_arguments.get("command")
+        return table.steps[name].roles if name in table.steps else table.step_roles()
+    return roles
 
 
 def correlation_of(request: Request) -> str:

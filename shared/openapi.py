@@ -53,16 +53,39 @@ class Description:
     title: str
     service_class: str  # "module:Class"
     summary: str
-    bodies: dict[tuple[str, str], Schema] = field(default_factory=dict)
-    # (method, path with ``{command}``) -> {command: input schema}: one path per command.
-    commands: dict[tuple[str, str], dict[str, Schema]] = field(default_factory=dict)
+    # Its command tables (shared.commands.Commands): the body of each route that runs a
+    # command, one path per command for a route ``/<collection>/{<ident>}/{command}``, the
+    # roles of each.
+    tables: tuple[Any, ...] = ()
+    bodies: dict[tuple[str, str], Schema] = field(default_factory=dict)  # of the routes no table has
     queries: dict[tuple[str, str], Schema] = field(default_factory=dict)
     # Query parameters that no schema loads (a route that reads one argument itself).
     plain_parameters: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
-    creates: frozenset[tuple[str, str]] = frozenset()
     # Routes whose body (not path) names a record that may not exist: they answer 404 too.
     names_in_body: frozenset[tuple[str, str]] = frozenset()
     media_types: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def commands(self) -> dict[tuple[str, str], Any]:
+        """(POST, /<collection>/{<ident>}/{command}) -> its table."""
+        return {("POST", f"/{t.collection}/{{{t.ident}}}/{{command}}"): t for t in self.tables}
+
+    def command_at(self, key: tuple[str, str]) -> Any:
+        """The command a route runs (POST /<collection>, POST /<collection>/{<ident>}/<name>)."""
+        for table in self.tables:
+            if table.create is not None and key == ("POST", f"/{table.collection}"):
+                return table.create
+            for command in table.steps.values():
+                if key == ("POST", f"/{table.collection}/{{{table.ident}}}/{command.name}"):
+                    return command
+        return None
+
+    def body(self, key: tuple[str, str]) -> Schema | None:
+        command = self.command_at(key)
+        return command.input if command is not None else self.bodies.get(key)
+
+    def creates(self, key: tuple[str, str]) -> bool:
+        command = self.command_at(key)
+        return command is not None and command.creates
 
 
 class _Descriptions(Mapping[str, Callable[[], Description]]):
@@ -104,11 +127,16 @@ def routes_of(service_class: type) -> list[Route]:
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
     from nameko.web.handlers import HttpRequestHandler
 
+    handlers: dict[str, Callable] = {}  # in declaration order, a base class's first
+    for cls in reversed(service_class.__mro__):
+        handlers.update((name, value) for name, value in vars(cls).items() if inspect.isfunction(value))
     routes = []
-    for handler in vars(service_class).values():
+    for handler in handlers.values():
         for entrypoint in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, HttpRequestHandler):
                 roles = inspect.getclosurevars(handler).nonlocals.get("roles") or ()
+                if len(roles) == 1 and not isinstance(roles[0], str):  # a command table's step route
+                    roles = roles[0].step_roles()
                 routes.append(Route(entrypoint.method.upper(), PATH_PARAMETER.sub(r"{\1}", entrypoint.url),
                                     handler, tuple(roles)))
     return routes
@@ -215,16 +243,18 @@ def build(service: str) -> dict:
         return {"$ref": f"#/components/schemas/{registered[id(schema)]}"}
 
     routes = routes_of(service_class)
+    commands = describe.commands()
     paths: dict[str, dict[str, dict]] = {}
     for route in routes:
-        if route.key in describe.commands:
-            for command, schema in describe.commands[route.key].items():
-                path = route.path.replace("{command}", command)
-                operation_id = f"{_handler_name(route)}_{command.replace('-', '_')}"
+        if route.key in commands:
+            for command in commands[route.key].steps.values():
+                path = route.path.replace("{command}", command.name)
+                operation_id = f"{_handler_name(route)}_{command.name.replace('-', '_')}"
                 paths.setdefault(path, {})[route.method.lower()] = _operation(
-                    describe, route, path, schema, body_ref(schema), operation_id, summary=f"command `{command}`")
+                    describe, route, path, command.input, body_ref(command.input), operation_id,
+                    summary=f"command `{command.name}`", roles=command.roles)
             continue
-        body = describe.bodies.get(route.key)
+        body = describe.body(route.key)
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(
             describe, route, route.path, body, body_ref(body) if body is not None else None, _handler_name(route))
     for path, operations in paths.items():
@@ -259,8 +289,9 @@ def _handler_name(route: Route) -> str:
 
 
 def _operation(describe: Description, route: Route, path: str, body_schema: Schema | None, body: dict | None,
-               operation_id: str, summary: str | None = None) -> dict:
+               operation_id: str, summary: str | None = None, roles: tuple[str, ...] | None = None) -> dict:
     key = route.key
+    roles = route.roles if roles is None else roles
     query = describe.queries.get(key)
     ids = re.findall(r"{(\w+)}", path)
     parameters: list[dict] = [
@@ -275,8 +306,8 @@ def _operation(describe: Description, route: Route, path: str, body_schema: Sche
     operation: dict[str, Any] = {
         "operationId": operation_id,
         "summary": summary or f"{route.method} {path}",
-        "security": [{BEARER: []}] if route.roles else [],
-        "x-roles": list(route.roles),
+        "security": [{BEARER: []}] if roles else [],
+        "x-roles": list(roles),
         "responses": {},
     }
     if doc:
@@ -288,7 +319,7 @@ def _operation(describe: Description, route: Route, path: str, body_schema: Sche
         operation["requestBody"] = {"required": any(f.required for f in body_schema.fields.values()),
                                     "content": {"application/json": {"schema": body}}}
 
-    success = "201" if key in describe.creates else "200"
+    success = "201" if describe.creates(key) else "200"
     media_types = describe.media_types.get(key, ["application/json"])
     operation["responses"][success] = {
         "description": "created" if success == "201" else "OK",

@@ -1,6 +1,11 @@
-"""Nameko glue shared by the event-sourced services: builds the application, its API facade
-and its outbox relay once per container, runs the relay beside the entrypoints, and reports
-health. Nothing here is business logic."""
+"""Nameko glue shared by the services: the dependency that builds a service's application and
+its outbox relay once per container (and runs the relay beside the entrypoints), the API token
+registry, the health check, and the base class every service's entrypoints live on. Nothing
+here is business logic.
+
+A service's entrypoints call its application directly (``self.app``); who may call each HTTP
+route, and the one table from errors to answers, belong to the route's ``json_endpoint``
+(``shared.http``)."""
 from __future__ import annotations
 
 import logging
@@ -9,11 +14,14 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from shared import openapi
 from shared.auth import TokenRegistry
+from shared.http import json_endpoint, json_response
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmingPublisher
 from shared.messaging.topology import missing_topology, queue_state
 from shared.store import StoreSettings, envelope_of, opened
+from shared.web import http
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +29,44 @@ log = logging.getLogger(__name__)
 MAX_LAG = int(os.environ.get("FIELDWORK_HEALTH_MAX_LAG", "10000"))
 
 
-class EventSourcedRuntime(DependencyProvider):
-    """Subclasses name the service, its exchange, its application and API classes."""
+class ServiceRuntime(DependencyProvider):
+    """What builds a service's application once per container (``get_dependency`` hands the
+    entrypoints the application), opens the API token registry its routes sign callers in
+    with (``tokens``: here, one store after the other, because nameko sets its dependencies up
+    in green threads at once, and two stores opened at once met a half-imported psycopg), and
+    can say whether the service is healthy."""
+
+    tokens: TokenRegistry
+
+    def open_tokens(self, settings: StoreSettings) -> None:
+        self.tokens = TokenRegistry(settings)
+
+    def health(self) -> tuple[bool, dict]:
+        raise NotImplementedError
+
+
+def runtime_of(container: Any) -> ServiceRuntime | None:
+    """The container's ServiceRuntime, if it has one."""
+    return next((d for d in container.dependencies if isinstance(d, ServiceRuntime)), None)
+
+
+class EventSourcedRuntime(ServiceRuntime):
+    """Subclasses name the service, its exchange (its manifest's) and its application class."""
 
     service_name: str = ""
-    exchange: str = ""
     application_class: Any = None
-    api_class: Any = None
+
+    @property
+    def exchange(self) -> str:
+        from shared.services import manifest
+
+        return manifest(self.service_name).exchange
 
     def setup(self) -> None:
         config = self.container.config
         settings = StoreSettings.from_config(config)
         self.app = opened(lambda: self.application_class(env=settings.environment(self.service_name)))
-        self.api = self.api_class(self.app, health=self.health)
-        self.api.auth = TokenRegistry(settings)
+        self.open_tokens(settings)
         self.relay = OutboxRelay(
             self.app,
             ConfirmingPublisher(config["AMQP_URI"]),
@@ -64,7 +96,7 @@ class EventSourcedRuntime(DependencyProvider):
         self.relay.stop()
 
     def get_dependency(self, worker_ctx: Any) -> Any:
-        return self.api
+        return self.app
 
     def health(self) -> tuple[bool, dict]:
         """Healthy: the store answers, the broker answers, the service's RPC queue has a
@@ -94,3 +126,38 @@ class EventSourcedRuntime(DependencyProvider):
         report["status"] = "ok" if not problems else "unhealthy"
         return not problems, report
 
+
+
+class Tokens(DependencyProvider):
+    """The API token registry the HTTP entrypoints sign callers in with (``shared.auth``): the
+    one the service's runtime opened."""
+
+    def get_dependency(self, worker_ctx: Any) -> TokenRegistry:
+        return runtime_of(self.container).tokens
+
+
+class Health(DependencyProvider):
+    """The service's health check: its runtime's."""
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        return runtime_of(self.container).health
+
+
+class FieldworkService:
+    """Base of every service class with an HTTP API: the token registry its routes sign callers
+    in with, and the two public routes every service answers."""
+
+    name = ""
+    tokens = Tokens()
+    health_check = Health()
+
+    @http("GET", "/health")
+    def health(self, request):
+        healthy, report = self.health_check()
+        return json_response(200 if healthy else 503, report)
+
+    @http("GET", "/openapi.json")
+    @json_endpoint()
+    def http_openapi(self, request):
+        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
+        return 200, openapi.document(self.name)

@@ -1,6 +1,6 @@
 """The services of the system, as each declares itself: its manifest (name, default address,
-the exchange its events go out on, the role the CLI acts in, its CLI commands, its API
-description). They are found through the package's entry points (group ``fieldwork.services``,
+the exchange its events go out on, the role the CLI acts in, its command tables, its CLI
+commands, its API description). They are found through the package's entry points (group ``fieldwork.services``,
 ``pyproject.toml``), so that the shared code (the supervisor, the CLI, the OpenAPI assembly,
 the console's pass-through, the demo) iterates over them and imports none."""
 from __future__ import annotations
@@ -23,7 +23,8 @@ class Manifest:
     order: int  # where it comes among the services: started, listed, checked in this order
     exchange: str | None = None  # the exchange its events go out on (None: it publishes none)
     default_role: str | None = None  # the role the CLI acts in with it (FIELDWORK_ROLE overrides)
-    cli: Callable[[], Sequence[Any]] | None = None  # its ``fieldwork`` command groups (click), loaded when asked
+    commands: Callable[[], Sequence[Any]] | None = None  # its command tables (shared.commands), loaded when asked
+    cli: Callable[[], Sequence[Any]] | None = None  # its ``fieldwork`` command groups (click), likewise
     api: Callable[[], Any] | None = None  # its OpenAPI description (shared.openapi.Description), likewise
     behind_console: bool = True  # the console passes /api/<name>/... through to it
 

@@ -1,27 +1,35 @@
 """Reading a Markdown API doc and a service's code, for the tests that keep the two in step
 (``tests/unit/visits/test_api_docs.py``, ``tests/unit/meetings/test_meetings_api_docs.py``).
 
-The code is read as text (the ``@http`` and ``@rpc`` decorators of ``service.py``) or from the
-input schemas themselves; the doc by its headings and tables, outside fenced code blocks.
+The code is read from itself (the service class's ``@http`` and ``@rpc`` entrypoints, the
+command tables and their input schemas); the doc by its headings and tables, outside fenced
+code blocks.
 """
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
 from marshmallow import Schema, fields as mfields
 
 
-def declared_routes(service_py: Path) -> list[tuple[str, str]]:
-    """("METHOD", "/path") of every ``@http(...)`` in ``service_py``, with ``<string:visit_id>``
-    written ``{visit_id}`` as the docs write it."""
-    text = service_py.read_text(encoding="utf-8")
-    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']', text)
-    return [(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)) for method, path in found]
+def declared_routes(service_class: type) -> list[tuple[str, str]]:
+    """("METHOD", "/path") of every HTTP route of the service class (its ``@http`` entrypoints,
+    those of its base included), with ``<string:visit_id>`` written ``{visit_id}`` as the docs
+    write it: read from the class itself, as the OpenAPI document is."""
+    from shared.openapi import routes_of
+
+    return [(route.method, route.path) for route in routes_of(service_class)]
 
 
-def declared_rpc_methods(service_py: Path) -> list[str]:
-    return re.findall(r"@rpc(?:\([^)]*\))?\s+def\s+(\w+)\s*\(", service_py.read_text(encoding="utf-8"))
+def declared_rpc_methods(service_class: type) -> list[str]:
+    """The service class's ``@rpc`` entrypoints, by name."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    from nameko.rpc import Rpc
+
+    return [name for name, method in inspect.getmembers(service_class, inspect.isfunction)
+            if any(isinstance(e, Rpc) for e in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()))]
 
 
 def field_names(schema: Schema) -> set[str]:

@@ -1,9 +1,10 @@
-"""CLI commands made from input schemas, so that the CLI takes exactly the fields the API
-takes: ``--field-name value``, repeated for lists."""
+"""CLI commands made from the services' command tables (``shared.commands``), so that the CLI
+takes exactly the fields the API takes: ``--field-name value``, repeated for lists."""
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import click
 from marshmallow import Schema
@@ -13,6 +14,13 @@ from shared.cli.client import call, print_audit, show
 
 # A nested list field taken as a repeated option: field -> (option, help, parse one value).
 NestedOption = tuple[str, str, Callable[[str], dict]]
+
+
+def _parsed(parse: Callable[[str], dict], value: str) -> dict:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _option_name(field: str) -> str:
@@ -46,7 +54,7 @@ def body_from_options(options: dict, nested: dict[str, NestedOption] | None = No
             continue
         if name in by_option:
             field, parse = by_option[name]
-            body[field] = [parse(v) for v in value]
+            body[field] = [_parsed(parse, v) for v in value]
         elif name == "raw_json":
             body.update(json.loads(value))
         else:
@@ -99,3 +107,15 @@ def record_commands(group: click.Group, service: str, path: str, noun: str, show
     @click.argument(argument)
     def audit(**ids: str) -> None:
         print_audit(call(service, "GET", f"/{path}/{ids[argument]}/history"))
+
+
+def add_table_commands(group: click.Group, service: str, table: Any) -> None:
+    """Every command of one table (``shared.commands.Commands``) on ``group``: the one that
+    creates a record (``fieldwork <group> NAME --field value``: POST /<collection>) and each
+    step (``fieldwork <group> NAME ID --field value``: POST /<collection>/ID/NAME)."""
+    if table.create is not None:
+        group.add_command(create_command(table.create.name, service, f"/{table.collection}", table.create.input,
+                                         table.create.help, table.create.list_options))
+    for command in table.steps.values():
+        group.add_command(step_command(command.name, service, table.collection, command.input, command.help,
+                                       command.list_options, argument=table.ident))

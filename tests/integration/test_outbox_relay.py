@@ -27,7 +27,7 @@ def ctx(minute: int = 0) -> Context:
 
 def store_proposals(app: VisitsApplication, count: int) -> list[str]:
     return [
-        str(app.propose_visit(ctx(i), member_state="KEN", committee="ctc", origin="committee_selection", purpose=""))
+        str(app.propose_visit(ctx(i), member_state="KEN", committee="ctc", origin="committee_selection", purpose="").id)
         for i in range(count)
     ]
 

@@ -95,7 +95,7 @@ def test_with_the_standby_named_first_a_store_still_writes_to_the_primary(privat
     settings = settings_from_environ({**pair.env(), "POSTGRES_PORT": f"{pair.standby_port},{pair.port}"})
     app = VisitsApplication(env=settings.environment("visits"))
     ctx = Context(datetime(2025, 3, 1, 8, tzinfo=timezone.utc), "ana", "visit_coordinator", "req")
-    visit_id = app.propose_visit(ctx, member_state="KEN", committee="ctc", origin="committee_selection", purpose="")
+    visit_id = app.propose_visit(ctx, member_state="KEN", committee="ctc", origin="committee_selection", purpose="").id
     assert app.get_visit(visit_id).member_state == "KEN"
     with pytest.raises(Exception, match="read-only"):  # the same settings asking for any server take the standby
         VisitsApplication(env=settings_from_environ({**pair.env(), "POSTGRES_PORT": f"{pair.standby_port},{pair.port}",

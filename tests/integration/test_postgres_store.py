@@ -12,6 +12,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmingPublisher
 from shared.store import envelope_of
 from visits.application import VisitsApplication
+from visits.commands import VISITS
 from visits.domain import Need
 
 pytestmark = pytest.mark.integration
@@ -21,13 +22,13 @@ CTX = Context(datetime(2025, 3, 1, 8, tzinfo=timezone.utc), "ana", "visit_coordi
 
 def test_a_visit_stored_in_postgresql_comes_back_with_its_types(postgres_settings):
     app = VisitsApplication(env=postgres_settings.environment("visits"))
-    visit_id = app.propose_visit(CTX, member_state="KEN", committee="ctc", origin="committee_selection", purpose="")
+    visit_id = app.propose_visit(CTX, member_state="KEN", committee="ctc", origin="committee_selection", purpose="").id
     for command, args in [
         ("approve", {}), ("request-consent", {"due_on": date(2025, 2, 1)}), ("grant-consent", {}),
         ("schedule", {"starts_on": date(2025, 3, 1), "ends_on": date(2025, 3, 5)}), ("start", {}),
         ("record-needs-assessment", {"needs": [Need("N1", "legislation", "a law", "high")]}),
     ]:
-        app.execute(CTX, visit_id, command, args)
+        VISITS[command].use_case(app, CTX, visit_id, **args)
 
     reloaded = VisitsApplication(env=postgres_settings.environment("visits")).get_visit(visit_id)
     assert reloaded.status == "in_progress" and reloaded.version == 7
@@ -39,7 +40,7 @@ def test_a_visit_stored_in_postgresql_comes_back_with_its_types(postgres_setting
 def test_two_commands_on_the_same_visit_at_once_one_is_refused_as_a_conflict(postgres_settings):
     first = VisitsApplication(env=postgres_settings.environment("visits"))
     second = VisitsApplication(env=postgres_settings.environment("visits"))
-    visit_id = first.propose_visit(CTX, member_state="KEN", committee="ctc", origin="committee_selection", purpose="")
+    visit_id = first.propose_visit(CTX, member_state="KEN", committee="ctc", origin="committee_selection", purpose="").id
     mine, theirs = first.get_visit(visit_id), second.get_visit(visit_id)
     mine.approve(CTX)
     theirs.cancel(CTX, reason="security situation")
@@ -138,7 +139,6 @@ def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_set
 
     from bench.run import history
     from shared.contract import encode_envelope
-    from reporting.api import ReportingAPI
     from reporting.application import ReportingApplication
     from reporting.intake import Incoming
 
@@ -166,7 +166,7 @@ def test_two_reporting_replicas_on_postgresql_apply_each_event_once(postgres_set
         provenance = app.projection.provenance()  # each event counted once, in log order
         assert provenance["events"] == len(items) and provenance == app.projection.fold_log()[1]
         assert app.projection.verify() == []
-        newest = ReportingAPI(app).last_events()  # what GET /status says, from projection_latest
+        newest = app.last_events()  # what GET /status says, from projection_latest
         assert list(newest) == ["visits.events"] and newest["visits.events"]["position"] == provenance["stream_position"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID, uuid4
 
 from shared.domain import Context
@@ -15,21 +15,6 @@ from meetings.domain.model import group_name_key
 
 REFERENCE_GROUPS = Path(__file__).parent / "reference" / "working_groups_1540.json"
 
-# The steps of a meeting: command name (HTTP path, CLI) -> Meeting method.
-MEETING_COMMANDS: dict[str, str] = {
-    "announce": "announce",
-    "circulate-document": "circulate_document",
-    "hold": "hold",
-    "log-outcome": "log_outcome",
-    "report-to-committee": "report_to_committee",
-    "approve-outcome": "approve_outcome",
-    "communicate-outcome": "communicate_outcome",
-    "hold-open-meeting": "hold_open_meeting",
-    "cancel": "cancel",
-    "postpone": "postpone",
-}
-
-
 class MeetingsApplication(FieldworkApplication):
     name = "meetings"
 
@@ -39,7 +24,7 @@ class MeetingsApplication(FieldworkApplication):
 
     # -- working groups -------------------------------------------------------------------
 
-    def establish_group(self, ctx: Context, *, group_id: UUID | None = None, **fields: Any) -> UUID:
+    def establish_group(self, ctx: Context, *, group_id: UUID | None = None, **fields: Any) -> WorkingGroup:
         """A group is set up once under its name: its id follows from the name
         (``WorkingGroup.id_for``), so the store itself refuses a second group of one name, two
         set up at once included; the index check finds the groups set up before ids followed
@@ -58,7 +43,7 @@ class MeetingsApplication(FieldworkApplication):
             if refused.rule == "ids_unique":  # another call stored it first
                 raise taken from None
             raise
-        return group.id
+        return group
 
     def assign_chair(
         self, ctx: Context, group_id: UUID, *, chair_member_state: str, chair_user: str,
@@ -85,40 +70,78 @@ class MeetingsApplication(FieldworkApplication):
                         raise
                     loaded.append({"name": entry["name"], "created": False, "id": str(WorkingGroup.id_for(entry["name"]))})
                     continue
-                loaded.append({"name": entry["name"], "created": True, "id": str(created)})
+                loaded.append({"name": entry["name"], "created": True, "id": str(created.id)})
             else:
                 loaded.append({"name": entry["name"], "created": False, "id": str(group.id)})
         return loaded
 
     # -- meetings ---------------------------------------------------------------------------
 
-    def schedule_meeting(self, ctx: Context, *, group_id: UUID, meeting_id: UUID | None = None, **fields: Any) -> UUID:
+    def schedule_meeting(self, ctx: Context, *, group_id: UUID, meeting_id: UUID | None = None,
+                         **fields: Any) -> Meeting:
         group = self.index.find(WorkingGroup, group_id)
         meeting = Meeting.schedule(ctx, meeting_id=meeting_id or uuid4(), group=group, group_id=group_id, **fields)
         self.store(meeting)
-        return meeting.id
+        return meeting
 
-    def execute(
-        self, ctx: Context, meeting_id: UUID, command: str, arguments: dict[str, Any] | None = None,
-        expected_version: int | None = None,
-    ) -> Meeting:
-        try:
-            method = MEETING_COMMANDS[command]
-        except KeyError:
-            raise InvalidInput({"command": [f"unknown command {command!r}"]}) from None
-        arguments = dict(arguments or {})
+    def _step(self, meeting_id: UUID, expected_version: int | None, command: Callable[[Meeting], None]) -> Meeting:
+        return self.update(Meeting, meeting_id, expected_version, command)
 
-        def run(meeting: Meeting) -> None:
-            if method == "log_outcome":
-                arguments["group"] = self.load(WorkingGroup, meeting.group_id)
-            getattr(meeting, method)(ctx, **arguments)
+    def announce(self, ctx: Context, meeting_id: UUID, *, notice: str = "",
+                 expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.announce(ctx, notice=notice))
 
-        return self.update(Meeting, meeting_id, expected_version, run)
+    def circulate_document(self, ctx: Context, meeting_id: UUID, *, document_id: str, title: str, symbol: str = "",
+                           expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.circulate_document(
+            ctx, document_id=document_id, title=title, symbol=symbol))
+
+    def hold(self, ctx: Context, meeting_id: UUID, *, attendance: list[str] | None = None,
+             expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.hold(ctx, attendance=attendance))
+
+    def log_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, outcome_kind: str, text: str,
+                    amends: str | None = None, expected_version: int | None = None) -> Meeting:
+        """The meeting's group is read for its chair: only the chair logs outcomes."""
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.log_outcome(
+            ctx, group=self.load(WorkingGroup, meeting.group_id), outcome_id=outcome_id,
+            outcome_kind=outcome_kind, text=text, amends=amends))
+
+    def report_to_committee(self, ctx: Context, meeting_id: UUID, *, summary: str, report_symbol: str = "",
+                            expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.report_to_committee(
+            ctx, summary=summary, report_symbol=report_symbol))
+
+    def approve_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str,
+                        expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version,
+                          lambda meeting: meeting.approve_outcome(ctx, outcome_id=outcome_id))
+
+    def communicate_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str,
+                            expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version,
+                          lambda meeting: meeting.communicate_outcome(ctx, outcome_id=outcome_id))
+
+    def hold_open_meeting(self, ctx: Context, meeting_id: UUID, *, outcome_ids: list[str], summary: str = "",
+                          expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.hold_open_meeting(
+            ctx, outcome_ids=outcome_ids, summary=summary))
+
+    def cancel(self, ctx: Context, meeting_id: UUID, *, reason: str, expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.cancel(ctx, reason=reason))
+
+    def postpone(self, ctx: Context, meeting_id: UUID, *, reason: str, starts_at: datetime | None = None,
+                 ends_at: datetime | None = None, expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.postpone(
+            ctx, reason=reason, starts_at=starts_at, ends_at=ends_at))
 
     # -- queries --------------------------------------------------------------------------
 
     def get_group(self, group_id: UUID) -> WorkingGroup:
         return self.load(WorkingGroup, group_id)
+
+    def find_group(self, group_id: UUID) -> WorkingGroup | None:
+        return self.index.find(WorkingGroup, group_id)
 
     def list_groups(self) -> list[WorkingGroup]:
         return sorted(self.index.all(WorkingGroup), key=lambda g: (g.name, str(g.id)))

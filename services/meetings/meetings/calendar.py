@@ -61,3 +61,11 @@ def _event(meeting: Meeting, group: WorkingGroup | None) -> Event:
             alarm.add("trigger", -before)
             entry.add_component(alarm)
     return entry
+
+
+def calendar_of(app, group_id=None) -> bytes:
+    """The calendar feed of one group (or of every group): all its meetings with dates, those
+    cancelled or moved included, so that subscribed calendars follow."""
+    groups = {g.id: g for g in app.list_groups()}
+    name = groups[group_id].name if group_id in groups else "Committee meetings"
+    return render_ics(app.meetings(group_id=group_id), groups, name)

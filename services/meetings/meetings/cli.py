@@ -4,21 +4,8 @@ from __future__ import annotations
 import click
 
 from shared.cli.client import call, show
-from shared.cli.schema_commands import create_command, record_commands, step_command
-from meetings.api import ASSIGN_CHAIR, COMMAND_INPUTS, ESTABLISH, SCHEDULE
-
-HELP = {
-    "announce": "Announce the meeting to all Council delegations.",
-    "circulate-document": "Circulate a meeting document to all delegations (before the meeting).",
-    "hold": "The meeting was held (only after it was announced).",
-    "log-outcome": "The group's chair logs a decision, recommendation or action item.",
-    "report-to-committee": "The group reports the meeting to the Committee.",
-    "approve-outcome": "The Committee approves an outcome.",
-    "communicate-outcome": "Communicate an approved outcome to national contact points.",
-    "hold-open-meeting": "An open meeting on approved outcomes (--outcome-ids, repeated).",
-    "cancel": "Cancel the meeting (--reason).",
-    "postpone": "Postpone: --starts-at/--ends-at to move it, or neither to postpone without dates.",
-}
+from shared.cli.schema_commands import add_table_commands, record_commands
+from meetings.commands import GROUPS, MEETINGS
 
 
 @click.group("meetings")
@@ -26,23 +13,8 @@ def meetings() -> None:
     """Working groups, their meetings and the published schedule."""
 
 
-meetings.add_command(create_command(
-    "establish-group", "meetings", "/groups", ESTABLISH,
-    "Set up a working group (or another body that meets): --name, --committee, --mandate-area.",
-))
-meetings.add_command(step_command(
-    "assign-chair", "meetings", "groups", ASSIGN_CHAIR,
-    "Assign (or re-assign) the group's chair: a Committee member (--chair-member-state) and the "
-    "user who logs outcomes (--chair-user).", argument="group_id",
-))
-meetings.add_command(create_command(
-    "schedule", "meetings", "/meetings", SCHEDULE,
-    "Put a meeting on the published schedule: --group-id, --meeting-kind, --title, --starts-at, --ends-at.",
-))
-for _command, _schema in COMMAND_INPUTS.items():
-    meetings.add_command(step_command(
-        _command, "meetings", "meetings", _schema, HELP.get(_command), argument="meeting_id"
-    ))
+add_table_commands(meetings, "meetings", GROUPS)
+add_table_commands(meetings, "meetings", MEETINGS)
 
 
 @meetings.command("load-groups")

@@ -1,147 +1,162 @@
-"""The meetings service's nameko entrypoints: HTTP JSON API and RPC, each a call into MeetingsAPI.
+"""The meetings service's nameko entrypoints: HTTP JSON API and RPC. Each reads its input, calls
+the application (``self.app``) and answers with a view; the commands run through their tables
+(``meetings.commands``), which say who may run each.
 
 Run: ``nameko run --config services/meetings/config.yml meetings.service`` (``fieldwork up`` does).
 """
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from shared.web import http
 from werkzeug.wrappers import Response
 
-from shared.auth import CHAIRS, SECRETARIAT, STAFF
-from shared import openapi
-from shared.http import actor_of, json_endpoint, json_response, read_json
+from shared.auth import STAFF
+from shared.http import actor_of, context_for, json_endpoint, json_response, parse_uuid, read_json
+from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
+from shared.web import http
+from meetings.calendar import calendar_of
+from meetings.commands import GROUPS, MEETINGS
 from meetings.dependencies import MeetingsRuntime
+from meetings.views import (
+    BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, outcome_awaiting_view, read_filters,
+)
 
 
-class MeetingsService:
+class MeetingsService(runtime.FieldworkService):
     name = "meetings"
 
-    api = MeetingsRuntime()
+    app = MeetingsRuntime()  # the MeetingsApplication, built once per container, its outbox relay beside it
+
+    def _groups(self) -> dict:
+        return {g.id: g for g in self.app.list_groups()}
+
+    def _view(self, meeting) -> dict:
+        return meeting_view(meeting, self.app.find_group(meeting.group_id))
 
     # -- HTTP ---------------------------------------------------------------------------
 
-    @http("GET", "/health")
-    def health(self, request):
-        healthy, report = self.api.health()
-        return json_response(200 if healthy else 503, report)
-
-    @http("GET", "/openapi.json")
-    @json_endpoint()
-    def http_openapi(self, request):
-        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
-        return 200, openapi.document("meetings")
-
     @http("POST", "/groups")
-    @json_endpoint(*SECRETARIAT)
+    @json_endpoint(*GROUPS.create.roles)
     def http_establish_group(self, request):
-        view = self.api.establish_group(read_json(request), actor_of(request))
+        view = self.establish_group(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/groups/{view['id']}"})
 
     @http("POST", "/groups/load-reference")
-    @json_endpoint(*SECRETARIAT)
+    @json_endpoint(*GROUPS.create.roles)
     def http_load_reference_groups(self, request):
-        return 200, self.api.load_reference_groups(actor_of(request))
+        return 200, self.load_reference_groups(actor_of(request))
 
     @http("GET", "/groups")
     @json_endpoint(*STAFF)
     def http_list_groups(self, request):
-        return 200, self.api.list_groups()
+        return 200, self.list_groups()
 
     @http("GET", "/groups/<string:group_id>")
     @json_endpoint(*STAFF)
     def http_get_group(self, request, group_id):
-        return 200, self.api.get_group(group_id)
+        return 200, group_view(self.app.get_group(parse_uuid(group_id, "working_group")))
 
     @http("POST", "/groups/<string:group_id>/assign-chair")
-    @json_endpoint(*SECRETARIAT)
+    @json_endpoint(*GROUPS["assign-chair"].roles)
     def http_assign_chair(self, request, group_id):
-        return 200, self.api.assign_chair(group_id, read_json(request), actor_of(request))
+        return 200, self.assign_chair(group_id, read_json(request), actor_of(request))
 
     @http("POST", "/meetings")
-    @json_endpoint(*SECRETARIAT)
+    @json_endpoint(*MEETINGS.create.roles)
     def http_schedule_meeting(self, request):
-        view = self.api.schedule_meeting(read_json(request), actor_of(request))
+        view = self.schedule_meeting(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/meetings/{view['id']}"})
 
     @http("GET", "/meetings")
     @json_endpoint(*STAFF)
     def http_list_meetings(self, request):
-        return 200, self.api.list_meetings(request.args.to_dict())
+        return 200, self.list_meetings(request.args.to_dict())
 
     @http("GET", "/meetings/<string:meeting_id>")
     @json_endpoint(*STAFF)
     def http_get_meeting(self, request, meeting_id):
-        return 200, self.api.get_meeting(meeting_id)
+        meeting = self.app.get_meeting(parse_uuid(meeting_id, "meeting"))
+        return 200, meeting_page(meeting, self.app.find_group(meeting.group_id), actor_of(request))
 
     @http("GET", "/meetings/<string:meeting_id>/history")
     @json_endpoint(*STAFF)
     def http_meeting_history(self, request, meeting_id):
-        return 200, self.api.meeting_history(meeting_id)
+        ident = parse_uuid(meeting_id, "meeting")
+        self.app.get_meeting(ident)  # 404 for an unknown meeting
+        return 200, self.app.history(ident)
 
     @http("POST", "/meetings/<string:meeting_id>/<string:command>")
-    @json_endpoint(*SECRETARIAT, *CHAIRS)
+    @json_endpoint(MEETINGS)
     def http_execute(self, request, meeting_id, command):
-        return 200, self.api.execute(meeting_id, command, read_json(request), actor_of(request))
+        return 200, self.execute(meeting_id, command, read_json(request), actor_of(request))
 
     @http("GET", "/schedule")
     @json_endpoint()
     def http_schedule(self, request):
-        return 200, self.api.schedule(request.args.to_dict())
+        return 200, self.schedule(request.args.to_dict())
 
     @http("GET", "/schedule.ics")
     @json_endpoint()
     def http_schedule_ics(self, request):
-        return Response(self.api.schedule_ics(request.args.to_dict()), mimetype="text/calendar")
+        group_id = read_filters(BY_GROUP, request.args.to_dict())["group_id"]
+        return Response(calendar_of(self.app, group_id), mimetype="text/calendar")
 
     @http("GET", "/outcomes/awaiting-approval")
     @json_endpoint(*STAFF)
     def http_outcomes_awaiting_approval(self, request):
-        return 200, self.api.outcomes_awaiting_approval(request.args.to_dict())
+        return 200, self.outcomes_awaiting_approval(request.args.to_dict())
 
     @http("GET", "/commands")
     @json_endpoint(*STAFF)
     def http_commands(self, request):
-        return 200, self.api.commands()
+        return 200, MEETINGS.fields()
 
-    # -- RPC ----------------------------------------------------------------------------
+    # -- RPC (and what HTTP shares with it) -----------------------------------------------
 
     @rpc
     def establish_group(self, body, actor=None):
-        return self.api.establish_group(body, actor)
+        return group_view(GROUPS.run_create(self.app, body, actor))
 
     @rpc
     def assign_chair(self, group_id, body, actor=None):
-        return self.api.assign_chair(group_id, body, actor)
+        return group_view(GROUPS.run(self.app, "assign-chair", group_id, body, actor))
 
     @rpc
     def load_reference_groups(self, actor=None):
-        return self.api.load_reference_groups(actor)
+        """The four working groups of the 1540 Committee (loading again changes nothing)."""
+        return self.app.load_reference_groups(context_for(actor, None))
 
     @rpc
     def list_groups(self):
-        return self.api.list_groups()
+        return [group_view(g) for g in self.app.list_groups()]
 
     @rpc
     def schedule_meeting(self, body, actor=None):
-        return self.api.schedule_meeting(body, actor)
+        return self._view(MEETINGS.run_create(self.app, body, actor))
 
     @rpc
     def execute(self, meeting_id, command, body, actor=None):
-        return self.api.execute(meeting_id, command, body, actor)
+        return self._view(MEETINGS.run(self.app, command, meeting_id, body, actor))
 
     @rpc
     def get_meeting(self, meeting_id):
-        return self.api.get_meeting(meeting_id)
+        return self._view(self.app.get_meeting(parse_uuid(meeting_id, "meeting")))
 
     @rpc
     def list_meetings(self, filters=None):
-        return self.api.list_meetings(filters)
+        wanted = read_filters(MeetingFilters(), filters)
+        groups = self._groups()
+        found = (self.app.awaiting(wanted["awaiting"], group_id=wanted["group_id"]) if wanted["awaiting"]
+                 else self.app.meetings(group_id=wanted["group_id"]))
+        return [meeting_summary(m, groups.get(m.group_id)) for m in found]
 
     @rpc
     def schedule(self, filters=None):
-        return self.api.schedule(filters)
+        """The published schedule: upcoming meetings, per group or across groups."""
+        groups = self._groups()
+        upcoming = self.app.upcoming(group_id=read_filters(BY_GROUP, filters)["group_id"])
+        return [meeting_summary(m, groups.get(m.group_id)) for m in upcoming]
 
     @rpc
     def outcomes_awaiting_approval(self, filters=None):
-        return self.api.outcomes_awaiting_approval(filters)
+        awaiting = self.app.outcomes_awaiting_approval(group_id=read_filters(BY_GROUP, filters)["group_id"])
+        return [outcome_awaiting_view(meeting, outcome) for meeting, outcome in awaiting]

@@ -1,10 +1,31 @@
-"""JSON-ready views of working groups and meetings."""
+"""The read side of the meetings service: what its queries take (``MeetingFilters``) and the
+JSON-ready views of working groups and meetings they answer with."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timezone
 
-from shared.http import jsonable
+from marshmallow import Schema, fields, validate
+
+from shared.domain import Context
+from shared.http import jsonable, load
+from meetings.commands import MEETINGS
 from meetings.domain import Meeting, WorkingGroup
+
+AWAITING = ("new_dates", "announcement", "documents", "report_to_committee", "outcome_approval")
+
+
+class MeetingFilters(Schema):
+    group_id = fields.UUID(load_default=None)
+    awaiting = fields.String(load_default=None, validate=validate.OneOf(AWAITING))
+
+
+BY_GROUP = MeetingFilters(only=("group_id",))  # the schedule, its calendar, outcomes awaiting approval
+
+
+def read_filters(schema: Schema, query: dict | None) -> dict:
+    """A query string's filters (an empty value is an absent one)."""
+    return load(schema, {k: v for k, v in (query or {}).items() if v not in (None, "")})
 
 
 def group_view(group: WorkingGroup) -> dict:
@@ -61,3 +82,19 @@ def meeting_view(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
         )
     )
     return view
+
+
+def meeting_page(meeting: Meeting, group: WorkingGroup | None, actor: dict | None) -> dict:
+    """One meeting's view with the steps the caller may take now, and for each other step the
+    rule refusing it (``next_steps``: what the web console offers), tried as the caller with
+    the meeting's group (only its chair logs outcomes)."""
+    actor = actor or {}
+    probe = Context(occurred_at=datetime.now(timezone.utc), user=actor.get("user") or "next-steps",
+                    role=actor.get("role") or "secretariat", correlation_id="next-steps")
+    return {**meeting_view(meeting, group), "next_steps": MEETINGS.next_steps(meeting, probe, group=group)}
+
+
+def outcome_awaiting_view(meeting: Meeting, outcome) -> dict:
+    return jsonable({"meeting_id": meeting.id, "meeting": meeting.title, "group_id": meeting.group_id,
+                     "outcome_id": outcome.outcome_id, "outcome_kind": outcome.outcome_kind, "text": outcome.text,
+                     "logged_at": outcome.logged_at, "amends": outcome.amends})

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 from shared.store import FieldworkApplication
 from eventsourcing.persistence import Transcoder
 
 from reporting.domain import ReceivedTranscoder
+from shared.errors import NotFound
 from reporting.intake import DeadLetters, Intake
 from reporting.projection import Projection
-from reporting.reports import Period, build_report
-
-
-# "recorded": as the record stood (what the secretariat knew then); "occurred": as things were.
-BASES = ("recorded", "occurred")
+from reporting.long_work import LongWork
+from reporting.reports import BASES, Period, build_report
 
 
 class ReportingApplication(FieldworkApplication):
@@ -24,6 +23,10 @@ class ReportingApplication(FieldworkApplication):
         self.projection = Projection(self)
         self.dead_letters = DeadLetters(self)
         self.intake = Intake(self, self.dead_letters)
+        # What only a running service has, given by its runtime (reporting.dependencies): the
+        # worker processes its long work runs in, and the broker's and consumers' state.
+        self.long_work = LongWork(self)
+        self.runtime_status: Callable[[], dict] = dict
 
     def construct_transcoder(self) -> Transcoder:
         """The library's seam for how states are written: ``ReceivedTranscoder`` (unless the
@@ -48,3 +51,40 @@ class ReportingApplication(FieldworkApplication):
             raise ValueError(f"basis is one of {BASES}")
         records, used = self.projection.as_of(periods, as_of, basis)
         return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used})
+
+    # -- what the reporting staff read and do -------------------------------------------------
+
+    def status(self) -> dict:
+        """Events recorded, the projection's provenance and lag, the intake's counts, the dead
+        letters by reason, the newest event of each source, and the runtime's state."""
+        projection = self.projection
+        stored = self.recorder.max_notification_id() or 0
+        return {
+            "events_recorded": stored,
+            "projection": {**projection.provenance(), "behind": max(0, stored - projection.position)},
+            "intake": dict(self.intake.counts),
+            "dead_letters": self.dead_letters.count_by_reason(),
+            "open_dead_letters": self.dead_letters.count_by_reason(status="open"),
+            "last_event_by_source": self.last_events(),
+            **self.runtime_status(),
+        }
+
+    def last_events(self) -> dict:
+        """The newest recorded event of each source exchange (``Projection.latest``)."""
+        return self.projection.latest()
+
+    def dead_letter(self, letter_id: str) -> tuple[dict, list[dict]]:
+        """One dead letter and each replay's outcome."""
+        letter = self.dead_letters.find(letter_id)
+        if letter is None:
+            raise NotFound("dead letter", letter_id)
+        return letter, self.dead_letters.replays_of(letter["id"])
+
+    def replay_dead_letters(self, letter_id: str | None, reason: str | None, by: str) -> dict:
+        """Replay open dead letters (one, all of one reason, or all) through the normal intake,
+        once their cause is fixed; each replay's outcome is kept."""
+        if letter_id and self.dead_letters.find(letter_id) is None:
+            raise NotFound("dead letter", letter_id)
+        result = self.intake.replay(letter_id, reason, by)
+        self.projection.catch_up()
+        return result

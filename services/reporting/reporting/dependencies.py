@@ -1,4 +1,5 @@
-"""Builds the reporting application, its API and its queue consumer once per container."""
+"""Builds the reporting application, its worker processes and its queue consumers once per
+container."""
 from __future__ import annotations
 
 import logging
@@ -8,16 +9,14 @@ from typing import Any
 
 import eventlet
 import kombu
-from nameko.extensions import DependencyProvider
 
-from shared.auth import TokenRegistry
 from shared.messaging.consumer import QueueConsumer
 from shared.messaging.topology import queue_state
-from shared.runtime import MAX_LAG
+from shared.runtime import MAX_LAG, ServiceRuntime
 from shared.store import StoreSettings, opened, wait_for_locks
-from reporting.api import ReportingAPI
 from reporting.application import ReportingApplication
 from reporting.intake import Incoming
+from reporting.long_work import LongWork
 from reporting.projection import ProjectionRunner
 from reporting.worker import Workers
 
@@ -28,7 +27,7 @@ HEALTH_STORE_WAIT = 2.0  # seconds /health waits for the store's answer before i
 DEAD_LETTER_QUEUE = "reporting.dead-letters"
 
 
-class ReportingRuntime(DependencyProvider):
+class ReportingRuntime(ServiceRuntime):
     def setup(self) -> None:
         config = self.container.config
         settings = StoreSettings.from_config(config)
@@ -63,8 +62,9 @@ class ReportingRuntime(DependencyProvider):
             batch_size=50,
             idle_wait=0.5,
         )
-        self.api = ReportingAPI(self.app, health=self.health, status=self.broker_status, workers=self.workers)
-        self.api.auth = TokenRegistry(settings)
+        self.open_tokens(settings)
+        self.app.long_work = LongWork(self.app, self.workers)
+        self.app.runtime_status = self.broker_status
 
     def start(self) -> None:
         self.workers.start()
@@ -84,7 +84,7 @@ class ReportingRuntime(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> Any:
-        return self.api
+        return self.app
 
     def broker_status(self) -> dict:
         """Waiting in the broker: the lag behind it, and its dead letters."""

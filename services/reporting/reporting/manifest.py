@@ -13,7 +13,7 @@ def _cli() -> list:
 
 def _api():
     from shared.openapi import Description
-    from reporting.api import DeadLetterQuery, ReplayRequest, ReportQuery
+    from reporting.views import DeadLetterQuery, ReplayRequest, ReportQuery
     from reporting.formats import FORMATS
 
     return Description(

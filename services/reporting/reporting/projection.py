@@ -698,7 +698,7 @@ class Projection(LibraryProjection[Any]):
 # when they happened: UTC ISO strings, which compare as the moments do.
 _TIME_COLUMNS = ("first_recorded", "last_recorded", "first_occurred", "last_occurred")
 _TIMES = ", ".join(_TIME_COLUMNS)
-# the columns of a basis (reporting.application.BASES): (first, last, the envelope's field)
+# the columns of a basis (reporting.reports.BASES): (first, last, the envelope's field)
 _BASIS = {"recorded": ("first_recorded", "last_recorded", "recorded_at"),
           "occurred": ("first_occurred", "last_occurred", "occurred_at")}
 

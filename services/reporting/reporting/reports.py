@@ -14,6 +14,9 @@ from datetime import date, datetime, timedelta
 
 from shared.contract.vocabulary import PRIORITIES, country_name
 
+# An as-of report's basis: "recorded", as the record stood (what the secretariat knew then);
+# "occurred", as things were.
+BASES = ("recorded", "occurred")
 LATE_DOCUMENT_HOURS = 72  # as the meetings service marks them (meetings.domain.DOCUMENT_NOTICE)
 
 KINDS = ("semi-annual", "annual")

@@ -15,7 +15,7 @@ the next job starts another. A worker whose service has gone (its pipe closed, o
 changed) exits.
 
 Outside a nameko process (the CLI's local commands, the unit tests) the same jobs run in
-process: ``Workers`` is only what the service's runtime passes to ``ReportingAPI``."""
+process: ``Workers`` is only what the service's runtime gives its ``LongWork``."""
 from __future__ import annotations
 
 import json
@@ -187,13 +187,12 @@ def main() -> int:
     settings = json.loads(os.environ[ENV_VARIABLE])
     from shared.http import CLOSED_CONNECTION_RETRIES
     from shared.store import closed_connection, opened, wait_for_locks
-    from reporting.api import ReportingAPI
+    from reporting.long_work import run_job
     from reporting.application import ReportingApplication
 
     threading.Thread(target=_watch_parent, daemon=True).start()
     app = opened(lambda: ReportingApplication(env=settings["store"]))
     wait_for_locks(app, float(settings["lock_wait"]))
-    api = ReportingAPI(app)
     out = sys.stdout.buffer
 
     def say(answer: dict) -> None:
@@ -204,7 +203,7 @@ def main() -> int:
         request = json.loads(line)
         for attempt in range(1, CLOSED_CONNECTION_RETRIES + 1):
             try:
-                result = api.run_job(request["job"], request.get("args") or {}, lambda n: say({"progress": n}))
+                result = run_job(app, request["job"], request.get("args") or {}, lambda n: say({"progress": n}))
             except Exception as error:  # noqa: BLE001 - told to the service, which answers 500 and logs it
                 if attempt < CLOSED_CONNECTION_RETRIES and closed_connection(error):
                     # PostgreSQL restarted: the pool drops the dead connection; nothing was done on it

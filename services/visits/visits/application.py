@@ -1,44 +1,21 @@
-"""The visits service's use cases and queries: plain Python over the Visit aggregate.
+"""The visits service's use cases and queries: plain Python over the Visit and Donor aggregates.
 
-Each use case loads one aggregate, calls one command and saves it (one transaction, which also
-writes the notification log: the outbox). Queries read an in-memory index that catches up from
+Each use case is a named method that loads one aggregate, calls one of its commands and saves
+it (one transaction, which also writes the notification log: the outbox); the service's
+command table (``visits.commands``) says which use case each command runs. Queries read an in-memory index that catches up from
 the notification log before answering, so every replica answers from what is stored.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID, uuid4
 
 from shared.domain import Context
-from shared.errors import InvalidInput
+from shared.errors import NotFound, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
-from visits.domain import Donor, Need, Visit, VisitStatus
-
-# The steps a coordinator takes on an existing visit: command name (as in the HTTP path and
-# the CLI) -> the Visit method. Sharing is separate: it needs the donor registry.
-VISIT_COMMANDS: dict[str, str] = {
-    "approve": "approve",
-    "request-consent": "request_consent",
-    "grant-consent": "grant_consent",
-    "decline-consent": "decline_consent",
-    "invite-organization": "invite_organization",
-    "request-pre-visit-info": "request_pre_visit_info",
-    "receive-pre-visit-info": "receive_pre_visit_info",
-    "schedule": "schedule",
-    "start": "start",
-    "complete": "complete",
-    "record-needs-assessment": "record_needs_assessment",
-    "grant-sharing-consent": "grant_sharing_consent",
-    "decline-sharing-consent": "decline_sharing_consent",
-    "withdraw-sharing-consent": "withdraw_sharing_consent",
-    "share-needs-assessment": "share_needs_assessment",
-    "record-follow-up": "record_follow_up",
-    "close": "close",
-    "cancel": "cancel",
-    "postpone": "postpone",
-}
-
+from visits.domain import Donor, Need, Visit
+from visits.domain.matching import match_donors
 
 class VisitsApplication(FieldworkApplication):
     name = "visits"
@@ -49,45 +26,103 @@ class VisitsApplication(FieldworkApplication):
 
     # -- commands ------------------------------------------------------------------------
 
-    def propose_visit(self, ctx: Context, *, visit_id: UUID | None = None, **fields: Any) -> UUID:
-        visit = Visit.propose(ctx, visit_id=visit_id or uuid4(), **fields)
+    def propose_visit(self, ctx: Context, *, visit_id: UUID | None = None, **proposal: Any) -> Visit:
+        visit = Visit.propose(ctx, visit_id=visit_id or uuid4(), **proposal)
         self.store(visit)
-        return visit.id
+        return visit
 
-    def execute(
-        self,
-        ctx: Context,
-        visit_id: UUID,
-        command: str,
-        arguments: dict[str, Any] | None = None,
-        expected_version: int | None = None,
-    ) -> Visit:
-        """Run one step of a visit's lifecycle by its name in ``VISIT_COMMANDS``."""
-        try:
-            method = VISIT_COMMANDS[command]
-        except KeyError:
-            raise InvalidInput({"command": [f"unknown command {command!r}"]}) from None
-        arguments = dict(arguments or {})
-        if method == "share_needs_assessment":
-            arguments["donor"] = self.find_donor(arguments["donor_id"])
-        if method == "record_needs_assessment":
-            arguments["needs"] = [n if isinstance(n, Need) else Need(**n) for n in arguments["needs"]]
-        return self.update(
-            Visit, visit_id, expected_version, lambda visit: getattr(visit, method)(ctx, **arguments)
-        )
+    def _step(self, visit_id: UUID, expected_version: int | None, command: Callable[[Visit], None]) -> Visit:
+        return self.update(Visit, visit_id, expected_version, command)
 
-    def register_donor(self, ctx: Context, *, donor_id: UUID | None = None, **fields: Any) -> UUID:
-        donor = Donor(ctx=ctx, id=donor_id or uuid4(), **fields)
+    def approve(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.approve(ctx))
+
+    def request_consent(self, ctx: Context, visit_id: UUID, *, due_on: date | None = None,
+                        expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.request_consent(ctx, due_on=due_on))
+
+    def grant_consent(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.grant_consent(ctx))
+
+    def decline_consent(self, ctx: Context, visit_id: UUID, *, reason: str = "",
+                        expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.decline_consent(ctx, reason=reason))
+
+    def invite_organization(self, ctx: Context, visit_id: UUID, *, organization: str, kind: str,
+                            expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.invite_organization(ctx, organization=organization, kind=kind))
+
+    def request_pre_visit_info(self, ctx: Context, visit_id: UUID, *, organization: str, due_on: date,
+                               expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.request_pre_visit_info(ctx, organization=organization, due_on=due_on))
+
+    def receive_pre_visit_info(self, ctx: Context, visit_id: UUID, *, organization: str, summary: str = "",
+                               expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.receive_pre_visit_info(ctx, organization=organization, summary=summary))
+
+    def schedule(self, ctx: Context, visit_id: UUID, *, starts_on: date, ends_on: date,
+                 expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.schedule(ctx, starts_on=starts_on, ends_on=ends_on))
+
+    def start(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.start(ctx))
+
+    def complete(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.complete(ctx))
+
+    def record_needs_assessment(self, ctx: Context, visit_id: UUID, *, needs: list[dict | Need], summary: str = "",
+                                expected_version: int | None = None) -> Visit:
+        identified = [n if isinstance(n, Need) else Need(**n) for n in needs]
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.record_needs_assessment(ctx, needs=identified, summary=summary))
+
+    def grant_sharing_consent(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.grant_sharing_consent(ctx))
+
+    def decline_sharing_consent(self, ctx: Context, visit_id: UUID, *, reason: str = "",
+                                expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.decline_sharing_consent(ctx, reason=reason))
+
+    def withdraw_sharing_consent(self, ctx: Context, visit_id: UUID, *, reason: str = "",
+                                 expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.withdraw_sharing_consent(ctx, reason=reason))
+
+    def share_needs_assessment(self, ctx: Context, visit_id: UUID, *, donor_id: UUID, need_ids: list[str],
+                               expected_version: int | None = None) -> Visit:
+        """Shared only with a registered donor: the donor registry is read first."""
+        donor = self.find_donor(donor_id)
+        return self._step(visit_id, expected_version, lambda visit: visit.share_needs_assessment(
+            ctx, donor=donor, donor_id=donor_id, need_ids=need_ids))
+
+    def record_follow_up(self, ctx: Context, visit_id: UUID, *, summary: str, results: str = "",
+                         expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.record_follow_up(ctx, summary=summary, results=results))
+
+    def close_visit(self, ctx: Context, visit_id: UUID, *, summary: str = "",
+                    expected_version: int | None = None) -> Visit:
+        # not ``close``: the library's Application.close closes the store
+        return self._step(visit_id, expected_version, lambda visit: visit.close(ctx, summary=summary))
+
+    def cancel(self, ctx: Context, visit_id: UUID, *, reason: str, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.cancel(ctx, reason=reason))
+
+    def postpone(self, ctx: Context, visit_id: UUID, *, reason: str, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.postpone(ctx, reason=reason))
+
+    def register_donor(self, ctx: Context, *, donor_id: UUID | None = None, **registration: Any) -> Donor:
+        donor = Donor(ctx=ctx, id=donor_id or uuid4(), **registration)
         self.store(donor)
-        return donor.id
+        return donor
 
-    def update_donor_interests(
-        self, ctx: Context, donor_id: UUID, thematic_areas: list[str], expected_version: int | None = None
-    ) -> Donor:
-        return self.update(
-            Donor, donor_id, expected_version,
-            lambda donor: donor.update_interests(ctx, thematic_areas=thematic_areas),
-        )
+    def update_donor_interests(self, ctx: Context, donor_id: UUID, *, thematic_areas: list[str],
+                               expected_version: int | None = None) -> Donor:
+        return self.update(Donor, donor_id, expected_version,
+                           lambda donor: donor.update_interests(ctx, thematic_areas=thematic_areas))
 
     # -- queries --------------------------------------------------------------------------
 
@@ -135,5 +170,35 @@ class VisitsApplication(FieldworkApplication):
     def list_donors(self) -> list[Donor]:
         return sorted(self.index.all(Donor), key=lambda d: (d.name, str(d.id)))
 
+    def shares_with(self, donor_id: UUID) -> list[tuple[Visit, dict]]:
+        """What was shared with one donor, and nothing else: (visit, share) for each share."""
+        return [(visit, share) for visit in self.list_visits() for share in visit.shares
+                if share["donor_id"] == donor_id]
 
-STATUSES = tuple(s.value for s in VisitStatus)
+    def share_with(self, donor_id: UUID | None, share_id: UUID) -> tuple[Visit, dict, Donor | None]:
+        """One share, for the donor it was shared with only (anyone else is told, as for a share
+        that does not exist, that there is none); a revoked share is not delivered."""
+        for visit, share in self.shares_with(donor_id) if donor_id else ():
+            if share["share_id"] == share_id:
+                if share["revoked_at"] is not None:
+                    raise RuleBroken(
+                        "revoked_share_is_not_delivered",
+                        f"{visit.member_state} withdrew its consent to share on {share['revoked_at'].date()}",
+                    )
+                return visit, share, self.find_donor(share["donor_id"])
+        raise NotFound("share", share_id)
+
+    def donor_matches(self, visit_id: UUID) -> tuple[Visit, dict]:
+        """The registered donors interested in each need of the visit's current needs
+        assessment, and why (``match_donors``), each marked when it already holds a share of
+        that version in force; the coordinator chooses whom to share with."""
+        visit = self.get_visit(visit_id)
+        matches = match_donors(visit.needs.values(), self.list_donors())
+        shared = {
+            share["donor_id"] for share in visit.shares
+            if share["assessment_version"] == visit.assessment_version and share["revoked_at"] is None
+        }
+        for donor in matches["donors"]:
+            donor["already_shared"] = donor["donor_id"] in shared
+        return visit, matches
+

@@ -1,49 +1,16 @@
 """The visits and donors commands of the ``fieldwork`` CLI: a thin client of the HTTP API.
 
-Each lifecycle step is a subcommand made from its input schema, so the CLI takes exactly the
-fields the API takes: ``fieldwork visits schedule VISIT_ID --starts-on 2025-03-01 --ends-on
-2025-03-05``.
+Each command is a subcommand made from its row of the command tables (``visits.commands``),
+so the CLI takes exactly the fields the API takes:
+``fieldwork visits schedule VISIT_ID --starts-on 2025-03-01 --ends-on 2025-03-05``.
 """
 from __future__ import annotations
 
 import click
 
 from shared.cli.client import call, show
-from shared.cli.schema_commands import create_command, record_commands, step_command
-from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR
-
-HELP = {
-    "approve": "The Committee approves the visit.",
-    "request-consent": "Ask the State's consent (optionally with --due-on).",
-    "grant-consent": "The State consents.",
-    "decline-consent": "The State declines: the visit ends.",
-    "invite-organization": "Invite an organization to take part (--organization, --kind).",
-    "request-pre-visit-info": "Ask an invited organization for pre-visit information (--due-on).",
-    "receive-pre-visit-info": "Pre-visit information arrived (late if the visit already started).",
-    "schedule": "Fix the dates (only after consent).",
-    "start": "The visit starts.",
-    "complete": "The visit ends.",
-    "record-needs-assessment": "Record the needs identified: --need ID:AREA:PRIORITY:DESCRIPTION, repeated.",
-    "grant-sharing-consent": "The State consents to share its needs assessment with donors.",
-    "decline-sharing-consent": "The State declines to share its needs assessment.",
-    "withdraw-sharing-consent": "The State withdraws its consent to share: no later sharing.",
-    "share-needs-assessment": "Share needs with a registered donor (--donor-id, --need-ids, repeated).",
-    "record-follow-up": "Record follow-up (--summary, --results).",
-    "close": "Close a conducted visit.",
-    "cancel": "Call the visit off (--reason).",
-    "postpone": "Put the visit off (--reason); fix dates again later.",
-}
-
-
-def _parse_need(text: str) -> dict:
-    parts = text.split(":", 3)
-    if len(parts) != 4:
-        raise click.BadParameter(f"{text!r}: use ID:AREA:PRIORITY:DESCRIPTION")
-    need_id, area, priority, description = parts
-    return {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
-
-
-NEEDS = {"needs": ("--need", "ID:AREA:PRIORITY:DESCRIPTION, repeated", _parse_need)}
+from shared.cli.schema_commands import add_table_commands, record_commands
+from visits.commands import DONORS, VISITS
 
 
 @click.group("visits")
@@ -51,14 +18,7 @@ def visits() -> None:
     """Country visits: propose, drive through their lifecycle, look them up."""
 
 
-visits.add_command(create_command(
-    "propose", "visits", "/visits", PROPOSE,
-    "Propose a visit to a State (ISO 3166 alpha-3) for the CTC or the 1540 Committee.",
-))
-for _command, _schema in COMMAND_INPUTS.items():
-    visits.add_command(step_command(
-        _command, "visits", "visits", _schema, HELP.get(_command), NEEDS, argument="visit_id"
-    ))
+add_table_commands(visits, "visits", VISITS)
 
 
 record_commands(visits, "visits", "visits", "visit", "its status, what it waits for, its organizations, needs and shares")
@@ -113,10 +73,7 @@ def donors() -> None:
     """The donor registry: who may receive needs assessments, and their thematic areas."""
 
 
-donors.add_command(create_command(
-    "register", "visits", "/donors", REGISTER_DONOR,
-    "Register a donor (--name, --donor-kind, --thematic-areas repeated).",
-))
+add_table_commands(donors, "visits", DONORS)
 
 
 @donors.command("list")

@@ -1,67 +1,66 @@
-"""The visits service's nameko entrypoints: HTTP JSON API and RPC, each a call into VisitsAPI.
+"""The visits service's nameko entrypoints: HTTP JSON API and RPC. Each reads its input, calls
+the application (``self.app``) and answers with a view; the commands run through their table
+(``visits.commands``), which says who may run each.
 
 Run: ``nameko run --config services/visits/config.yml visits.service`` (``fieldwork up`` does).
 """
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from shared.web import http
 from werkzeug.wrappers import Response
 
-from shared.auth import COORDINATION, DONORS, STAFF
-from shared import openapi
-from shared.http import actor_of, identity_of, json_endpoint, json_response, read_json
+from shared.auth import DONORS, STAFF
+from shared.http import actor_of, identity_of, json_endpoint, json_response, jsonable, parse_uuid, read_json
+from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
+from shared.web import http
+from visits.commands import DONORS as DONOR_COMMANDS
+from visits.commands import VISITS
 from visits.dependencies import VisitsRuntime
+from visits.views import (
+    donor_share_view, donor_view, iati_document, list_filters, matches_view, today, visit_page, visit_summary,
+    visit_view,
+)
 
 
-class VisitsService:
+class VisitsService(runtime.FieldworkService):
     name = "visits"
 
-    api = VisitsRuntime()
+    app = VisitsRuntime()  # the VisitsApplication, built once per container, its outbox relay beside it
 
     # -- HTTP ---------------------------------------------------------------------------
 
-    @http("GET", "/health")
-    def health(self, request):
-        healthy, report = self.api.health()
-        return json_response(200 if healthy else 503, report)
-
-    @http("GET", "/openapi.json")
-    @json_endpoint()
-    def http_openapi(self, request):
-        """This API's OpenAPI 3.0 description, built from the service's own input schemas."""
-        return 200, openapi.document("visits")
-
     @http("POST", "/visits")
-    @json_endpoint(*COORDINATION)
+    @json_endpoint(*VISITS.create.roles)
     def http_propose_visit(self, request):
-        view = self.api.propose_visit(read_json(request), actor_of(request))
+        view = self.propose_visit(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/visits/{view['id']}"})
 
     @http("GET", "/visits")
     @json_endpoint(*STAFF)
     def http_list_visits(self, request):
-        return 200, self.api.list_visits(request.args.to_dict())
+        return 200, self.list_visits(request.args.to_dict())
 
     @http("GET", "/visits/<string:visit_id>")
     @json_endpoint(*STAFF)
     def http_get_visit(self, request, visit_id):
-        return 200, self.api.get_visit(visit_id)
+        return 200, visit_page(self.app.get_visit(parse_uuid(visit_id, "visit")), actor_of(request))
 
     @http("GET", "/visits/<string:visit_id>/history")
     @json_endpoint(*STAFF)
     def http_visit_history(self, request, visit_id):
-        return 200, self.api.visit_history(visit_id)
+        return 200, self.visit_history(visit_id)
 
     @http("POST", "/visits/<string:visit_id>/<string:command>")
-    @json_endpoint(*COORDINATION)
+    @json_endpoint(VISITS)
     def http_execute(self, request, visit_id, command):
-        return 200, self.api.execute(visit_id, command, read_json(request), actor_of(request))
+        return 200, self.execute(visit_id, command, read_json(request), actor_of(request))
 
     @http("GET", "/donor/shares")
     @json_endpoint(*DONORS)
     def http_donor_shares(self, request):
-        return 200, self.api.donor_view(identity_of(request).donor_id)
+        donor_id = identity_of(request).donor_id
+        shares = self.app.shares_with(parse_uuid(donor_id, "donor")) if donor_id else []
+        return 200, jsonable([donor_share_view(visit, share) for visit, share in shares])
 
     @http("GET", "/whoami")
     @json_endpoint(*STAFF, *DONORS)
@@ -74,72 +73,83 @@ class VisitsService:
     @http("GET", "/donor/shares/<string:share_id>/iati.xml")
     @json_endpoint(*DONORS)
     def http_donor_share_iati_xml(self, request, share_id):
-        body, content_type = self.api.donor_share_iati(identity_of(request).donor_id, share_id, True)
+        body, content_type = self._iati(request, share_id, as_xml=True)
         return Response(body, content_type=content_type)
 
     @http("GET", "/donor/shares/<string:share_id>/iati.json")
     @json_endpoint(*DONORS)
     def http_donor_share_iati_json(self, request, share_id):
-        body, content_type = self.api.donor_share_iati(identity_of(request).donor_id, share_id, False)
+        body, content_type = self._iati(request, share_id, as_xml=False)
         return Response(body, content_type=content_type)
+
+    def _iati(self, request, share_id: str, as_xml: bool) -> tuple[bytes, str]:
+        """One share as an IATI 2.03 activity, for the donor it was shared with only."""
+        donor_id = identity_of(request).donor_id
+        visit, share, donor = self.app.share_with(parse_uuid(donor_id, "donor") if donor_id else None,
+                                                  parse_uuid(share_id, "share"))
+        return iati_document(visit, share, donor, as_xml)
 
     @http("GET", "/visits/<string:visit_id>/donor-matches")
     @json_endpoint(*STAFF)
     def http_donor_matches(self, request, visit_id):
-        return 200, self.api.donor_matches(visit_id)
+        return 200, matches_view(*self.app.donor_matches(parse_uuid(visit_id, "visit")))
 
     @http("GET", "/commands")
     @json_endpoint(*STAFF)
     def http_commands(self, request):
-        return 200, self.api.commands()
+        return 200, VISITS.fields()
 
     @http("POST", "/donors")
-    @json_endpoint(*COORDINATION)
+    @json_endpoint(*DONOR_COMMANDS.create.roles)
     def http_register_donor(self, request):
-        view = self.api.register_donor(read_json(request), actor_of(request))
+        view = self.register_donor(read_json(request), actor_of(request))
         return json_response(201, view, {"Location": f"/donors/{view['id']}"})
 
     @http("GET", "/donors")
     @json_endpoint(*STAFF)
     def http_list_donors(self, request):
-        return 200, self.api.list_donors()
+        return 200, self.list_donors()
 
     @http("GET", "/donors/<string:donor_id>")
     @json_endpoint(*STAFF)
     def http_get_donor(self, request, donor_id):
-        return 200, self.api.get_donor(donor_id)
+        return 200, donor_view(self.app.get_donor(parse_uuid(donor_id, "donor")))
 
     @http("POST", "/donors/<string:donor_id>/update-interests")
-    @json_endpoint(*COORDINATION)
+    @json_endpoint(*DONOR_COMMANDS["update-interests"].roles)
     def http_update_donor(self, request, donor_id):
-        return 200, self.api.update_donor_interests(donor_id, read_json(request), actor_of(request))
+        donor = DONOR_COMMANDS.run(self.app, "update-interests", donor_id, read_json(request), actor_of(request))
+        return 200, donor_view(donor)
 
-    # -- RPC ----------------------------------------------------------------------------
+    # -- RPC (and what HTTP shares with it) -----------------------------------------------
 
     @rpc
     def propose_visit(self, body, actor=None):
-        return self.api.propose_visit(body, actor)
+        return visit_view(VISITS.run_create(self.app, body, actor), today())
 
     @rpc
     def execute(self, visit_id, command, body, actor=None):
-        return self.api.execute(visit_id, command, body, actor)
+        return visit_view(VISITS.run(self.app, command, visit_id, body, actor), today())
 
     @rpc
     def get_visit(self, visit_id):
-        return self.api.get_visit(visit_id)
+        return visit_page(self.app.get_visit(parse_uuid(visit_id, "visit")), None)
 
     @rpc
     def visit_history(self, visit_id):
-        return self.api.visit_history(visit_id)
+        ident = parse_uuid(visit_id, "visit")
+        self.app.get_visit(ident)  # 404 for an unknown visit
+        return self.app.history(ident)
 
     @rpc
     def list_visits(self, filters=None):
-        return self.api.list_visits(filters)
+        query = list_filters(filters)
+        return [visit_summary(v, query["today"]) for v in self.app.list_visits(**query)]
 
     @rpc
     def register_donor(self, body, actor=None):
-        return self.api.register_donor(body, actor)
+        return donor_view(DONOR_COMMANDS.run_create(self.app, body, actor))
 
     @rpc
     def list_donors(self):
-        return self.api.list_donors()
+        return [donor_view(d) for d in self.app.list_donors()]

@@ -1,11 +1,59 @@
-"""JSON-ready views of visits and donors, for every interface (HTTP, RPC, CLI)."""
+"""The read side of the visits service: what its queries take (``ListFilters``) and the
+JSON-ready views they answer with, for every interface (HTTP, RPC, CLI)."""
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime, timezone
 
-from shared.contract.vocabulary import country_name
-from shared.http import jsonable
-from visits.domain import Donor, Visit
+from marshmallow import Schema, fields, validate
+
+from shared.contract import fields as f
+from shared.contract.vocabulary import COMMITTEES, country_name
+from shared.domain import Context
+from shared.http import jsonable, load
+from visits import iati
+from visits.commands import VISITS
+from visits.domain import Donor, Visit, VisitStatus
+
+STATUSES = tuple(s.value for s in VisitStatus)
+WAITING_FOR = ("committee_approval", "consent_request", "state_consent", "pre_visit_info", "dates",
+               "follow_up_and_closure")
+
+
+class ListFilters(Schema):
+    state = fields.String(load_default=None, validate=validate.Length(equal=3))
+    committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    waiting_for = fields.String(load_default=None, validate=validate.OneOf(WAITING_FOR))
+    overdue = fields.Boolean(load_default=False)
+    today = f.date(required=False, load_default=None)
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def list_filters(query: dict | None) -> dict:
+    """The list's filters from a query string (empty values are absent ones); ``today``
+    defaults to today (UTC)."""
+    given = {k: v for k, v in (query or {}).items() if v not in (None, "")}
+    if isinstance(given.get("state"), str):
+        given["state"] = given["state"].upper()
+    filters = load(ListFilters(), given)
+    filters["today"] = filters["today"] or today()
+    filters["member_state"] = filters.pop("state")
+    return filters
+
+
+def visit_page(visit: Visit, actor: dict | None) -> dict:
+    """One visit's view with the steps its rules allow the caller now, and for each other
+    step the rule refusing it (``next_steps``: what the web console offers). Only
+    ``GET /visits/{id}`` answers it: each step is tried on a copy of the visit, which costs
+    more than a command itself."""
+    actor = actor or {}
+    probe = Context(occurred_at=datetime.now(timezone.utc), user=actor.get("user") or "next-steps",
+                    role=actor.get("role") or "visit_coordinator", correlation_id="next-steps")
+    return {**visit_view(visit, today()), "next_steps": VISITS.next_steps(visit, probe)}
 
 
 def visit_summary(visit: Visit, today: date) -> dict:
@@ -129,3 +177,27 @@ def donor_view(donor: Donor) -> dict:
             "registered_at": donor.registered_at,
         }
     )
+
+
+def matches_view(visit: Visit, matches: dict) -> dict:
+    return jsonable({
+        "visit_id": visit.id,
+        "assessment_version": visit.assessment_version,
+        "sharing_consent": visit.sharing_consent,
+        "sharing_consent_in_force": visit.sharing_consent_in_force,
+        **matches,
+    })
+
+
+def iati_document(visit: Visit, share: dict, donor: Donor | None, as_xml: bool) -> tuple[bytes, str]:
+    """One share as an IATI 2.03 activity: (body, content type), XML or JSON."""
+    full = dict(share, consent_event_id=share_view(visit, share)["consent_event_id"])
+    activity = iati.activity(visit, full, donor.donor_kind if donor else "other",
+                             iati.Publisher.for_committee(visit.committee))
+    if not as_xml:
+        return json.dumps(jsonable(activity), indent=1).encode(), "application/json"
+    xml = iati.to_xml(activity)
+    problems = iati.validate(xml)
+    if problems:  # a programming error: never hand out an invalid activity
+        raise RuntimeError(f"IATI activity not valid against the 2.03 schema: {problems[:3]}")
+    return xml, "application/xml"

@@ -60,3 +60,16 @@ def test_a_service_on_sqlite_loads_nothing_of_postgresql():
              "print(sorted(m for m in ('psycopg', 'psycopg_pool', 'eventsourcing.postgres') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
+
+
+def test_each_service_module_holds_one_nameko_service():
+    """``nameko run <name>.service`` runs every class of the module that has entrypoints: a base
+    class imported by name (``FieldworkService``) would run as a second service on the same
+    address, its routes answering in place of the real ones."""
+    from nameko.cli.run import import_service
+
+    from shared.services import manifests
+
+    for manifest in manifests():
+        found = import_service(manifest.module)
+        assert [cls.name for cls in found] == [manifest.name], (manifest.module, found)

@@ -2,14 +2,15 @@
 field and rule the meetings service has is documented, in the right section, and the doc names
 none it lacks.
 
-Routes and RPC methods are read from the text of ``service.py`` (its decorators), the fields
-from the input schemas themselves, the rule names from ``domain/model.py`` and
+Routes, their roles and RPC methods are read from the service class itself, the commands and
+their fields from the command tables (``meetings.commands``), the rule names from ``domain/model.py`` and
 ``application.py`` (``RuleBroken(...)`` and ``Forbidden(...)``), the view keys from views the
-facade really answers.
+service really answers.
 """
 from __future__ import annotations
 
 import ast
+from uuid import UUID
 import re
 from pathlib import Path
 
@@ -20,15 +21,15 @@ from marshmallow import fields as mfields
 from doc_checks import MarkdownDoc, declared_routes, declared_rpc_methods, field_names, mentions, table_rows
 from shared.contract.vocabulary import ROLES
 from shared.http import MAX_BODY_BYTES
-from meetings.api import ASSIGN_CHAIR, AWAITING, COMMAND_INPUTS, ESTABLISH, SCHEDULE, MeetingFilters
-from meetings.application import MEETING_COMMANDS
+from meetings.commands import GROUPS, MEETINGS
+from meetings.service import MeetingsService
+from meetings.views import AWAITING, MeetingFilters
 from meetings.calendar import REMINDERS
 from meetings.domain import DOCUMENT_NOTICE
 
 ROOT = Path(__file__).resolve().parents[3]
 API_MD = ROOT / "docs" / "api-meetings.md"
 PACKAGE = ROOT / "services" / "meetings" / "meetings"
-SERVICE_PY = PACKAGE / "service.py"
 CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
 # Where the service's rules are raised: the brief's two files, the shared store (which
 # raises ``ids_unique`` for a client-chosen id that is taken) and the shared access control
@@ -42,6 +43,8 @@ DOC = DOCUMENT.text
 headings, section, subsections = DOCUMENT.headings, DOCUMENT.section, DOCUMENT.subsections
 # The fields every command takes (occurred_at, expected_version): documented once, and named
 # in each command's section.
+COMMAND_INPUTS = {c.name: c.input for c in MEETINGS.steps.values()}
+MEETING_COMMANDS = {c.name: c.method.__name__ for c in MEETINGS.steps.values()}
 COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPUTS.values()))
 
 # -- reading the code ----------------------------------------------------------------------
@@ -100,8 +103,8 @@ def meeting_command_rules() -> dict[str, set[str]]:
     return {command: reachable(method, set()) for command, method in MEETING_COMMANDS.items()}
 
 
-ROUTES = declared_routes(SERVICE_PY)
-RPC_METHODS = declared_rpc_methods(SERVICE_PY)
+ROUTES = declared_routes(MeetingsService)
+RPC_METHODS = declared_rpc_methods(MeetingsService)
 SERVICE_RULES = raised_rules(*RULE_SOURCES)
 SHARED_RULES = raised_rules(*SHARED_RULE_SOURCES)
 KNOWN_RULES = set(SERVICE_RULES) | set(SHARED_RULES)
@@ -240,9 +243,9 @@ def _check_required(where: str, name: str, field: mfields.Field, cells: list[str
 
 
 BODY_ROUTES = {
-    "`POST /groups`": ESTABLISH,
-    "`POST /groups/{group_id}/assign-chair`": ASSIGN_CHAIR,
-    "`POST /meetings`": SCHEDULE,
+    "`POST /groups`": GROUPS.create.input,
+    "`POST /groups/{group_id}/assign-chair`": GROUPS["assign-chair"].input,
+    "`POST /meetings`": MEETINGS.create.input,
 }
 
 
@@ -329,23 +332,28 @@ def test_the_errors_section_shows_each_kind_of_refusal():
 
 @pytest.fixture(scope="module")
 def real_views(tmp_path_factory) -> dict:
-    """A group and a meeting as the facade answers them, to compare the documented keys with."""
-    from meetings.api import MeetingsAPI
+    """A group and a meeting as the service answers them, to compare the documented keys with."""
+    from nameko.testing.services import worker_factory
+
     from meetings.application import MeetingsApplication
+    from meetings.calendar import calendar_of
+    from meetings.views import meeting_page
     from shared.store import StoreSettings
 
     data_dir = tmp_path_factory.mktemp("meetings-doc")
-    api = MeetingsAPI(MeetingsApplication(env=StoreSettings(data_dir=str(data_dir)).environment("meetings")))
+    app = MeetingsApplication(env=StoreSettings(data_dir=str(data_dir)).environment("meetings"))
+    service = worker_factory(MeetingsService, app=app)
     actor = {"user": "l.moreau", "role": "secretariat"}
-    loaded = api.load_reference_groups(actor)
-    group = api.list_groups()[0]
-    meeting = api.schedule_meeting(
+    loaded = service.load_reference_groups(actor)
+    group = service.list_groups()[0]
+    scheduled = service.schedule_meeting(
         {"group_id": group["id"], "meeting_kind": "working_group", "title": "t",
          "starts_at": "2025-06-10T15:00:00Z", "ends_at": "2025-06-10T18:00:00Z"},
         actor,
     )
-    return {"loaded": loaded, "group": group, "meeting": meeting,
-            "summary": api.list_meetings({})[0], "schedule": api.schedule_ics({}).decode()}
+    meeting = app.get_meeting(UUID(scheduled["id"]))
+    return {"loaded": loaded, "group": group, "meeting": meeting_page(meeting, app.find_group(meeting.group_id), actor),
+            "summary": service.list_meetings({})[0], "schedule": calendar_of(app).decode()}
 
 
 def test_every_key_of_the_meeting_view_is_documented(real_views):
@@ -420,18 +428,11 @@ def test_the_identity_headers_that_are_gone_are_not_described():
 
 
 def declared_route_roles() -> dict[tuple[str, str], set[str]]:
-    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes, read from service.py
-    (``*SECRETARIAT`` names a tuple of ``shared.auth``); an empty set for a public route."""
-    import shared.auth as auth
+    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes (for a command table's
+    step route, those of any of its steps); an empty set for a public route."""
+    from shared.openapi import routes_of
 
-    text = SERVICE_PY.read_text(encoding="utf-8")
-    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']\s*\)\s*'
-                       r'(?:@json_endpoint\(([^)]*)\))?', text)
-    roles = {}
-    for method, path, args in found:
-        names = re.findall(r"\*(\w+)", args)
-        roles[(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path))] = {r for n in names for r in getattr(auth, n)}
-    return roles
+    return {route.key: set(route.roles) for route in routes_of(MeetingsService)}
 
 
 ROUTE_ROLES = declared_route_roles()

@@ -13,6 +13,7 @@ import pytest
 
 from shared.errors import Forbidden, InvalidInput, RuleBroken
 from meetings.application import REFERENCE_GROUPS, MeetingsApplication
+from meetings.commands import MEETINGS
 from meetings.domain import Meeting, MeetingStatus, Outcome, WorkingGroup
 
 WG1 = "Working Group 1: Monitoring and national implementation"
@@ -20,7 +21,7 @@ WG2 = "Working Group 2: Assistance"
 
 
 def establish(app: MeetingsApplication, make, name: str = WG2, *, chair: str | None = "chair.fr") -> UUID:
-    group_id = app.establish_group(make.ctx(0), name=name, committee="1540", mandate_area="assistance")
+    group_id = app.establish_group(make.ctx(0), name=name, committee="1540", mandate_area="assistance").id
     if chair is not None:
         app.assign_chair(make.ctx(0), group_id, chair_member_state="FRA", chair_user=chair)
     return group_id
@@ -31,7 +32,7 @@ def schedule(app: MeetingsApplication, make, group_id: UUID, day: int = 20, *, t
     return app.schedule_meeting(
         make.ctx(1), group_id=group_id, meeting_kind="working_group", title=title,
         starts_at=make.at(day), ends_at=make.at(day, hours=3), location="Conference Room 7",
-    )
+    ).id
 
 
 def take(app: MeetingsApplication, make, meeting_id: UUID, upto: str, day: int = 20) -> None:
@@ -49,7 +50,7 @@ def take(app: MeetingsApplication, make, meeting_id: UUID, upto: str, day: int =
     ]
     names = [name for name, _, _ in steps]
     for name, ctx, arguments in steps[: len(names) - names[::-1].index(upto)]:
-        app.execute(ctx, meeting_id, name, arguments)
+        MEETINGS[name].use_case(app, ctx, meeting_id, **arguments)
 
 
 def public_state(aggregate) -> dict:
@@ -129,7 +130,7 @@ def test_a_group_s_id_follows_from_its_name_and_a_given_id_must_be_that_one(open
         app.establish_group(make.ctx(1), group_id=uuid4(), name=WG1, committee="1540", mandate_area="m")
     assert list(refused.value.fields) == ["group_id"]
     assert app.establish_group(make.ctx(1), group_id=WorkingGroup.id_for(WG1), name=WG1, committee="1540",
-                               mandate_area="m") == WorkingGroup.id_for(WG1)
+                               mandate_area="m").id == WorkingGroup.id_for(WG1)
 
 
 def test_a_chair_assigned_through_the_application_is_stored(open_app, make):
@@ -164,7 +165,7 @@ def test_the_chair_logs_an_outcome_through_the_application(open_app, make):
     meeting_id = schedule(app, make, establish(app, make))
     take(app, make, meeting_id, "hold")
 
-    app.execute(make.chair(21), meeting_id, "log-outcome", {"outcome_id": "o-1", "outcome_kind": "decision", "text": "x"})
+    app.log_outcome(make.chair(21), meeting_id, outcome_id="o-1", outcome_kind="decision", text="x")
 
     outcome = open_app().get_meeting(meeting_id).outcomes["o-1"]
     assert (outcome.logged_by, outcome.text) == ("chair.fr", "x")
@@ -178,10 +179,7 @@ def test_an_outcome_logged_by_someone_other_than_the_chair_is_forbidden_and_stor
     stored = app.recorder.max_notification_id()
 
     with pytest.raises(Forbidden) as forbidden:
-        app.execute(
-            make.ctx(21, user=user), meeting_id, "log-outcome",
-            {"outcome_id": "o-1", "outcome_kind": "decision", "text": "x"},
-        )
+        app.log_outcome(make.ctx(21, user=user), meeting_id, outcome_id="o-1", outcome_kind="decision", text="x")
 
     assert forbidden.value.rule == "only_the_chair_logs_outcomes"
     assert app.recorder.max_notification_id() == stored
@@ -195,7 +193,7 @@ def test_an_unknown_command_is_invalid_input_and_stores_nothing(open_app, make):
     stored = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidInput) as invalid:
-        app.execute(make.ctx(2), meeting_id, "reschedule", {})
+        MEETINGS.run(app, "reschedule", str(meeting_id), {}, {"user": "secretariat@un.org", "role": "secretariat"})
 
     assert "command" in invalid.value.fields
     assert app.recorder.max_notification_id() == stored
@@ -226,16 +224,15 @@ def test_the_published_schedule_leaves_out_held_cancelled_postponed_and_past_mee
     group_id = establish(app, make)
     upcoming = schedule(app, make, group_id, 40, title="upcoming")
     moved = schedule(app, make, group_id, 35, title="moved to new dates")
-    app.execute(make.ctx(3), moved, "postpone",
-                {"reason": "clash", "starts_at": make.at(45), "ends_at": make.at(45, hours=2)})
+    app.postpone(make.ctx(3), moved, reason="clash", starts_at=make.at(45), ends_at=make.at(45, hours=2))
     running = schedule(app, make, group_id, 30, title="running now")
     held = schedule(app, make, group_id, 20, title="held")
     take(app, make, held, "hold", 20)
     past = schedule(app, make, group_id, 25, title="past, never held")
     cancelled = schedule(app, make, group_id, 41, title="cancelled")
-    app.execute(make.ctx(3), cancelled, "cancel", {"reason": "no quorum"})
+    app.cancel(make.ctx(3), cancelled, reason="no quorum")
     postponed = schedule(app, make, group_id, 42, title="postponed without dates")
-    app.execute(make.ctx(3), postponed, "postpone", {"reason": "no quorum"})
+    app.postpone(make.ctx(3), postponed, reason="no quorum")
 
     listed = [m.title for m in app.upcoming(group_id=group_id, now=make.at(30, hours=1))]
 
@@ -278,8 +275,8 @@ def test_outcomes_of_reported_meetings_await_the_committees_approval_until_appro
         ("one approved", "o-2"), ("reported", "o-1"), ("reported", "o-2"),
     ]
     assert all(isinstance(o, Outcome) and o.approved_at is None for _, o in pending)
-    app.execute(make.ctx(26), reported, "approve-outcome", {"outcome_id": "o-1"})
-    app.execute(make.ctx(26), reported, "approve-outcome", {"outcome_id": "o-2"})
+    app.approve_outcome(make.ctx(26), reported, outcome_id="o-1")
+    app.approve_outcome(make.ctx(26), reported, outcome_id="o-2")
     assert [(m.title, o.outcome_id) for m, o in app.outcomes_awaiting_approval()] == [("one approved", "o-2")]
 
 
@@ -292,7 +289,7 @@ def test_outcomes_of_a_meeting_not_yet_reported_do_not_await_the_committees_appr
 
     assert app.awaiting("outcome_approval") == []
     with pytest.raises(RuleBroken):
-        app.execute(make.ctx(22), meeting_id, "approve-outcome", {"outcome_id": "o-1"})
+        app.approve_outcome(make.ctx(22), meeting_id, outcome_id="o-1")
     assert pending == []
 
 
@@ -302,8 +299,7 @@ def test_outcomes_of_a_meeting_not_yet_reported_do_not_await_the_committees_appr
 def run_a_meeting_to_its_open_meeting(app: MeetingsApplication, make) -> tuple[UUID, UUID]:
     group_id = establish(app, make)
     meeting_id = schedule(app, make, group_id)
-    app.execute(make.ctx(1), meeting_id, "postpone",
-                {"reason": "clash", "starts_at": make.at(21), "ends_at": make.at(21, hours=3)})
+    app.postpone(make.ctx(1), meeting_id, reason="clash", starts_at=make.at(21), ends_at=make.at(21, hours=3))
     take(app, make, meeting_id, "approve-outcome", day=21)
     for ctx, command, arguments in [
         (make.chair(27), "log-outcome",
@@ -312,7 +308,7 @@ def run_a_meeting_to_its_open_meeting(app: MeetingsApplication, make) -> tuple[U
         (make.ctx(29), "communicate-outcome", {"outcome_id": "o-1"}),
         (make.ctx(30), "hold-open-meeting", {"outcome_ids": ["o-1", "o-1a"], "summary": "briefing"}),
     ]:
-        app.execute(ctx, meeting_id, command, arguments)
+        MEETINGS[command].use_case(app, ctx, meeting_id, **arguments)
     return group_id, meeting_id
 
 

@@ -1,4 +1,7 @@
-"""Properties of the command facades (``VisitsAPI``, ``MeetingsAPI``) over a real SQLite store.
+"""Properties of the services' command boundary over a real SQLite store: the entrypoint methods
+of ``VisitsService`` and ``MeetingsService`` (what their RPC and HTTP routes run; a command is
+first gated by its table's roles, as the HTTP entrypoint gates it), with the application
+injected as nameko would.
 
 1. Whatever the command name, target id, body and actor, a call either succeeds (and stores
    exactly one event) or raises one of the errors a user can be told about (InvalidInput,
@@ -55,15 +58,21 @@ from shared.errors import (
     VersionConflict,
 )
 from shared.store import StoreSettings
-from meetings.api import ASSIGN_CHAIR, ESTABLISH, SCHEDULE
-from meetings.api import COMMAND_INPUTS as MEETING_INPUTS
-from meetings.api import MeetingsAPI
+from nameko.testing.services import worker_factory
+
+from shared.auth import require_role
+from shared.http import allowed_roles
 from meetings.application import MeetingsApplication
-from visits.api import COMMAND_INPUTS as VISIT_INPUTS
-from visits.api import PROPOSE, REGISTER_DONOR, UPDATE_DONOR, VisitsAPI
+from meetings.commands import GROUPS, MEETINGS
+from meetings.service import MeetingsService
 from visits.application import VisitsApplication
+from visits.commands import DONORS, VISITS
+from visits.service import VisitsService
+from visits.views import donor_view
 from visits.domain import VisitStatus
 
+MEETING_INPUTS = {c.name: c.input for c in MEETINGS.steps.values()}
+VISIT_INPUTS = {c.name: c.input for c in VISITS.steps.values()}
 TOLD = (InvalidInput, RuleBroken, NotFound, VersionConflict, Forbidden, TooLarge)
 VISIT_STATUSES = frozenset(s.value for s in VisitStatus)
 
@@ -79,9 +88,15 @@ SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
 # -- the services, once per module -----------------------------------------------------------
 
 
+def over_http(table, command: str, actor: dict | None, run: Callable):
+    """A step as its HTTP route runs it: the roles its table gives it first (403), then the step."""
+    require_role((actor or {}).get("role"), allowed_roles((table,), {"command": command}))
+    return run()
+
+
 @dataclass
 class Visits:
-    api: VisitsAPI
+    api: VisitsService
     app: VisitsApplication
     data_dir: str
     donor_id: str
@@ -92,7 +107,7 @@ class Visits:
 
 @dataclass
 class Meetings:
-    api: MeetingsAPI
+    api: MeetingsService
     app: MeetingsApplication
     group_id: str  # chaired by chair.fr; its chair never changes
     spare_group_id: str  # for the chair assignments the properties draw
@@ -105,7 +120,7 @@ class Meetings:
 def visits(tmp_path_factory) -> Visits:
     data_dir = str(tmp_path_factory.mktemp("visits-store"))
     app = VisitsApplication(env=StoreSettings(data_dir=data_dir).environment("visits"))
-    api = VisitsAPI(app)
+    api = worker_factory(VisitsService, app=app)
     donor = api.register_donor(
         {"name": "Donor State A", "donor_kind": "state", "thematic_areas": ["border_control", "legislation"]},
         COORDINATOR,
@@ -118,7 +133,7 @@ def visits(tmp_path_factory) -> Visits:
 def meetings(tmp_path_factory) -> Meetings:
     data_dir = str(tmp_path_factory.mktemp("meetings-store"))
     app = MeetingsApplication(env=StoreSettings(data_dir=data_dir).environment("meetings"))
-    api = MeetingsAPI(app)
+    api = worker_factory(MeetingsService, app=app)
     group = api.establish_group(
         {"name": "Working Group 2: Assistance", "committee": "1540", "mandate_area": "assistance"}, SECRETARIAT
     )
@@ -323,13 +338,16 @@ def test_any_visit_command_succeeds_with_one_event_or_is_refused_storing_nothing
     actor = data.draw(actors([COORDINATOR]), label="actor")
 
     stored = events_of(command, view)
-    result, error = call(visits.notifications, lambda: visits.api.execute(visit_id, command, copy.deepcopy(body), actor),
-                         stored)
+    result, error = call(visits.notifications, lambda: over_http(
+        VISITS, command, actor, lambda: visits.api.execute(visit_id, command, copy.deepcopy(body), actor)), stored)
 
+    allowed = (actor or {}).get("role") in ("visit_coordinator", "administrator")
     if result is not None:
-        assert corruption.how in ("none", "arbitrary"), f"{corruption} was accepted"
+        assert allowed and corruption.how in ("none", "arbitrary"), f"{corruption} was accepted"
         assert result["id"] == view["id"] and result["version"] == view["version"] + stored
         assert result["status"] in VISIT_STATUSES
+    elif not allowed:
+        assert isinstance(error, Forbidden) and error.rule == "role_may_not_do_this"
     elif schema is None:
         assert isinstance(error, InvalidInput) and "command" in error.fields
     elif view is None:  # no such visit: 404, unless the body is refused first
@@ -340,9 +358,9 @@ def test_any_visit_command_succeeds_with_one_event_or_is_refused_storing_nothing
 
 
 VISIT_CREATIONS = {
-    "propose_visit": PROPOSE,
-    "register_donor": REGISTER_DONOR,
-    "update_donor_interests": UPDATE_DONOR,
+    "propose_visit": VISITS.create.input,
+    "register_donor": DONORS.create.input,
+    "update_donor_interests": DONORS["update-interests"].input,
 }
 
 
@@ -360,7 +378,7 @@ def test_any_visit_or_donor_creation_succeeds_with_one_event_or_is_refused_stori
     api = visits.api
     if operation == "update_donor_interests":
         donor_id = data.draw(st.sampled_from([visits.donor_id]) | GARBAGE_IDS, label="donor id")
-        action = lambda: api.update_donor_interests(donor_id, copy.deepcopy(body), actor)  # noqa: E731
+        action = lambda: donor_view(DONORS.run(visits.app, "update-interests", donor_id, copy.deepcopy(body), actor))  # noqa: E731,E501
     else:
         donor_id = None
         action = lambda: getattr(api, operation)(copy.deepcopy(body), actor)  # noqa: E731
@@ -385,19 +403,20 @@ def test_any_meeting_command_succeeds_with_one_event_or_is_refused_storing_nothi
     body, corruption = data.draw(bodies(schema), label="body")
     actor = data.draw(actors([CHAIR] if command == "log-outcome" else [SECRETARIAT]), label="actor")
 
-    result, error = call(
-        meetings.notifications, lambda: meetings.api.execute(meeting_id, command, copy.deepcopy(body), actor)
-    )
+    result, error = call(meetings.notifications, lambda: over_http(
+        MEETINGS, command, actor, lambda: meetings.api.execute(meeting_id, command, copy.deepcopy(body), actor)))
 
     role = (actor or {}).get("role")
     allowed = role == "working_group_chair" if command == "log-outcome" else role in ("secretariat", "administrator")
+    if schema is None:
+        allowed = role in ("secretariat", "administrator", "working_group_chair")  # any step's role, then 400
     if result is not None:
         assert allowed and corruption.how in ("none", "arbitrary"), (actor, corruption)
         assert result["id"] == view["id"] and result["version"] == view["version"] + 1
-    elif schema is None:
-        assert isinstance(error, InvalidInput) and "command" in error.fields
     elif not allowed:
         assert isinstance(error, Forbidden)
+    elif schema is None:
+        assert isinstance(error, InvalidInput) and "command" in error.fields
     elif view is None:  # no such meeting: 404, unless the body is refused first
         assert isinstance(error, NotFound) or (is_uuid(meeting_id) and isinstance(error, InvalidInput)), repr(error)
     else:
@@ -405,7 +424,8 @@ def test_any_meeting_command_succeeds_with_one_event_or_is_refused_storing_nothi
         assert meetings.api.get_meeting(view["id"])["version"] == view["version"]
 
 
-MEETING_CREATIONS = {"establish_group": ESTABLISH, "assign_chair": ASSIGN_CHAIR, "schedule_meeting": SCHEDULE}
+MEETING_CREATIONS = {"establish_group": GROUPS.create.input, "assign_chair": GROUPS["assign-chair"].input,
+                     "schedule_meeting": MEETINGS.create.input}
 
 
 @FEW

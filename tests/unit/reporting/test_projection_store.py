@@ -612,15 +612,12 @@ def test_the_status_finds_a_silent_source_s_last_event_without_reading_the_store
     """``last_event_by_source`` (GET /status) names each source's newest event. A source that
     has been silent for a long time is not looked for through the whole store: the projection
     keeps each source's newest event; only what it has not applied yet is read back."""
-    from reporting.api import ReportingAPI
-
     meetings = [e for e in scenario.envelopes if reporting.exchange_of(e) == "meetings.events"]
     visits = [e for e in scenario.envelopes if reporting.exchange_of(e) == "visits.events"]
     assert meetings and visits
     for envelope in [*meetings, *visits]:  # the meetings service silent since its last event
         app.intake.receive([message(envelope, reporting)])
     app.projection.catch_up()
-    api = ReportingAPI(app)
     read: list[int] = []
     real_received = app.projection.received
 
@@ -634,7 +631,7 @@ def test_the_status_finds_a_silent_source_s_last_event_without_reading_the_store
         "meetings.events": {"event_type": meetings[-1]["event_type"], "position": len(meetings)},
         "visits.events": {"event_type": visits[-1]["event_type"], "position": len(scenario.envelopes)},
     }
-    newest = api.last_events()
+    newest = app.last_events()
     assert {s: {k: v[k] for k in ("event_type", "position")} for s, v in newest.items()} == expected
     assert newest["visits.events"]["recorded_at"] == visits[-1]["recorded_at"]
     assert sum(read) == 0  # all applied: nothing read back
@@ -642,7 +639,7 @@ def test_the_status_finds_a_silent_source_s_last_event_without_reading_the_store
     extra = [{**visits[0], "event_id": f"00000000-0000-4000-8000-00000000000{i}", "aggregate_version": 90 + i}
              for i in range(3)]
     app.intake.receive([message(e, reporting) for e in extra])
-    newest = api.last_events()
+    newest = app.last_events()
     assert newest["visits.events"]["position"] == len(scenario.envelopes) + 3
     assert newest["meetings.events"]["position"] == len(meetings)
     assert sum(read) == 3

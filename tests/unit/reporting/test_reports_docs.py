@@ -9,7 +9,7 @@ reasons from ``shared/contract/catalogue.py`` (the ``ContractViolation(...)`` ca
 fields from ``ReportQuery`` itself, the report keys from reports really built by
 ``reporting.reports.build_report`` from records folded by ``reporting.records.fold`` out of
 valid envelopes made by ``shared.contract.build_envelope``, and the status and health keys from
-answers of a real ``ReportingAPI`` over a SQLite store, with kombu's in-memory broker (or none).
+answers of a real ``ReportingApplication`` over a SQLite store, with kombu's in-memory broker (or none).
 The queue type and delivery limit are read from the broker definitions.
 
 The doc writes a key path with dots, ``[]`` for the items of a list, and a ``{placeholder}``
@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import kombu
+import doc_checks
 import pytest
 
 from shared.contract import CATALOGUE, build_envelope, encode_envelope
@@ -36,8 +37,10 @@ from shared.messaging import topology
 from shared.messaging.consumer import QueueConsumer
 from shared.store import StoreSettings
 from reporting import dependencies
-from reporting.api import ReportingAPI, ReportQuery
-from reporting.application import BASES, ReportingApplication
+from reporting.service import ReportingService
+from reporting.views import ReportQuery
+from reporting.application import ReportingApplication
+from reporting.reports import BASES
 from reporting.cli import build as build_command
 from reporting.dependencies import DEAD_LETTER_QUEUE, QUEUE, ReportingRuntime
 from reporting.projection import ProjectionRunner
@@ -50,7 +53,6 @@ from reporting.reports import KINDS, LATE_DOCUMENT_HOURS, annual, build_report, 
 
 ROOT = Path(__file__).resolve().parents[3]
 REPORTS_MD = ROOT / "docs" / "reports.md"
-SERVICE_PY = ROOT / "services" / "reporting" / "reporting" / "service.py"
 CATALOGUE_PY = ROOT / "shared" / "contract" / "catalogue.py"
 DEFINITIONS_JSON = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 
@@ -308,12 +310,11 @@ def test_every_key_figure_is_named_and_explained(reports):
 
 
 def declared_routes() -> list[tuple[str, str]]:
-    text = SERVICE_PY.read_text(encoding="utf-8")
-    return re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']', text)
+    return doc_checks.declared_routes(ReportingService)
 
 
 def declared_rpc_methods() -> list[str]:
-    return re.findall(r"@rpc(?:\([^)]*\))?\s+def\s+(\w+)\s*\(", SERVICE_PY.read_text(encoding="utf-8"))
+    return doc_checks.declared_rpc_methods(ReportingService)
 
 
 def test_service_py_declares_routes_and_rpc_methods():
@@ -440,7 +441,8 @@ def runtime(tmp_path):
 
 
 def status_answer(runtime) -> dict:
-    return ReportingAPI(runtime.app, health=runtime.health, status=runtime.broker_status).status()
+    runtime.app.runtime_status = runtime.broker_status
+    return runtime.app.status()
 
 
 def test_every_status_key_is_documented_with_its_type(runtime):

@@ -1,8 +1,8 @@
 """docs/api.md stays true to the code: every HTTP route, RPC method, command, input field and
 rule the service has is documented, in the right section, and the doc names none it lacks.
 
-Routes and RPC methods are read from the text of ``service.py`` (its decorators), the fields
-from the input schemas themselves, the rule names from ``domain/model.py``.
+Routes, their roles and RPC methods are read from the service class itself, the commands and
+their fields from the command tables (``visits.commands``), the rule names from ``domain/model.py``.
 """
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from marshmallow import fields as mfields
 from doc_checks import MarkdownDoc, declared_routes, declared_rpc_methods, field_names, mentions, table_rows
 from shared.contract.vocabulary import ROLES
 from shared.http import MAX_BODY_BYTES
-from visits.api import COMMAND_INPUTS, PROPOSE, REGISTER_DONOR, UPDATE_DONOR, ListFilters
+from visits.commands import DONORS, VISITS
+from visits.service import VisitsService
+from visits.views import ListFilters
 
 ROOT = Path(__file__).resolve().parents[3]
 API_MD = ROOT / "docs" / "api.md"
-SERVICE_PY = ROOT / "services" / "visits" / "visits" / "service.py"
 MODEL_PY = ROOT / "services" / "visits" / "visits" / "domain" / "model.py"
 
 DOCUMENT = MarkdownDoc(API_MD)
@@ -27,6 +28,7 @@ DOC = DOCUMENT.text
 headings, section, subsections = DOCUMENT.headings, DOCUMENT.section, DOCUMENT.subsections
 # The fields every command takes (occurred_at, expected_version): documented once, and named
 # in each command's section.
+COMMAND_INPUTS = {c.name: c.input for c in VISITS.steps.values()}
 COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPUTS.values()))
 
 # -- reading the code ----------------------------------------------------------------------
@@ -39,8 +41,8 @@ def model_rules() -> set[str]:
     return set(re.findall(r'(?:RuleBroken|_require_\w+)\(\s*["\'](\w+)["\']', text))
 
 
-ROUTES = declared_routes(SERVICE_PY)
-RPC_METHODS = declared_rpc_methods(SERVICE_PY)
+ROUTES = declared_routes(VisitsService)
+RPC_METHODS = declared_rpc_methods(VisitsService)
 
 
 def test_the_code_readers_find_what_is_there():
@@ -137,9 +139,9 @@ def _check_required(where: str, name: str, field: mfields.Field, cells: list[str
 
 
 BODY_ROUTES = {
-    "`POST /visits`": PROPOSE,
-    "`POST /donors`": REGISTER_DONOR,
-    "`POST /donors/{donor_id}/update-interests`": UPDATE_DONOR,
+    "`POST /visits`": VISITS.create.input,
+    "`POST /donors`": DONORS.create.input,
+    "`POST /donors/{donor_id}/update-interests`": DONORS["update-interests"].input,
 }
 
 
@@ -205,18 +207,11 @@ def test_the_identity_headers_that_are_gone_are_not_described():
 
 
 def declared_route_roles() -> dict[tuple[str, str], set[str]]:
-    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes, read from service.py
-    (``*COORDINATION`` names a tuple of ``shared.auth``); an empty set for a public route."""
-    import shared.auth as auth
+    """(METHOD, /path) -> the roles its ``@json_endpoint(...)`` takes (for a command table's
+    step route, those of any of its steps); an empty set for a public route."""
+    from shared.openapi import routes_of
 
-    text = SERVICE_PY.read_text(encoding="utf-8")
-    found = re.findall(r'@http\(\s*["\']([A-Z]+)["\']\s*,\s*["\']([^"\']+)["\']\s*\)\s*'
-                       r'(?:@json_endpoint\(([^)]*)\))?', text)
-    roles = {}
-    for method, path, args in found:
-        names = re.findall(r"\*(\w+)", args)
-        roles[(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path))] = {r for n in names for r in getattr(auth, n)}
-    return roles
+    return {route.key: set(route.roles) for route in routes_of(VisitsService)}
 
 
 ROUTE_ROLES = declared_route_roles()

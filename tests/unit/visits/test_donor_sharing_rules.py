@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from lxml import etree
@@ -14,9 +14,10 @@ from shared.contract.catalogue import validate_envelope
 from shared.errors import NotFound, RuleBroken
 from shared.store import envelope_of
 from visits import iati
+from visits.application import VisitsApplication
 from visits.domain import Donor, SharingConsent, Visit
 from visits.domain.matching import match_donors
-from visits.views import donor_share_view, share_view
+from visits.views import donor_share_view, iati_document, share_view
 
 
 def donor(make, name="Donor State A", areas=("border_control", "legislation"), kind="state"):
@@ -253,10 +254,15 @@ def test_the_sector_shares_add_up_to_100_with_three_areas(make):
     assert abs(total - 100) < 1e-9
 
 
-# -- the API facade: a donor's view and its IATI downloads ---------------------------------------------
+# -- the application's queries and the views: a donor's shares and its IATI downloads ---------------
 
 
 class FakeApp:
+    """The visits application's donor queries over visits and donors held in memory."""
+
+    shares_with = VisitsApplication.shares_with
+    share_with = VisitsApplication.share_with
+
     def __init__(self, visits, donors):
         self.visits, self.donors = visits, {d.id: d for d in donors}
 
@@ -267,22 +273,31 @@ class FakeApp:
         return self.donors.get(donor_id)
 
 
+class Donors:
+    """What the service answers a donor: its shares, and one as an IATI activity."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def shares(self, donor_id):
+        return [donor_share_view(visit, share) for visit, share in self.app.shares_with(donor_id)]
+
+    def iati(self, donor_id, share_id, as_xml):
+        return iati_document(*self.app.share_with(donor_id, UUID(share_id)), as_xml)
+
+
 @pytest.fixture
 def facade(make):
-    from visits.api import VisitsAPI  # noqa: PLC0415
-
     a, b = donor(make, "A"), donor(make, "B")
     visit = shared_visit(make, (a, ["n1"]), (b, ["n2"]))
-    api = VisitsAPI.__new__(VisitsAPI)
-    api.app = FakeApp([visit], [a, b])
-    return SimpleNamespace(api=api, visit=visit, a=a, b=b)
+    return SimpleNamespace(api=Donors(FakeApp([visit], [a, b])), visit=visit, a=a, b=b)
 
 
 def test_a_donor_gets_its_own_share_as_iati_xml_and_json(facade):
-    [mine] = facade.api.donor_view(str(facade.a.id))
-    xml, content_type = facade.api.donor_share_iati(str(facade.a.id), mine["share_id"], True)
+    [mine] = facade.api.shares(facade.a.id)
+    xml, content_type = facade.api.iati(facade.a.id, mine["share_id"], True)
     assert content_type == "application/xml" and iati.validate(xml) == []
-    body, content_type = facade.api.donor_share_iati(str(facade.a.id), mine["share_id"], False)
+    body, content_type = facade.api.iati(facade.a.id, mine["share_id"], False)
     activity = json.loads(body)
     assert content_type == "application/json"
     assert activity["recipient-country"]["code"] == "KE"
@@ -290,17 +305,17 @@ def test_a_donor_gets_its_own_share_as_iati_xml_and_json(facade):
 
 
 def test_a_donor_never_gets_another_donors_share(facade):
-    [theirs] = facade.api.donor_view(str(facade.b.id))
+    [theirs] = facade.api.shares(facade.b.id)
     assert [n["need_id"] for n in theirs["needs"]] == ["n2"]
     with pytest.raises(NotFound):
-        facade.api.donor_share_iati(str(facade.a.id), theirs["share_id"], True)
+        facade.api.iati(facade.a.id, theirs["share_id"], True)
     with pytest.raises(NotFound):
-        facade.api.donor_share_iati(None, theirs["share_id"], False)
+        facade.api.iati(None, theirs["share_id"], False)
 
 
 def test_a_revoked_share_is_not_delivered_as_iati(facade, make):
-    [mine] = facade.api.donor_view(str(facade.a.id))
+    [mine] = facade.api.shares(facade.a.id)
     facade.visit.withdraw_sharing_consent(make.ctx(make.ENDS + 9))
     with pytest.raises(RuleBroken) as broken:
-        facade.api.donor_share_iati(str(facade.a.id), mine["share_id"], True)
+        facade.api.iati(facade.a.id, mine["share_id"], True)
     assert broken.value.rule == "revoked_share_is_not_delivered"

@@ -1,40 +1,44 @@
 """The steps a visit's rules allow now (what the web console offers as buttons), found by trying
-each command on a copy of the visit; the others come with the rule that refuses them."""
+each command of the visits table on a copy of the visit; the others come with the rule that
+refuses them, a role's own included."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
-from visits.domain.steps import next_steps
+from visits.commands import VISITS
 
 
-def allowed(steps: dict) -> set[str]:
-    return {method for method, rule in steps.items() if rule is None}
+def allowed(visit, ctx) -> set[str]:
+    return set(VISITS.next_steps(visit, ctx)["allowed"])
 
 
 @pytest.mark.parametrize("stage, expected", [
     ("proposed_visit", {"approve", "cancel", "postpone"}),
-    ("approved_visit", {"request_consent", "invite_organization", "cancel", "postpone"}),
-    ("awaiting_consent_visit", {"grant_consent", "decline_consent", "invite_organization", "cancel", "postpone"}),
-    ("scheduled_visit", {"invite_organization", "schedule", "start", "cancel", "postpone"}),
-    ("visit_awaiting_pre_visit_info", {"receive_pre_visit_info", "invite_organization", "schedule", "start",
+    ("approved_visit", {"request-consent", "invite-organization", "cancel", "postpone"}),
+    ("awaiting_consent_visit", {"grant-consent", "decline-consent", "invite-organization", "cancel", "postpone"}),
+    ("scheduled_visit", {"invite-organization", "schedule", "start", "cancel", "postpone"}),
+    ("visit_awaiting_pre_visit_info", {"receive-pre-visit-info", "invite-organization", "schedule", "start",
                                        "cancel", "postpone"}),
-    ("started_visit", {"complete", "record_needs_assessment", "cancel"}),
-    ("conducted_visit", {"record_needs_assessment", "record_follow_up", "close"}),
-    ("assessed_visit", {"record_needs_assessment", "grant_sharing_consent", "decline_sharing_consent",
-                        "record_follow_up", "close"}),
-    ("shareable_visit", {"record_needs_assessment", "withdraw_sharing_consent", "share_needs_assessment",
-                         "record_follow_up", "close"}),
+    ("started_visit", {"complete", "record-needs-assessment", "cancel"}),
+    ("conducted_visit", {"record-needs-assessment", "record-follow-up", "close"}),
+    ("assessed_visit", {"record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",
+                        "record-follow-up", "close"}),
+    ("shareable_visit", {"record-needs-assessment", "withdraw-sharing-consent", "share-needs-assessment",
+                         "record-follow-up", "close"}),
 ])
 def test_the_steps_allowed_at_each_stage(make, stage, expected):
-    assert allowed(next_steps(getattr(make, stage)(), make.ctx(40))) == expected
+    assert allowed(getattr(make, stage)(), make.ctx(40)) == expected
 
 
 def test_each_refused_step_names_its_rule_and_the_visit_is_not_changed(make):
     visit = make.proposed_visit()
-    steps = next_steps(visit, make.ctx(40))
-    assert steps["schedule"] == "only_approved_visits_are_prepared"
-    assert steps["close"] == "close_requires_conducted_visit"
-    assert steps["request_pre_visit_info"] == "pre_visit_info_only_from_invited_organizations"
+    steps = VISITS.next_steps(visit, make.ctx(40))
+    assert steps["refused"]["schedule"] == "only_approved_visits_are_prepared"
+    assert steps["refused"]["close"] == "close_requires_conducted_visit"
+    assert steps["refused"]["request-pre-visit-info"] == "pre_visit_info_only_from_invited_organizations"
+    assert set(steps["allowed"]) | set(steps["refused"]) == set(VISITS.steps)
     assert visit.version == 1 and visit.collect_events() == []
 
 
@@ -42,6 +46,12 @@ def test_a_closed_visit_allows_only_the_withdrawal_of_a_sharing_consent_in_force
     visit = make.shareable_visit()
     visit.close(make.ctx(make.ENDS + 20))
     visit.collect_events()
-    steps = next_steps(visit, make.ctx(make.ENDS + 30))
-    assert allowed(steps) == {"withdraw_sharing_consent"}
-    assert steps["record_follow_up"] == "ended_visit_cannot_change"
+    steps = VISITS.next_steps(visit, make.ctx(make.ENDS + 30))
+    assert set(steps["allowed"]) == {"withdraw-sharing-consent"}
+    assert steps["refused"]["record-follow-up"] == "ended_visit_cannot_change"
+
+
+def test_a_role_that_may_not_drive_visits_is_offered_no_step(make):
+    steps = VISITS.next_steps(make.approved_visit(), replace(make.ctx(40), role="reporting_staff"))
+    assert steps["allowed"] == []
+    assert set(steps["refused"].values()) == {"role_may_not_do_this"}

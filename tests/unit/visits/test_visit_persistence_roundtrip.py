@@ -14,6 +14,7 @@ import pytest
 from shared.errors import RuleBroken, VersionConflict
 from shared.store import StoreSettings
 from visits.application import VisitsApplication
+from visits.commands import VISITS
 from visits.domain import Committee, Need, Visit, VisitStatus
 
 
@@ -51,10 +52,10 @@ def run_the_whole_lifecycle(app: VisitsApplication, make, ctx, day) -> tuple[UUI
         donor_kind="state",
         thematic_areas=["border_control", "legislation"],
         contact="assistance@donor.example",
-    )
+    ).id
     visit_id = app.propose_visit(
         ctx(0), member_state="KEN", committee=Committee.CTC, purpose="resolution 1373"
-    )
+    ).id
     for at, command, arguments in [
         (1, "approve", {}),
         (2, "request-consent", {"due_on": day(16)}),
@@ -82,7 +83,7 @@ def run_the_whole_lifecycle(app: VisitsApplication, make, ctx, day) -> tuple[UUI
         (90, "record-follow-up", {"summary": "Committee updated", "results": "law adopted"}),
         (91, "close", {"summary": "done"}),
     ]:
-        app.execute(ctx(at), visit_id, command, arguments)
+        VISITS[command].use_case(app, ctx(at), visit_id, **arguments)
     return visit_id, donor_id
 
 
@@ -163,12 +164,12 @@ def test_a_reloaded_donor_has_its_name_areas_and_registration_time(open_app, mak
 
 def test_a_rejected_command_stores_nothing(open_app, ctx, day):
     app = open_app()
-    visit_id = app.propose_visit(ctx(0), member_state="KEN", committee=Committee.CTC)
-    app.execute(ctx(1), visit_id, "approve")
+    visit_id = app.propose_visit(ctx(0), member_state="KEN", committee=Committee.CTC).id
+    app.approve(ctx(1), visit_id)
     stored = app.recorder.max_notification_id()
 
     with pytest.raises(RuleBroken) as broken:
-        app.execute(ctx(2), visit_id, "schedule", {"starts_on": day(30), "ends_on": day(34)})
+        app.schedule(ctx(2), visit_id, starts_on=day(30), ends_on=day(34))
 
     assert broken.value.rule == "schedule_requires_consent"
     assert app.recorder.max_notification_id() == stored
@@ -178,12 +179,12 @@ def test_a_rejected_command_stores_nothing(open_app, ctx, day):
 
 def test_a_command_on_a_visit_read_at_an_older_version_stores_nothing(open_app, ctx, day):
     app = open_app()
-    visit_id = app.propose_visit(ctx(0), member_state="KEN", committee=Committee.CTC)
-    app.execute(ctx(1), visit_id, "approve", expected_version=1)
+    visit_id = app.propose_visit(ctx(0), member_state="KEN", committee=Committee.CTC).id
+    app.approve(ctx(1), visit_id, expected_version=1)
     stored = app.recorder.max_notification_id()
 
     with pytest.raises(VersionConflict) as conflict:
-        app.execute(ctx(2), visit_id, "request-consent", {"due_on": day(16)}, expected_version=1)
+        app.request_consent(ctx(2), visit_id, due_on=day(16), expected_version=1)
 
     assert (conflict.value.expected, conflict.value.actual) == (1, 2)
     assert app.recorder.max_notification_id() == stored

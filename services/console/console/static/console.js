@@ -35,14 +35,6 @@ const STAGES = [
   ["Ended", ["closed", "declined", "cancelled"]],
 ];
 const VISIT_STATUSES = STAGES.flatMap(([, s]) => s);
-const MEETING_NEXT = {
-  scheduled: ["announce", "circulate-document", "postpone", "cancel"],
-  announced: ["circulate-document", "hold", "postpone", "cancel"],
-  postponed: ["postpone", "announce", "cancel"],
-  held: ["report-to-committee"],
-  reported: ["approve-outcome", "communicate-outcome", "hold-open-meeting"],
-  cancelled: [],
-};
 
 const state = { token: null, me: null, openapi: {}, view: null, lastData: null, timer: null };
 
@@ -502,23 +494,10 @@ function visitView(id) {
       return { visit, history, matches };
     },
     render({ visit: v, history, matches }) {
-      const steps = el("div", {});
-      if (can("driveVisits")) {
-        // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
-        // the visit by the visits service); the others show the rule that refuses them.
-        const offered = v.next_steps.allowed;
-        const refused = Object.entries(v.next_steps.refused);
-        const stepButton = (command, rule) => el("button", {
-          type: "button", class: rule ? "secondary" : null, "data-command": command, title: rule ? `refused now: rule ${rule}` : null,
-          onclick: () => visitStep(v, command),
-        }, human(command));
-        steps.append(el("h2", {}, "Next steps"),
-          offered.length ? el("div", { class: "actions", "data-testid": "next-steps" }, offered.map((c) => stepButton(c)))
-            : el("p", { class: "muted" }, `The visit is ${human(v.status)}: nothing more can happen to it.`));
-        if (refused.length && offered.length) steps.append(el("details", { class: "card", "data-testid": "refused-steps" },
-          el("summary", {}, "Other steps (the visit's rules refuse them now)"),
-          el("ul", { class: "refused" }, refused.map(([c, rule]) => el("li", {}, stepButton(c, rule), " ", el("code", {}, rule))))));
-      }
+      // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
+      // the visit by the visits service); the others show the rule that refuses them.
+      const steps = can("driveVisits") ? nextSteps(v.next_steps, (command) => visitStep(v, command),
+        `The visit is ${human(v.status)}: nothing more can happen to it.`) : el("div", {});
       const orgs = table(["organization", "kind", "invited", "information asked", "due", "received"],
         v.organizations.map((o) => [o.organization, human(o.kind), when(o.invited_at), when(o.pre_visit_info.requested_at),
           o.pre_visit_info.due_on || "-",
@@ -560,6 +539,28 @@ function visitView(id) {
           el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
     },
   };
+}
+
+// The "Next steps" of a record: a button for each step its service allows the caller now, and
+// under "Other steps" each other one with the rule refusing it (a refused step can still be
+// tried: the service judges it and answers with its rule). Steps refused only for the
+// caller's role are not shown.
+function nextSteps(next, open, nothingLeft) {
+  const offered = next.allowed;
+  const refused = Object.entries(next.refused).filter(([, rule]) => rule !== "role_may_not_do_this");
+  const button = (command, rule) => el("button", {
+    type: "button", class: rule ? "secondary" : null, "data-command": command, title: rule ? `refused now: rule ${rule}` : null,
+    onclick: () => open(command),
+  }, human(command));
+  const box = el("div", {});
+  if (!offered.length && !refused.length) return box;
+  box.append(el("h2", {}, "Next steps"),
+    offered.length ? el("div", { class: "actions", "data-testid": "next-steps" }, offered.map((c) => button(c)))
+      : el("p", { class: "muted" }, nothingLeft));
+  if (refused.length) box.append(el("details", { class: "card", "data-testid": "refused-steps" },
+    el("summary", {}, "Other steps (the rules refuse them now)"),
+    el("ul", { class: "refused" }, refused.map(([c, rule]) => el("li", {}, button(c, rule), " ", el("code", {}, rule))))));
+  return box;
 }
 
 async function visitStep(visit, command) {
@@ -714,21 +715,11 @@ function meetingView(id) {
       return { meeting, history };
     },
     render({ meeting: m, history }) {
-      const buttons = [];
-      const step = (command, secondary) => el("button", { type: "button", class: secondary ? "secondary" : null, "data-command": command,
-        onclick: () => meetingStep(m, command) }, human(command));
-      if (can("logOutcomes")) buttons.push(step("log-outcome"));
-      if (can("runMeetings")) for (const c of MEETING_NEXT[m.status] || []) buttons.push(step(c));
-      const steps = el("div", {});
-      if (buttons.length) steps.append(el("h2", {}, "Next steps"), el("div", { class: "actions", "data-testid": "next-steps" }, buttons));
-      if (can("runMeetings")) {
-        api("meetings", "/commands").then((all) => {
-          const shown = new Set(MEETING_NEXT[m.status] || []);
-          const others = Object.keys(all).filter((c) => !shown.has(c) && c !== "log-outcome");
-          if (others.length) steps.append(el("details", { class: "card" }, el("summary", {}, "Other steps (the meetings service checks its rules)"),
-            el("div", { class: "actions" }, others.map((c) => step(c, true)))));
-        }).catch(() => {});
-      }
+      // The meetings service says which steps the caller may take now (next_steps: the
+      // command table's roles, then the meeting's own rules, tried on a copy of it); the
+      // others show the rule that refuses them.
+      const steps = nextSteps(m.next_steps, (command) => meetingStep(m, command),
+        `The meeting is ${human(m.status)}: nothing for you to do on it now.`);
       return el("div", { "data-meeting": m.id, "data-status": m.status, "data-version": m.version },
         el("p", {}, el("a", { href: "#/schedule" }, "← schedule"), " · ", el("a", { href: "#/meetings" }, "all meetings")),
         el("h1", {}, m.title),

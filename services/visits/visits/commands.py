@@ -1,0 +1,138 @@
+"""Every command of the visits service, declared once (``shared.commands``): the HTTP routes and
+their role checks, the OpenAPI document, the CLI's subcommands and the next steps a visit's
+page offers are all made from these two tables.
+
+A probe is the input a step is tried with on a copy of a visit, to tell whether its rules allow
+it now: where the outcome depends on what the user enters (which organization, which dates,
+which needs) it is the input most likely to be accepted (a new organization, the first one
+awaiting that step, dates a month ahead, the first need). "Allowed" therefore means "allowed
+for some input"; the real command is judged again when it comes, and a refusal names its rule.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from uuid import UUID
+
+from marshmallow import fields
+
+from shared.auth import COORDINATION
+from shared.commands import Command, Commands, command_input
+from shared.contract import fields as f
+from shared.contract import visits as contract
+from shared.contract.vocabulary import ORIGINS
+from visits.application import VisitsApplication as App
+from visits.domain import Donor, Need, Visit
+
+_PROBE_DONOR = UUID(int=0)
+
+
+def _organization(visit: Visit, waiting_for: str) -> str:
+    """The first invited organization that awaits the step (``requested``: asked for its
+    information, not yet given; ``request``: not asked yet), else any invited one."""
+    names = sorted(visit.organizations)
+    for name in names:
+        org = visit.organizations[name]
+        if waiting_for == "request" and org["info_requested_at"] is None:
+            return name
+        if waiting_for == "requested" and org["info_requested_at"] is not None and org["info_received_at"] is None:
+            return name
+    return names[0] if names else "an organization not invited"
+
+
+def _in_days(ctx, days: int):
+    return ctx.occurred_at.date() + timedelta(days=days)
+
+
+def _parse_need(text: str) -> dict:
+    parts = text.split(":", 3)
+    if len(parts) != 4:
+        raise ValueError(f"{text!r}: use ID:AREA:PRIORITY:DESCRIPTION")
+    need_id, area, priority, description = parts
+    return {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
+
+
+def _step(name: str, help_text: str, payload, use_case, method, probe, *derived: str, **extra) -> Command:
+    return Command(name, help_text, command_input(payload, *derived), COORDINATION, use_case, method, probe, **extra)
+
+
+VISITS = Commands(
+    "visit", "visits", "visit_id",
+    Command(
+        "propose", "Propose a visit to a State (ISO 3166 alpha-3) for the CTC or the 1540 Committee.",
+        command_input(
+            contract.VisitProposed, "expected_version",
+            origin=f.one_of(ORIGINS, required=False, load_default="committee_selection"),
+            visit_id=fields.UUID(load_default=None),
+        ),
+        COORDINATION, App.propose_visit,
+    ),
+    _step("approve", "The Committee approves the visit.", contract.VisitApproved,
+          App.approve, Visit.approve, lambda visit, ctx: {}),
+    _step("request-consent", "Ask the State's consent (optionally with --due-on).", contract.ConsentRequested,
+          App.request_consent, Visit.request_consent, lambda visit, ctx: {"due_on": None}),
+    _step("grant-consent", "The State consents.", contract.ConsentGranted,
+          App.grant_consent, Visit.grant_consent, lambda visit, ctx: {}),
+    _step("decline-consent", "The State declines: the visit ends.", contract.ConsentDeclined,
+          App.decline_consent, Visit.decline_consent, lambda visit, ctx: {"reason": ""}),
+    _step("invite-organization", "Invite an organization to take part (--organization, --kind).",
+          contract.OrganizationInvited, App.invite_organization, Visit.invite_organization,
+          lambda visit, ctx: {"organization": "\x00a new organization", "kind": "un_body"}),
+    _step("request-pre-visit-info", "Ask an invited organization for pre-visit information (--due-on).",
+          contract.PreVisitInfoRequested, App.request_pre_visit_info, Visit.request_pre_visit_info,
+          lambda visit, ctx: {"organization": _organization(visit, "request"), "due_on": _in_days(ctx, 14)}),
+    _step("receive-pre-visit-info", "Pre-visit information arrived (late if the visit already started).",
+          contract.PreVisitInfoReceived, App.receive_pre_visit_info, Visit.receive_pre_visit_info,
+          lambda visit, ctx: {"organization": _organization(visit, "requested"), "summary": ""},
+          "late", "after_due_date"),
+    _step("schedule", "Fix the dates (only after consent).", contract.VisitScheduled,
+          App.schedule, Visit.schedule,
+          lambda visit, ctx: {"starts_on": _in_days(ctx, 30), "ends_on": _in_days(ctx, 34)}),
+    _step("start", "The visit starts.", contract.VisitStarted, App.start, Visit.start, lambda visit, ctx: {}),
+    _step("complete", "The visit ends.", contract.VisitCompleted, App.complete, Visit.complete,
+          lambda visit, ctx: {}),
+    _step("record-needs-assessment",
+          "Record the needs identified: --need ID:AREA:PRIORITY:DESCRIPTION, repeated.",
+          contract.NeedsAssessmentRecorded, App.record_needs_assessment, Visit.record_needs_assessment,
+          lambda visit, ctx: {"needs": [Need("a need", "border_control", "a need", "high")], "summary": ""},
+          "assessment_version",
+          list_options={"needs": ("--need", "ID:AREA:PRIORITY:DESCRIPTION, repeated", _parse_need)}),
+    _step("grant-sharing-consent", "The State consents to share its needs assessment with donors.",
+          contract.DonorSharingConsentGranted, App.grant_sharing_consent, Visit.grant_sharing_consent,
+          lambda visit, ctx: {}),
+    _step("decline-sharing-consent", "The State declines to share its needs assessment.",
+          contract.DonorSharingConsentDeclined, App.decline_sharing_consent, Visit.decline_sharing_consent,
+          lambda visit, ctx: {"reason": ""}),
+    _step("withdraw-sharing-consent", "The State withdraws its consent to share: no later sharing.",
+          contract.DonorSharingConsentWithdrawn, App.withdraw_sharing_consent, Visit.withdraw_sharing_consent,
+          lambda visit, ctx: {"reason": ""}),
+    _step("share-needs-assessment", "Share needs with a registered donor (--donor-id, --need-ids, repeated).",
+          contract.NeedsAssessmentShared, App.share_needs_assessment, Visit.share_needs_assessment,
+          lambda visit, ctx: {"donor": SimpleNamespace(name="a registered donor"), "donor_id": _PROBE_DONOR,
+                              "need_ids": [next(iter(visit.needs), "a need")]},
+          "donor_name", "assessment_version", "consent_version"),
+    _step("record-follow-up", "Record follow-up (--summary, --results).", contract.FollowUpRecorded,
+          App.record_follow_up, Visit.record_follow_up, lambda visit, ctx: {"summary": "follow-up"}),
+    _step("close", "Close a conducted visit.", contract.VisitClosed, App.close_visit, Visit.close,
+          lambda visit, ctx: {}),
+    _step("cancel", "Call the visit off (--reason).", contract.VisitCancelled, App.cancel, Visit.cancel,
+          lambda visit, ctx: {"reason": "cancelled"}),
+    _step("postpone", "Put the visit off (--reason); fix dates again later.", contract.VisitPostponed,
+          App.postpone, Visit.postpone, lambda visit, ctx: {"reason": "postponed"}),
+)
+
+DONORS = Commands(
+    "donor", "donors", "donor_id",
+    Command(
+        "register", "Register a donor (--name, --donor-kind, --thematic-areas repeated).",
+        command_input(contract.DonorRegistered, "expected_version", donor_id=fields.UUID(load_default=None)),
+        COORDINATION, App.register_donor,
+    ),
+    Command(
+        "update-interests", "Replace a donor's thematic areas of interest (--thematic-areas, repeated).",
+        command_input(contract.DonorInterestsUpdated), COORDINATION, App.update_donor_interests,
+        Donor.update_interests, lambda donor, ctx: {"thematic_areas": []},
+    ),
+)
+
+TABLES = (VISITS, DONORS)
