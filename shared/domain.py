@@ -5,7 +5,7 @@ Nothing here imports a framework: only the standard library and ``eventsourcing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -49,6 +49,24 @@ def event_id(aggregate_id: UUID, version: int, command_id: str = "") -> UUID:
     if command_id:
         return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}/{version}/{command_id}")
     return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}/{version}")
+
+
+# Meeting documents are circulated "to all Council delegations prior to meetings" (the 1540
+# Committee's programme of work). One circulated less than this before its meeting starts
+# counts as circulated late, wherever lateness is shown (a meeting's page, the reports): derived
+# where it is read, from the circulation and the meeting's start as they now stand (a meeting
+# moved later gives its documents more notice), never frozen into an event.
+DOCUMENT_NOTICE = timedelta(hours=72)
+
+
+def hours_before(moment: datetime, starts_at: datetime) -> float:
+    """Hours from ``moment`` to ``starts_at``, to the hundredth (negative: after it)."""
+    return round((starts_at - moment).total_seconds() / 3600, 2)
+
+
+def circulated_late(circulated_at: datetime, starts_at: datetime, notice: timedelta = DOCUMENT_NOTICE) -> bool:
+    """A document circulated less than ``notice`` before its meeting starts."""
+    return hours_before(circulated_at, starts_at) < notice.total_seconds() / 3600
 
 
 class RecordedAggregate(Aggregate):

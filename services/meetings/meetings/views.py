@@ -75,7 +75,7 @@ def meeting_view(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
                 "cancelled_at": meeting.cancelled_at,
                 "ended_reason": meeting.ended_reason,
                 "moves": meeting.moves,
-                "documents": [{"document_id": k, **v} for k, v in meeting.documents.items()],
+                "documents": [document_view(meeting, k) for k in meeting.documents],
                 "outcomes": [asdict(o) for o in meeting.outcomes.values()],
                 "open_meetings": meeting.open_meetings,
             }
@@ -98,3 +98,9 @@ def outcome_awaiting_view(meeting: Meeting, outcome) -> dict:
     return jsonable({"meeting_id": meeting.id, "meeting": meeting.title, "group_id": meeting.group_id,
                      "outcome_id": outcome.outcome_id, "outcome_kind": outcome.outcome_kind, "text": outcome.text,
                      "logged_at": outcome.logged_at, "amends": outcome.amends})
+
+
+def document_view(meeting: Meeting, document_id: str) -> dict:
+    """A circulated document, with its notice as the meeting's dates now stand."""
+    hours, late = meeting.notice_of(document_id)
+    return {"document_id": document_id, **meeting.documents[document_id], "hours_before_meeting": hours, "late": late}

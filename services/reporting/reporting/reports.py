@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared.contract.vocabulary import PRIORITIES, country_name
+from shared.domain import circulated_late, hours_before
 
 # An as-of report's basis: "recorded", as the record stood (what the secretariat knew then);
 # "occurred", as things were.
 BASES = ("recorded", "occurred")
-LATE_DOCUMENT_HOURS = 72  # as the meetings service marks them (meetings.domain.DOCUMENT_NOTICE)
 
 KINDS = ("semi-annual", "annual")
 
@@ -65,10 +65,12 @@ def _days(start: str | None, end: str | None) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
 
 
-def _hours_before(moment: str, starts_at: str) -> float:
-    """Hours from ``moment`` to the meeting's start as it finally was (a meeting that moved
-    later gave its documents more notice)."""
-    return round((datetime.fromisoformat(starts_at) - datetime.fromisoformat(moment)).total_seconds() / 3600, 2)
+def _notice(circulated_at: str, starts_at: str) -> tuple[float, bool]:
+    """Hours from a document's circulation to the meeting's start as it finally was (a meeting
+    that moved later gave its documents more notice), and whether that was late: the meetings
+    service's own reading (``shared.domain.circulated_late``)."""
+    circulated, starts = datetime.fromisoformat(circulated_at), datetime.fromisoformat(starts_at)
+    return hours_before(circulated, starts), circulated_late(circulated, starts)
 
 
 def _summary(values: list[float]) -> dict:
@@ -306,9 +308,9 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
         outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
         reported = [m for m in mine if m["reported_at"] in period]
         late_documents = [
-            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": hours}
+            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": notice[0]}
             for m in held for d in m["documents"]
-            if (hours := _hours_before(d["circulated_at"], m["starts_at"])) < LATE_DOCUMENT_HOURS
+            if (notice := _notice(d["circulated_at"], m["starts_at"]))[1]
         ]
         row = {
             "group_id": group_id,

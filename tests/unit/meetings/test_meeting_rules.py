@@ -19,7 +19,8 @@ from uuid import uuid4
 import pytest
 
 from shared.errors import Forbidden, RuleBroken
-from meetings.domain import DOCUMENT_NOTICE, Meeting, MeetingStatus, Outcome, WorkingGroup
+from shared.domain import DOCUMENT_NOTICE
+from meetings.domain import Meeting, MeetingStatus, Outcome, WorkingGroup
 from meetings.domain import model
 
 
@@ -239,8 +240,7 @@ def test_a_document_circulated_less_than_72_hours_before_the_meeting_is_accepted
     meeting.circulate_document(ctx(make.STARTS, hours=-hours_before), document_id="doc-1", title="Agenda")
 
     assert DOCUMENT_NOTICE.total_seconds() == 72 * 3600
-    assert meeting.documents["doc-1"]["late"] is late
-    assert meeting.documents["doc-1"]["hours_before_meeting"] == hours_before
+    assert meeting.notice_of("doc-1") == (hours_before, late)
     assert meeting.documents["doc-1"]["circulated_at"] == ctx(make.STARTS, hours=-hours_before).occurred_at
     assert meeting.missing_documents is False
     [circulated] = meeting.collect_events()
@@ -762,7 +762,7 @@ def test_a_meeting_postponed_without_dates_is_back_on_the_schedule_with_new_date
     assert meeting.moves == 2
     assert meeting.awaiting() == ["documents"]
     meeting.circulate_document(ctx(30), document_id="doc-1", title="Agenda")
-    assert meeting.documents["doc-1"]["late"] is False
+    assert meeting.notice_of("doc-1") == (240.0, False)
 
 
 @pytest.mark.parametrize("build", ["held_meeting", "reported_meeting"])
@@ -870,3 +870,20 @@ def test_every_rule_of_working_groups_and_meetings_is_asserted_in_this_file():
 
     assert len(rules) >= 28
     assert sorted(r for r in rules if f'.rule == "{r}"' not in source) == []
+
+
+def test_a_document_late_for_the_first_dates_is_on_time_once_the_meeting_moves_later(make, ctx):
+    """Lateness is read from the meeting's dates as they now stand, as the reports read it: a
+    meeting moved a week later gave its documents a week more notice."""
+    from meetings.views import meeting_view
+
+    meeting = make.announced_meeting()
+    meeting.circulate_document(ctx(make.STARTS, hours=-48), document_id="doc-1", title="Agenda")
+    assert meeting.notice_of("doc-1") == (48.0, True)
+
+    meeting.postpone(ctx(make.STARTS - 1), reason="clash", starts_at=make.at(make.STARTS + 7),
+                     ends_at=make.at(make.STARTS + 7, hours=3))
+
+    assert meeting.notice_of("doc-1") == (216.0, False)
+    [shown] = meeting_view(meeting, make.group)["documents"]
+    assert (shown["hours_before_meeting"], shown["late"]) == (216.0, False)

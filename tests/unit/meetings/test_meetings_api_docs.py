@@ -25,7 +25,7 @@ from meetings.commands import GROUPS, MEETINGS
 from meetings.service import MeetingsService
 from meetings.views import AWAITING, MeetingFilters
 from meetings.calendar import REMINDERS
-from meetings.domain import DOCUMENT_NOTICE
+from shared.domain import DOCUMENT_NOTICE
 
 ROOT = Path(__file__).resolve().parents[3]
 API_MD = ROOT / "docs" / "api-meetings.md"

@@ -338,8 +338,7 @@ def test_a_reloaded_meeting_has_aware_datetimes_uuids_and_outcomes_of_the_right_
     assert (meeting.starts_at, meeting.ends_at) == (make.at(21), make.at(21, hours=3))
     assert meeting.moves == 1
     assert is_aware_datetime(meeting.documents["doc-1"]["circulated_at"])
-    assert meeting.documents["doc-1"]["hours_before_meeting"] == 240.0
-    assert meeting.documents["doc-1"]["late"] is False
+    assert meeting.notice_of("doc-1") == (240.0, False)
 
     assert list(meeting.outcomes) == ["o-1", "o-2", "o-1a"]
     assert all(type(o) is Outcome for o in meeting.outcomes.values())

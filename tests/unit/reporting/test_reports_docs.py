@@ -49,7 +49,8 @@ from reporting.formats import FORMATS, render
 from reporting.intake import INTAKE_REASONS, Incoming
 from reporting.projection import EMPTY_HASH, chain
 from reporting.records import fold
-from reporting.reports import KINDS, LATE_DOCUMENT_HOURS, annual, build_report, semi_annual
+from reporting.reports import KINDS, annual, build_report, semi_annual
+from shared.domain import DOCUMENT_NOTICE
 
 ROOT = Path(__file__).resolve().parents[3]
 REPORTS_MD = ROOT / "docs" / "reports.md"
@@ -396,7 +397,7 @@ def test_topology_names_are_documented():
     for name in (QUEUE, DEAD_LETTER_QUEUE, "fieldwork.dead-letters", "x-fieldwork-reason", "x-death",
                  "delivery-limit"):
         assert f"`{name}`" in DOC, name
-    assert f"{LATE_DOCUMENT_HOURS} hours" in DOC
+    assert f"{DOCUMENT_NOTICE.total_seconds() / 3600:g} hours" in DOC
 
 
 def test_the_queue_and_its_delivery_limit_are_as_the_broker_definitions_say():

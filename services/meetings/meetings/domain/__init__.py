@@ -1,5 +1,4 @@
 from meetings.domain.model import (  # noqa: F401
-    DOCUMENT_NOTICE,
     Meeting,
     MeetingStatus,
     Outcome,

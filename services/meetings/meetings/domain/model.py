@@ -18,12 +18,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate
+from shared.domain import Context, RecordedAggregate, circulated_late, hours_before
 from shared.errors import Forbidden, RuleBroken
-
-# Documents circulated less than this before a meeting starts count as circulated late
-# (in reports and on the schedule); circulated after it started, they are refused.
-DOCUMENT_NOTICE = timedelta(hours=72)
 
 
 class MeetingStatus(StrEnum):
@@ -196,20 +192,21 @@ class Meeting(RecordedAggregate):
             raise RuleBroken("document_circulated_once", f"document {document_id} was already circulated")
         if self.postponed_sine_die:
             raise RuleBroken("postponed_meeting_needs_new_dates", "the meeting is postponed without dates")
-        hours = round((self.starts_at - ctx.occurred_at).total_seconds() / 3600, 2)
-        self._circulate(ctx, document_id, title, symbol, hours)
+        self._circulate(ctx, document_id, title, symbol, hours_before(ctx.occurred_at, self.starts_at))
 
     @event("DocumentCirculated")
     def _circulate(self, ctx: Context, document_id: str, title: str, symbol: str, hours_before_meeting: float) -> None:
-        self.documents[document_id] = {
-            "title": title, "symbol": symbol, "circulated_at": ctx.occurred_at,
-            "hours_before_meeting": hours_before_meeting,
-            "late": hours_before_meeting < DOCUMENT_NOTICE.total_seconds() / 3600,
-        }
+        self.documents[document_id] = {"title": title, "symbol": symbol, "circulated_at": ctx.occurred_at}
 
     @property
     def missing_documents(self) -> bool:
         return not self.documents
+
+    def notice_of(self, document_id: str) -> tuple[float, bool]:
+        """The hours between a document's circulation and the meeting's start as it now stands,
+        and whether that is short of the notice (``shared.domain.circulated_late``)."""
+        circulated_at = self.documents[document_id]["circulated_at"]
+        return hours_before(circulated_at, self.starts_at), circulated_late(circulated_at, self.starts_at)
 
     # -- the meeting --------------------------------------------------------------------
 
