@@ -58,64 +58,18 @@ _SCHEMAS: dict[tuple[str, int], Schema] = {}
 _ENVELOPE = EnvelopeSchema()
 
 
-def _types(module, exchange: str, aggregates: dict[str, str]) -> dict[str, EventType]:
+def _types(module, exchange: str) -> dict[str, EventType]:
+    """Every event type of one module of payload schemas, in the order they are defined: the
+    schemas that name their ``aggregate`` (a nested schema, such as a need, names none)."""
     found = {}
-    for class_name, aggregate in aggregates.items():
-        schema = getattr(module, class_name)
-        found[wire_name(class_name)] = EventType(wire_name(class_name), exchange, aggregate, {1: schema})
+    for class_name, schema in vars(module).items():
+        if isinstance(schema, type) and issubclass(schema, Schema) and isinstance(getattr(schema, "aggregate", None), str):
+            found[wire_name(class_name)] = EventType(wire_name(class_name), exchange, schema.aggregate, {1: schema})
     return found
 
 
-CATALOGUE: dict[str, EventType] = {
-    **_types(
-        visits,
-        VISITS_EXCHANGE,
-        {
-            "VisitProposed": "visit",
-            "VisitApproved": "visit",
-            "ConsentRequested": "visit",
-            "ConsentGranted": "visit",
-            "ConsentDeclined": "visit",
-            "OrganizationInvited": "visit",
-            "PreVisitInfoRequested": "visit",
-            "PreVisitInfoReceived": "visit",
-            "VisitScheduled": "visit",
-            "VisitStarted": "visit",
-            "VisitCompleted": "visit",
-            "NeedsAssessmentRecorded": "visit",
-            "DonorSharingConsentGranted": "visit",
-            "DonorSharingConsentDeclined": "visit",
-            "DonorSharingConsentWithdrawn": "visit",
-            "NeedsAssessmentShared": "visit",
-            "NeedsAssessmentShareRevoked": "visit",
-            "FollowUpRecorded": "visit",
-            "VisitClosed": "visit",
-            "VisitCancelled": "visit",
-            "VisitPostponed": "visit",
-            "DonorRegistered": "donor",
-            "DonorInterestsUpdated": "donor",
-        },
-    ),
-    **_types(
-        meetings,
-        MEETINGS_EXCHANGE,
-        {
-            "WorkingGroupEstablished": "working_group",
-            "ChairAssigned": "working_group",
-            "MeetingScheduled": "meeting",
-            "MeetingAnnounced": "meeting",
-            "DocumentCirculated": "meeting",
-            "MeetingHeld": "meeting",
-            "OutcomeLogged": "meeting",
-            "MeetingReportedToCommittee": "meeting",
-            "OutcomeApproved": "meeting",
-            "OutcomeCommunicated": "meeting",
-            "OpenMeetingHeld": "meeting",
-            "MeetingCancelled": "meeting",
-            "MeetingPostponed": "meeting",
-        },
-    ),
-}
+# Every event type, in lifecycle order (the order of the payload schemas in their modules).
+CATALOGUE: dict[str, EventType] = {**_types(visits, VISITS_EXCHANGE), **_types(meetings, MEETINGS_EXCHANGE)}
 
 
 class ContractViolation(Exception):

@@ -5,10 +5,12 @@ the code.
     python -m shared.contract.docs --check docs/events.md    # exit 1 if it is out of date
 
 Everything about types, required fields, defaults, allowed values and limits is read from the
-marshmallow schemas. What the schemas cannot say (what a field or an event means, an example
-payload) is kept here, in dicts keyed by the same names; the renderer refuses to run when one of
-them is missing or names something the catalogue does not have, and every example is checked
-with ``validate_envelope`` so a documented example is always a valid message.
+marshmallow schemas, and what an event and each of its fields mean from the schemas too (the
+payload schema's docstring, each field's ``meaning``: ``shared.contract.visits``). Only an
+example payload of each event is kept here, keyed by event type; the renderer refuses to run
+when an event, a field or an example is undocumented or names something the catalogue does
+not have, and every example is checked with ``validate_envelope`` so a documented example is
+always a valid message.
 The output is plain ASCII and deterministic (catalogue order, declaration order of fields).
 """
 from __future__ import annotations
@@ -46,88 +48,6 @@ REGENERATE = "python -m shared.contract.docs > docs/events.md"
 EXCHANGE_OWNERS = {
     VISITS_EXCHANGE: "the visits service (services/visits): country visits and donors",
     MEETINGS_EXCHANGE: "the meetings service (services/meetings): working groups and their meetings",
-}
-
-ENVELOPE_MEANINGS = {
-    "event_id": "Unique per event, derived from (`aggregate_id`, `aggregate_version`, the command "
-    "that stored it): a re-publish carries the same id, and a source store restored from a backup "
-    "never makes an old id again. Consumers deduplicate on it.",
-    "event_type": "The snake_case event type, e.g. `consent_granted`; also the routing key.",
-    "aggregate_id": "Which visit, donor, working group or meeting the event belongs to.",
-    "aggregate_version": "The aggregate's version after this event (1 for the first event).",
-    "occurred_at": "When it happened, as the user says (publishers write UTC).",
-    "recorded_at": "When it was stored (publishers write UTC).",
-    "actor": "Who caused it: `{\"user\": ..., \"role\": ...}`.",
-    "correlation_id": "The command (request) that caused it, carried across services.",
-    "schema_version": "Version of this event type's payload schema. A consumer refuses a version "
-    "it does not know.",
-    "payload": "The event's own fields, checked by the payload schema of (`event_type`, "
-    "`schema_version`) documented below.",
-}
-ACTOR_MEANINGS = {
-    "user": "The user name of whoever caused the event (`system` for automatic steps).",
-    "role": "The role the user acted in.",
-}
-
-EVENT_SUMMARIES = {
-    # visits.events: country visits
-    "visit_proposed": "A visit to a Member State is proposed, by the CTC or the 1540 Committee; a "
-    "1540 visit may come from the State's own invitation.",
-    "visit_approved": "The Committee approved the visit; only approved visits are prepared and "
-    "conducted.",
-    "consent_requested": "The State's consent to the visit was asked, optionally with a reply date.",
-    "consent_granted": "The State consented to the visit (an invitation counts as consent).",
-    "consent_declined": "The State declined the visit; this ends the visit.",
-    "organization_invited": "An international, regional or subregional organization or UN body "
-    "was invited to take part in the visit.",
-    "pre_visit_info_requested": "Pre-visit information was asked of an invited organization, with "
-    "a due date.",
-    "pre_visit_info_received": "An organization's pre-visit information arrived; `late` when it "
-    "arrived after the visit started, `after_due_date` when after the date asked.",
-    "visit_scheduled": "The visit's dates were fixed (only after consent).",
-    "visit_started": "The visit started.",
-    "visit_completed": "The visit ended.",
-    "needs_assessment_recorded": "The needs and priorities identified during the visit were "
-    "recorded, each with a thematic area and a priority; a new version replaces the previous one.",
-    "donor_sharing_consent_granted": "The State consented to share its needs assessment with "
-    "donors (separate from the visit consent); the consent covers the version of the assessment "
-    "recorded when it is given, and a later version needs the State's consent again.",
-    "donor_sharing_consent_declined": "The State declined to share its needs assessment with donors.",
-    "donor_sharing_consent_withdrawn": "The State withdrew its consent to share its needs "
-    "assessment with donors.",
-    "needs_assessment_shared": "Needs of the assessment were shared with one registered donor, "
-    "under the sharing consent in force; `consent_version` is the visit's version after the "
-    "`donor_sharing_consent_granted` event that gave it (its `event_id` is derived from the "
-    "visit's id and that version), and `assessment_version` the version of the needs "
-    "assessment sent, which that consent covered.",
-    "needs_assessment_share_revoked": "The State withdrew its sharing consent: a revocation "
-    "notice to a donor that received a share, one per share; `share_version` is the visit's "
-    "version at the `needs_assessment_shared` event revoked.",
-    "follow_up_recorded": "Follow-up to the visit was recorded: results assessed, Committee "
-    "updated.",
-    "visit_closed": "The visit was closed.",
-    "visit_cancelled": "The visit was cancelled.",
-    "visit_postponed": "The visit was postponed.",
-    # visits.events: donors
-    "donor_registered": "A donor (interested State, international or regional organization) was "
-    "registered with the thematic areas that interest it.",
-    "donor_interests_updated": "A donor's thematic areas of interest were replaced.",
-    # meetings.events
-    "working_group_established": "A working group of a Committee was set up.",
-    "chair_assigned": "A Committee member was assigned as the group's chair.",
-    "meeting_scheduled": "A meeting was put on the published schedule.",
-    "meeting_announced": "The meeting was announced to all Council delegations.",
-    "document_circulated": "A meeting document was circulated to all delegations, "
-    "`hours_before_meeting` hours before the meeting started.",
-    "meeting_held": "The meeting was held (only after it was announced).",
-    "outcome_logged": "The group's chair logged a decision, recommendation or action item; "
-    "`amends` names an earlier outcome it amends.",
-    "meeting_reported_to_committee": "The group reported on the meeting to the Committee.",
-    "outcome_approved": "The Committee approved an outcome.",
-    "outcome_communicated": "An approved outcome was communicated to national contact points.",
-    "open_meeting_held": "An open meeting was held on approved outcomes.",
-    "meeting_cancelled": "The meeting was cancelled.",
-    "meeting_postponed": "The meeting was postponed, with the new times when known.",
 }
 
 # Validators that are plain functions: what they check, in words.
@@ -492,33 +412,40 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _fields_table(
-    schema: Schema,
-    meanings: dict[str, str] | None = None,
-    nested_meanings: dict[str, dict[str, str]] | None = None,
-) -> list[str]:
+def meaning_of(schema: Schema, name: str) -> str:
+    """What a field means (its ``meaning`` metadata); an undocumented field stops the renderer."""
+    meaning = schema.fields[name].metadata.get("meaning")
+    if not meaning:
+        raise KeyError(f"{type(schema).__name__}.{name} says nothing of its meaning: give it meaning=...")
+    return meaning
+
+
+def summary_of(schema_class: type[Schema]) -> str:
+    """What an event means: its payload schema's docstring, on one line."""
+    doc = schema_class.__dict__.get("__doc__")  # its own: not marshmallow's Schema's
+    if not doc:
+        raise KeyError(f"{schema_class.__name__} says nothing of what its event means: give it a docstring")
+    return " ".join(doc.split())
+
+
+def _fields_table(schema: Schema) -> list[str]:
     """The table of a schema's fields, then one table per nested schema."""
     _require_strict(schema)
-    header = ["field", "type", "required", "allowed values", "length", "other checks"]
-    if meanings is not None:
-        header.append("meaning")
-        _require_same_names(set(schema.fields), set(meanings), f"meanings of {type(schema).__name__}")
+    header = ["field", "type", "required", "allowed values", "length", "other checks", "meaning"]
     rows = []
     nested: list[tuple[str, Schema]] = []
     for name, field in schema.fields.items():
         key = field.data_key or name
         allowed, lengths, other = _describe(field)
-        row = [_code(key), _type_name(field), _required(field), _cell(allowed), _cell(lengths), _cell(other)]
-        if meanings is not None:
-            row.append(meanings[name])
-        rows.append(row)
+        rows.append([_code(key), _type_name(field), _required(field), _cell(allowed), _cell(lengths), _cell(other),
+                     meaning_of(schema, name)])
         inner = _nested_of(field)
         if inner is not None:
             nested.append((key + ("[]" if isinstance(field, fields.List) else ""), inner))
     lines = _table(header, rows)
     for where, inner in nested:
         lines += ["", f"Fields of {_code(where)} ({_schema_title(inner)}):", ""]
-        lines += _fields_table(inner, (nested_meanings or {}).get(where))
+        lines += _fields_table(inner)
     return lines
 
 
@@ -600,7 +527,7 @@ def _envelope_section() -> list[str]:
     return [
         "## The envelope",
         "",
-        *_fields_table(EnvelopeSchema(), ENVELOPE_MEANINGS, {"actor": ACTOR_MEANINGS}),
+        *_fields_table(EnvelopeSchema()),
     ]
 
 
@@ -614,7 +541,7 @@ def _exchanges() -> list[str]:
 
 def _event_section(name: str) -> list[str]:
     spec = CATALOGUE[name]
-    lines = [f"### `{name}`", "", EVENT_SUMMARIES[name], ""]
+    lines = [f"### `{name}`", "", summary_of(spec.versions[spec.current_version]), ""]
     lines += [
         f"- exchange: {_code(spec.exchange)}",
         f"- routing key: {_code(name)}",
@@ -680,7 +607,6 @@ def _vocabulary_section() -> list[str]:
 
 
 def _check_documentation_complete() -> None:
-    _require_same_names(set(CATALOGUE), set(EVENT_SUMMARIES), "EVENT_SUMMARIES")
     _require_same_names(set(CATALOGUE), set(EXAMPLE_PAYLOADS), "EXAMPLE_PAYLOADS")
     for name, spec in CATALOGUE.items():
         _require_same_names(

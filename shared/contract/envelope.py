@@ -9,29 +9,41 @@ from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.utils import is_aware
 
 from shared.contract import fields as f
+from shared.contract.fields import meant
 from shared.contract.vocabulary import ROLES
 
 MAX_TEXT = 10_000
 
 
 class ActorSchema(Schema):
-    user = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    user = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata=meant(
+        "The user name of whoever caused the event (`system` for automatic steps)."))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata=meant("The role the user acted in."))
 
 
 class EnvelopeSchema(Schema):
     """Validated before any payload is looked at; ``payload`` is checked by its own schema."""
 
-    event_id = fields.UUID(required=True)
-    event_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    aggregate_id = fields.UUID(required=True)
-    aggregate_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    occurred_at = f.when()
-    recorded_at = f.when()
-    actor = fields.Nested(ActorSchema, required=True)
-    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    payload = fields.Dict(required=True)
+    event_id = fields.UUID(required=True, metadata=meant(
+        "Unique per event, derived from (`aggregate_id`, `aggregate_version`, the command that stored it): a "
+        "re-publish carries the same id, and a source store restored from a backup never makes an old id again. "
+        "Consumers deduplicate on it."))
+    event_type = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata=meant(
+        "The snake_case event type, e.g. `consent_granted`; also the routing key."))
+    aggregate_id = fields.UUID(required=True, metadata=meant(
+        "Which visit, donor, working group or meeting the event belongs to."))
+    aggregate_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata=meant(
+        "The aggregate's version after this event (1 for the first event)."))
+    occurred_at = f.when(meaning="When it happened, as the user says (publishers write UTC).")
+    recorded_at = f.when(meaning="When it was stored (publishers write UTC).")
+    actor = fields.Nested(ActorSchema, required=True, metadata=meant(
+        "Who caused it: `{\"user\": ..., \"role\": ...}`."))
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata=meant(
+        "The command (request) that caused it, carried across services."))
+    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata=meant(
+        "Version of this event type's payload schema. A consumer refuses a version it does not know."))
+    payload = fields.Dict(required=True, metadata=meant(
+        "The event's own fields, checked by the payload schema of (`event_type`, `schema_version`) documented below."))
 
 
 # -- the same load, quickly, for what the services publish --------------------------------

@@ -11,19 +11,24 @@ MAX_TEXT = 10_000
 MAX_NAME = 300
 
 
-def text(required: bool = False, max_length: int = MAX_TEXT) -> fields.String:
+def meant(meaning: str) -> dict:
+    """A field's ``metadata``: what the field means (``docs/events.md`` is written from it)."""
+    return {"meaning": meaning} if meaning else {}
+
+
+def text(required: bool = False, max_length: int = MAX_TEXT, meaning: str = "") -> fields.String:
     """Free text. Optional text defaults to the empty string."""
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(load_default="", validate=validate.Length(max=max_length))
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_length), metadata=meant(meaning))
+    return fields.String(load_default="", validate=validate.Length(max=max_length), metadata=meant(meaning))
 
 
-def name(required: bool = True) -> fields.String:
-    return text(required=required, max_length=MAX_NAME)
+def name(required: bool = True, meaning: str = "") -> fields.String:
+    return text(required=required, max_length=MAX_NAME, meaning=meaning)
 
 
-def one_of(choices, required: bool = True, **kwargs) -> fields.String:
-    return fields.String(required=required, validate=validate.OneOf(choices), **kwargs)
+def one_of(choices, required: bool = True, meaning: str = "", **kwargs) -> fields.String:
+    return fields.String(required=required, validate=validate.OneOf(choices), metadata=meant(meaning), **kwargs)
 
 
 def _member_state(value: str) -> None:
@@ -31,16 +36,16 @@ def _member_state(value: str) -> None:
         raise ValidationError("not an ISO 3166-1 alpha-3 country code (e.g. KEN)")
 
 
-def member_state() -> fields.String:
-    return fields.String(required=True, validate=_member_state)
+def member_state(meaning: str = "") -> fields.String:
+    return fields.String(required=True, validate=_member_state, metadata=meant(meaning))
 
 
-def thematic_area() -> fields.String:
-    return fields.String(required=True, validate=validate.OneOf(ALL_THEMATIC_AREAS))
+def thematic_area(meaning: str = "") -> fields.String:
+    return fields.String(required=True, validate=validate.OneOf(ALL_THEMATIC_AREAS), metadata=meant(meaning))
 
 
-def date(required: bool = True, **kwargs) -> fields.Date:
-    return fields.Date(required=required, validate=_plausible_date, **kwargs)
+def date(required: bool = True, meaning: str = "", **kwargs) -> fields.Date:
+    return fields.Date(required=required, validate=_plausible_date, metadata=meant(meaning), **kwargs)
 
 
 def _plausible_date(value) -> None:
@@ -55,21 +60,21 @@ def _plausible_date(value) -> None:
         raise ValidationError("date out of range (years 1945 to 2200)")
 
 
-def when(required: bool = True, **kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(required=required, validate=_plausible_date, **kwargs)
+def when(required: bool = True, meaning: str = "", **kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(required=required, validate=_plausible_date, metadata=meant(meaning), **kwargs)
 
 
-def version() -> fields.Integer:
-    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+def version(meaning: str = "") -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata=meant(meaning))
 
 
-def ident(required: bool = True) -> fields.String:
+def ident(required: bool = True, meaning: str = "") -> fields.String:
     """An identifier chosen by a user (a need, an outcome, a document): short, no spaces."""
     # \Z, not $: "$" also matches before a trailing newline, which would let "o-1\n" through.
     checks = [validate.Length(min=1, max=100), validate.Regexp(r"^[A-Za-z0-9._:/-]+\Z")]
     if required:
-        return fields.String(required=True, validate=checks)
-    return fields.String(load_default=None, allow_none=True, validate=checks)
+        return fields.String(required=True, validate=checks, metadata=meant(meaning))
+    return fields.String(load_default=None, allow_none=True, validate=checks, metadata=meant(meaning))
 
 
 class _StrictBoolean(fields.Boolean):
@@ -79,9 +84,9 @@ class _StrictBoolean(fields.Boolean):
         return value
 
 
-def flag() -> fields.Boolean:
+def flag(meaning: str = "") -> fields.Boolean:
     """A JSON true or false, nothing that merely looks like one ("yes", 1)."""
-    return _StrictBoolean(required=True)
+    return _StrictBoolean(required=True, metadata=meant(meaning))
 
 
 class _StrictNumber(fields.Float):
@@ -91,6 +96,6 @@ class _StrictNumber(fields.Float):
         return super()._validated(value)
 
 
-def number() -> fields.Float:
+def number(meaning: str = "") -> fields.Float:
     """A JSON number, not a string of digits."""
-    return _StrictNumber(required=True)
+    return _StrictNumber(required=True, metadata=meant(meaning))

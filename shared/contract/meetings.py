@@ -1,81 +1,137 @@
-"""Payload schemas of the events published on ``meetings.events``."""
+"""Payload schemas of the events published on ``meetings.events``.
+
+One schema per event type and schema version, each defined once here, as in
+``shared.contract.visits``: its docstring, ``aggregate`` and each field's ``meaning``.
+"""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as f
+from shared.contract.fields import meant
 from shared.contract.vocabulary import COMMITTEES, MEETING_KINDS, OUTCOME_KINDS
+
+# -- working groups -------------------------------------------------------------------------
 
 
 class WorkingGroupEstablished(Schema):
-    name = f.name()
-    committee = f.one_of(COMMITTEES)
-    mandate_area = f.text(required=True)
+    """A working group of a Committee was set up."""
+
+    aggregate = "working_group"
+    name = f.name(meaning="The group's name; it names one group (its id follows from it).")
+    committee = f.one_of(COMMITTEES, meaning="The Committee the group belongs to.")
+    mandate_area = f.text(required=True, meaning="What the group works on.")
 
 
 class ChairAssigned(Schema):
-    chair_member_state = f.member_state()
-    chair_user = f.name()
+    """A Committee member was assigned as the group's chair."""
+
+    aggregate = "working_group"
+    chair_member_state = f.member_state(meaning="The Committee member that chairs the group.")
+    chair_user = f.name(meaning="The user who chairs for it: the one who logs the group's outcomes.")
+
+
+# -- meetings -------------------------------------------------------------------------------
 
 
 class MeetingScheduled(Schema):
-    group_id = fields.UUID(required=True)
-    meeting_kind = f.one_of(MEETING_KINDS)
-    title = f.name()
-    starts_at = f.when()
-    ends_at = f.when()
-    location = f.text(max_length=f.MAX_NAME)
+    """A meeting was put on the published schedule."""
+
+    aggregate = "meeting"
+    group_id = fields.UUID(required=True, metadata=meant("The working group (or other body) that meets."))
+    meeting_kind = f.one_of(MEETING_KINDS, meaning="What kind of meeting it is.")
+    title = f.name(meaning="The meeting's title, as the schedule shows it.")
+    starts_at = f.when(meaning="When it starts.")
+    ends_at = f.when(meaning="When it ends.")
+    location = f.text(max_length=f.MAX_NAME, meaning="Where it is held, if known.")
 
 
 class MeetingAnnounced(Schema):
-    announced_to = fields.String(required=True, validate=validate.OneOf(["all_council_delegations"]))
-    notice = f.text()
+    """The meeting was announced to all Council delegations."""
+
+    aggregate = "meeting"
+    announced_to = fields.String(required=True, validate=validate.OneOf(["all_council_delegations"]),
+                                 metadata=meant("To whom: all Council delegations, as every working group meeting is."))
+    notice = f.text(meaning="The announcement's text, if any.")
 
 
 class DocumentCirculated(Schema):
-    document_id = f.ident()
-    title = f.name()
-    symbol = f.text(max_length=100)
-    hours_before_meeting = f.number()
+    """A meeting document was circulated to all delegations, `hours_before_meeting` hours
+    before the meeting started."""
+
+    aggregate = "meeting"
+    document_id = f.ident(meaning="The document's identifier, unique within the meeting.")
+    title = f.name(meaning="The document's title.")
+    symbol = f.text(max_length=100, meaning="Its United Nations document symbol, if it has one.")
+    hours_before_meeting = f.number(meaning="Hours from its circulation to the meeting's start as it then stood.")
 
 
 class MeetingHeld(Schema):
-    attendance = fields.List(f.name(), load_default=list)
+    """The meeting was held (only after it was announced)."""
+
+    aggregate = "meeting"
+    attendance = fields.List(f.name(), load_default=list, metadata=meant("Who attended, as the secretariat noted it."))
 
 
 class OutcomeLogged(Schema):
-    outcome_id = f.ident()
-    outcome_kind = f.one_of(OUTCOME_KINDS)
-    text = f.text(required=True)
-    amends = f.ident(required=False)
+    """The group's chair logged a decision, recommendation or action item; `amends` names an
+    earlier outcome it amends."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The outcome's identifier, unique within the meeting.")
+    outcome_kind = f.one_of(OUTCOME_KINDS, meaning="A decision, a recommendation or an action item.")
+    text = f.text(required=True, meaning="The outcome as the chair wrote it.")
+    amends = f.ident(required=False, meaning="The earlier outcome this one amends, or `null`.")
 
 
 class MeetingReportedToCommittee(Schema):
-    summary = f.text(required=True)
-    report_symbol = f.text(max_length=100)
+    """The group reported on the meeting to the Committee."""
+
+    aggregate = "meeting"
+    summary = f.text(required=True, meaning="What the group reported.")
+    report_symbol = f.text(max_length=100, meaning="The report's document symbol, if it has one.")
 
 
 class OutcomeApproved(Schema):
-    outcome_id = f.ident()
+    """The Committee approved an outcome."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The outcome approved.")
 
 
 class OutcomeCommunicated(Schema):
-    outcome_id = f.ident()
+    """An approved outcome was communicated to national contact points."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The outcome communicated.")
     recipients = fields.String(
-        required=True, validate=validate.OneOf(["national_contact_points"])
+        required=True, validate=validate.OneOf(["national_contact_points"]),
+        metadata=meant("To whom: the national contact points."),
     )
 
 
 class OpenMeetingHeld(Schema):
-    outcome_ids = fields.List(f.ident(), required=True, validate=validate.Length(min=1))
-    summary = f.text()
+    """An open meeting was held on approved outcomes."""
+
+    aggregate = "meeting"
+    outcome_ids = fields.List(f.ident(), required=True, validate=validate.Length(min=1),
+                              metadata=meant("The approved outcomes the open meeting was on."))
+    summary = f.text(meaning="What the open meeting was, in a few words.")
 
 
 class MeetingCancelled(Schema):
-    reason = f.text(required=True)
+    """The meeting was cancelled."""
+
+    aggregate = "meeting"
+    reason = f.text(required=True, meaning="Why the meeting was cancelled.")
 
 
 class MeetingPostponed(Schema):
-    reason = f.text(required=True)
-    starts_at = f.when(required=False, allow_none=True, load_default=None)
-    ends_at = f.when(required=False, allow_none=True, load_default=None)
+    """The meeting was postponed, with the new times when known."""
+
+    aggregate = "meeting"
+    reason = f.text(required=True, meaning="Why the meeting was postponed.")
+    starts_at = f.when(required=False, allow_none=True, load_default=None,
+                       meaning="When it now starts, or `null`: postponed without dates.")
+    ends_at = f.when(required=False, allow_none=True, load_default=None,
+                     meaning="When it now ends, or `null` with `starts_at`.")

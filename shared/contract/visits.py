@@ -1,12 +1,16 @@
 """Payload schemas of the events published on ``visits.events``.
 
-One schema per event type and schema version; ``docs/events.md`` documents each.
+One schema per event type and schema version, each defined once here: its docstring says what
+the event means, ``aggregate`` which record it belongs to, and each field's ``meaning`` what
+the field says; the catalogue (``shared.contract.catalogue``) lists them in this order and
+``docs/events.md`` is written from them.
 """
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as f
+from shared.contract.fields import meant
 from shared.contract.vocabulary import (
     COMMITTEES,
     DONOR_KINDS,
@@ -15,128 +19,213 @@ from shared.contract.vocabulary import (
     PRIORITIES,
 )
 
+# -- country visits ------------------------------------------------------------------------
+
 
 class VisitProposed(Schema):
-    member_state = f.member_state()
-    committee = f.one_of(COMMITTEES)
-    origin = f.one_of(ORIGINS)
-    purpose = f.text()
+    """A visit to a Member State is proposed, by the CTC or the 1540 Committee; a 1540 visit
+    may come from the State's own invitation."""
+
+    aggregate = "visit"
+    member_state = f.member_state(meaning="The State to visit.")
+    committee = f.one_of(COMMITTEES, meaning="The Committee whose visit it is: `ctc` or `1540`.")
+    origin = f.one_of(ORIGINS, meaning="How the visit came about: selected by the Committee, or at the "
+                                       "State's invitation (1540 visits only; the invitation is the State's consent).")
+    purpose = f.text(meaning="What the visit is for, in the coordinator's words.")
 
 
 class VisitApproved(Schema):
-    pass
+    """The Committee approved the visit; only approved visits are prepared and conducted."""
+
+    aggregate = "visit"
 
 
 class ConsentRequested(Schema):
-    due_on = f.date(required=False, allow_none=True, load_default=None)
+    """The State's consent to the visit was asked, optionally with a reply date."""
+
+    aggregate = "visit"
+    due_on = f.date(required=False, allow_none=True, load_default=None,
+                    meaning="The date the State is asked to answer by; past it, the consent is overdue.")
 
 
 class ConsentGranted(Schema):
-    pass
+    """The State consented to the visit (an invitation counts as consent)."""
+
+    aggregate = "visit"
 
 
 class ConsentDeclined(Schema):
-    reason = f.text()
+    """The State declined the visit; this ends the visit."""
+
+    aggregate = "visit"
+    reason = f.text(meaning="The reason the State gave, if any.")
 
 
 class OrganizationInvited(Schema):
-    organization = f.name()
-    kind = f.one_of(ORGANIZATION_KINDS)
+    """An international, regional or subregional organization or UN body was invited to take
+    part in the visit."""
+
+    aggregate = "visit"
+    organization = f.name(meaning="The organization's name, as it is known across visits (e.g. `UNODC`).")
+    kind = f.one_of(ORGANIZATION_KINDS, meaning="What kind of organization it is.")
 
 
 class PreVisitInfoRequested(Schema):
-    organization = f.name()
-    due_on = f.date()
+    """Pre-visit information was asked of an invited organization, with a due date."""
+
+    aggregate = "visit"
+    organization = f.name(meaning="The invited organization asked.")
+    due_on = f.date(meaning="The date its information is due.")
 
 
 class PreVisitInfoReceived(Schema):
-    organization = f.name()
-    summary = f.text()
-    late = f.flag()
-    after_due_date = f.flag()
+    """An organization's pre-visit information arrived; `late` when it arrived after the visit
+    started, `after_due_date` when after the date asked."""
+
+    aggregate = "visit"
+    organization = f.name(meaning="The organization that gave it.")
+    summary = f.text(meaning="What the information covers, in a few words.")
+    late = f.flag(meaning="`true` when it arrived once the visit had started: not given in advance.")
+    after_due_date = f.flag(meaning="`true` when it arrived after the date it was due.")
 
 
 class VisitScheduled(Schema):
-    starts_on = f.date()
-    ends_on = f.date()
+    """The visit's dates were fixed (only after consent)."""
+
+    aggregate = "visit"
+    starts_on = f.date(meaning="The visit's first day.")
+    ends_on = f.date(meaning="The visit's last day.")
 
 
 class VisitStarted(Schema):
-    pass
+    """The visit started."""
+
+    aggregate = "visit"
 
 
 class VisitCompleted(Schema):
-    pass
+    """The visit ended."""
+
+    aggregate = "visit"
 
 
 class NeedSchema(Schema):
-    need_id = f.ident()
-    thematic_area = f.thematic_area()
-    description = f.text(required=True)
-    priority = f.one_of(PRIORITIES)
+    need_id = f.ident(meaning="The need's identifier, unique within the assessment (e.g. `KEN-2026-01`).")
+    thematic_area = f.thematic_area(meaning="The thematic area of the need (the visit's Committee's own list).")
+    description = f.text(required=True, meaning="What is needed.")
+    priority = f.one_of(PRIORITIES, meaning="Its priority: `high`, `medium` or `low`.")
 
 
 class NeedsAssessmentRecorded(Schema):
+    """The needs and priorities identified during the visit were recorded, each with a thematic
+    area and a priority; a new version replaces the previous one."""
+
+    aggregate = "visit"
     needs = fields.List(
-        fields.Nested(NeedSchema), required=True, validate=validate.Length(min=1, max=500)
+        fields.Nested(NeedSchema), required=True, validate=validate.Length(min=1, max=500),
+        metadata=meant("Every need identified, the whole list (it replaces the previous version's)."),
     )
-    summary = f.text()
-    assessment_version = f.version()
+    summary = f.text(meaning="The assessment in a few sentences.")
+    assessment_version = f.version(meaning="The assessment's version: 1, then one more each time it is recorded again.")
 
 
 class DonorSharingConsentGranted(Schema):
-    pass
+    """The State consented to share its needs assessment with donors (separate from the visit
+    consent); the consent covers the version of the assessment recorded when it is given, and a
+    later version needs the State's consent again."""
+
+    aggregate = "visit"
 
 
 class DonorSharingConsentDeclined(Schema):
-    reason = f.text()
+    """The State declined to share its needs assessment with donors."""
+
+    aggregate = "visit"
+    reason = f.text(meaning="The reason the State gave, if any.")
 
 
 class DonorSharingConsentWithdrawn(Schema):
-    reason = f.text()
+    """The State withdrew its consent to share its needs assessment with donors."""
+
+    aggregate = "visit"
+    reason = f.text(meaning="The reason the State gave, if any (each revocation notice repeats it).")
 
 
 class NeedsAssessmentShared(Schema):
-    donor_id = fields.UUID(required=True)
-    donor_name = f.name()
-    need_ids = fields.List(f.ident(), required=True, validate=validate.Length(min=1, max=500))
-    assessment_version = f.version()
-    consent_version = f.version()
+    """Needs of the assessment were shared with one registered donor, under the sharing consent
+    in force; `consent_version` is the visit's version after the
+    `donor_sharing_consent_granted` event that gave it (its `event_id` is derived from the
+    visit's id and that version), and `assessment_version` the version of the needs assessment
+    sent, which that consent covered."""
+
+    aggregate = "visit"
+    donor_id = fields.UUID(required=True, metadata=meant("The registered donor it was shared with."))
+    donor_name = f.name(meaning="The donor's name when it was shared.")
+    need_ids = fields.List(f.ident(), required=True, validate=validate.Length(min=1, max=500),
+                           metadata=meant("The needs shared (`need_id`s of that version of the assessment)."))
+    assessment_version = f.version(meaning="The version of the needs assessment shared.")
+    consent_version = f.version(meaning="The visit's version after the consent event the share rests on.")
 
 
 class NeedsAssessmentShareRevoked(Schema):
-    """The State withdrew its sharing consent: a notice to a donor that received a share.
-    ``share_version`` is the visit's version at the ``needs_assessment_shared`` event revoked."""
+    """The State withdrew its sharing consent: a revocation notice to a donor that received a
+    share, one per share; `share_version` is the visit's version at the
+    `needs_assessment_shared` event revoked."""
 
-    donor_id = fields.UUID(required=True)
-    donor_name = f.name()
-    share_version = f.version()
-    reason = f.text()
+    aggregate = "visit"
+    donor_id = fields.UUID(required=True, metadata=meant("The donor the revoked share was made to."))
+    donor_name = f.name(meaning="The donor's name when it was shared.")
+    share_version = f.version(meaning="The visit's version at the `needs_assessment_shared` event revoked.")
+    reason = f.text(meaning="The reason the State gave for withdrawing its consent, if any.")
 
 
 class FollowUpRecorded(Schema):
-    summary = f.text(required=True)
-    results = f.text()
+    """Follow-up to the visit was recorded: results assessed, Committee updated."""
+
+    aggregate = "visit"
+    summary = f.text(required=True, meaning="What was followed up, and how the Committee was updated.")
+    results = f.text(meaning="The results assessed, if any.")
 
 
 class VisitClosed(Schema):
-    summary = f.text()
+    """The visit was closed."""
+
+    aggregate = "visit"
+    summary = f.text(meaning="A closing summary, if any.")
 
 
 class VisitCancelled(Schema):
-    reason = f.text(required=True)
+    """The visit was cancelled."""
+
+    aggregate = "visit"
+    reason = f.text(required=True, meaning="Why the visit was called off.")
 
 
 class VisitPostponed(Schema):
-    reason = f.text(required=True)
+    """The visit was postponed."""
+
+    aggregate = "visit"
+    reason = f.text(required=True, meaning="Why the visit was put off.")
+
+
+# -- donors ---------------------------------------------------------------------------------
 
 
 class DonorRegistered(Schema):
-    name = f.name()
-    donor_kind = f.one_of(DONOR_KINDS)
-    thematic_areas = fields.List(f.thematic_area(), required=True, validate=validate.Length(min=1))
-    contact = f.text(max_length=f.MAX_NAME)
+    """A donor (interested State, international or regional organization) was registered with
+    the thematic areas that interest it."""
+
+    aggregate = "donor"
+    name = f.name(meaning="The donor's name (e.g. `Government of Canada`).")
+    donor_kind = f.one_of(DONOR_KINDS, meaning="What kind of donor it is.")
+    thematic_areas = fields.List(f.thematic_area(), required=True, validate=validate.Length(min=1),
+                                 metadata=meant("The thematic areas that interest it: needs in them are matched to it."))
+    contact = f.text(max_length=f.MAX_NAME, meaning="Whom to contact at the donor, if known.")
 
 
 class DonorInterestsUpdated(Schema):
-    thematic_areas = fields.List(f.thematic_area(), required=True, validate=validate.Length(min=1))
+    """A donor's thematic areas of interest were replaced."""
+
+    aggregate = "donor"
+    thematic_areas = fields.List(f.thematic_area(), required=True, validate=validate.Length(min=1),
+                                 metadata=meant("Its thematic areas of interest from now on, the whole list."))

@@ -123,12 +123,27 @@ def test_an_invalid_example_stops_the_renderer(monkeypatch):
     assert caught.value.reason == "invalid_payload"
 
 
-def test_an_undocumented_event_type_stops_the_renderer(monkeypatch):
-    summaries = dict(docs.EVENT_SUMMARIES)
-    del summaries["meeting_held"]
-    monkeypatch.setattr(docs, "EVENT_SUMMARIES", summaries)
-    with pytest.raises(KeyError, match="meeting_held"):
+def test_an_event_whose_schema_says_nothing_of_its_meaning_stops_the_renderer(monkeypatch):
+    from shared.contract import meetings
+
+    monkeypatch.setattr(meetings.MeetingHeld, "__doc__", None)
+    with pytest.raises(KeyError, match="MeetingHeld"):
         docs.render_events_markdown()
+
+
+def test_a_field_without_a_meaning_stops_the_renderer(monkeypatch):
+    field = CATALOGUE["visit_scheduled"].schema().fields["ends_on"]
+    monkeypatch.setattr(field, "metadata", {})
+    with pytest.raises(KeyError, match="VisitScheduled.ends_on"):
+        docs.render_events_markdown()
+
+
+def test_each_event_and_each_of_its_fields_says_what_it_means():
+    for name, spec in CATALOGUE.items():
+        schema = spec.schema()
+        assert docs.summary_of(type(schema)), name
+        for field in schema.fields:
+            assert len(docs.meaning_of(schema, field)) > 10, f"{name}.{field}"
 
 
 def test_check_accepts_the_generated_file(tmp_path):
