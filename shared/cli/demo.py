@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-import requests
 
 from shared.auth import TokenRegistry
-from shared.cli.client import EXIT_BY_STATUS, explain, service_url
+from shared.cli.client import Client, ServiceRefused, ServiceUnreachable, explain
 from shared.services import names as service_names
 from shared.store import settings_from_environ
 
@@ -72,14 +71,15 @@ class DemoStopped(Exception):
 
 
 class Api:
-    """The services' HTTP APIs, as one actor or another. Counts the events it causes: an
-    accepted POST records one event, or as many as its aggregate's version rose (see
-    ``_recorded_by``); loading the reference groups one per group created."""
+    """The services' HTTP APIs through the CLI's client (``shared.cli.client``), as one actor or
+    another. Counts the events it causes: an accepted POST records one event, or as many as its
+    aggregate's version rose (see ``_recorded_by``); loading the reference groups one per group
+    created."""
 
     def __init__(self) -> None:
-        self.session = requests.Session()
         self.run = uuid.uuid4().hex[:8]
         self.sequence = itertools.count(1)
+        self.client = Client(correlation=lambda: f"demo-{self.run}-{next(self.sequence)}")
         self.events = 0  # recorded by the demo's steps
         self._versions: dict[str, int] = {}  # aggregate id -> version in the last answer about it
         self._tokens: dict[Actor, str] = {}
@@ -97,28 +97,16 @@ class Api:
     def request(self, service: str, method: str, path: str, body: dict | None = None, *,
                 actor: Actor | None = None, params: dict | None = None, tolerate: tuple[str, ...] = ()) -> Any:
         actor = actor or (REPORTER if service == "reporting" else SECRETARIAT)
-        headers = {
-            "Authorization": f"Bearer {self.token(actor)}",
-            "X-Correlation-Id": f"demo-{self.run}-{next(self.sequence)}",
-        }
-        url = f"{service_url(service)}{path}"
         try:
-            response = self.session.request(method, url, json=body, params=params, headers=headers, timeout=30)
-        except requests.ConnectionError:
-            raise DemoStopped(f"the {service} service does not answer at {service_url(service)}; "
-                              "is the system running (`fieldwork up`)?", 4) from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"message": response.text[:500]}
-        if response.status_code >= 400:
-            if isinstance(data, dict) and data.get("rule") in tolerate:
+            return self.client.request(service, method, path, body, params, token=self.token(actor))
+        except ServiceUnreachable as unreachable:
+            raise DemoStopped(str(unreachable), unreachable.exit_code) from None
+        except ServiceRefused as refused:
+            if refused.data.get("rule") in tolerate:
                 return None
-            explain(response.status_code, data if isinstance(data, dict) else {"message": str(data)})
+            explain(refused.status, refused.data)
             raise DemoStopped(f"{method} {path} as {actor.user} ({actor.role}) was refused by the "
-                              f"{service} service (HTTP {response.status_code})",
-                              EXIT_BY_STATUS.get(response.status_code, 1))
-        return data
+                              f"{service} service (HTTP {refused.status})", refused.exit_code) from None
 
     def get(self, service: str, path: str, params: dict | None = None) -> Any:
         return self.request(service, "GET", path, params=params)
@@ -661,30 +649,23 @@ def wait_for_reporting(api: Api, target: int) -> dict:
 def _publish_lag(api: Api, service: str) -> int:
     """Events the service stored but has not published yet (its health says; 503 included)."""
     try:
-        health = api.session.get(f"{service_url(service)}/health", timeout=10).json()
-    except (requests.RequestException, ValueError):
+        health = api.client.response(service, "GET", "/health", timeout=10).json()
+    except (ServiceUnreachable, ValueError):
         return 1
     return int(health.get("publish_lag") or 0)
 
 
 def fetch_report(api: Api, params: dict, output_dir: Path) -> Path:
-    url = f"{service_url('reporting')}/reports"
     try:
-        response = api.session.get(url, params=params, timeout=300,
-                                   headers={"Authorization": f"Bearer {api.token(REPORTER)}"})
-    except requests.ConnectionError:
-        raise DemoStopped(f"the reporting service does not answer at {service_url('reporting')}", 4) from None
-    if response.status_code >= 400:
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"message": response.text[:500]}
-        explain(response.status_code, data)
-        raise DemoStopped(f"the {params['format']} report was refused (HTTP {response.status_code})",
-                          EXIT_BY_STATUS.get(response.status_code, 1))
-    name = response.headers.get("Content-Disposition", "").split('filename="')[-1].rstrip('"')
+        body, name = api.client.download("reporting", "/reports", params, token=api.token(REPORTER))
+    except ServiceUnreachable as unreachable:
+        raise DemoStopped(str(unreachable), unreachable.exit_code) from None
+    except ServiceRefused as refused:
+        explain(refused.status, refused.data)
+        raise DemoStopped(f"the {params['format']} report was refused (HTTP {refused.status})",
+                          refused.exit_code) from None
     path = output_dir / (name or f"semi-annual-report.{params['format']}")
-    path.write_bytes(response.content)
+    path.write_bytes(body)
     return path.resolve()
 
 

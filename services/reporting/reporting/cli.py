@@ -6,9 +6,8 @@ import time
 from pathlib import Path
 
 import click
-import requests
 
-from shared.cli.client import EXIT_BY_STATUS, call, explain, headers, service_url, show
+from shared.cli.client import CLIENT, ServiceRefused, ServiceUnreachable, call, explain, show
 from reporting.formats import FORMATS
 
 
@@ -34,20 +33,17 @@ def build(kind, year, half, starts_in_month, start, end, fmt, as_of, basis, outp
     """Build a report and write it to a file; prints the file's path."""
     params = {"kind": kind, "year": year, "half": half, "starts_in_month": starts_in_month, "start": start,
               "end": end, "format": fmt, "as_of": as_of, "basis": basis}
-    url = f"{service_url('reporting')}/reports"
     try:
-        response = requests.get(url, params={k: v for k, v in params.items() if v is not None},
-                                headers=headers("reporting"), timeout=300)
-    except requests.ConnectionError:
-        raise click.ClickException(f"the reporting service does not answer at {service_url('reporting')}; "
-                                   "is the system running (`fieldwork up`)?") from None
-    if response.status_code >= 400:
-        explain(response.status_code, response.json())
-        raise SystemExit(EXIT_BY_STATUS.get(response.status_code, 1))
-    name = response.headers.get("Content-Disposition", "").split('filename="')[-1].rstrip('"') or f"report.{fmt}"
+        body, name = CLIENT.download("reporting", "/reports", {k: v for k, v in params.items() if v is not None})
+    except ServiceUnreachable as unreachable:
+        raise click.ClickException(str(unreachable)) from None
+    except ServiceRefused as refused:
+        explain(refused.status, refused.data)
+        raise SystemExit(refused.exit_code) from None
+    name = name or f"report.{fmt}"
     path = Path(output) if output else Path("reports") / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(response.content)
+    path.write_bytes(body)
     click.echo(str(path.resolve()))
 
 
