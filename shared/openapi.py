@@ -53,6 +53,7 @@ class Description:
     title: str
     service_class: str  # "module:Class"
     summary: str
+    reference: str = ""  # the doc that describes each route in prose (shared.reference writes its tables)
     # Its command tables (shared.commands.Commands): the body of each route that runs a
     # command, one path per command for a route ``/<collection>/{<ident>}/{command}``, the
     # roles of each.
@@ -213,8 +214,7 @@ def build(service: str) -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     describe = DESCRIPTIONS[service]()
-    module, _, name = describe.service_class.partition(":")
-    service_class = getattr(importlib.import_module(module), name)
+    service_class = service_class_of(describe)
     try:
         api_version = version("fieldwork")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
@@ -268,6 +268,11 @@ def build(service: str) -> dict:
                     _no_null(parameter)
     document["info"]["x-service"] = service
     return document
+
+
+def service_class_of(describe: Description) -> type:
+    module, _, name = describe.service_class.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _no_null(parameter: dict) -> None:

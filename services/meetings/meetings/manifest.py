@@ -25,6 +25,7 @@ def _api():
     return Description(
         title="Fieldwork meetings service",
         service_class="meetings.service:MeetingsService",
+        reference="docs/api-meetings.md",
         summary="Working groups and their meetings: the published schedule, documents, outcomes "
                 "and their approval. docs/api-meetings.md describes each route in prose.",
         tables=_commands(),

@@ -19,6 +19,7 @@ def _api():
     return Description(
         title="Fieldwork reporting service",
         service_class="reporting.service:ReportingService",
+        reference="docs/reports.md",
         summary="Reports built from the events of the other services, their projections and "
                 "dead letters. docs/reports.md describes each route in prose.",
         queries={("GET", "/reports"): ReportQuery(), ("GET", "/dead-letters"): DeadLetterQuery()},

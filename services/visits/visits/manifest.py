@@ -25,10 +25,12 @@ def _api():
     return Description(
         title="Fieldwork visits service",
         service_class="visits.service:VisitsService",
+        reference="docs/api.md",
         summary="Country visits of the committees: proposals, consent, scheduling, needs "
                 "assessments, donors and sharing. docs/api.md describes each route in prose.",
         tables=_commands(),
         queries={("GET", "/visits"): ListFilters()},
+        media_types={("GET", "/donor/shares/{share_id}/iati.xml"): ["application/xml"]},
     )
 
 

@@ -159,12 +159,6 @@ def test_every_http_route_has_its_own_section(method, path):
     assert section(f"`{method} {path}`")
 
 
-@pytest.mark.parametrize("method, path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
-def test_every_http_route_is_a_row_of_the_routes_table(method, path):
-    rows = re.findall(r"^\| `([A-Z]+ /[^`]*)` \|", section("HTTP routes"), re.M)
-    assert f"{method} {path}" in rows
-
-
 def _is_declared(method: str, path: str) -> bool:
     """A route the doc mentions, with placeholders or concrete values (a command name)."""
     parts = path.strip("/").split("/")
