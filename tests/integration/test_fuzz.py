@@ -295,10 +295,10 @@ def assert_describes_the_service(service: ServiceProcess) -> None:
     assert set(document["components"]["schemas"]["Error"]["properties"]) == {"error", "message", "rule", "fields"}
     described = {f"{method.upper()} {path}": operation for path, operations in document["paths"].items()
                  for method, operation in operations.items()}
-    commands = DESCRIPTIONS[service.service]().commands
+    commands = DESCRIPTIONS[service.service]().commands()
     for route in routes:
         if "{command}" in route.path:
-            expected = {f"{route.method} {route.path.replace('{command}', c)}" for c in commands[route.key]}
+            expected = {f"{route.method} {route.path.replace('{command}', c)}" for c in commands[route.key].steps}
             assert expected <= set(described), sorted(expected - set(described))
             assert f"{route.method} {route.path}" not in described
         else:
