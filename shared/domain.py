@@ -4,13 +4,16 @@ Nothing here imports a framework: only the standard library and ``eventsourcing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+import re
+from dataclasses import dataclass, field, replace
+import os
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from shared.errors import VersionConflict
+from shared.errors import RuleBroken, VersionConflict
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Context:
     role: str
     correlation_id: str
     command_id: str = field(default_factory=lambda: uuid4().hex)
+    # whether the user said when it happened (``occurred_at`` given), or it is the moment the
+    # command came (not stored: it matters only while the command runs)
+    stated: bool = field(default=True, compare=False)
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -52,11 +58,36 @@ def event_id(aggregate_id: UUID, version: int, command_id: str = "") -> UUID:
 
 
 # Meeting documents are circulated "to all Council delegations prior to meetings" (the 1540
-# Committee's programme of work). One circulated less than this before its meeting starts
-# counts as circulated late, wherever lateness is shown (a meeting's page, the reports): derived
-# where it is read, from the circulation and the meeting's start as they now stand (a meeting
-# moved later gives its documents more notice), never frozen into an event.
+# Committee's programme of work), which names no number of hours. One circulated less than the
+# notice before its meeting starts counts as circulated late, wherever lateness is shown (a
+# meeting's page, the reports, which state the notice they used): derived where it is read, from
+# the circulation and the meeting's start as they now stand (a meeting moved later gives its
+# documents more notice), never frozen into an event. The notice is a setting of each Committee,
+# FIELDWORK_DOCUMENT_NOTICE_HOURS_CTC and FIELDWORK_DOCUMENT_NOTICE_HOURS_1540, 72 hours unless set.
 DOCUMENT_NOTICE = timedelta(hours=72)
+
+
+def document_notice(committee: str | None = None) -> timedelta:
+    """The notice a meeting document of ``committee`` needs (its setting, else ``DOCUMENT_NOTICE``)."""
+    setting = os.environ.get(f"FIELDWORK_DOCUMENT_NOTICE_HOURS_{(committee or '').upper()}", "").strip()
+    return timedelta(hours=float(setting)) if setting else DOCUMENT_NOTICE
+
+
+# Days (a visit's dates, a report's periods) are placed in the Committee's time zone: New York,
+# where both Committees sit, unless FIELDWORK_TIME_ZONE_CTC / FIELDWORK_TIME_ZONE_1540 (or
+# FIELDWORK_TIME_ZONE for both) say otherwise.
+DEFAULT_TIME_ZONE = "America/New_York"
+
+
+def committee_zone(committee: str | None = None) -> ZoneInfo:
+    name = (os.environ.get(f"FIELDWORK_TIME_ZONE_{(committee or '').upper()}")
+            or os.environ.get("FIELDWORK_TIME_ZONE") or DEFAULT_TIME_ZONE)
+    return ZoneInfo(name)
+
+
+def committee_day(moment: datetime, committee: str | None = None) -> date:
+    """The day ``moment`` falls on in the Committee's time zone."""
+    return moment.astimezone(committee_zone(committee)).date()
 
 
 def hours_before(moment: datetime, starts_at: datetime) -> float:
@@ -69,10 +100,50 @@ def circulated_late(circulated_at: datetime, starts_at: datetime, notice: timede
     return hours_before(circulated_at, starts_at) < notice.total_seconds() / 3600
 
 
+def _step_name(event_class_name: str) -> str:
+    """``ConsentGranted`` -> ``consent_granted`` (the event's name on the wire)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", event_class_name).lower()
+
+
+def _moment(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class RecordedAggregate(Aggregate):
-    """An aggregate whose every event carries a :class:`Context` as ``ctx``."""
+    """An aggregate whose every event carries a :class:`Context` as ``ctx``, and whose steps are
+    kept in the order they happened: a step dated before the record's latest step is refused
+    (rule ``steps_in_order``), whatever the step, so that no answer precedes its request and no
+    duration a report measures is negative. ``latest_step_at`` and ``latest_step`` say when the
+    latest step happened and which it was."""
 
     kind = "record"
+    latest_step_at = None  # when the latest step happened (a datetime; None before the first)
+    latest_step = ""  # which step it was (its event's name)
+
+    class Event(Aggregate.Event):
+        def apply(self, aggregate: RecordedAggregate) -> None:
+            super().apply(aggregate)
+            ctx = getattr(self, "ctx", None)
+            if ctx is not None and (aggregate.latest_step_at is None or ctx.occurred_at >= aggregate.latest_step_at):
+                aggregate.latest_step_at = ctx.occurred_at
+                aggregate.latest_step = _step_name(type(self).__name__)
+
+    def trigger_event(self, event_class: type, **kwargs: object) -> None:
+        """Every new step of the record passes here (a replay does not): one dated before the
+        latest step is refused, naming both."""
+        ctx = kwargs.get("ctx")
+        if isinstance(ctx, Context) and self.latest_step_at is not None and ctx.occurred_at < self.latest_step_at:
+            if not ctx.stated:
+                # "now", taken as the request came, but another command on the record was
+                # stored first (they raced): this step happened now, after that one
+                kwargs["ctx"] = replace(ctx, occurred_at=self.latest_step_at)
+                return super().trigger_event(event_class, **kwargs)
+            raise RuleBroken(
+                "steps_in_order",
+                f"{_step_name(event_class.__name__)} is dated {_moment(ctx.occurred_at)}, before the {self.kind}'s "
+                f"latest step, {self.latest_step} of {_moment(self.latest_step_at)}",
+            )
+        super().trigger_event(event_class, **kwargs)
 
     def require_version(self, expected: int | None) -> None:
         """Optimistic concurrency asked for by the client: it read ``expected``."""

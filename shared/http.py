@@ -257,6 +257,7 @@ def context_for(actor: dict | None, occurred_at: datetime | None) -> Context:
     if role not in ROLES:
         raise InvalidInput({"role": [f"unknown role {role!r}; one of {', '.join(ROLES)}"]})
     now = datetime.now(timezone.utc)
+    stated = occurred_at is not None
     if occurred_at is None:
         occurred_at = now
     elif occurred_at > now + FUTURE_TOLERANCE:
@@ -266,6 +267,7 @@ def context_for(actor: dict | None, occurred_at: datetime | None) -> Context:
         user=user,
         role=role,
         correlation_id=str(actor.get("correlation_id") or uuid.uuid4())[:200],
+        stated=stated,
     )
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import click
 
 from shared.auth import TokenRegistry
+from shared.contract.vocabulary import MEETING_KIND_RULES
 from shared.cli.client import Client, ServiceRefused, ServiceUnreachable, explain
 from shared.services import names as service_names
 from shared.store import settings_from_environ
@@ -442,7 +443,8 @@ ORGS_AT_SPECIAL_MEETING = [INTERPOL, IOM, OSCE, "Council of Europe", AU, OAS, IC
 def prepare_groups(api: Api, half: HalfYear) -> dict[str, dict]:
     """The four 1540 working groups (loaded, idempotently) and the CTC group (found by name or
     established), each with a chair: the one it has, or ours."""
-    loaded = api.request("meetings", "POST", "/groups/load-reference", actor=SECRETARIAT)
+    loaded = api.request("meetings", "POST", "/groups/load-reference", {"occurred_at": iso(half.at(1, 2, 9))},
+                         actor=SECRETARIAT)
     created = sum(1 for g in loaded if g["created"])
     api.events += created
     groups = {g["name"].casefold(): g for g in api.get("meetings", "/groups")}
@@ -490,7 +492,8 @@ class Plan:
     """What happens to one meeting besides the usual path."""
 
     kind: str = "working_group"
-    documents: str = "on_time"    # on_time | late | on_time_and_late | none
+    documents: str = "on_time"    # on_time | late | on_time_and_late | after_start | none
+    announced_after_start: bool = False
     cancelled: bool = False
     postponed_days: int = 0
     reported: bool = True
@@ -507,11 +510,13 @@ def meeting_plans(key: str) -> dict[int, Plan]:
     if key == "Working Group 1":
         plans[2] = Plan(communicate=True, open_meeting=True)
         plans[3] = Plan(documents="on_time_and_late")
+        plans[5] = Plan(documents="after_start")  # a paper tabled at the meeting: recorded, flagged
     elif key == "Working Group 2":
         plans[2] = Plan(documents="late", communicate=True)
         plans[3] = Plan(kind="donor_forum")
         plans[4] = Plan(postponed_days=7)
     elif key == "Working Group 3":
+        plans[2] = Plan(announced_after_start=True)  # announced only once it had begun: flagged
         plans[3] = Plan(kind="thematic_discussion", communicate=True)
         plans[5] = Plan(documents="late")
         plans[6] = Plan(reported=False)
@@ -536,7 +541,11 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
                       title=f"{short} {KIND_LABELS[plan.kind]}, {month_name}: {topic}",
                       starts_at=iso(starts), ends_at=iso(starts + timedelta(hours=2)),
                       location="Conference Room 7, UN Headquarters")
-    meeting.do("announce", scheduled + timedelta(days=1), notice="Open to all Council delegations.")
+    rules = MEETING_KIND_RULES[plan.kind]
+    if plan.announced_after_start:
+        counter.announced_after_start += 1
+    else:
+        meeting.do("announce", scheduled + timedelta(days=1), notice="Open to all Council delegations.")
     if plan.cancelled:
         meeting.do("cancel", starts - timedelta(days=5), reason="Conference services unavailable; the items move "
                                                                 "to the next meeting")
@@ -544,9 +553,10 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
         return
     if plan.postponed_days:
         starts = starts + timedelta(days=plan.postponed_days)
-        meeting.do("postpone", starts - timedelta(days=plan.postponed_days + 3),
-                   reason="The Committee's plenary meets that afternoon",
+        moved = starts - timedelta(days=plan.postponed_days + 3)
+        meeting.do("postpone", moved, reason="The Committee's plenary meets that afternoon",
                    starts_at=iso(starts), ends_at=iso(starts + timedelta(hours=2)))
+        meeting.do("announce", moved + timedelta(hours=1), notice="New date: open to all Council delegations.")
         counter.postponed += 1
     symbol_base = f"S/AC.44/{start_day.year}/{short}" if key != CTC_GROUP else f"S/AC.40/{start_day.year}/SM"
     doc_id = f"{short}-{start_day.isoformat()}"
@@ -557,12 +567,22 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
         meeting.do("circulate-document", starts - timedelta(hours=30), document_id=f"{doc_id}-WP2",
                    title=f"Addendum: {topic}", symbol=f"{symbol_base}/WP.{month}/Add.1")
         counter.late_documents += 1
-    if plan.documents == "none":
+    if plan.documents == "after_start":
+        meeting.do("circulate-document", starts - timedelta(days=7), document_id=f"{doc_id}-WP1",
+                   title=f"Working paper: {topic}", symbol=f"{symbol_base}/WP.{month}")
+        meeting.do("circulate-document", starts + timedelta(minutes=20), document_id=f"{doc_id}-CRP1",
+                   title=f"Conference room paper: {topic}", symbol=f"{symbol_base}/CRP.{month}")
+        counter.late_documents += 1
+    if plan.announced_after_start:
+        meeting.do("announce", starts + timedelta(minutes=30), notice="Open to all Council delegations.")
+    if plan.documents == "none" and rules.needs_documents:
         counter.without_documents += 1
     held = starts + timedelta(hours=2)
     attendance = ORGS_AT_SPECIAL_MEETING if key == CTC_GROUP else ATTENDANCE
     meeting.do("hold", held, attendance=attendance)
     counter.held += 1
+    if not rules.logs_outcomes:  # a thematic discussion, an informal briefing, a donor forum
+        return
     # Two outcomes per meeting, rotating through the group's kinds, logged by the chair.
     outcomes = [outcome_texts[(nth + i) % len(outcome_texts)] for i in range(2)]
     ids = []
@@ -572,12 +592,16 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
                    outcome_id=outcome_id, outcome_kind=kind, text=text)
         ids.append(outcome_id)
         counter.outcomes[kind] += 1
-    if not plan.reported:
-        counter.unreported += 1
-        return
-    reported = half.clamp(held + timedelta(days=3))
-    meeting.do("report-to-committee", reported, summary=f"The group reviewed {topic} and agreed on {len(ids)} outcomes",
-               report_symbol=f"{symbol_base}/R.{month}")
+    if rules.reports_to_committee:
+        if not plan.reported:
+            counter.unreported += 1
+            return
+        reported = half.clamp(held + timedelta(days=3))
+        meeting.do("report-to-committee", reported,
+                   summary=f"The group reviewed {topic} and agreed on {len(ids)} outcomes",
+                   report_symbol=f"{symbol_base}/R.{month}")
+    else:  # a special meeting's outcomes go to the Committee without a report to it
+        reported = held + timedelta(hours=2)
     approved = half.clamp(reported + timedelta(days=4))
     for i, outcome_id in enumerate(ids):
         meeting.do("approve-outcome", approved + timedelta(minutes=5 * i), outcome_id=outcome_id)
@@ -598,6 +622,7 @@ class MeetingTally:
     cancelled: int = 0
     postponed: int = 0
     late_documents: int = 0
+    announced_after_start: int = 0
     without_documents: int = 0
     unreported: int = 0
     communicated: int = 0
@@ -714,7 +739,8 @@ def _demo(output_dir: Path) -> None:
     click.echo(f"meetings: {counter.held} held in {len(groups)} groups, {counter.cancelled} cancelled, "
                f"{counter.postponed} postponed; outcomes "
                + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counter.outcomes.items())
-               + f"; {counter.late_documents} late documents, {counter.without_documents} without documents, "
+               + f"; {counter.late_documents} late documents, {counter.announced_after_start} announced after the "
+               f"start, {counter.without_documents} without documents, "
                f"{counter.unreported} not reported, {counter.communicated} communicated, "
                f"{counter.open_meetings} open meeting")
 

@@ -5,6 +5,8 @@ Adding a value is a compatible change; removing one is not.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pycountry
 
 COMMITTEES = ("ctc", "1540")
@@ -51,6 +53,32 @@ MEETING_KINDS = (
     "donor_forum",
 )
 OUTCOME_KINDS = ("decision", "recommendation", "action_item")
+
+
+@dataclass(frozen=True)
+class MeetingKindRules:
+    """What a kind of meeting owes (the meetings service's rules and the reports' judgment)."""
+
+    reports_to_committee: bool  # reported to the Committee after each meeting, its outcomes approved there
+    logs_outcomes: bool  # its decisions, recommendations and action items are logged
+    needs_documents: bool  # its documents are circulated to all delegations before it
+
+
+# From the source documents: the 1540 working groups "report to the Committee ... after each
+# meeting" and "all meetings documents will be circulated to all Council delegations prior to
+# meetings" (the 1540 programme of work); the Committee's own plenary decides (its outcomes
+# need no report to itself); the CTC's special meetings with organizations adopt follow-up
+# action plans (their outcomes), with documents; thematic discussions, informal briefings and
+# donor forums owe none of these.
+MEETING_KIND_RULES = {
+    "working_group": MeetingKindRules(reports_to_committee=True, logs_outcomes=True, needs_documents=True),
+    "committee_plenary": MeetingKindRules(reports_to_committee=False, logs_outcomes=True, needs_documents=True),
+    "special_meeting_with_organizations": MeetingKindRules(reports_to_committee=False, logs_outcomes=True,
+                                                           needs_documents=True),
+    "thematic_discussion": MeetingKindRules(reports_to_committee=False, logs_outcomes=False, needs_documents=False),
+    "informal_briefing": MeetingKindRules(reports_to_committee=False, logs_outcomes=False, needs_documents=False),
+    "donor_forum": MeetingKindRules(reports_to_committee=False, logs_outcomes=False, needs_documents=False),
+}
 
 
 def is_member_state(code: str) -> bool:

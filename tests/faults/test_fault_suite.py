@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,7 +42,8 @@ def visit_lifecycle() -> list[tuple[str, str, dict, int | None]]:
         ("visits", f"/visits/{visit}/approve", {}, 1),
         ("visits", f"/visits/{visit}/request-consent", {"due_on": "2025-02-01"}, 2),
         ("visits", f"/visits/{visit}/grant-consent", {}, 3),
-        ("visits", f"/visits/{visit}/schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}, 4),
+        ("visits", f"/visits/{visit}/schedule", {"starts_on": str(date.today() + timedelta(days=30)),
+                                                  "ends_on": str(date.today() + timedelta(days=34))}, 4),
     ]
 
 

@@ -2,6 +2,8 @@
 403, and the events record who acted from the token, whatever the request claims."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ from fieldwork_testing import ServiceProcess
 from shared.auth import TokenRegistry
 from shared.store import settings_from_environ
 
+TODAY = datetime.now(timezone.utc).date()  # a visit scheduled from today starts now, on its dates
 pytestmark = pytest.mark.integration
 
 
@@ -108,7 +111,7 @@ def test_a_donor_sees_only_what_was_shared_with_it(broker, visits_service):
     v = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
     for command, body in [
         ("approve", {}), ("request-consent", {}), ("grant-consent", {}),
-        ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}), ("start", {}),
+        ("schedule", {"starts_on": str(TODAY), "ends_on": str(TODAY + timedelta(days=4))}), ("start", {}),
         ("record-needs-assessment", {"needs": [
             {"need_id": "N1", "thematic_area": "border_control", "description": "screening", "priority": "high"},
             {"need_id": "N2", "thematic_area": "legislation", "description": "offence", "priority": "low"}]}),

@@ -3,6 +3,7 @@ README shows, and watches the events arrive."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 import os
 import subprocess
 import sys
@@ -35,6 +36,7 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
         assert "watching" in watcher.stderr.readline()
         donor = ok(fieldwork(visits_service, "donors", "register", "--name", "Norway", "--donor-kind", "state",
                              "--thematic-areas", "border_control"))
+        today = datetime.now(timezone.utc).date()  # a visit scheduled from today starts now, on its dates
         visit = ok(fieldwork(visits_service, "visits", "propose", "--member-state", "KEN", "--committee", "ctc"))
         v = visit["id"]
         refused = fieldwork(visits_service, "visits", "schedule", v, "--starts-on", "2025-03-01", "--ends-on", "2025-03-05")
@@ -45,7 +47,7 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
             ["invite-organization", v, "--organization", "UNODC", "--kind", "un_body"],
             ["request-pre-visit-info", v, "--organization", "UNODC", "--due-on", "2025-02-20"],
             ["receive-pre-visit-info", v, "--organization", "UNODC", "--summary", "notes"],
-            ["schedule", v, "--starts-on", "2025-03-01", "--ends-on", "2025-03-05"],
+            ["schedule", v, "--starts-on", str(today), "--ends-on", str(today + timedelta(days=4))],
             ["start", v], ["complete", v],
             ["record-needs-assessment", v, "--need", "N1:border_control:high:biometric screening"],
         ]
@@ -105,13 +107,16 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     group_line = next(line for line in meetings("groups").stdout.splitlines() if "Working Group 1" in line)
     group_id = group_line.split()[0]
     ok(meetings("assign-chair", group_id, "--chair-member-state", "ZAF", "--chair-user", "chair.za"))
-    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = now - timedelta(hours=1)  # set ten days ago for an hour ago: it can be held now
     meeting = ok(meetings("schedule", "--group-id", group_id, "--meeting-kind", "working_group",
                           "--title", "Matrices review", "--starts-at", start.isoformat(),
-                          "--ends-at", (start + timedelta(hours=2)).isoformat()))
+                          "--ends-at", (start + timedelta(hours=2)).isoformat(),
+                          "--occurred-at", (now - timedelta(days=10)).isoformat()))
     m = meeting["id"]
-    ok(meetings("announce", m))
-    ok(meetings("circulate-document", m, "--document-id", "WG1-1", "--title", "Draft matrix"))
+    ok(meetings("announce", m, "--occurred-at", (now - timedelta(days=9)).isoformat()))
+    ok(meetings("circulate-document", m, "--document-id", "WG1-1", "--title", "Draft matrix",
+                "--occurred-at", (now - timedelta(days=8)).isoformat()))
     ok(meetings("hold", m))
     by_secretariat = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "x")
     assert by_secretariat.returncode == 1 and "role_may_not_do_this" in by_secretariat.stderr

@@ -3,12 +3,15 @@ share carrying its consent, the donor's private IATI activity valid against the 
 and a withdrawal reaching every donor that received a share, as events and in their view."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import json
 
 from lxml import etree
 
 from visits import iati
 
+TODAY = datetime.now(timezone.utc).date()  # a visit scheduled from today starts now, on its dates
 NEEDS = [
     {"need_id": "N1", "thematic_area": "border_control", "description": "screening", "priority": "high"},
     {"need_id": "N2", "thematic_area": "legislation", "description": "offence", "priority": "medium"},
@@ -32,7 +35,7 @@ def test_a_share_reaches_only_its_donor_as_iati_and_a_withdrawal_revokes_it_ever
     donor(visits_service, "Elsewhere Fund", ["accountability"])
     visit = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
     for command, body in [("approve", {}), ("request-consent", {}), ("grant-consent", {}),
-                          ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}), ("start", {}),
+                          ("schedule", {"starts_on": str(TODAY), "ends_on": str(TODAY + timedelta(days=4))}), ("start", {}),
                           ("record-needs-assessment", {"needs": NEEDS, "summary": "Needs seen in Nairobi."})]:
         step(visits_service, visit, command, body)
 

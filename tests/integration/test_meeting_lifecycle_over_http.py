@@ -21,7 +21,10 @@ def iso(moment: datetime) -> str:
 
 
 def first_group(service) -> dict:
-    loaded = service.post("/groups/load-reference").json()
+    """Working Group 2, the four loaded as established at the start of 2024 (so that the steps
+    the tests date earlier than now still come after it)."""
+    ago = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    loaded = service.post("/groups/load-reference", {"occurred_at": iso(ago)}).json()
     assert [g["created"] for g in loaded] == [True] * 4
     return next(g for g in service.get("/groups").json() if g["name"].startswith("Working Group 2"))
 
@@ -30,18 +33,23 @@ def test_a_meeting_from_the_schedule_to_the_open_meeting_publishes_each_event_on
     service = meetings_service
     tap = broker.tap("meetings.events")
     group = first_group(service)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
     assert service.post(f"/groups/{group['id']}/assign-chair",
-                        {"chair_member_state": "FRA", "chair_user": "chair.fr"}).status_code == 200
+                        {"chair_member_state": "FRA", "chair_user": "chair.fr",
+                         "occurred_at": iso(now - timedelta(days=20))}).status_code == 200
+    starts = now - timedelta(hours=1)  # set ten days ago for an hour ago: it is held now
     meeting = service.post("/meetings", {
         "group_id": group["id"], "meeting_kind": "working_group", "title": "Assistance requests, third quarter",
-        "starts_at": iso(SOON), "ends_at": iso(SOON + timedelta(hours=3)), "location": "Conference Room 7",
+        "starts_at": iso(starts), "ends_at": iso(starts + timedelta(hours=3)), "location": "Conference Room 7",
+        "occurred_at": iso(now - timedelta(days=10)),
     })
     assert meeting.status_code == 201, meeting.text
     m = meeting.json()["id"]
     steps = [
-        ("announce", {}, None, "meeting_announced"),
+        ("announce", {"occurred_at": iso(now - timedelta(days=9))}, None, "meeting_announced"),
         ("circulate-document", {"document_id": "WG2-2025-3", "title": "Matching requests with offers",
-                                "symbol": "S/AC.44/WG2/2025/3"}, None, "document_circulated"),
+                                "symbol": "S/AC.44/WG2/2025/3", "occurred_at": iso(now - timedelta(days=8))},
+         None, "document_circulated"),
         ("hold", {"attendance": ["FRA", "USA", "CHN"]}, None, "meeting_held"),
         ("log-outcome", {"outcome_id": "R1", "outcome_kind": "recommendation",
                          "text": "Match the 12 pending requests"},
@@ -76,11 +84,13 @@ def test_a_meeting_from_the_schedule_to_the_open_meeting_publishes_each_event_on
 def test_only_the_chair_logs_outcomes_and_documents_come_before_the_meeting(broker, meetings_service):
     service = meetings_service
     group = first_group(service)
-    service.post(f"/groups/{group['id']}/assign-chair", {"chair_member_state": "FRA", "chair_user": "chair.fr"})
     past = datetime(2025, 3, 3, 10, tzinfo=timezone.utc)
+    service.post(f"/groups/{group['id']}/assign-chair", {"chair_member_state": "FRA", "chair_user": "chair.fr",
+                                                         "occurred_at": iso(past - timedelta(days=60))})
     m = service.post("/meetings", {
         "group_id": group["id"], "meeting_kind": "working_group", "title": "Q1",
         "starts_at": iso(past), "ends_at": iso(past + timedelta(hours=2)),
+        "occurred_at": iso(past - timedelta(days=20)),
     }).json()["id"]
     early = service.post(f"/meetings/{m}/hold", {"occurred_at": iso(past)})
     assert early.status_code == 409 and early.json()["rule"] == "held_only_after_announcement"
@@ -90,7 +100,7 @@ def test_only_the_chair_logs_outcomes_and_documents_come_before_the_meeting(brok
 
     late_document = service.post(f"/meetings/{m}/circulate-document", {"document_id": "D1", "title": "Minutes"})
     assert late_document.status_code == 409
-    assert late_document.json()["rule"] == "documents_circulated_before_the_meeting"
+    assert late_document.json()["rule"] == "documents_circulated_before_the_meeting_is_held"
 
     not_chair = service.post(f"/meetings/{m}/log-outcome",
                              {"outcome_id": "D1", "outcome_kind": "decision", "text": "x"},

@@ -78,15 +78,20 @@ def test_events_of_both_services_are_recorded_once_and_reported(broker, tmp_path
     meetings = ServiceProcess("meetings", broker.uri, tmp_path).start()
     reporting = ServiceProcess("reporting", broker.uri, tmp_path).start()
     try:
-        v = visits.post("/visits", {"member_state": "PER", "committee": "1540", "origin": "state_invitation"}).json()["id"]
-        for command, body in [("approve", {}), ("invite-organization", {"organization": "IAEA", "kind": "un_body"}),
-                              ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-04"}),
+        v = visits.post("/visits", {"member_state": "PER", "committee": "1540", "origin": "state_invitation",
+                                    "occurred_at": "2025-02-01T09:00:00Z"}).json()["id"]
+        for command, body in [("approve", {"occurred_at": "2025-02-03T09:00:00Z"}),
+                              ("invite-organization", {"organization": "IAEA", "kind": "un_body",
+                                                       "occurred_at": "2025-02-04T09:00:00Z"}),
+                              ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-04",
+                                            "occurred_at": "2025-02-05T09:00:00Z"}),
                               ("start", {"occurred_at": "2025-03-01T09:00:00Z"})]:
             assert visits.post(f"/visits/{v}/{command}", body).status_code == 200
         meetings.post("/groups/load-reference")
         group = meetings.get("/groups").json()[0]["id"]
         m = meetings.post("/meetings", {"group_id": group, "meeting_kind": "working_group", "title": "Q1",
-                                        "starts_at": "2025-03-10T15:00:00Z", "ends_at": "2025-03-10T17:00:00Z"}).json()["id"]
+                                        "starts_at": "2025-03-10T15:00:00Z", "ends_at": "2025-03-10T17:00:00Z",
+                                        "occurred_at": "2025-02-20T09:00:00Z"}).json()["id"]
         meetings.post(f"/meetings/{m}/announce", {"occurred_at": "2025-03-01T09:00:00Z"})
         meetings.post(f"/meetings/{m}/hold", {"occurred_at": "2025-03-10T17:00:00Z"})
 
@@ -100,7 +105,7 @@ def test_events_of_both_services_are_recorded_once_and_reported(broker, tmp_path
 
         report = reporting.get("/reports", params={"kind": "semi-annual", "year": 2025, "half": 1}).json()
         assert [c["member_state"] for c in report["visits"]["conducted"]] == ["PER"]
-        assert report["visits"]["consent"]["by_invitation"] == 0  # proposed today, not in 2025-H1
+        assert report["visits"]["consent"]["by_invitation"] == 1  # proposed 2025-02-01, at its invitation
         group_row = next(g for g in report["meetings"]["by_group"] if g["group_id"] == group)
         assert group_row["meetings_held"] == 1
         assert group_row["meetings_without_documents"] == ["Q1"]

@@ -11,17 +11,24 @@ from shared.contract import CATALOGUE, decode_message
 
 pytestmark = pytest.mark.integration
 
+# Every step dated (``occurred_at``), in the order it happened: the service refuses a step
+# dated before the visit's latest one.
 LIFECYCLE = [
-    ("approve", {}, "visit_approved"),
-    ("request-consent", {"due_on": "2025-02-01"}, "consent_requested"),
-    ("grant-consent", {}, "consent_granted"),
-    ("invite-organization", {"organization": "UNODC", "kind": "un_body"}, "organization_invited"),
-    ("invite-organization", {"organization": "Interpol", "kind": "international"}, "organization_invited"),
-    ("request-pre-visit-info", {"organization": "UNODC", "due_on": "2025-02-20"}, "pre_visit_info_requested"),
-    ("request-pre-visit-info", {"organization": "Interpol", "due_on": "2025-02-20"}, "pre_visit_info_requested"),
+    ("approve", {"occurred_at": "2025-01-03T09:00:00Z"}, "visit_approved"),
+    ("request-consent", {"due_on": "2025-02-01", "occurred_at": "2025-01-06T09:00:00Z"}, "consent_requested"),
+    ("grant-consent", {"occurred_at": "2025-01-20T09:00:00Z"}, "consent_granted"),
+    ("invite-organization", {"organization": "UNODC", "kind": "un_body", "occurred_at": "2025-01-21T09:00:00Z"},
+     "organization_invited"),
+    ("invite-organization", {"organization": "Interpol", "kind": "international",
+                             "occurred_at": "2025-01-21T10:00:00Z"}, "organization_invited"),
+    ("request-pre-visit-info", {"organization": "UNODC", "due_on": "2025-02-20", "occurred_at": "2025-01-22T09:00:00Z"},
+     "pre_visit_info_requested"),
+    ("request-pre-visit-info", {"organization": "Interpol", "due_on": "2025-02-20",
+                                "occurred_at": "2025-01-22T10:00:00Z"}, "pre_visit_info_requested"),
     ("receive-pre-visit-info", {"organization": "UNODC", "summary": "legal framework notes",
                                 "occurred_at": "2025-02-15T09:00:00Z"}, "pre_visit_info_received"),
-    ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05"}, "visit_scheduled"),
+    ("schedule", {"starts_on": "2025-03-01", "ends_on": "2025-03-05", "occurred_at": "2025-02-16T09:00:00Z"},
+     "visit_scheduled"),
     ("start", {"occurred_at": "2025-03-01T08:00:00Z"}, "visit_started"),
     ("receive-pre-visit-info", {"organization": "Interpol", "occurred_at": "2025-03-02T10:00:00Z"},
      "pre_visit_info_received"),
@@ -29,11 +36,12 @@ LIFECYCLE = [
     ("record-needs-assessment", {"needs": [
         {"need_id": "N1", "thematic_area": "border_control", "description": "biometric screening", "priority": "high"},
         {"need_id": "N2", "thematic_area": "legislation", "description": "terrorist financing offence", "priority": "medium"},
-    ]}, "needs_assessment_recorded"),
-    ("grant-sharing-consent", {}, "donor_sharing_consent_granted"),
-    ("share-needs-assessment", {"need_ids": ["N1"]}, "needs_assessment_shared"),
-    ("record-follow-up", {"summary": "Committee updated on progress"}, "follow_up_recorded"),
-    ("close", {"summary": "done"}, "visit_closed"),
+    ], "occurred_at": "2025-03-10T09:00:00Z"}, "needs_assessment_recorded"),
+    ("grant-sharing-consent", {"occurred_at": "2025-03-20T09:00:00Z"}, "donor_sharing_consent_granted"),
+    ("share-needs-assessment", {"need_ids": ["N1"], "occurred_at": "2025-03-21T09:00:00Z"}, "needs_assessment_shared"),
+    ("record-follow-up", {"summary": "Committee updated on progress", "occurred_at": "2025-06-10T09:00:00Z"},
+     "follow_up_recorded"),
+    ("close", {"summary": "done", "occurred_at": "2025-06-11T09:00:00Z"}, "visit_closed"),
 ]
 
 
@@ -43,7 +51,8 @@ def test_a_visit_driven_from_proposal_to_closure_publishes_each_event_once_in_or
         "name": "Norway", "donor_kind": "state", "thematic_areas": ["border_control"], "contact": "mfa@example.org",
     })
     assert donor.status_code == 201, donor.text
-    proposed = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc", "purpose": "1373"},
+    proposed = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc", "purpose": "1373",
+                                               "occurred_at": "2025-01-02T09:00:00Z"},
                                    headers={"X-Correlation-Id": "req-1"})
     assert proposed.status_code == 201, proposed.text
     visit_id = proposed.json()["id"]

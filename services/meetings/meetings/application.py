@@ -169,6 +169,6 @@ class MeetingsApplication(FieldworkApplication):
 
     def outcomes_awaiting_approval(self, *, group_id: UUID | None = None) -> list[tuple[Meeting, Any]]:
         return [
-            (m, o) for m in self.meetings(group_id=group_id) if m.reported_at is not None
+            (m, o) for m in self.meetings(group_id=group_id) if m.outcomes_go_to_the_committee
             for o in m.outcomes.values() if o.approved_at is None
         ]

@@ -18,6 +18,12 @@ def _cli() -> list:
     return [meetings]
 
 
+def _load_reference():
+    from meetings.service import LOAD_REFERENCE
+
+    return LOAD_REFERENCE
+
+
 def _api():
     from shared.openapi import Description
     from meetings.views import BY_GROUP, MeetingFilters
@@ -29,6 +35,7 @@ def _api():
         summary="Working groups and their meetings: the published schedule, documents, outcomes "
                 "and their approval. docs/api-meetings.md describes each route in prose.",
         tables=_commands(),
+        bodies={("POST", "/groups/load-reference"): _load_reference()},
         queries={("GET", "/meetings"): MeetingFilters(), ("GET", "/schedule"): BY_GROUP,
                  ("GET", "/schedule.ics"): BY_GROUP, ("GET", "/outcomes/awaiting-approval"): BY_GROUP},
         media_types={("GET", "/schedule.ics"): ["text/calendar"]},

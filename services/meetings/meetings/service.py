@@ -10,7 +10,8 @@ from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from shared.auth import STAFF
-from shared.http import actor_of, context_for, json_endpoint, json_response, parse_uuid, read_json
+from shared.commands import CommandFields
+from shared.http import actor_of, context_for, json_endpoint, json_response, load, parse_uuid, read_json
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
 from meetings.calendar import calendar_of
@@ -19,6 +20,9 @@ from meetings.dependencies import MeetingsRuntime
 from meetings.views import (
     BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, outcome_awaiting_view, read_filters,
 )
+
+
+LOAD_REFERENCE = CommandFields(only=("occurred_at",))  # when the groups loaded now were established
 
 
 class MeetingsService(runtime.FieldworkService):
@@ -43,7 +47,7 @@ class MeetingsService(runtime.FieldworkService):
     @http("POST", "/groups/load-reference")
     @json_endpoint(*GROUPS.create.roles)
     def http_load_reference_groups(self, request):
-        return 200, self.load_reference_groups(actor_of(request))
+        return 200, self.load_reference_groups(actor_of(request), read_json(request))
 
     @http("GET", "/groups")
     @json_endpoint(*STAFF)
@@ -121,9 +125,11 @@ class MeetingsService(runtime.FieldworkService):
         return group_view(GROUPS.run(self.app, "assign-chair", group_id, body, actor))
 
     @rpc
-    def load_reference_groups(self, actor=None):
-        """The four working groups of the 1540 Committee (loading again changes nothing)."""
-        return self.app.load_reference_groups(context_for(actor, None))
+    def load_reference_groups(self, actor=None, body=None):
+        """The four working groups of the 1540 Committee (loading again changes nothing); those
+        established now are dated ``occurred_at`` if the body gives one."""
+        when = load(LOAD_REFERENCE, body or {})["occurred_at"]
+        return self.app.load_reference_groups(context_for(actor, when))
 
     @rpc
     def list_groups(self):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from marshmallow import Schema, fields, validate
 
-from shared.domain import Context
+from shared.domain import Context, document_notice
 from shared.http import jsonable, load
 from meetings.commands import MEETINGS
 from meetings.domain import Meeting, WorkingGroup
@@ -75,7 +75,9 @@ def meeting_view(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
                 "cancelled_at": meeting.cancelled_at,
                 "ended_reason": meeting.ended_reason,
                 "moves": meeting.moves,
-                "documents": [document_view(meeting, k) for k in meeting.documents],
+                "announced_after_start_hours": meeting.announced_after_start_hours,
+                "announcements": meeting.announcements,
+                "documents": [document_view(meeting, k, group) for k in meeting.documents],
                 "outcomes": [asdict(o) for o in meeting.outcomes.values()],
                 "open_meetings": meeting.open_meetings,
             }
@@ -100,7 +102,9 @@ def outcome_awaiting_view(meeting: Meeting, outcome) -> dict:
                      "logged_at": outcome.logged_at, "amends": outcome.amends})
 
 
-def document_view(meeting: Meeting, document_id: str) -> dict:
-    """A circulated document, with its notice as the meeting's dates now stand."""
-    hours, late = meeting.notice_of(document_id)
-    return {"document_id": document_id, **meeting.documents[document_id], "hours_before_meeting": hours, "late": late}
+def document_view(meeting: Meeting, document_id: str, group: WorkingGroup | None) -> dict:
+    """A circulated document, with its notice as the meeting's dates now stand, judged by the
+    Committee's notice (``late``; ``after_start``: circulated once the meeting had started)."""
+    hours, late = meeting.notice_of(document_id, document_notice(group.committee if group else None))
+    return {"document_id": document_id, **meeting.documents[document_id], "hours_before_meeting": hours, "late": late,
+            "after_start": hours <= 0}

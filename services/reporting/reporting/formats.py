@@ -65,10 +65,16 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
            g["reports_to_committee"],
            f"{g['time_to_report']['mean_days']} / {g['time_to_report']['median_days']} / {g['time_to_report']['max_days']}"
            if g["time_to_report"]["count"] else "-"] for g in m["by_group"]]),
-        ("Documents circulated late or not at all", ["group", "meeting", "document", "hours before the meeting"],
-         [[g["group"], d["meeting"], d["document_id"], d["hours_before_meeting"]]
+        ("Documents circulated late or not at all",
+         ["group", "meeting", "document", "hours before the meeting", "notice needed (hours)"],
+         [[g["group"], d["meeting"], d["document_id"],
+           f"{d['hours_before_meeting']} (after the start)" if d["after_start"] else d["hours_before_meeting"],
+           g["document_notice_hours"]]
           for g in m["by_group"] for d in g["documents_circulated_late"]]
-         + [[g["group"], title, "none circulated", "-"] for g in m["by_group"] for title in g["meetings_without_documents"]]),
+         + [[g["group"], title, "none circulated", "-", g["document_notice_hours"]]
+            for g in m["by_group"] for title in g["meetings_without_documents"]]),
+        ("Meetings announced after they started", ["group", "meeting", "hours after the start"],
+         [[g["group"], a["meeting"], a["hours_after_start"]] for g in m["by_group"] for a in g["announced_after_start"]]),
         ("Meetings lacking a report to the Committee", ["group", "meeting"],
          [[g["group"], title] for g in m["by_group"] for title in g["meetings_lacking_report"]]),
     ]

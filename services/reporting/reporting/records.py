@@ -167,6 +167,7 @@ def _meeting(r: dict[str, Any], e: dict) -> None:
         r["cancelled_at"] = at
     elif t == "meeting_postponed":
         r["postponed_at"].append(at)
+        r["announced_at"] = None  # its new dates are announced again
         if p.get("starts_at"):
             r.update(starts_at=p["starts_at"], ends_at=p["ends_at"])
 

@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from shared.contract.vocabulary import PRIORITIES, country_name
-from shared.domain import circulated_late, hours_before
+from shared.contract.vocabulary import MEETING_KIND_RULES, PRIORITIES, MeetingKindRules, country_name
+from shared.domain import circulated_late, document_notice, hours_before
 
 # An as-of report's basis: "recorded", as the record stood (what the secretariat knew then);
 # "occurred", as things were.
@@ -65,12 +65,13 @@ def _days(start: str | None, end: str | None) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
 
 
-def _notice(circulated_at: str, starts_at: str) -> tuple[float, bool]:
+def _notice(circulated_at: str, starts_at: str, notice: timedelta) -> tuple[float, bool]:
     """Hours from a document's circulation to the meeting's start as it finally was (a meeting
-    that moved later gave its documents more notice), and whether that was late: the meetings
-    service's own reading (``shared.domain.circulated_late``)."""
+    that moved later gave its documents more notice; negative: after it started), and whether
+    that was short of ``notice``: the meetings service's own reading
+    (``shared.domain.circulated_late``)."""
     circulated, starts = datetime.fromisoformat(circulated_at), datetime.fromisoformat(starts_at)
-    return hours_before(circulated, starts), circulated_late(circulated, starts)
+    return hours_before(circulated, starts), circulated_late(circulated, starts, notice)
 
 
 def _summary(values: list[float]) -> dict:
@@ -297,6 +298,11 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
 # -- meetings -----------------------------------------------------------------------------
 
 
+def _kind_rules(meeting: dict) -> MeetingKindRules:
+    """What the meeting's kind owes (a meeting seen without its scheduling: a working group's)."""
+    return MEETING_KIND_RULES.get(meeting["meeting_kind"] or "working_group", MEETING_KIND_RULES["working_group"])
+
+
 def _meetings_section(records: dict[str, dict], period: Period) -> dict:
     groups = {g["id"]: g for g in _by_kind(records, "working_group")}
     meetings = _by_kind(records, "meeting")
@@ -307,10 +313,17 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
         held = sorted((m for m in mine if m["held_at"] in period), key=lambda m: (m["held_at"], m["id"]))
         outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
         reported = [m for m in mine if m["reported_at"] in period]
+        notice = document_notice((groups.get(group_id) or {}).get("committee"))
         late_documents = [
-            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": notice[0]}
+            {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": hours,
+             "after_start": hours <= 0}
             for m in held for d in m["documents"]
-            if (notice := _notice(d["circulated_at"], m["starts_at"]))[1]
+            for hours, late in [_notice(d["circulated_at"], m["starts_at"], notice)] if late or hours <= 0
+        ]
+        announced_late = [
+            {"meeting": m["title"], "hours_after_start": hours_before(datetime.fromisoformat(m["starts_at"]),
+                                                                      datetime.fromisoformat(m["announced_at"]))}
+            for m in held if m["announced_at"] and m["announced_at"] > m["starts_at"]
         ]
         row = {
             "group_id": group_id,
@@ -322,11 +335,15 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "outcomes_approved": sum(o.get("approved_at") in period for m in mine for o in m["outcomes"].values()),
             "reports_to_committee": len(reported),
             "time_to_report": _summary([_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]),
+            "document_notice_hours": notice.total_seconds() / 3600,
             "documents_circulated_late": late_documents,
-            "meetings_without_documents": [m["title"] for m in held if not m["documents"]],
-            # judged at the end of the period, like what was pending then
-            "meetings_lacking_report": [m["title"] for m in held
-                                        if not (m["reported_at"] and m["reported_at"][:10] <= period.end.isoformat())],
+            "announced_after_start": announced_late,
+            "meetings_without_documents": [m["title"] for m in held
+                                           if not m["documents"] and _kind_rules(m).needs_documents],
+            # judged at the end of the period, like what was pending then; only the kinds of
+            # meeting reported to the Committee lack a report
+            "meetings_lacking_report": [m["title"] for m in held if _kind_rules(m).reports_to_committee
+                                        and not (m["reported_at"] and m["reported_at"][:10] <= period.end.isoformat())],
             "cancelled": sum(m["cancelled_at"] in period for m in mine),
         }
         if row["meetings_held"] or row["reports_to_committee"] or row["cancelled"] or group_id in groups:
@@ -339,6 +356,8 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "reports_to_committee": sum(r["reports_to_committee"] for r in rows),
             "meetings_lacking_report": sum(len(r["meetings_lacking_report"]) for r in rows),
             "documents_circulated_late": sum(len(r["documents_circulated_late"]) for r in rows),
+            "documents_circulated_after_start": sum(d["after_start"] for r in rows for d in r["documents_circulated_late"]),
+            "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
     }

@@ -11,7 +11,7 @@ from meetings.commands import MEETINGS
 
 SECRETARIAT_STEPS = {
     "scheduled_meeting": {"announce", "circulate-document", "cancel", "postpone"},
-    "announced_meeting": {"circulate-document", "hold", "cancel", "postpone"},
+    "announced_meeting": {"circulate-document", "cancel", "postpone"},  # the day before: not held yet
     "held_meeting": {"report-to-committee"},
     "reported_meeting": {"approve-outcome"},
     "meeting_with_approved_outcome": {"approve-outcome", "communicate-outcome", "hold-open-meeting"},
@@ -29,6 +29,11 @@ def test_the_secretariat_is_offered_the_steps_the_rules_allow_at_each_stage(make
                                           else 30))
     assert set(found["allowed"]) == expected
     assert found["refused"]["log-outcome"] == "role_may_not_do_this"
+
+
+def test_an_announced_meeting_is_offered_to_be_held_once_it_started(make):
+    found = steps(make, make.announced_meeting(), make.ctx(make.STARTS, hours=1))
+    assert "hold" in found["allowed"]
 
 
 def test_the_chair_of_the_group_is_offered_to_log_outcomes_once_the_meeting_was_held(make):

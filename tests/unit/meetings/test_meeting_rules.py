@@ -161,7 +161,7 @@ def test_a_meeting_is_put_on_the_schedule_of_an_established_group(make, ctx):
     assert meeting.group_id == group.id
     assert (meeting.starts_at, meeting.ends_at) == (make.at(20), make.at(20, hours=3))
     assert meeting.scheduled_at == ctx(1).occurred_at
-    assert meeting.awaiting() == ["announcement", "documents"]
+    assert meeting.awaiting() == ["announcement"]  # a donor forum needs no documents (MEETING_KIND_RULES)
     assert event_names(meeting) == ["MeetingScheduled"]
 
 
@@ -247,23 +247,24 @@ def test_a_document_circulated_less_than_72_hours_before_the_meeting_is_accepted
     assert circulated.hours_before_meeting == hours_before
 
 
-@pytest.mark.parametrize(
-    "build, hours",
-    [
-        pytest.param("announced_meeting", 0, id="as-it-starts"),
-        pytest.param("announced_meeting", 1, id="while-it-runs"),
-        pytest.param("announced_meeting", 48, id="after-it-ended-but-not-recorded-as-held"),
-        pytest.param("held_meeting", 4, id="after-it-was-held"),
-    ],
-)
-def test_a_document_circulated_once_the_meeting_started_is_refused(make, ctx, build, hours):
-    meeting = getattr(make, build)()
+@pytest.mark.parametrize("hours", [pytest.param(0, id="as-it-starts"), pytest.param(1, id="while-it-runs"),
+                                   pytest.param(48, id="after-it-ended-but-not-recorded-as-held")])
+def test_a_document_circulated_once_the_meeting_started_is_recorded_and_flagged_not_refused(make, ctx, hours):
+    meeting = make.announced_meeting()
+
+    meeting.circulate_document(ctx(make.STARTS, hours=hours), document_id="doc-9", title="Late paper")
+
+    assert meeting.notice_of("doc-9") == (-float(hours), True)
+
+
+def test_a_document_is_not_circulated_for_a_meeting_already_held(make, ctx):
+    meeting = make.held_meeting()
     before = snapshot(meeting)
 
     with pytest.raises(RuleBroken) as broken:
-        meeting.circulate_document(ctx(make.STARTS, hours=hours), document_id="doc-9", title="Late paper")
+        meeting.circulate_document(ctx(make.STARTS, hours=4), document_id="doc-9", title="Late paper")
 
-    assert broken.value.rule == "documents_circulated_before_the_meeting"
+    assert broken.value.rule == "documents_circulated_before_the_meeting_is_held"
     assert "doc-9" not in meeting.documents
     assert nothing_changed(meeting, before)
 
@@ -345,6 +346,7 @@ def test_a_meeting_postponed_without_dates_is_not_held_until_it_has_new_dates(ma
     assert nothing_changed(meeting, before)
 
     meeting.postpone(ctx(16), reason="new dates", starts_at=make.at(30), ends_at=make.at(30, hours=3))
+    meeting.announce(ctx(16))  # its new dates, announced again
     meeting.hold(ctx(30, hours=3))
     assert meeting.status == MeetingStatus.HELD
 
@@ -704,7 +706,7 @@ CANCELLED_STEPS = [
 
 @pytest.mark.parametrize("step", CANCELLED_STEPS)
 def test_nothing_more_happens_to_a_cancelled_meeting(make, ctx, step):
-    meeting = make.meeting_with_document()
+    meeting = make.announced_meeting()
     meeting.cancel(ctx(8), reason="the Chair is unavailable")
     meeting.collect_events()
     before = snapshot(meeting)
@@ -727,7 +729,8 @@ def test_a_meeting_postponed_with_new_dates_moves_to_them(make, ctx):
 
     assert (meeting.starts_at, meeting.ends_at) == (make.at(27), make.at(27, hours=2))
     assert meeting.moves == 1
-    assert meeting.status == MeetingStatus.ANNOUNCED
+    assert meeting.status == MeetingStatus.SCHEDULED  # to be announced again for its new dates
+    assert meeting.awaiting() == ["announcement", "documents"]
     assert meeting.postponed_sine_die is False
     [postponed] = meeting.collect_events()
     assert (postponed.starts_at, postponed.reason) == (make.at(27), "clash with the plenary")
@@ -756,11 +759,11 @@ def test_a_meeting_postponed_without_dates_is_back_on_the_schedule_with_new_date
 
     meeting.postpone(ctx(9), reason="new dates", starts_at=make.at(40), ends_at=make.at(40, hours=3))
 
-    assert meeting.status == MeetingStatus.ANNOUNCED
+    assert meeting.status == MeetingStatus.SCHEDULED
     assert meeting.postponed_sine_die is False
     assert meeting.starts_at == make.at(40)
     assert meeting.moves == 2
-    assert meeting.awaiting() == ["documents"]
+    assert meeting.awaiting() == ["announcement", "documents"]
     meeting.circulate_document(ctx(30), document_id="doc-1", title="Agenda")
     assert meeting.notice_of("doc-1") == (240.0, False)
 
@@ -865,8 +868,10 @@ def _rules_named_in(module) -> set[str]:
 
 
 def test_every_rule_of_working_groups_and_meetings_is_asserted_in_this_file():
+    """(Or in its companion on dates and meeting kinds, test_meeting_chronology.py.)"""
     rules = _rules_named_in(model)
-    source = Path(__file__).read_text(encoding="utf-8")
+    source = Path(__file__).read_text(encoding="utf-8") + (Path(__file__).parent / "test_meeting_chronology.py").read_text(
+        encoding="utf-8")
 
     assert len(rules) >= 28
     assert sorted(r for r in rules if f'.rule == "{r}"' not in source) == []

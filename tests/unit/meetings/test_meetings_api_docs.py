@@ -36,7 +36,8 @@ CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
 # (``role_may_not_do_this``, for a token or an actor of a role that may not do it).
 MODEL_PY = PACKAGE / "domain" / "model.py"
 RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
-SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py")
+SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py",
+                       ROOT / "shared" / "domain.py")
 
 DOCUMENT = MarkdownDoc(API_MD)
 DOC = DOCUMENT.text
@@ -342,7 +343,7 @@ def real_views(tmp_path_factory) -> dict:
     group = service.list_groups()[0]
     scheduled = service.schedule_meeting(
         {"group_id": group["id"], "meeting_kind": "working_group", "title": "t",
-         "starts_at": "2025-06-10T15:00:00Z", "ends_at": "2025-06-10T18:00:00Z"},
+         "starts_at": "2025-06-10T15:00:00Z", "ends_at": "2025-06-10T18:00:00Z", "occurred_at": "2025-05-02T09:00:00Z"},
         actor,
     )
     meeting = app.get_meeting(UUID(scheduled["id"]))

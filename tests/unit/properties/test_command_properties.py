@@ -48,6 +48,7 @@ from schema_strategies import (
 )
 from shared.contract import wire_name
 from shared.contract.vocabulary import ROLES
+from shared.domain import committee_day
 from shared.errors import (
     FieldworkError,
     Forbidden,
@@ -83,6 +84,7 @@ SECRETARIAT = {"user": "secretariat@un.org", "role": "secretariat"}
 CHAIR = {"user": "chair.fr", "role": "working_group_chair"}
 
 SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
+TODAY = committee_day(datetime.now(timezone.utc), "ctc")  # a visit drawn here starts today, on its dates
 
 
 # -- the services, once per module -----------------------------------------------------------
@@ -154,7 +156,7 @@ def visit_steps(donor_id: str) -> list[tuple[str, dict]]:
         ("grant-consent", {}),
         ("invite-organization", {"organization": "UNODC", "kind": "un_body"}),
         ("request-pre-visit-info", {"organization": "UNODC", "due_on": "2031-01-20"}),
-        ("schedule", {"starts_on": "2031-02-01", "ends_on": "2031-02-05"}),
+        ("schedule", {"starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=4)).isoformat()}),
         ("start", {}),
         ("complete", {}),
         ("record-needs-assessment", {"needs": [
@@ -177,11 +179,16 @@ def visit_at(visits: Visits, stage: int, committee: str = "ctc") -> dict:
     return view
 
 
+def days_ago(days: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+
+
 def meeting_steps() -> list[tuple[str, dict, dict]]:
     """A meeting's lifecycle after scheduling: command, body and who does it."""
     return [
-        ("announce", {"notice": "open to all delegations"}, SECRETARIAT),
-        ("circulate-document", {"document_id": "doc-1", "title": "Draft matrix"}, SECRETARIAT),
+        ("announce", {"notice": "open to all delegations", "occurred_at": days_ago(9)}, SECRETARIAT),
+        ("circulate-document", {"document_id": "doc-1", "title": "Draft matrix", "occurred_at": days_ago(8)},
+         SECRETARIAT),
         ("hold", {"attendance": ["FRA", "KEN"]}, SECRETARIAT),
         ("log-outcome", {"outcome_id": "o-1", "outcome_kind": "decision", "text": "revise"}, CHAIR),
         ("report-to-committee", {"summary": "one outcome"}, SECRETARIAT),
@@ -195,10 +202,12 @@ MEETING_STAGES = len(meeting_steps()) + 1
 
 
 def meeting_at(meetings: Meetings, stage: int) -> dict:
+    """A meeting scheduled ten days ago for an hour ago (so that it can be held now), taken
+    ``stage`` steps along its lifecycle, each dated in order."""
     view = meetings.api.schedule_meeting(
         {
             "group_id": meetings.group_id, "meeting_kind": "working_group", "title": "WG2 meeting",
-            "starts_at": SOON.isoformat(), "ends_at": (SOON + timedelta(hours=3)).isoformat(),
+            "starts_at": days_ago(1 / 24), "ends_at": days_ago(-2 / 24), "occurred_at": days_ago(10),
         },
         SECRETARIAT,
     )

@@ -321,8 +321,7 @@ class MeetingEvents:
 
     def document(self, when: str, document_id: str) -> MeetingEvents:
         # As Meeting.circulate_document computes it, against the meeting's start at that time.
-        hours = round((self.starts_at - at(when)).total_seconds() / 3600, 2)
-        assert hours > 0, "documents are circulated before the meeting starts"
+        hours = round((self.starts_at - at(when)).total_seconds() / 3600, 2)  # negative: after the start
         self._emit("document_circulated", when, {"document_id": document_id, "title": f"Document {document_id}",
                                                  "symbol": "", "hours_before_meeting": hours})
         return self
@@ -455,7 +454,9 @@ def build_scenario() -> Scenario:
                                    decision 10-08; reported 10-09 15:00 (2 days); approved 10-20.
       M4 WG2 "WG2 meeting 1/2025"  on 2025-05-12: no document; held; M4-R1 recommendation and
                                    M4-D1 decision 05-13; never reported to the Committee.
-      M5 WG2 "WG2 meeting 2/2025"  on 2025-06-27: document 06-26 09:00 (30 h: late); held;
+      M5 WG2 "WG2 meeting 2/2025"  on 2025-06-27 15:00: document 06-26 09:00 (30 h: late);
+                                   announced only 06-27 16:00 (an hour after its start);
+                                   document 06-27 15:30 (after the start: -0.5 h); held 17:00;
                                    M5-A1 action item 06-28; reported 07-03 15:00 (6 days,
                                    after the period).
     """
@@ -561,7 +562,7 @@ def build_scenario() -> Scenario:
     ken.shared("2025-05-10", eu, "KEN-04")
     phl.consent_requested("2025-05-12", "2025-06-12")
     m4.held().outcome("2025-05-13", "M4-R1", "recommendation").outcome("2025-05-13T10:00", "M4-D1", "decision")
-    m5 = s.meeting(5, wg2).scheduled("2025-05-19", "WG2 meeting 2/2025", "2025-06-27T15:00").announced("2025-05-20")
+    m5 = s.meeting(5, wg2).scheduled("2025-05-19", "WG2 meeting 2/2025", "2025-06-27T15:00")
     phl.invited("2025-05-20", "ICAO", "international").invited("2025-05-20T10:00", "OSCE", "regional")
     m3.cancelled("2025-05-20")
     phl.info_requested("2025-05-21", "ICAO", "2025-06-20").info_requested("2025-05-21T10:00", "OSCE", "2025-07-15")
@@ -569,7 +570,8 @@ def build_scenario() -> Scenario:
     ken.follow_up("2025-06-10", "Committee updated on the visit to Kenya.")
     idn.consent_requested("2025-06-16", "2025-07-16")
     kaz.follow_up("2025-06-20", "Committee updated on the visit to Kazakhstan.")
-    m5.document("2025-06-26T09:00", "WG2-2025-02-A").held().outcome("2025-06-28", "M5-A1", "action_item")
+    m5.document("2025-06-26T09:00", "WG2-2025-02-A").announced("2025-06-27T16:00")
+    m5.document("2025-06-27T15:30", "WG2-2025-02-B").held("2025-06-27T17:00").outcome("2025-06-28", "M5-A1", "action_item")
     tun.started("2025-06-30T08:00").info_received("2025-06-30T10:00", "Interpol")
 
     # -- after the period ---------------------------------------------------------------------

@@ -63,8 +63,11 @@ def test_markdown_tables_carry_the_figures(scenario, reporting):
     assert "| ICAO | 1 | 1 | 0 | 0 | 0 | 1 |" in md
     assert "| counter financing of terrorism | 1 | 0 | 0 | 1 |" in md
     assert "| Government of Canada | 1 | KEN | 2 |" in md
-    assert "| Working Group 2: Assistance | WG2 meeting 1/2025 | none circulated | - |" in md
-    assert "| Working Group 1: Monitoring and national implementation | WG1 meeting 2/2025 | WG1-2025-02-B | 48.0 |" in md
+    assert "| Working Group 2: Assistance | WG2 meeting 1/2025 | none circulated | - | 72.0 |" in md
+    assert "| Working Group 1: Monitoring and national implementation | WG1 meeting 2/2025 | WG1-2025-02-B | 48.0 | 72.0 |" in md
+    assert "| Working Group 2: Assistance | WG2 meeting 2/2025 | WG2-2025-02-B | -0.5 (after the start) | 72.0 |" in md
+    assert "## Meetings announced after they started\n\n| group | meeting | hours after the start |\n| --- | --- | --- |\n" \
+           "| Working Group 2: Assistance | WG2 meeting 2/2025 | 1.0 |\n" in md
     assert "## Meetings lacking a report to the Committee\n\n| group | meeting |\n| --- | --- |\n" \
            "| Working Group 2: Assistance | WG2 meeting 1/2025 |\n" in md
     assert "## Trends" not in md
@@ -80,7 +83,8 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "Pre-visit information by organization", "Needs identified by thematic area and priority",
         "The States' consent to share needs assessments with donors", "Needs that found no interested donor",
         "Needs assessments shared with donors under the State's consent", "Follow-up", "Meetings by working group",
-        "Documents circulated late or not at all", "Meetings lacking a report to the Committee", "Provenance",
+        "Documents circulated late or not at all", "Meetings announced after they started",
+        "Meetings lacking a report to the Committee", "Provenance",
     ]
     n = len(scenario.envelopes)
     assert md.endswith(
@@ -158,7 +162,7 @@ def test_an_empty_period_renders(reporting):
     md = render(report, "md").decode()
     # Every table but key figures, consent and sharing consent (always one row of zeros),
     # trends and provenance.
-    assert md.count("None in this period.") == 10
+    assert md.count("None in this period.") == 11
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")

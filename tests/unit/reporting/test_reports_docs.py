@@ -165,8 +165,8 @@ def envelopes() -> list[dict]:
                                                              "title": "WG1 meeting 2/2025",
                                                              "starts_at": when("2025-04-07T15:00"),
                                                              "ends_at": when("2025-04-07T18:00")})
-    s.emit("meeting_announced", no_documents, "2025-03-04", {"announced_to": "all_council_delegations"})
-    s.emit("meeting_held", no_documents, "2025-04-07T15:00")
+    s.emit("meeting_announced", no_documents, "2025-04-07T15:30", {"announced_to": "all_council_delegations"})
+    s.emit("meeting_held", no_documents, "2025-04-07T16:00")  # announced half an hour after its start
     s.emit("outcome_logged", no_documents, "2025-04-08", {"outcome_id": "R1", "outcome_kind": "recommendation",
                                                           "text": "Recommended."})
     s.emit("meeting_reported_to_committee", no_documents, "2025-04-14T15:00", {"summary": "Reported."})

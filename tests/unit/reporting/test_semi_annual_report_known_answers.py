@@ -223,10 +223,13 @@ def test_h1_meetings_per_group(h1, scenario):
         "reports_to_committee": 3,
         # mean 13 / 3 = 4.33 -> 4.3; median 3; max 7.
         "time_to_report": summary(3, 4.3, 3.0, 7.0),
+        "document_notice_hours": 72.0,  # the 1540 Committee's notice (its setting's default)
         # M2's second document went out 04-05 15:00 for 04-07 15:00: 48 h (< 72). M1's 168 h.
         "documents_circulated_late": [
-            {"meeting": "WG1 meeting 2/2025", "document_id": "WG1-2025-02-B", "hours_before_meeting": 48.0},
+            {"meeting": "WG1 meeting 2/2025", "document_id": "WG1-2025-02-B", "hours_before_meeting": 48.0,
+             "after_start": False},
         ],
+        "announced_after_start": [],
         "meetings_without_documents": [],
         "meetings_lacking_report": [],
         "cancelled": 1,  # M3, cancelled 05-20
@@ -246,10 +249,17 @@ def test_h1_meetings_per_group(h1, scenario):
         # M5 was reported on 07-03, after the period; M4 never.
         "reports_to_committee": 0,
         "time_to_report": NO_DURATION,
-        # M5's document 06-26 09:00 for 06-27 15:00: 30 h.
+        "document_notice_hours": 72.0,
+        # M5's document 06-26 09:00 for 06-27 15:00: 30 h; its second at 15:30, half an hour
+        # after the start: recorded and counted, the worst breach.
         "documents_circulated_late": [
-            {"meeting": "WG2 meeting 2/2025", "document_id": "WG2-2025-02-A", "hours_before_meeting": 30.0},
+            {"meeting": "WG2 meeting 2/2025", "document_id": "WG2-2025-02-A", "hours_before_meeting": 30.0,
+             "after_start": False},
+            {"meeting": "WG2 meeting 2/2025", "document_id": "WG2-2025-02-B", "hours_before_meeting": -0.5,
+             "after_start": True},
         ],
+        # M5 was announced only at 16:00, an hour after its start.
+        "announced_after_start": [{"meeting": "WG2 meeting 2/2025", "hours_after_start": 1.0}],
         "meetings_without_documents": ["WG2 meeting 1/2025"],  # M4: none circulated
         # M4 was never reported. M5 (held 06-27) was reported on 07-03, after the period: at
         # the end of the period it lacked its report (judged then, like pending consent).
@@ -261,7 +271,9 @@ def test_h1_meetings_per_group(h1, scenario):
         "outcomes_logged": 7,  # 4 + 3
         "reports_to_committee": 3,  # 3 + 0
         "meetings_lacking_report": 2,  # M4, M5
-        "documents_circulated_late": 2,  # M2's WG1-2025-02-B, M5's WG2-2025-02-A
+        "documents_circulated_late": 3,  # M2's WG1-2025-02-B, M5's WG2-2025-02-A and -B
+        "documents_circulated_after_start": 1,  # M5's WG2-2025-02-B
+        "announced_after_start": 1,  # M5
         "meetings_without_documents": 1,  # M4
     }
 
@@ -386,14 +398,15 @@ def test_year_2025(year, scenario):
     assert [h["meeting_id"] for h in wg2["held"]] == [str(m["M4"][0]), str(m["M5"][0])]
     assert wg2["outcomes_logged"] == {"decision": 1, "recommendation": 1, "action_item": 1}
     assert wg2["outcomes_approved"] == 0
-    assert wg2["reports_to_committee"] == 1  # M5 07-03, 6 days after it was held on 06-27
-    assert wg2["time_to_report"] == summary(1, 6.0, 6.0, 6.0)
+    assert wg2["reports_to_committee"] == 1  # M5 07-03 15:00, 5.9 days after it was held on 06-27 17:00
+    assert wg2["time_to_report"] == summary(1, 5.9, 5.9, 5.9)
     assert wg2["meetings_lacking_report"] == ["WG2 meeting 1/2025"]
     assert wg2["meetings_without_documents"] == ["WG2 meeting 1/2025"]
-    assert [d["document_id"] for d in wg2["documents_circulated_late"]] == ["WG2-2025-02-A"]
+    assert [d["document_id"] for d in wg2["documents_circulated_late"]] == ["WG2-2025-02-A", "WG2-2025-02-B"]
     assert year["meetings"]["totals"] == {
         "meetings_held": 4, "outcomes_logged": 7, "reports_to_committee": 4, "meetings_lacking_report": 1,
-        "documents_circulated_late": 2, "meetings_without_documents": 1,
+        "documents_circulated_late": 3, "documents_circulated_after_start": 1, "announced_after_start": 1,
+        "meetings_without_documents": 1,
     }
     assert year["key_figures"] == {
         "visits conducted": 4,
@@ -515,7 +528,8 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert wg1["reports_to_committee"] == 3
     assert wg1["time_to_report"] == summary(3, 4.3, 3.0, 7.0)
     assert wg1["documents_circulated_late"] == [
-        {"meeting": "WG1 meeting 2/2025", "document_id": "WG1-2025-02-B", "hours_before_meeting": 48.0},
+        {"meeting": "WG1 meeting 2/2025", "document_id": "WG1-2025-02-B", "hours_before_meeting": 48.0,
+         "after_start": False},
     ]  # M8's document 96 h before
     assert wg1["cancelled"] == 1
     assert wg2["held"] == [
@@ -531,7 +545,8 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert wg2["meetings_lacking_report"] == ["WG2 meeting 1/2025"]
     assert programme_year["meetings"]["totals"] == {
         "meetings_held": 5, "outcomes_logged": 8, "reports_to_committee": 4, "meetings_lacking_report": 1,
-        "documents_circulated_late": 1, "meetings_without_documents": 1,
+        "documents_circulated_late": 1, "documents_circulated_after_start": 0, "announced_after_start": 0,
+        "meetings_without_documents": 1,
     }
     assert programme_year["trends"]["previous_period"] == {"start": "2023-06-01", "end": "2024-05-31"}
     # Previous programme year: only NGA (asked 2024-03-11, granted 03-25, conducted 05-13, 2

@@ -37,7 +37,7 @@ COMMON_FIELDS = set.intersection(*(set(schema.fields) for schema in COMMAND_INPU
 def model_rules() -> set[str]:
     """Rule names: the first argument of each ``RuleBroken(...)``, and of the helpers that
     raise it with a rule name they are given (``_require_conducted("close_requires_...", ...)``)."""
-    text = MODEL_PY.read_text(encoding="utf-8")
+    text = MODEL_PY.read_text(encoding="utf-8") + (ROOT / "shared" / "domain.py").read_text(encoding="utf-8")
     return set(re.findall(r'(?:RuleBroken|_require_\w+)\(\s*["\'](\w+)["\']', text))
 
 

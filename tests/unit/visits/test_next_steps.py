@@ -18,8 +18,9 @@ def allowed(visit, ctx) -> set[str]:
     ("proposed_visit", {"approve", "cancel", "postpone"}),
     ("approved_visit", {"request-consent", "invite-organization", "cancel", "postpone"}),
     ("awaiting_consent_visit", {"grant-consent", "decline-consent", "invite-organization", "cancel", "postpone"}),
-    ("scheduled_visit", {"invite-organization", "schedule", "start", "cancel", "postpone"}),
-    ("visit_awaiting_pre_visit_info", {"receive-pre-visit-info", "invite-organization", "schedule", "start",
+    # on day 40, a visit scheduled for days 30 to 34 cannot start: it is rescheduled first
+    ("scheduled_visit", {"invite-organization", "schedule", "cancel", "postpone"}),
+    ("visit_awaiting_pre_visit_info", {"receive-pre-visit-info", "invite-organization", "schedule",
                                        "cancel", "postpone"}),
     ("started_visit", {"complete", "record-needs-assessment", "cancel"}),
     ("conducted_visit", {"record-needs-assessment", "record-follow-up", "close"}),
@@ -30,6 +31,12 @@ def allowed(visit, ctx) -> set[str]:
 ])
 def test_the_steps_allowed_at_each_stage(make, stage, expected):
     assert allowed(getattr(make, stage)(), make.ctx(40)) == expected
+
+
+def test_a_scheduled_visit_is_offered_its_start_on_its_dates(make):
+    steps = VISITS.next_steps(make.scheduled_visit(), make.ctx(make.STARTS))
+    assert "start" in steps["allowed"]
+    assert VISITS.next_steps(make.scheduled_visit(), make.ctx(40))["refused"]["start"] == "visit_starts_on_its_dates"
 
 
 def test_each_refused_step_names_its_rule_and_the_visit_is_not_changed(make):

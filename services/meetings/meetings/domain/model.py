@@ -18,8 +18,20 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate, circulated_late, hours_before
+from shared.domain import DOCUMENT_NOTICE, Context, RecordedAggregate, circulated_late, hours_before
+from shared.contract.vocabulary import MEETING_KIND_RULES, MeetingKindRules
 from shared.errors import Forbidden, RuleBroken
+
+
+def _require_dates(ctx: Context, starts_at: datetime, ends_at: datetime) -> None:
+    """A meeting's dates: it ends after it starts, and starts no earlier than they are set."""
+    if ends_at <= starts_at:
+        raise RuleBroken("meeting_ends_after_it_starts", "ends_at is not after starts_at")
+    if starts_at < ctx.occurred_at:
+        raise RuleBroken(
+            "meeting_dates_not_in_the_past",
+            f"dates set {ctx.occurred_at:%Y-%m-%d %H:%M} UTC cannot start earlier, {starts_at:%Y-%m-%d %H:%M} UTC",
+        )
 
 
 class MeetingStatus(StrEnum):
@@ -113,8 +125,7 @@ class Meeting(RecordedAggregate):
         """A meeting is put on the published schedule of an established group."""
         if group is None:
             raise RuleBroken("meetings_belong_to_an_established_group", f"no working group with id {group_id}")
-        if ends_at <= starts_at:
-            raise RuleBroken("meeting_ends_after_it_starts", "ends_at is not after starts_at")
+        _require_dates(ctx, starts_at, ends_at)
         return cls(
             id=meeting_id, ctx=ctx, group_id=group_id, meeting_kind=meeting_kind, title=title,
             starts_at=starts_at, ends_at=ends_at, location=location,
@@ -132,7 +143,9 @@ class Meeting(RecordedAggregate):
         self.ends_at = ends_at
         self.location = location
         self.scheduled_at = ctx.occurred_at
-        self.announced_at: datetime | None = None
+        self.announced_at: datetime | None = None  # the announcement in force (made since the latest move)
+        self.announcements: list[dict] = []  # every announcement: when, and the start it announced
+        self.moved_at: datetime | None = None  # when it last moved to new dates
         self.held_at: datetime | None = None
         self.reported_at: datetime | None = None
         self.cancelled_at: datetime | None = None
@@ -142,6 +155,17 @@ class Meeting(RecordedAggregate):
         self.outcomes: dict[str, Outcome] = {}
         self.open_meetings: list[dict] = []
         self.ended_reason = ""
+
+    @property
+    def rules(self) -> MeetingKindRules:
+        """What this kind of meeting owes: a report to the Committee, outcomes, documents."""
+        return MEETING_KIND_RULES[self.meeting_kind]
+
+    @property
+    def outcomes_go_to_the_committee(self) -> bool:
+        """Its outcomes await the Committee's approval: once reported to it, or, for a kind not
+        reported to the Committee (the plenary, a special meeting), once held."""
+        return self.reported_at is not None if self.rules.reports_to_committee else self.held_at is not None
 
     @property
     def status(self) -> MeetingStatus:
@@ -169,24 +193,37 @@ class Meeting(RecordedAggregate):
     # -- before the meeting ---------------------------------------------------------------
 
     def announce(self, ctx: Context, *, notice: str = "") -> None:
-        """All working group meetings are open to and announced to all Council delegations."""
+        """All working group meetings are open to and announced to all Council delegations; a
+        meeting moved to new dates is announced again. An announcement made once the meeting
+        started is recorded and flagged (``announced_after_start_hours``), not refused: the
+        reports must show it."""
         self._require_not_held("announce_before_the_meeting", "it can no longer be announced")
         if self.announced_at is not None:
-            raise RuleBroken("meeting_announced_once", "the meeting is already announced")
+            raise RuleBroken("meeting_announced_once", "the meeting is already announced for its present dates")
         self._announce(ctx, "all_council_delegations", notice)
 
     @event("MeetingAnnounced")
     def _announce(self, ctx: Context, announced_to: str, notice: str) -> None:
         self.announced_at = ctx.occurred_at
+        self.announcements.append({"announced_at": ctx.occurred_at, "starts_at": self.starts_at})
+
+    @property
+    def announced_after_start_hours(self) -> float | None:
+        """How many hours after the start the announcement in force came, if it came after it."""
+        if self.announced_at is None or self.announced_at <= self.starts_at:
+            return None
+        return hours_before(self.starts_at, self.announced_at)
 
     def circulate_document(self, ctx: Context, *, document_id: str, title: str, symbol: str = "") -> None:
-        """All meeting documents are circulated to all Council delegations prior to meetings:
-        a document circulated once the meeting started is not pre-meeting circulation."""
+        """All meeting documents are circulated to all Council delegations prior to meetings: a
+        document circulated once the meeting started breaks that, and is recorded and flagged
+        (negative ``hours_before_meeting``), not refused: the reports must show it. Once the
+        meeting was recorded as held, a paper is no longer its circulation."""
         self._require_not_cancelled()
-        if self.held_at is not None or ctx.occurred_at >= self.starts_at:
+        if self.held_at is not None:
             raise RuleBroken(
-                "documents_circulated_before_the_meeting",
-                "the meeting has started or was held: this is not pre-meeting circulation",
+                "documents_circulated_before_the_meeting_is_held",
+                "the meeting was held: a paper sent now is not its pre-meeting circulation",
             )
         if document_id in self.documents:
             raise RuleBroken("document_circulated_once", f"document {document_id} was already circulated")
@@ -200,18 +237,21 @@ class Meeting(RecordedAggregate):
 
     @property
     def missing_documents(self) -> bool:
-        return not self.documents
+        """No document circulated, for a kind of meeting that needs them."""
+        return not self.documents and self.rules.needs_documents
 
-    def notice_of(self, document_id: str) -> tuple[float, bool]:
-        """The hours between a document's circulation and the meeting's start as it now stands,
-        and whether that is short of the notice (``shared.domain.circulated_late``)."""
+    def notice_of(self, document_id: str, notice: timedelta = DOCUMENT_NOTICE) -> tuple[float, bool]:
+        """The hours between a document's circulation and the meeting's start as it now stands
+        (negative: after it started), and whether that is short of ``notice`` (the Committee's:
+        ``shared.domain.document_notice``)."""
         circulated_at = self.documents[document_id]["circulated_at"]
-        return hours_before(circulated_at, self.starts_at), circulated_late(circulated_at, self.starts_at)
+        return hours_before(circulated_at, self.starts_at), circulated_late(circulated_at, self.starts_at, notice)
 
     # -- the meeting --------------------------------------------------------------------
 
     def hold(self, ctx: Context, *, attendance: list[str] | None = None) -> None:
-        """A meeting is held only after it was announced to all delegations."""
+        """A meeting is held at or after its start, only after it was announced to all
+        delegations (again, if it moved since)."""
         self._require_not_cancelled()
         if self.held_at is not None:
             raise RuleBroken("meeting_held_once", "the meeting was already held")
@@ -219,7 +259,14 @@ class Meeting(RecordedAggregate):
             raise RuleBroken("postponed_meeting_needs_new_dates", "the meeting is postponed without dates")
         if self.announced_at is None:
             raise RuleBroken(
-                "held_only_after_announcement", "the meeting was not announced to all Council delegations"
+                "held_only_after_announcement",
+                "the meeting was not announced to all Council delegations"
+                + (" since it moved to its present dates" if self.moved_at is not None and self.announcements else ""),
+            )
+        if ctx.occurred_at < self.starts_at:
+            raise RuleBroken(
+                "held_at_or_after_its_start",
+                f"the meeting starts {self.starts_at:%Y-%m-%d %H:%M} UTC; it cannot be held {ctx.occurred_at:%Y-%m-%d %H:%M} UTC",
             )
         self._hold(ctx, list(attendance or []))
 
@@ -235,6 +282,8 @@ class Meeting(RecordedAggregate):
         the meeting was held. An approved outcome is never edited: an amendment is a new
         outcome that names the one it amends, and the original stays."""
         self._require_not_cancelled()
+        if not self.rules.logs_outcomes:
+            raise RuleBroken("meeting_kind_logs_outcomes", f"a {self.meeting_kind} meeting logs no outcomes")
         if group.chair_user is None or ctx.user != group.chair_user:
             raise Forbidden(
                 "only_the_chair_logs_outcomes",
@@ -262,8 +311,12 @@ class Meeting(RecordedAggregate):
     # -- after the meeting ----------------------------------------------------------------
 
     def report_to_committee(self, ctx: Context, *, summary: str, report_symbol: str = "") -> None:
-        """Every working group reports to the Committee after each meeting."""
+        """Every working group reports to the Committee after each meeting (other kinds of
+        meeting are not reported to the Committee: ``MEETING_KIND_RULES``)."""
         self._require_not_cancelled()
+        if not self.rules.reports_to_committee:
+            raise RuleBroken("meeting_kind_reports_to_the_committee",
+                             f"a {self.meeting_kind} meeting is not reported to the Committee")
         if self.held_at is None:
             raise RuleBroken("report_after_the_meeting", "the meeting has not been held")
         if self.reported_at is not None:
@@ -283,7 +336,7 @@ class Meeting(RecordedAggregate):
     def approve_outcome(self, ctx: Context, *, outcome_id: str) -> None:
         """The Committee approves outcomes once the group reported to it."""
         outcome = self._outcome(outcome_id)
-        if self.reported_at is None:
+        if not self.outcomes_go_to_the_committee:
             raise RuleBroken(
                 "outcomes_approved_after_report_to_committee",
                 "the group has not reported this meeting to the Committee",
@@ -347,8 +400,8 @@ class Meeting(RecordedAggregate):
         self._require_not_held("postpone_before_the_meeting", "it cannot be postponed")
         if (starts_at is None) != (ends_at is None):
             raise RuleBroken("new_dates_give_start_and_end", "give both starts_at and ends_at, or neither")
-        if starts_at is not None and ends_at <= starts_at:
-            raise RuleBroken("meeting_ends_after_it_starts", "ends_at is not after starts_at")
+        if starts_at is not None:
+            _require_dates(ctx, starts_at, ends_at)
         if starts_at is None and self.postponed_sine_die:
             raise RuleBroken("meeting_already_postponed", "the meeting is already postponed without dates")
         self._postpone(ctx, reason, starts_at, ends_at)
@@ -360,6 +413,8 @@ class Meeting(RecordedAggregate):
             self.ends_at = ends_at
         self.postponed_sine_die = starts_at is None
         self.moves += 1
+        self.moved_at = ctx.occurred_at
+        self.announced_at = None  # the new dates are announced again (the old announcement stays in ``announcements``)
 
     # -- what it waits for --------------------------------------------------------------
 
@@ -373,10 +428,10 @@ class Meeting(RecordedAggregate):
         elif self.held_at is None:
             if self.announced_at is None:
                 waits.append("announcement")
-            if not self.documents:
+            if not self.documents and self.rules.needs_documents:
                 waits.append("documents")
-        elif self.reported_at is None:
+        elif self.reported_at is None and self.rules.reports_to_committee:
             waits.append("report_to_committee")
-        if any(o.approved_at is None for o in self.outcomes.values()) and self.reported_at is not None:
+        if any(o.approved_at is None for o in self.outcomes.values()) and self.outcomes_go_to_the_committee:
             waits.append("outcome_approval")
         return waits

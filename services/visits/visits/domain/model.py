@@ -9,13 +9,13 @@ naming it; the ``@event`` methods only assign (they re-run on every replay).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate, event_id
+from shared.domain import Context, RecordedAggregate, committee_day, event_id
 from shared.errors import RuleBroken
 
 
@@ -57,6 +57,9 @@ class SharingConsent(StrEnum):
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
 
+
+# How far a visit's start may be from its scheduled dates, either side (a day's tolerance).
+START_TOLERANCE = timedelta(days=1)
 
 ENDED = frozenset({VisitStatus.DECLINED, VisitStatus.CLOSED, VisitStatus.CANCELLED})
 NOT_STARTED = frozenset(
@@ -349,6 +352,12 @@ class Visit(RecordedAggregate):
             raise RuleBroken("schedule_before_start", "the visit has already started")
         if ends_on < starts_on:
             raise RuleBroken("visit_ends_after_it_starts", "ends_on is before starts_on")
+        fixed_on = committee_day(ctx.occurred_at, self.committee)
+        if starts_on < fixed_on:
+            raise RuleBroken(
+                "visit_dates_not_in_the_past",
+                f"dates fixed on {fixed_on} cannot start on {starts_on}, before that day",
+            )
         self._schedule(ctx, starts_on, ends_on)
 
     @event("VisitScheduled")
@@ -358,12 +367,20 @@ class Visit(RecordedAggregate):
         self.status = VisitStatus.SCHEDULED
 
     def start(self, ctx: Context) -> None:
-        """A visit starts on the dates fixed with the State."""
+        """A visit starts on the dates fixed with the State (a day either side, in the
+        Committee's time zone); on another day it is rescheduled first."""
         self._require_open()
         if self.status != VisitStatus.SCHEDULED:
             raise RuleBroken(
                 "start_requires_schedule",
                 f"the visit is {self.status}; only a scheduled visit starts",
+            )
+        day = committee_day(ctx.occurred_at, self.committee)
+        if not self.starts_on - START_TOLERANCE <= day <= self.ends_on + START_TOLERANCE:
+            raise RuleBroken(
+                "visit_starts_on_its_dates",
+                f"the visit is scheduled for {self.starts_on} to {self.ends_on}; it cannot start on {day} "
+                "(a day either side at most): fix its dates again first",
             )
         self._start(ctx)
 
