@@ -61,10 +61,14 @@ _ENVELOPE = EnvelopeSchema()
 def _types(module, exchange: str) -> dict[str, EventType]:
     """Every event type of one module of payload schemas, in the order they are defined: the
     schemas that name their ``aggregate`` (a nested schema, such as a need, names none)."""
-    found = {}
+    found: dict[str, EventType] = {}
     for class_name, schema in vars(module).items():
         if isinstance(schema, type) and issubclass(schema, Schema) and isinstance(getattr(schema, "aggregate", None), str):
-            found[wire_name(class_name)] = EventType(wire_name(class_name), exchange, schema.aggregate, {1: schema})
+            # a schema names its event type and version where they are not its name's and 1
+            name = getattr(schema, "event_type", None) or wire_name(class_name)
+            version = getattr(schema, "schema_version", 1)
+            event_type = found.setdefault(name, EventType(name, exchange, schema.aggregate, {}))
+            event_type.versions[version] = schema
     return found
 
 

@@ -178,7 +178,14 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
     },
     "visit_closed": {1: {"summary": "Visit conducted, needs assessed and follow-up recorded."}},
     "visit_cancelled": {1: {"reason": "The State withdrew its invitation."}},
-    "visit_postponed": {1: {"reason": "Dates conflict with national elections."}},
+    "visit_postponed": {
+        1: {"reason": "Dates conflict with national elections."},
+        2: {"reason": "Dates conflict with national elections.", "starts_on": "2026-05-18", "ends_on": "2026-05-22"},
+    },
+    "due_date_reset": {
+        1: {"awaited": "pre_visit_info", "organization": "UNODC", "due_on": "2026-08-31",
+            "previous_due_on": "2026-05-04"},
+    },
     "donor_registered": {
         1: {
             "name": "Government of Canada",

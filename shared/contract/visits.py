@@ -201,11 +201,39 @@ class VisitCancelled(Schema):
     reason = f.text(required=True, meaning="Why the visit was called off.")
 
 
-class VisitPostponed(Schema):
-    """The visit was postponed."""
+class VisitPostponedV1(Schema):
+    """The visit was postponed (schema version 1: the dates it gave up are not said)."""
 
     aggregate = "visit"
+    event_type = "visit_postponed"
+    schema_version = 1
     reason = f.text(required=True, meaning="Why the visit was put off.")
+
+
+class VisitPostponed(Schema):
+    """The visit was postponed; the dates it gives up are kept (null for a visit not yet
+    scheduled), and its dates are fixed again later."""
+
+    aggregate = "visit"
+    schema_version = 2
+    reason = f.text(required=True, meaning="Why the visit was put off.")
+    starts_on = f.date(required=False, allow_none=True, load_default=None,
+                       meaning="The first day it was scheduled for and gives up, or `null`.")
+    ends_on = f.date(required=False, allow_none=True, load_default=None,
+                     meaning="The last day it was scheduled for and gives up, or `null`.")
+
+
+class DueDateReset(Schema):
+    """After a postponement, a due date is set again: the State's answer to the consent request,
+    or an organization's pre-visit information, still awaited."""
+
+    aggregate = "visit"
+    awaited = f.one_of(("consent", "pre_visit_info"),
+                       meaning="What is awaited by the date: the State's consent, or pre-visit information.")
+    organization = f.name(required=False, meaning="For pre-visit information: the organization; else `\"\"`.")
+    due_on = f.date(meaning="The new due date.")
+    previous_due_on = f.date(required=False, allow_none=True, load_default=None,
+                             meaning="The due date it replaces, or `null` (none was set).")
 
 
 # -- donors ---------------------------------------------------------------------------------

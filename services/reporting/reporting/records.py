@@ -63,7 +63,7 @@ def _new_visit() -> dict[str, Any]:
                     "by_invitation": False},
         "organizations": {}, "starts_on": None, "ends_on": None, "started_at": None, "completed_at": None,
         "needs_assessments": [], "sharing_consent": [], "shares": [], "follow_ups": [],
-        "closed_at": None, "cancelled_at": None, "postponed_at": [],
+        "closed_at": None, "cancelled_at": None, "postponed_at": [], "postponed_dates": [],
     }
 
 
@@ -126,9 +126,16 @@ def _visit(r: dict[str, Any], e: dict) -> None:
         r.update(closed_at=at, status="closed")
     elif t == "visit_cancelled":
         r.update(cancelled_at=at, status="cancelled")
-    elif t == "visit_postponed":
+    elif t == "visit_postponed":  # schema version 2 says the dates given up; version 1 does not
         r["postponed_at"].append(at)
+        r["postponed_dates"].append({"at": at, "starts_on": p.get("starts_on", r["starts_on"]),
+                                     "ends_on": p.get("ends_on", r["ends_on"])})
         r.update(starts_on=None, ends_on=None, status="postponed")
+    elif t == "due_date_reset":
+        if p["awaited"] == "consent":
+            r["consent"]["due_on"] = p["due_on"]
+        elif p["organization"] in r["organizations"]:
+            r["organizations"][p["organization"]]["info_due_on"] = p["due_on"]
 
 
 def _new_meeting() -> dict[str, Any]:

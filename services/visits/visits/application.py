@@ -114,6 +114,11 @@ class VisitsApplication(FieldworkApplication):
     def postpone(self, ctx: Context, visit_id: UUID, *, reason: str, expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version, lambda visit: visit.postpone(ctx, reason=reason))
 
+    def reset_due_date(self, ctx: Context, visit_id: UUID, *, awaited: str, due_on: date, organization: str = "",
+                       expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.reset_due_date(
+            ctx, awaited=awaited, due_on=due_on, organization=organization))
+
     def register_donor(self, ctx: Context, *, donor_id: UUID | None = None, **registration: Any) -> Donor:
         donor = Donor(ctx=ctx, id=donor_id or uuid4(), **registration)
         self.store(donor)

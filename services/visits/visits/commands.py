@@ -44,6 +44,13 @@ def _in_days(ctx, days: int):
     return ctx.occurred_at.date() + timedelta(days=days)
 
 
+def _due_date_probe(visit: Visit, ctx) -> dict:
+    """The consent if it is awaited, else the first organization whose information is."""
+    if visit.consent == "requested":
+        return {"awaited": "consent", "due_on": _in_days(ctx, 14)}
+    return {"awaited": "pre_visit_info", "organization": _organization(visit, "requested"), "due_on": _in_days(ctx, 14)}
+
+
 def _parse_need(text: str) -> dict:
     parts = text.split(":", 3)
     if len(parts) != 4:
@@ -118,7 +125,10 @@ VISITS = Commands(
     _step("cancel", "Call the visit off (--reason).", contract.VisitCancelled, App.cancel, Visit.cancel,
           lambda visit, ctx: {"reason": "cancelled"}),
     _step("postpone", "Put the visit off (--reason); fix dates again later.", contract.VisitPostponed,
-          App.postpone, Visit.postpone, lambda visit, ctx: {"reason": "postponed"}),
+          App.postpone, Visit.postpone, lambda visit, ctx: {"reason": "postponed"}, "starts_on", "ends_on"),
+    _step("reset-due-date", "After a postponement, set again when the State's consent or an organization's "
+          "pre-visit information is due (--awaited, --due-on, --organization).", contract.DueDateReset,
+          App.reset_due_date, Visit.reset_due_date, _due_date_probe, "previous_due_on"),
 )
 
 DONORS = Commands(

@@ -113,6 +113,7 @@ def visit_view(visit: Visit, today: date) -> dict:
                 "closed_at": visit.closed_at,
                 "ended_reason": visit.ended_reason,
                 "postponements": visit.postponements,
+                "postponed_dates": visit.postponed_dates,
             }
         )
     )

@@ -100,3 +100,51 @@ def test_a_step_whose_time_nobody_stated_follows_a_step_that_raced_ahead_of_it(m
     visit.request_consent(make.ctx(2))
     visit.grant_consent(replace(make.ctx(2, hours=-1), stated=False))
     assert visit.consent == "granted" and visit.latest_step_at == make.ctx(2).occurred_at
+
+
+# -- postponements keep history -------------------------------------------------------------------
+
+
+def test_a_postponement_keeps_the_dates_it_gave_up_in_its_event(make):
+    visit = make.scheduled_visit()  # days 30-34
+    visit.postpone(make.ctx(10), reason="elections")
+    [postponed] = visit.collect_events()
+    assert (postponed.starts_on, postponed.ends_on) == (make.day(30), make.day(34))
+    assert visit.postponed_dates == [{"postponed_at": make.ctx(10).occurred_at, "reason": "elections",
+                                      "starts_on": make.day(30), "ends_on": make.day(34)}]
+    assert (visit.starts_on, visit.status) == (None, "postponed")
+
+
+def test_after_a_postponement_pre_visit_information_is_due_again_and_not_overdue(make):
+    visit = make.visit_awaiting_pre_visit_info(due=20)  # asked day 7, due day 20
+    visit.schedule(make.ctx(8), starts_on=make.day(30), ends_on=make.day(34))
+    visit.postpone(make.ctx(9), reason="elections")
+    assert [w for w in visit.waiting_for(make.day(25)) if w["what"] == "pre_visit_info"][0]["overdue"] is True
+
+    visit.reset_due_date(make.ctx(10), awaited="pre_visit_info", organization="UNODC", due_on=make.day(60))
+
+    [wait] = [w for w in visit.waiting_for(make.day(25)) if w["what"] == "pre_visit_info"]
+    assert (wait["due_on"], wait["overdue"]) == (make.day(60), False)
+    [event] = visit.collect_events()[-1:]
+    assert (event.previous_due_on, event.due_on) == (make.day(20), make.day(60))
+
+
+def test_a_due_date_is_set_again_only_after_a_postponement_and_not_in_the_past(make):
+    visit = make.awaiting_consent_visit()  # asked day 2, due day 16
+    with pytest.raises(RuleBroken) as not_postponed:
+        visit.reset_due_date(make.ctx(3), awaited="consent", due_on=make.day(40))
+    assert not_postponed.value.rule == "due_dates_reset_after_a_postponement"
+    visit.postpone(make.ctx(4), reason="r")
+    with pytest.raises(RuleBroken) as past:
+        visit.reset_due_date(make.ctx(5), awaited="consent", due_on=make.day(4))
+    assert past.value.rule == "due_date_not_in_the_past"
+    visit.reset_due_date(make.ctx(5), awaited="consent", due_on=make.day(40))
+    assert visit.consent_due_on == make.day(40)
+
+
+def test_a_due_date_is_set_only_for_what_is_awaited(make):
+    visit = make.consented_visit()
+    visit.postpone(make.ctx(6), reason="r")
+    with pytest.raises(RuleBroken) as refused:
+        visit.reset_due_date(make.ctx(7), awaited="consent", due_on=make.day(40))
+    assert refused.value.rule == "due_date_of_something_awaited"

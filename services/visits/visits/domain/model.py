@@ -165,6 +165,7 @@ class Visit(RecordedAggregate):
         self.closed_at: datetime | None = None
         self.ended_reason = ""
         self.postponements = 0
+        self.postponed_dates: list[dict] = []  # each postponement: when, why, the dates it gave up
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -626,7 +627,8 @@ class Visit(RecordedAggregate):
         self.ended_reason = reason
 
     def postpone(self, ctx: Context, *, reason: str) -> None:
-        """A visit not yet started can be put off; its dates are fixed again later."""
+        """A visit not yet started can be put off; its dates are fixed again later. The dates it
+        gives up are kept in the event (and ``postponed_dates``)."""
         self._require_open()
         if self.status not in NOT_STARTED:
             raise RuleBroken(
@@ -634,14 +636,47 @@ class Visit(RecordedAggregate):
             )
         if self.status == VisitStatus.POSTPONED:
             raise RuleBroken("visit_already_postponed", "the visit is already postponed")
-        self._postpone(ctx, reason)
+        self._postpone(ctx, reason, self.starts_on, self.ends_on)
 
     @event("VisitPostponed")
-    def _postpone(self, ctx: Context, reason: str) -> None:
+    def _postpone(self, ctx: Context, reason: str, starts_on: date | None, ends_on: date | None) -> None:
+        self.postponed_dates.append({"postponed_at": ctx.occurred_at, "reason": reason,
+                                     "starts_on": starts_on, "ends_on": ends_on})
         self.starts_on = None
         self.ends_on = None
         self.status = VisitStatus.POSTPONED
         self.postponements += 1
+
+    def reset_due_date(self, ctx: Context, *, awaited: str, due_on: date, organization: str = "") -> None:
+        """After a postponement, the date the State's consent or an organization's pre-visit
+        information is due by is set again (what was due for the old dates is not overdue for
+        the new ones); only for what is still awaited, and not in the past."""
+        self._require_open()
+        last_postponed = self.postponed_dates[-1]["postponed_at"] if self.postponed_dates else None
+        if awaited == "consent":
+            if self.consent != ConsentStatus.REQUESTED:
+                raise RuleBroken("due_date_of_something_awaited", f"the State's consent is {self.consent}, not awaited")
+            asked, previous, organization = self.consent_requested_at, self.consent_due_on, ""
+        else:
+            org = self._invited(organization)
+            if org["info_requested_at"] is None or org["info_received_at"] is not None:
+                raise RuleBroken("due_date_of_something_awaited",
+                                 f"no pre-visit information is awaited from {organization}")
+            asked, previous = org["info_requested_at"], org["info_due_on"]
+        if last_postponed is None or last_postponed < asked:
+            raise RuleBroken("due_dates_reset_after_a_postponement",
+                             f"the visit was not postponed since this was asked ({asked:%Y-%m-%d})")
+        if due_on < committee_day(ctx.occurred_at, self.committee):
+            raise RuleBroken("due_date_not_in_the_past", f"{due_on} is before the day it is set")
+        self._reset_due_date(ctx, awaited, organization, due_on, previous)
+
+    @event("DueDateReset")
+    def _reset_due_date(self, ctx: Context, awaited: str, organization: str, due_on: date,
+                        previous_due_on: date | None) -> None:
+        if awaited == "consent":
+            self.consent_due_on = due_on
+        else:
+            self.organizations[organization]["info_due_on"] = due_on
 
     # -- what it waits for -------------------------------------------------------------------
 
