@@ -61,6 +61,7 @@ FUNCTION_CHECKS: dict[Callable, str] = {
 # ---------------------------------------------------------------------------------------------
 
 EXAMPLE_AGGREGATE_IDS = {
+    "committee_membership": UUID("9e3c2a71-4b5d-4f8e-8a1c-3d7b6e2f0a58"),
     "visit": UUID("3f2b8c1e-6d4a-4c1b-9e7f-0a5d2c8b4e61"),
     "donor": UUID("b7e4a9d2-1c3f-4a6e-8d5b-2f9c0e7a1d34"),
     "working_group": UUID("5a9d3e7c-2b1f-4e8a-a6c4-7d0e3b9f2c15"),
@@ -69,6 +70,7 @@ EXAMPLE_AGGREGATE_IDS = {
 EXAMPLE_OCCURRED_AT = "2026-03-02T09:30:00+00:00"
 EXAMPLE_RECORDED_AT = "2026-03-02T09:30:00.412000+00:00"
 EXAMPLE_ACTORS = {
+    "committee_membership": {"user": "l.moreau", "role": "secretariat"},
     "visit": {"user": "a.mensah", "role": "visit_coordinator"},
     "donor": {"user": "l.moreau", "role": "secretariat"},
     "working_group": {"user": "l.moreau", "role": "secretariat"},
@@ -205,6 +207,15 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
         }
     },
     "chair_assigned": {1: {"chair_member_state": "FRA", "chair_user": "wg2.chair"}},
+    "committee_membership_recorded": {
+        1: {"committee": "1540", "year": 2026,
+            "member_states": ["CHN", "FRA", "RUS", "GBR", "USA", "DNK", "GRC", "PAK", "PAN", "SOM", "BHR", "COL",
+                              "COD", "LVA", "LBR"]},
+    },
+    "committee_membership_revised": {
+        1: {"member_states": ["CHN", "FRA", "RUS", "GBR", "USA", "DNK", "GRC", "PAK", "PAN", "SOM", "BHR", "COL",
+                              "COD", "LVA", "LBR"]},
+    },
     "meeting_scheduled": {
         1: {
             "group_id": str(EXAMPLE_AGGREGATE_IDS["working_group"]),

@@ -31,6 +31,29 @@ class ChairAssigned(Schema):
     chair_user = f.name(meaning="The user who chairs for it: the one who logs the group's outcomes.")
 
 
+# -- the Committees' membership -------------------------------------------------------------
+
+
+class CommitteeMembershipRecorded(Schema):
+    """The members of a Committee in one year were recorded by the secretariat (reference data:
+    a working group's chair must then be one of them)."""
+
+    aggregate = "committee_membership"
+    committee = f.one_of(COMMITTEES, meaning="The Committee.")
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1945, max=2200),
+                          metadata=meant("The calendar year the membership is for."))
+    member_states = fields.List(f.member_state(), required=True, validate=validate.Length(min=1, max=15),
+                                metadata=meant("Its members that year: the Council's members, ISO 3166-1 alpha-3."))
+
+
+class CommitteeMembershipRevised(Schema):
+    """The membership recorded for a Committee's year was corrected."""
+
+    aggregate = "committee_membership"
+    member_states = fields.List(f.member_state(), required=True, validate=validate.Length(min=1, max=15),
+                                metadata=meant("Its members that year, the whole list."))
+
+
 # -- meetings -------------------------------------------------------------------------------
 
 

@@ -15,12 +15,13 @@ def iso(moment: datetime) -> str:
 def test_a_chair_logs_an_outcome(page, system, browser):
     secretariat = system.dev_token("secretariat")
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    groups = system.call("meetings", "POST", "/groups/load-reference", secretariat)
+    groups = system.call("meetings", "POST", "/groups/load-reference", secretariat,
+                         {"occurred_at": iso(now - timedelta(days=60))})
     group, other_group = groups[0], groups[1]
     system.call("meetings", "POST", f"/groups/{group['id']}/assign-chair", secretariat,
-                {"chair_member_state": "ZAF", "chair_user": "chair.za"})
+                {"chair_member_state": "ZAF", "chair_user": "chair.za", "occurred_at": iso(now - timedelta(days=30))})
     system.call("meetings", "POST", f"/groups/{other_group['id']}/assign-chair", secretariat,
-                {"chair_member_state": "FRA", "chair_user": "chair.fr"})
+                {"chair_member_state": "FRA", "chair_user": "chair.fr", "occurred_at": iso(now - timedelta(days=30))})
     # a meeting held two days ago, recorded with the dates it really had
     starts = now - timedelta(days=2)
     held = system.call("meetings", "POST", "/meetings", secretariat, {

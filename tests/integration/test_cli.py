@@ -101,12 +101,13 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
         return subprocess.run([sys.executable, "-m", "shared.cli.main", "meetings", *args],
                               capture_output=True, text=True, env=env, timeout=60)
 
-    loaded = meetings("load-groups")
+    loaded = meetings("load-groups", "--occurred-at", (datetime.now(timezone.utc) - timedelta(days=30)).isoformat())
     assert loaded.returncode == 0 and loaded.stdout.count("created") == 4
     assert meetings("load-groups").stdout.count("exists") == 4
     group_line = next(line for line in meetings("groups").stdout.splitlines() if "Working Group 1" in line)
     group_id = group_line.split()[0]
-    ok(meetings("assign-chair", group_id, "--chair-member-state", "ZAF", "--chair-user", "chair.za"))
+    ok(meetings("assign-chair", group_id, "--chair-member-state", "ZAF", "--chair-user", "chair.za",
+                "--occurred-at", (datetime.now(timezone.utc) - timedelta(days=20)).isoformat()))
     now = datetime.now(timezone.utc).replace(microsecond=0)
     start = now - timedelta(hours=1)  # set ten days ago for an hour ago: it can be held now
     meeting = ok(meetings("schedule", "--group-id", group_id, "--meeting-kind", "working_group",

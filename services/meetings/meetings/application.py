@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, Callable
 from uuid import UUID, uuid4
 
-from shared.domain import Context
+from shared.domain import Context, committee_day
 from shared.errors import InvalidInput, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
-from meetings.domain import Meeting, MeetingStatus, WorkingGroup
+from meetings.domain import CommitteeMembership, Meeting, MeetingStatus, WorkingGroup
 from meetings.domain.model import group_name_key
 
 REFERENCE_GROUPS = Path(__file__).parent / "reference" / "working_groups_1540.json"
@@ -49,10 +49,34 @@ class MeetingsApplication(FieldworkApplication):
         self, ctx: Context, group_id: UUID, *, chair_member_state: str, chair_user: str,
         expected_version: int | None = None,
     ) -> WorkingGroup:
+        """The chair must be a member of the Committee the year it takes office, where the
+        secretariat recorded that year's membership."""
         return self.update(
             WorkingGroup, group_id, expected_version,
-            lambda g: g.assign_chair(ctx, chair_member_state=chair_member_state, chair_user=chair_user),
+            lambda g: g.assign_chair(ctx, chair_member_state=chair_member_state, chair_user=chair_user,
+                                     members=self.membership(g.committee, committee_day(ctx.occurred_at, g.committee).year)),
         )
+
+    # -- the Committees' membership ---------------------------------------------------------------
+
+    def record_membership(self, ctx: Context, *, committee: str, year: int, member_states: list[str]) -> CommitteeMembership:
+        """One record a Committee and year (its id follows from both): a second is refused
+        (``ids_unique``); a correction is a revision."""
+        membership = CommitteeMembership(id=CommitteeMembership.id_for(committee, year), ctx=ctx, committee=committee,
+                                         year=year, member_states=member_states)
+        self.store(membership)
+        return membership
+
+    def revise_membership(self, ctx: Context, membership_id: UUID, *, member_states: list[str],
+                          expected_version: int | None = None) -> CommitteeMembership:
+        return self.update(CommitteeMembership, membership_id, expected_version,
+                           lambda m: m.revise(ctx, member_states=member_states))
+
+    def membership(self, committee: str, year: int) -> CommitteeMembership | None:
+        return self.index.find(CommitteeMembership, CommitteeMembership.id_for(committee, year))
+
+    def memberships(self) -> list[CommitteeMembership]:
+        return sorted(self.index.all(CommitteeMembership), key=lambda m: (m.committee, m.year))
 
     def load_reference_groups(self, ctx: Context, path: Path = REFERENCE_GROUPS) -> list[dict]:
         """The four working groups of the 1540 Committee; those already set up are left as

@@ -5,7 +5,7 @@ import click
 
 from shared.cli.client import call, show
 from shared.cli.schema_commands import add_table_commands, record_commands
-from meetings.commands import GROUPS, MEETINGS
+from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 
 
 @click.group("meetings")
@@ -15,12 +15,14 @@ def meetings() -> None:
 
 add_table_commands(meetings, "meetings", GROUPS)
 add_table_commands(meetings, "meetings", MEETINGS)
+add_table_commands(meetings, "meetings", MEMBERSHIPS)
 
 
 @meetings.command("load-groups")
-def load_groups() -> None:
+@click.option("--occurred-at", help="when those established now were set up (ISO 8601 with offset; default now)")
+def load_groups(occurred_at) -> None:
     """Load the four working groups of the 1540 Committee (loading again changes nothing)."""
-    for entry in call("meetings", "POST", "/groups/load-reference", {}):
+    for entry in call("meetings", "POST", "/groups/load-reference", {"occurred_at": occurred_at} if occurred_at else {}):
         click.echo(f"{'created' if entry['created'] else 'exists '}  {entry['name']}")
 
 

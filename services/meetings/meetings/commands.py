@@ -19,10 +19,10 @@ from shared.auth import CHAIRS, SECRETARIAT
 from shared.commands import Command, Commands, command_input
 from shared.contract import meetings as contract
 from meetings.application import MeetingsApplication as App
-from meetings.domain import Meeting, WorkingGroup
+from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 
 _NEW = "\x00new"  # an id no document or outcome has
-_NO_GROUP = SimpleNamespace(name="an unknown group", chair_user=None)
+_NO_GROUP = SimpleNamespace(name="an unknown group", chair_at=lambda moment: None)
 
 
 def _outcome(meeting: Meeting, awaiting: str) -> str:
@@ -98,4 +98,16 @@ MEETINGS = Commands(
           lambda meeting, ctx, **_: {"reason": "postponed", **_new_dates(meeting, ctx)}),
 )
 
-TABLES = (GROUPS, MEETINGS)
+MEMBERSHIPS = Commands(
+    "committee_membership", "memberships", "membership_id",
+    Command(
+        "record-membership",
+        "Record a Committee's members in a year (--committee, --year, --member-states repeated): a chair must be one.",
+        command_input(contract.CommitteeMembershipRecorded, "expected_version"), SECRETARIAT, App.record_membership,
+    ),
+    _step("revise-membership", "Correct the members recorded for the year (--member-states, repeated).",
+          contract.CommitteeMembershipRevised, App.revise_membership, CommitteeMembership.revise,
+          lambda membership, ctx, **_: {"member_states": ["FRA"] if membership.member_states != ["FRA"] else ["GBR"]}),
+)
+
+TABLES = (GROUPS, MEETINGS, MEMBERSHIPS)

@@ -15,10 +15,11 @@ from shared.http import actor_of, context_for, json_endpoint, json_response, loa
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
 from meetings.calendar import calendar_of
-from meetings.commands import GROUPS, MEETINGS
+from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 from meetings.dependencies import MeetingsRuntime
 from meetings.views import (
-    BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, outcome_awaiting_view, read_filters,
+    BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, membership_view,
+    outcome_awaiting_view, read_filters,
 )
 
 
@@ -108,6 +109,23 @@ class MeetingsService(runtime.FieldworkService):
     @json_endpoint(*STAFF)
     def http_outcomes_awaiting_approval(self, request):
         return 200, self.outcomes_awaiting_approval(request.args.to_dict())
+
+    @http("POST", "/memberships")
+    @json_endpoint(*MEMBERSHIPS.create.roles)
+    def http_record_membership(self, request):
+        view = membership_view(MEMBERSHIPS.run_create(self.app, read_json(request), actor_of(request)))
+        return json_response(201, view, {"Location": f"/memberships/{view['id']}"})
+
+    @http("GET", "/memberships")
+    @json_endpoint(*STAFF)
+    def http_memberships(self, request):
+        return 200, [membership_view(m) for m in self.app.memberships()]
+
+    @http("POST", "/memberships/<string:membership_id>/<string:command>")
+    @json_endpoint(MEMBERSHIPS)
+    def http_membership_step(self, request, membership_id, command):
+        return 200, membership_view(MEMBERSHIPS.run(self.app, command, membership_id, read_json(request),
+                                                    actor_of(request)))
 
     @http("GET", "/commands")
     @json_endpoint(*STAFF)

@@ -44,6 +44,11 @@ def group_view(group: WorkingGroup) -> dict:
     )
 
 
+def membership_view(membership) -> dict:
+    return jsonable({"id": membership.id, "version": membership.version, "committee": membership.committee,
+                     "year": membership.year, "member_states": membership.member_states})
+
+
 def meeting_summary(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
     return jsonable(
         {

@@ -208,6 +208,17 @@ def _donor(r: dict[str, Any], e: dict) -> None:
     r["interests"].append({"from": e["occurred_at"], "areas": p["thematic_areas"]})
 
 
+def _new_membership() -> dict[str, Any]:
+    return {"committee": None, "year": None, "member_states": []}
+
+
+def _membership(r: dict[str, Any], e: dict) -> None:
+    p = e["payload"]
+    if e["event_type"] == "committee_membership_recorded":
+        r.update(committee=p["committee"], year=p["year"])
+    r["member_states"] = p["member_states"]
+
+
 # kind -> (the record before any event, what one event does to it)
 FOLDS = {"visit": (_new_visit, _visit), "meeting": (_new_meeting, _meeting), "working_group": (_new_group, _group),
-         "donor": (_new_donor, _donor)}
+         "donor": (_new_donor, _donor), "committee_membership": (_new_membership, _membership)}

@@ -12,13 +12,14 @@ import pytest
 from shared.store import FieldworkApplication
 from shared.services import manifests
 from meetings.application import MeetingsApplication
-from meetings.domain import Meeting, WorkingGroup
+from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 from visits.application import VisitsApplication
 from visits.domain import Donor, Visit
 
 APPLICATIONS = {"visits": VisitsApplication, "meetings": MeetingsApplication}
-AGGREGATES = (Visit, Donor, WorkingGroup, Meeting)
-CREATORS = {Visit: "propose", Meeting: "schedule", Donor: "__init__", WorkingGroup: "__init__"}
+AGGREGATES = (Visit, Donor, WorkingGroup, Meeting, CommitteeMembership)
+CREATORS = {Visit: "propose", Meeting: "schedule", Donor: "__init__", WorkingGroup: "__init__",
+            CommitteeMembership: "__init__"}
 
 
 def takes_a_context(function) -> bool:

@@ -10,10 +10,10 @@ from eventsourcing.domain import Aggregate
 
 from shared.contract import CATALOGUE
 from shared.contract.catalogue import wire_name
-from meetings.domain import Meeting, WorkingGroup
+from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 from visits.domain.model import Donor, Visit
 
-AGGREGATES = (Visit, Donor, WorkingGroup, Meeting)
+AGGREGATES = (Visit, Donor, WorkingGroup, Meeting, CommitteeMembership)
 # what every event of the library carries, and the context every event of ours does: in the
 # envelope, not the payload
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type", "ctx"}

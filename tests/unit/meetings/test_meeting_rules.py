@@ -394,7 +394,7 @@ def test_only_the_groups_chair_logs_outcomes(make, ctx, user):
         )
 
     assert forbidden.value.rule == "only_the_chair_logs_outcomes"
-    assert "the chair is chair.fr" in forbidden.value.detail
+    assert "chair.fr did" in forbidden.value.detail
     assert meeting.outcomes == {}
     assert nothing_changed(meeting, before)
 
@@ -412,23 +412,56 @@ def test_no_one_logs_outcomes_for_a_group_without_a_chair(make):
     assert nothing_changed(meeting, before)
 
 
-def test_a_former_chair_no_longer_logs_outcomes_once_the_chair_was_reassigned(make, ctx):
+def test_the_chair_in_office_at_the_meetings_start_logs_its_outcomes_after_a_handover(make, ctx):
+    """Authority at the date it was exercised: the chair who chaired the meeting logs its
+    outcomes, even after the chair passed to another member; the successor does not."""
     group = make.group
-    meeting = make.held_meeting()
+    meeting = make.held_meeting()  # started day 20, chaired by chair.fr
     group.assign_chair(ctx(21), chair_member_state="MEX", chair_user="chair.mx")
     group.collect_events()
     before = snapshot(meeting)
 
     with pytest.raises(Forbidden) as forbidden:
-        meeting.log_outcome(make.chair(22), group=group, outcome_id="o-1", outcome_kind="decision", text="x")
+        meeting.log_outcome(ctx(22, user="chair.mx"), group=group, outcome_id="o-1", outcome_kind="decision",
+                            text="x")
 
     assert forbidden.value.rule == "only_the_chair_logs_outcomes"
+    assert "chair.mx did not chair Working Group 2: Assistance when the meeting started" in forbidden.value.detail
     assert nothing_changed(meeting, before)
 
-    meeting.log_outcome(
-        ctx(22, user="chair.mx"), group=group, outcome_id="o-1", outcome_kind="decision", text="x"
-    )
-    assert meeting.outcomes["o-1"].logged_by == "chair.mx"
+    meeting.log_outcome(make.chair(22), group=group, outcome_id="o-1", outcome_kind="decision", text="x")
+    assert meeting.outcomes["o-1"].logged_by == "chair.fr"
+
+
+def test_a_chair_is_a_member_of_the_committee_where_its_membership_is_recorded(make, ctx):
+    from uuid import uuid4
+
+    from meetings.domain import CommitteeMembership
+
+    members = CommitteeMembership(id=uuid4(), ctx=ctx(0), committee="1540", year=2025,
+                                  member_states=["FRA", "GBR", "USA", "CHN", "RUS"])
+    group = make.group
+    with pytest.raises(RuleBroken) as broken:
+        group.assign_chair(ctx(3), chair_member_state="MEX", chair_user="chair.mx", members=members)
+    assert broken.value.rule == "chairs_are_members_of_the_committee"
+    assert "MEX is not a member of the 1540 Committee in 2025" in broken.value.detail
+    assert group.chair_user == "chair.fr" and group.collect_events() == []
+    group.assign_chair(ctx(3), chair_member_state="GBR", chair_user="chair.uk", members=members)
+    group.assign_chair(ctx(4), chair_member_state="MEX", chair_user="chair.mx")  # no membership recorded
+    assert group.chair_at(make.at(3, hours=1))["user"] == "chair.uk" and group.chair_user == "chair.mx"
+
+
+def test_a_membership_revision_changes_it(make, ctx):
+    from uuid import uuid4
+
+    from meetings.domain import CommitteeMembership
+
+    members = CommitteeMembership(id=uuid4(), ctx=ctx(0), committee="ctc", year=2025, member_states=["FRA"])
+    with pytest.raises(RuleBroken) as broken:
+        members.revise(ctx(1), member_states=["FRA"])
+    assert broken.value.rule == "membership_revision_changes_it"
+    members.revise(ctx(1), member_states=["FRA", "GBR"])
+    assert members.member_states == ["FRA", "GBR"]
 
 
 def test_an_outcome_id_is_logged_once(make):

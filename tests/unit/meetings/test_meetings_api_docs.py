@@ -21,7 +21,7 @@ from marshmallow import fields as mfields
 from doc_checks import MarkdownDoc, declared_routes, declared_rpc_methods, field_names, mentions, table_rows
 from shared.contract.vocabulary import ROLES
 from shared.http import MAX_BODY_BYTES
-from meetings.commands import GROUPS, MEETINGS
+from meetings.commands import GROUPS, MEETINGS, TABLES
 from meetings.service import MeetingsService
 from meetings.views import AWAITING, MeetingFilters
 from meetings.calendar import REMINDERS
@@ -169,7 +169,7 @@ def _is_declared(method: str, path: str) -> bool:
             continue
         if all(
             part == want
-            or (want == "{command}" and part in COMMAND_INPUTS)
+            or (want == "{command}" and part in {c.name for t in TABLES for c in t.steps.values()})
             or (want.startswith("{") and want != "{command}" and part != "")
             for part, want in zip(parts, declared)
         ):

@@ -136,10 +136,12 @@ def meetings(tmp_path_factory) -> Meetings:
     data_dir = str(tmp_path_factory.mktemp("meetings-store"))
     app = MeetingsApplication(env=StoreSettings(data_dir=data_dir).environment("meetings"))
     api = worker_factory(MeetingsService, app=app)
-    group = api.establish_group(
-        {"name": "Working Group 2: Assistance", "committee": "1540", "mandate_area": "assistance"}, SECRETARIAT
+    group = api.establish_group(  # set up long before the meetings drawn: their chair chairs at their start
+        {"name": "Working Group 2: Assistance", "committee": "1540", "mandate_area": "assistance",
+         "occurred_at": "2024-01-01T09:00:00Z"}, SECRETARIAT
     )
-    api.assign_chair(group["id"], {"chair_member_state": "FRA", "chair_user": CHAIR["user"]}, SECRETARIAT)
+    api.assign_chair(group["id"], {"chair_member_state": "FRA", "chair_user": CHAIR["user"],
+                                   "occurred_at": "2024-01-02T09:00:00Z"}, SECRETARIAT)
     spare = api.establish_group({"name": "Spare group", "committee": "ctc", "mandate_area": "spare"}, SECRETARIAT)
     yield Meetings(api, app, group["id"], spare["id"])
     app.close()

@@ -1,4 +1,5 @@
 from meetings.domain.model import (  # noqa: F401
+    CommitteeMembership,
     Meeting,
     MeetingStatus,
     Outcome,

@@ -76,10 +76,18 @@ class WorkingGroup(RecordedAggregate):
         self.chair_user: str | None = None
         self.chairs: list[dict] = []
 
-    def assign_chair(self, ctx: Context, *, chair_member_state: str, chair_user: str) -> None:
-        """Each working group is chaired by a member of the Committee; a chair may be replaced."""
+    def assign_chair(self, ctx: Context, *, chair_member_state: str, chair_user: str,
+                     members: CommitteeMembership | None = None) -> None:
+        """Each working group is chaired by a member of the Committee; a chair may be replaced.
+        ``members``: the Committee's membership of the year the chair takes office, where the
+        secretariat recorded it (then the chair's State must be one of them)."""
         if (chair_member_state, chair_user) == (self.chair_member_state, self.chair_user):
             raise RuleBroken("chair_assignment_changes_the_chair", f"{chair_user} already chairs {self.name}")
+        if members is not None and chair_member_state not in members.member_states:
+            raise RuleBroken(
+                "chairs_are_members_of_the_committee",
+                f"{chair_member_state} is not a member of the {self.committee} Committee in {members.year}",
+            )
         self._assign_chair(ctx, chair_member_state, chair_user)
 
     @event("ChairAssigned")
@@ -87,6 +95,39 @@ class WorkingGroup(RecordedAggregate):
         self.chair_member_state = chair_member_state
         self.chair_user = chair_user
         self.chairs.append({"member_state": chair_member_state, "user": chair_user, "from": ctx.occurred_at})
+
+    def chair_at(self, moment: datetime) -> dict | None:
+        """The chair in office at ``moment`` (the latest assigned by then), or None."""
+        in_office = [c for c in self.chairs if c["from"] <= moment]
+        return in_office[-1] if in_office else None
+
+
+class CommitteeMembership(RecordedAggregate):
+    """The members of a Committee in one year (its 15 Council members), as the secretariat
+    records them: reference data a chair is checked against. One a Committee and year: its id
+    follows from both."""
+
+    kind = "committee_membership"
+
+    @staticmethod
+    def id_for(committee: str, year: int) -> UUID:
+        return uuid5(GROUP_IDS, f"membership/{committee}/{year}")
+
+    @event("CommitteeMembershipRecorded")
+    def __init__(self, id: UUID, ctx: Context, committee: str, year: int, member_states: list[str]) -> None:  # noqa: A002
+        self.committee = committee
+        self.year = year
+        self.member_states = list(member_states)
+
+    def revise(self, ctx: Context, *, member_states: list[str]) -> None:
+        """The membership recorded for the year is corrected."""
+        if sorted(member_states) == sorted(self.member_states):
+            raise RuleBroken("membership_revision_changes_it", "the membership is already these States")
+        self._revise(ctx, list(member_states))
+
+    @event("CommitteeMembershipRevised")
+    def _revise(self, ctx: Context, member_states: list[str]) -> None:
+        self.member_states = member_states
 
 
 @dataclass
@@ -284,11 +325,12 @@ class Meeting(RecordedAggregate):
         self._require_not_cancelled()
         if not self.rules.logs_outcomes:
             raise RuleBroken("meeting_kind_logs_outcomes", f"a {self.meeting_kind} meeting logs no outcomes")
-        if group.chair_user is None or ctx.user != group.chair_user:
+        chair = group.chair_at(self.starts_at)
+        if chair is None or ctx.user != chair["user"]:
             raise Forbidden(
                 "only_the_chair_logs_outcomes",
-                f"{ctx.user} does not chair {group.name}"
-                + (f" (the chair is {group.chair_user})" if group.chair_user else " (it has no chair)"),
+                f"{ctx.user} did not chair {group.name} when the meeting started ({self.starts_at:%Y-%m-%d})"
+                + (f": {chair['user']} did" if chair else ": it had no chair"),
             )
         if self.held_at is None:
             raise RuleBroken("outcomes_logged_after_the_meeting_is_held", "the meeting has not been held")
