@@ -111,6 +111,10 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
     "consent_declined": {
         1: {"reason": "The Government proposes to receive the visit in the next programme period."}
     },
+    "consent_withdrawn": {
+        1: {"reason": "The Government asks that the visit be considered again after the elections.",
+            "starts_on": "2026-05-18", "ends_on": "2026-05-22"},
+    },
     "organization_invited": {1: {"organization": "UNODC", "kind": "un_body"}},
     "pre_visit_info_requested": {1: {"organization": "UNODC", "due_on": "2026-05-04"}},
     "pre_visit_info_received": {

@@ -61,6 +61,19 @@ class ConsentDeclined(Schema):
     reason = f.text(meaning="The reason the State gave, if any.")
 
 
+class ConsentWithdrawn(Schema):
+    """The State took back its consent (or its invitation) before the visit started: the visit
+    is not prepared further without it, its dates (if fixed) given up; its consent may be asked
+    again."""
+
+    aggregate = "visit"
+    reason = f.text(meaning="The reason the State gave, if any.")
+    starts_on = f.date(required=False, allow_none=True, load_default=None,
+                       meaning="The first day the visit was scheduled for and gives up, or `null`.")
+    ends_on = f.date(required=False, allow_none=True, load_default=None,
+                     meaning="The last day it was scheduled for and gives up, or `null`.")
+
+
 class OrganizationInvited(Schema):
     """An international, regional or subregional organization or UN body was invited to take
     part in the visit."""

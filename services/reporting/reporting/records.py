@@ -60,7 +60,7 @@ def _new_visit() -> dict[str, Any]:
         "member_state": None, "committee": None, "origin": None, "status": "proposed",
         "proposed_at": None, "approved_at": None,
         "consent": {"requested_at": None, "due_on": None, "decided_at": None, "outcome": None,
-                    "by_invitation": False},
+                    "by_invitation": False, "withdrawn_at": None},
         "organizations": {}, "starts_on": None, "ends_on": None, "started_at": None, "completed_at": None,
         "needs_assessments": [], "sharing_consent": [], "shares": [], "follow_ups": [],
         "closed_at": None, "cancelled_at": None, "postponed_at": [], "postponed_dates": [],
@@ -81,6 +81,9 @@ def _visit(r: dict[str, Any], e: dict) -> None:
     elif t == "consent_granted":
         r["consent"].update(decided_at=at, outcome="granted")
         r["status"] = "consented"
+    elif t == "consent_withdrawn":  # asked again later: a new request starts anew
+        r["consent"].update(withdrawn_at=at, outcome="withdrawn")
+        r.update(starts_on=None, ends_on=None, status="approved" if r["approved_at"] else "proposed")
     elif t == "consent_declined":
         r["consent"].update(decided_at=at, outcome="declined")
         r["status"] = "declined"

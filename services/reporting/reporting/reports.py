@@ -177,8 +177,8 @@ def _withheld(visit: dict, decision: dict, donors: list[dict]) -> int:
 
 def _visits_section(records: dict[str, dict], period: Period) -> dict:
     visits = _by_kind(records, "visit")
-    conducted = sorted(
-        (v for v in visits if v["started_at"] in period),
+    conducted = sorted(  # started in the period; a visit cancelled while in progress was not conducted
+        (v for v in visits if v["started_at"] in period and not (v["cancelled_at"] and not v["completed_at"])),
         key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
     )
     consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
@@ -259,6 +259,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             "requested": sum(v["consent"]["requested_at"] in period for v in visits),
             "granted": sum(v["consent"]["outcome"] == "granted" for v in consent_decisions),
             "declined": sum(v["consent"]["outcome"] == "declined" for v in consent_decisions),
+            "withdrawn": sum(v["consent"].get("withdrawn_at") in period for v in visits),
             "by_invitation": sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits),
             "pending_at_end": len(pending),
             "time_to_answer": _summary(

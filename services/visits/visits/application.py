@@ -48,6 +48,10 @@ class VisitsApplication(FieldworkApplication):
                         expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version, lambda visit: visit.decline_consent(ctx, reason=reason))
 
+    def withdraw_consent(self, ctx: Context, visit_id: UUID, *, reason: str = "",
+                         expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.withdraw_consent(ctx, reason=reason))
+
     def invite_organization(self, ctx: Context, visit_id: UUID, *, organization: str, kind: str,
                             expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version,

@@ -105,6 +105,10 @@ def visit_view(visit: Visit, today: date) -> dict:
                 "needs_assessment": {
                     "version": visit.assessment_version,
                     "needs": [n.as_dict() for n in visit.needs.values()],
+                    "recorded_at": visit.assessment_recorded_at,
+                    # recorded before the visit started: a desk assessment, revised during it
+                    "desk": visit.assessment_recorded_at is not None
+                    and (visit.started_at is None or visit.assessment_recorded_at < visit.started_at),
                 },
                 "sharing_consent": visit.sharing_consent,
                 "sharing_consent_covers_version": visit.sharing_consent_assessment,

@@ -309,6 +309,7 @@ def test_as_recorded_on_1_july_the_late_consent_and_later_events_are_left_out(ap
         "granted": 3,  # KEN, VNM, TUN
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "withdrawn": 0,
         "pending_at_end": 2,  # IDN and PHL
         # KEN 10, MAR 21, VNM 28, TUN 3.4: mean 62.4 / 4 = 15.6; median (10 + 21) / 2 = 15.5; max 28.
         "time_to_answer": {"count": 4, "mean_days": 15.6, "median_days": 15.5, "max_days": 28.0},

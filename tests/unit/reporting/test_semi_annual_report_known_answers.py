@@ -118,6 +118,7 @@ def test_h1_consent_of_the_states(h1):
         "declined": 1,
         # KAZ was proposed on 2025-02-03 at the State's invitation (its consent).
         "by_invitation": 1,
+        "withdrawn": 0,
         # At 30 June: IDN asked 06-16, answered 07-21 -> pending. JOR was never answered but the
         # visit was cancelled (03-03). PHL had answered on 06-26.
         "pending_at_end": 1,
@@ -339,6 +340,7 @@ def test_year_2025(year, scenario):
         "granted": 5,  # + IDN 07-21
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "withdrawn": 0,
         "pending_at_end": 0,  # IDN answered; JOR cancelled
         # 10, 21, 28, 3.4, 45 and IDN 06-16 09:00 -> 07-21 21:00 = 35.5: mean 142.9 / 6 = 23.82 -> 23.8;
         # median of 3.4, 10, 21, 28, 35.5, 45 = (21 + 28) / 2 = 24.5; max 45.
@@ -470,6 +472,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         "granted": 4,  # SEN 2024-07-01, KEN, VNM, TUN (PHL's 06-26 is after 31 May)
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "withdrawn": 0,
         "pending_at_end": 1,  # PHL, asked 05-12, answered 06-26
         # SEN 14, MAR 21, KEN 10, VNM 28, TUN 3.4: mean 76.4 / 5 = 15.28 -> 15.3; median 14; max 28.
         "time_to_answer": summary(5, 15.3, 14.0, 28.0),

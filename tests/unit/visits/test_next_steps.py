@@ -16,12 +16,15 @@ def allowed(visit, ctx) -> set[str]:
 
 @pytest.mark.parametrize("stage, expected", [
     ("proposed_visit", {"approve", "cancel", "postpone"}),
-    ("approved_visit", {"request-consent", "invite-organization", "cancel", "postpone"}),
-    ("awaiting_consent_visit", {"grant-consent", "decline-consent", "invite-organization", "cancel", "postpone"}),
+    # once approved, a desk assessment of its needs may be recorded before the visit
+    ("approved_visit", {"request-consent", "invite-organization", "record-needs-assessment", "cancel", "postpone"}),
+    ("awaiting_consent_visit", {"grant-consent", "decline-consent", "invite-organization", "record-needs-assessment",
+                                "cancel", "postpone"}),
     # on day 40, a visit scheduled for days 30 to 34 cannot start: it is rescheduled first
-    ("scheduled_visit", {"invite-organization", "schedule", "cancel", "postpone"}),
-    ("visit_awaiting_pre_visit_info", {"receive-pre-visit-info", "invite-organization", "schedule",
-                                       "cancel", "postpone"}),
+    ("scheduled_visit", {"withdraw-consent", "invite-organization", "schedule", "record-needs-assessment", "cancel",
+                         "postpone"}),
+    ("visit_awaiting_pre_visit_info", {"withdraw-consent", "receive-pre-visit-info", "invite-organization", "schedule",
+                                       "record-needs-assessment", "cancel", "postpone"}),
     ("started_visit", {"complete", "record-needs-assessment", "cancel"}),
     ("conducted_visit", {"record-needs-assessment", "record-follow-up", "close"}),
     ("assessed_visit", {"record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",

@@ -148,3 +148,41 @@ def test_a_due_date_is_set_only_for_what_is_awaited(make):
     with pytest.raises(RuleBroken) as refused:
         visit.reset_due_date(make.ctx(7), awaited="consent", due_on=make.day(40))
     assert refused.value.rule == "due_date_of_something_awaited"
+
+
+# -- smaller truths ----------------------------------------------------------------------------------
+
+
+def test_a_state_withdraws_its_consent_before_the_visit_and_is_asked_again(make):
+    visit = make.scheduled_visit()  # consent on day 5, dates 30-34
+    visit.withdraw_consent(make.ctx(10), reason="elections")
+    assert (visit.consent, visit.status, visit.starts_on) == ("withdrawn", "approved", None)
+    with pytest.raises(RuleBroken) as no_dates:
+        visit.schedule(make.ctx(11), starts_on=make.day(40), ends_on=make.day(44))
+    assert no_dates.value.rule == "schedule_requires_consent"
+    visit.request_consent(make.ctx(12))
+    visit.grant_consent(make.ctx(20))
+    assert visit.consent == "granted"
+
+
+def test_consent_is_not_withdrawn_once_the_visit_started(make):
+    visit = make.started_visit()
+    with pytest.raises(RuleBroken) as refused:
+        visit.withdraw_consent(make.ctx(make.STARTS + 1))
+    assert refused.value.rule == "consent_withdrawn_before_the_visit"
+    with pytest.raises(RuleBroken) as never_given:
+        make.awaiting_consent_visit().withdraw_consent(make.ctx(3))
+    assert never_given.value.rule == "consent_withdrawn_once_given"
+
+
+def test_a_need_is_shared_with_a_donor_once(make):
+    visit = make.shareable_visit()
+    donor = make.registered_donor()
+    visit.share_needs_assessment(make.ctx(make.ENDS + 3), donor=donor, donor_id=donor.id, need_ids=["n1"])
+    visit.collect_events()
+    with pytest.raises(RuleBroken) as refused:
+        visit.share_needs_assessment(make.ctx(make.ENDS + 4), donor=donor, donor_id=donor.id, need_ids=["n2", "n1"])
+    assert refused.value.rule == "need_shared_once_with_a_donor"
+    assert "n1 already shared with Donor State A" in refused.value.detail
+    visit.share_needs_assessment(make.ctx(make.ENDS + 4), donor=donor, donor_id=donor.id, need_ids=["n2"])
+    assert [s["need_ids"] for s in visit.shares] == [["n1"], ["n2"]]

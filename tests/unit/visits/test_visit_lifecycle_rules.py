@@ -98,17 +98,11 @@ def test_a_visit_goes_from_proposal_to_closure_through_every_status_in_order(mak
 # -- proposal and approval ---------------------------------------------------------------------
 
 
-def test_only_a_1540_committee_visit_is_made_at_the_invitation_of_a_state(ctx):
-    with pytest.raises(RuleBroken) as broken:
-        Visit.propose(
-            ctx(0),
-            visit_id=uuid4(),
-            member_state="KEN",
-            committee=Committee.CTC,
-            origin=Origin.STATE_INVITATION,
-        )
+def test_a_ctc_visit_too_is_made_at_the_invitation_of_a_state_which_is_its_consent(ctx):
+    visit = Visit.propose(ctx(0), visit_id=uuid4(), member_state="KEN", committee=Committee.CTC,
+                          origin=Origin.STATE_INVITATION)
 
-    assert broken.value.rule == "state_invitation_only_for_1540_visits"
+    assert visit.consent == ConsentStatus.BY_INVITATION
 
 
 def test_the_invitation_of_the_state_counts_as_its_consent_for_a_1540_visit(make, ctx, day):
@@ -500,15 +494,36 @@ def test_a_visit_cannot_be_completed_before_it_started(make, ctx):
 # -- the needs assessment --------------------------------------------------------------------------
 
 
-def test_needs_are_identified_during_the_visit_not_before_it_starts(make, ctx):
+def test_a_desk_assessment_is_recorded_before_the_visit_and_revised_during_it(make, ctx):
     visit = make.scheduled_visit()
+
+    visit.record_needs_assessment(ctx(10), needs=[make.need("n1")], summary="desk review")
+    visit.start(ctx(make.STARTS))
+    visit.record_needs_assessment(ctx(make.STARTS + 1), needs=[make.need("n1"), make.need("n2", "legislation")])
+
+    assert visit.assessment_version == 2 and set(visit.needs) == {"n1", "n2"}
+
+
+def test_needs_are_not_assessed_for_a_visit_the_committee_has_not_approved(make, ctx):
+    visit = make.proposed_visit()
     before = snapshot(visit)
 
     with pytest.raises(RuleBroken) as broken:
-        visit.record_needs_assessment(ctx(10), needs=[make.need("n1")])
+        visit.record_needs_assessment(ctx(1), needs=[make.need("n1")])
 
-    assert broken.value.rule == "needs_assessment_requires_started_visit"
-    assert visit.needs == {}
+    assert broken.value.rule == "only_approved_visits_are_prepared"
+    assert nothing_changed(visit, before)
+
+
+def test_a_need_is_in_a_thematic_area_of_the_visits_committee(make, ctx):
+    visit = make.started_visit()  # a CTC visit
+    before = snapshot(visit)
+
+    with pytest.raises(RuleBroken) as broken:
+        visit.record_needs_assessment(ctx(make.STARTS + 1), needs=[make.need("n1", "physical_protection")])
+
+    assert broken.value.rule == "thematic_areas_of_the_visits_committee"
+    assert "physical_protection is not a thematic area of the ctc Committee" in broken.value.detail
     assert nothing_changed(visit, before)
 
 
@@ -550,7 +565,7 @@ def test_recording_the_needs_assessment_again_makes_version_2_that_replaces_the_
     assert set(visit.needs) == {"n1", "n2"}
     assert visit.assessment_version == 1
 
-    revised = Need("n3", "counter_financing", "financial intelligence unit", "high")
+    revised = Need("n3", "counter_financing_of_terrorism", "financial intelligence unit", "high")
     visit.record_needs_assessment(ctx(make.ENDS + 5), needs=[revised], summary="revised")
 
     assert visit.assessment_version == 2

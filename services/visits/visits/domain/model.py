@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from shared.domain import Context, RecordedAggregate, committee_day, event_id
+from shared.contract.vocabulary import THEMATIC_AREAS
 from shared.errors import RuleBroken
 
 
@@ -49,6 +50,7 @@ class ConsentStatus(StrEnum):
     GRANTED = "granted"
     DECLINED = "declined"
     BY_INVITATION = "by_invitation"
+    WITHDRAWN = "withdrawn"  # the State took back its consent (or invitation): ask it again
 
 
 class SharingConsent(StrEnum):
@@ -109,13 +111,9 @@ class Visit(RecordedAggregate):
         origin: str = Origin.COMMITTEE_SELECTION,
         purpose: str = "",
     ) -> Visit:
-        """The Committee selects a State to visit; a 1540 visit may come from the State's
-        own invitation, which counts as its consent."""
-        if origin == Origin.STATE_INVITATION and committee != Committee.C1540:
-            raise RuleBroken(
-                "state_invitation_only_for_1540_visits",
-                "only 1540 Committee visits are made at the invitation of a State",
-            )
+        """The Committee selects a State to visit, or the State invites the visit (the 1540
+        Committee's visits "at the invitation of States"; the CTC's too): an invitation counts
+        as its consent."""
         return cls(
             ctx=ctx,
             member_state=member_state,
@@ -211,7 +209,7 @@ class Visit(RecordedAggregate):
                 "invitation_counts_as_consent",
                 f"{self.member_state} invited the visit; its invitation is its consent",
             )
-        if self.consent != ConsentStatus.NOT_REQUESTED:
+        if self.consent not in (ConsentStatus.NOT_REQUESTED, ConsentStatus.WITHDRAWN):
             raise RuleBroken("consent_requested_once", f"consent is already {self.consent}")
         self._request_consent(ctx, due_on)
 
@@ -240,6 +238,26 @@ class Visit(RecordedAggregate):
         self.consent = ConsentStatus.GRANTED
         self.consent_decided_at = ctx.occurred_at
         self.status = VisitStatus.CONSENTED
+
+    def withdraw_consent(self, ctx: Context, *, reason: str = "") -> None:
+        """The State takes back its consent (or its invitation) before the visit started: the
+        visit is not prepared further without it; its dates, if fixed, are given up; its
+        consent may be asked again."""
+        self._require_open()
+        if not self.has_consent:
+            raise RuleBroken("consent_withdrawn_once_given", f"the State's consent is {self.consent}, not given")
+        if self.status not in NOT_STARTED:
+            raise RuleBroken("consent_withdrawn_before_the_visit", f"the visit is {self.status}: it has started")
+        self._withdraw_consent(ctx, reason, self.starts_on, self.ends_on)
+
+    @event("ConsentWithdrawn")
+    def _withdraw_consent(self, ctx: Context, reason: str, starts_on: date | None, ends_on: date | None) -> None:
+        self.consent = ConsentStatus.WITHDRAWN
+        self.consent_decided_at = ctx.occurred_at
+        self.starts_on = None
+        self.ends_on = None
+        if self.status != VisitStatus.POSTPONED:
+            self.status = VisitStatus.APPROVED if self.approved_at is not None else VisitStatus.PROPOSED
 
     def decline_consent(self, ctx: Context, *, reason: str = "") -> None:
         """The State declines: that ends the visit."""
@@ -408,13 +426,16 @@ class Visit(RecordedAggregate):
     # -- needs assessment and donors ---------------------------------------------------------
 
     def record_needs_assessment(self, ctx: Context, *, needs: list[Need], summary: str = "") -> None:
-        """Needs and priorities are identified during the visit: only once it started.
-        Recording again makes a new version of the assessment that replaces the needs."""
-        self._require_open()
-        if self.status not in STARTED:
+        """Needs and priorities are identified for the visit: before it (a desk assessment,
+        once the visit is approved) and during and after it, each recording a new version of the
+        assessment that replaces the needs; a need's thematic area is one of the visit's
+        Committee's own."""
+        self._require_approved("assess its needs")
+        foreign = sorted({n.thematic_area for n in needs} - set(THEMATIC_AREAS[self.committee]))
+        if foreign:
             raise RuleBroken(
-                "needs_assessment_requires_started_visit",
-                f"the visit is {self.status}; needs are identified during the visit",
+                "thematic_areas_of_the_visits_committee",
+                f"{', '.join(foreign)} is not a thematic area of the {self.committee} Committee",
             )
         if not needs:
             raise RuleBroken("needs_assessment_names_needs", "a needs assessment lists at least one need")
@@ -544,6 +565,12 @@ class Visit(RecordedAggregate):
             )
         if not need_ids:
             raise RuleBroken("share_only_existing_needs", "name at least one need to share")
+        held = {n for s in self.shares if s["donor_id"] == donor_id and s["revoked_at"] is None
+                and s["assessment_version"] == self.assessment_version for n in s["need_ids"]}
+        again = sorted(set(need_ids) & held)
+        if again:
+            raise RuleBroken("need_shared_once_with_a_donor",
+                             f"{', '.join(again)} already shared with {donor.name} (this version of the assessment)")
         unknown = [n for n in need_ids if n not in self.needs]
         if unknown:
             raise RuleBroken(
