@@ -528,7 +528,7 @@ def responsiveness(uri: str, folder: Path, n: int, results: Results) -> None:
             try:
                 service.post("/projections/rebuild", timeout=600)
                 service.get("/projections/verify", timeout=600)
-                service.get("/reports", params={"kind": "annual", "start": "2000-01-01", "end": "2025-12-31"},
+                service.get("/reports", params={"kind": "annual", "committee": "both", "start": "2000-01-01", "end": "2025-12-31"},
                             timeout=600)
             finally:
                 done.set()

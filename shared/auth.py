@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from shared.contract.vocabulary import ROLES
+from shared.contract.vocabulary import COMMITTEES, ROLES
 from shared.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from shared.store import FieldworkApplication, SideTables, StoreSettings, opened
 
@@ -28,9 +28,14 @@ class Identity:
     token_id: str
     groups: tuple[str, ...] = ()
     donor_id: str | None = None
+    committee: str | None = None  # the one Committee whose work it may read and do; None: both
 
     def actor(self) -> dict:
         return {"user": self.user, "role": self.role}
+
+    def sees(self, committee: str | None) -> bool:
+        """Whether the token may read and act on a record of ``committee``."""
+        return self.committee is None or committee == self.committee
 
 
 def _hash(token: str) -> str:
@@ -58,13 +63,19 @@ class TokenRegistry:
                 "user_name TEXT NOT NULL, role TEXT NOT NULL, groups TEXT NOT NULL, donor_id TEXT, "
                 "issued_at TEXT NOT NULL, issued_by TEXT NOT NULL, revoked_at TEXT)"
             )
+            # a token limited to one Committee (NULL: both); added to registries made before
+            if "committee" not in sql.columns(c, table):
+                c.execute(f"ALTER TABLE {table} ADD COLUMN committee TEXT")
         return store, sql, table
 
     def issue(self, user: str, role: str, *, groups: list[str] | None = None, donor_id: str | None = None,
-              issued_by: str = "administrator") -> tuple[str, str]:
+              issued_by: str = "administrator", committee: str | None = None) -> tuple[str, str]:
         """A new token for ``user`` acting as ``role``: (token id, the token). The token itself
-        is not kept; give it to the user now."""
+        is not kept; give it to the user now. ``committee`` limits it to one Committee's work
+        (a CTED coordinator's to the CTC's)."""
         problems = {}
+        if committee is not None and committee not in COMMITTEES:
+            problems["committee"] = [f"one of {', '.join(COMMITTEES)}, or none for both"]
         if not user or len(user) > 200:
             problems["user"] = ["1 to 200 characters"]
         if role not in ROLES or role == "system":
@@ -78,9 +89,10 @@ class TokenRegistry:
         p = self.sql.param
         with self.sql.transaction() as c:
             c.execute(
-                f"INSERT INTO {self.table} VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, NULL)",
+                f"INSERT INTO {self.table} (token_hash, token_id, user_name, role, groups, donor_id, issued_at, "
+                f"issued_by, revoked_at, committee) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, NULL, {p})",
                 (_hash(token), token_id, user, role, json.dumps(sorted(groups or [])), donor_id,
-                 datetime.now(timezone.utc).isoformat(), issued_by),
+                 datetime.now(timezone.utc).isoformat(), issued_by, committee),
             )
         return token_id, token
 
@@ -96,8 +108,8 @@ class TokenRegistry:
 
     def tokens(self) -> list[dict]:
         with self.sql.transaction(commit=False) as c:
-            c.execute(f"SELECT token_id, user_name, role, groups, donor_id, issued_at, issued_by, revoked_at "
-                      f"FROM {self.table} ORDER BY issued_at")
+            c.execute(f"SELECT token_id, user_name, role, committee, groups, donor_id, issued_at, issued_by, "
+                      f"revoked_at FROM {self.table} ORDER BY issued_at")
             return [dict(row) for row in c.fetchall()]
 
     def identify(self, token: str | None) -> Identity:
@@ -113,7 +125,8 @@ class TokenRegistry:
         if row["revoked_at"]:
             raise Unauthenticated("the token was revoked")
         return Identity(user=row["user_name"], role=row["role"], token_id=row["token_id"],
-                        groups=tuple(json.loads(row["groups"])), donor_id=row["donor_id"])
+                        groups=tuple(json.loads(row["groups"])), donor_id=row["donor_id"],
+                        committee=row["committee"])
 
 
 def require_role(role: str | None, allowed: tuple[str, ...]) -> None:

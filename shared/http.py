@@ -231,6 +231,22 @@ def identity_of(request: Request) -> Identity:
     return request.environ["fieldwork.identity"]
 
 
+def require_sees(request: Request, committee: str | None, kind: str, ident: object) -> None:
+    """A record of a Committee the caller's token is not for is, to that caller, no record at
+    all (404, as for an id that names nothing)."""
+    if not identity_of(request).sees(committee):
+        raise NotFound(kind, ident)
+
+
+def require_own_committee(request: Request, committee: object) -> None:
+    """A token limited to one Committee does the work of that Committee only (403)."""
+    identity = identity_of(request)
+    if isinstance(committee, str) and not identity.sees(committee):
+        whose = "both Committees'" if committee == "both" else f"the {committee} Committee's"
+        raise Forbidden("committee_not_yours",
+                        f"this token is for the {identity.committee} Committee's work, not {whose}")
+
+
 def actor_of(request: Request) -> dict:
     """Who is acting (from the token) and which request this is (``X-Correlation-Id``, made up
     when absent): what every event of the command records."""

@@ -198,17 +198,19 @@ class ServiceProcess:
             self._tokens[key] = registry.issue(user, role, **kwargs)[1]
         return self._tokens[key]
 
-    def _headers(self, as_: tuple[str, str] | None, headers: dict | None) -> dict:
-        user, role = as_ or self.DEFAULT_ACTOR[self.service]
-        return {"Authorization": f"Bearer {self.token(user, role)}", **(headers or {})}
+    def _headers(self, as_: tuple[str, ...] | None, headers: dict | None) -> dict:
+        """``as_``: (user, role), or (user, role, committee) for a token limited to one Committee."""
+        user, role, *committee = as_ or self.DEFAULT_ACTOR[self.service]
+        token = self.token(user, role, **({"committee": committee[0]} if committee else {}))
+        return {"Authorization": f"Bearer {token}", **(headers or {})}
 
-    def post(self, path: str, body: dict | None = None, *, as_: tuple[str, str] | None = None,
+    def post(self, path: str, body: dict | None = None, *, as_: tuple[str, ...] | None = None,
              headers: dict | None = None, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", 10)
         return requests.post(f"{self.url}{path}", json=body if body is not None else {},
                              headers=self._headers(as_, headers), **kwargs)
 
-    def get(self, path: str, *, as_: tuple[str, str] | None = None, headers: dict | None = None,
+    def get(self, path: str, *, as_: tuple[str, ...] | None = None, headers: dict | None = None,
             **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", 10)
         return requests.get(f"{self.url}{path}", headers=self._headers(as_, headers), **kwargs)

@@ -10,7 +10,8 @@ CTC special meeting with organizations (documents on time, late or none; outcome
 the chairs; reports to the Committee, one missing; approvals, communication to national
 contact points, an open meeting; one meeting cancelled, one postponed). It then waits until
 the reporting service has recorded every event it caused, and writes the semi-annual report
-for that half year as HTML and PDF; the last two lines it prints are their paths.
+for that half year, one for each Committee's work (the CTC's, the 1540 Committee's), as HTML
+and PDF; the last four lines it prints are their paths.
 
 Every step is an HTTP request with the acting user's token (issued by the demo in the system's
 token registry, as an administrator would) and an explicit ``occurred_at``
@@ -707,8 +708,9 @@ def fetch_report(api: Api, params: dict, output_dir: Path) -> Path:
 @click.option("--output-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="where to write the semi-annual report (HTML and PDF)")
 def demo(output_dir: str) -> None:
-    """Record half a year of CTC and 1540 work through the services' HTTP APIs, then write the
-    semi-annual report for it as HTML and PDF (their paths are the last two lines printed).
+    """Record half a year of CTC and 1540 work through the services' HTTP APIs, then write each
+    Committee's semi-annual report for it as HTML and PDF (their paths are the last four lines
+    printed).
 
     The half year is the most recent one that has ended (steps may not be dated in the future).
     Run it after `fieldwork up`; it can be run again (it adds new visits and meetings)."""
@@ -758,14 +760,18 @@ def _demo(output_dir: Path) -> None:
                + (f"; {dead} dead letters (see `fieldwork reports dead-letters`)" if dead else ""))
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    params = {"kind": "semi-annual", "year": year, "half": half_number}
-    figures = api.get("reporting", "/reports", {**params, "format": "json"})["key_figures"]
     order = ["visits conducted", "consent requested", "consent granted", "consent declined",
              "pre-visit information received late", "needs identified", "needs assessments shared",
              "meetings held", "outcomes logged", "reports to the Committee"]
-    names = [n for n in order if n in figures] + sorted(n for n in figures if n not in order)
-    click.echo("key figures: " + ", ".join(f"{name} {figures[name]}" for name in names))
-    paths = [fetch_report(api, {**params, "format": fmt}, output_dir) for fmt in ("html", "pdf")]
-    click.echo(f"done in {time.monotonic() - began:.1f} s; the semi-annual report:")
+    paths = []
+    for committee, whose in (("ctc", "the CTC's (by CTED)"), ("1540", "the 1540 Committee's")):
+        # each Committee's report of its own work: two Committees, two reports
+        params = {"kind": "semi-annual", "committee": committee, "year": year, "half": half_number}
+        figures = api.get("reporting", "/reports", {**params, "format": "json"})["key_figures"]
+        names = [n for n in order if n in figures] + sorted(n for n in figures if n not in order)
+        click.echo(f"key figures, {whose}: " + ", ".join(f"{name} {figures[name]}" for name in names))
+        paths += [fetch_report(api, {**params, "format": fmt}, output_dir) for fmt in ("html", "pdf")]
+    click.echo(f"done in {time.monotonic() - began:.1f} s; the semi-annual reports of the CTC and of the 1540 "
+               "Committee (HTML, PDF):")
     for path in paths:
         click.echo(str(path))

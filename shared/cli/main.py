@@ -137,12 +137,14 @@ def _registry():
 @click.option("--role", required=True, help="visit_coordinator, working_group_chair, secretariat, reporting_staff, donor, administrator")
 @click.option("--group", "groups", multiple=True, help="a working group the chair chairs (repeat)")
 @click.option("--donor-id", help="for a donor: which registered donor it is")
-def issue_token(user, role, groups, donor_id) -> None:
+@click.option("--committee", type=click.Choice(["ctc", "1540"]),
+              help="limit the token to one Committee's work (a CTED coordinator's: ctc); default: both")
+def issue_token(user, role, groups, donor_id, committee) -> None:
     """Issue a token and print it (it is shown once; only its hash is kept)."""
     from shared.errors import FieldworkError
 
     try:
-        token_id, token = _registry().issue(user, role, groups=list(groups), donor_id=donor_id)
+        token_id, token = _registry().issue(user, role, groups=list(groups), donor_id=donor_id, committee=committee)
     except FieldworkError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"token {token_id} for {user} ({role}):", err=True)
@@ -154,7 +156,8 @@ def list_tokens() -> None:
     """Every token issued: id, user, role, when, revoked or not (never the token itself)."""
     for row in _registry().tokens():
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        click.echo(f"{row['token_id']}  {row['user_name']:24} {row['role']:20} issued {row['issued_at']}  {state}")
+        committee = row.get("committee") or "both"
+        click.echo(f"{row['token_id']}  {row['user_name']:24} {row['role']:20} {committee:5} issued {row['issued_at']}  {state}")
 
 
 @admin.command("revoke-token")

@@ -29,6 +29,16 @@ class SideTables:
     def transaction(self, commit: bool = True):
         return self.datastore.transaction(commit=commit)
 
+    def columns(self, cursor, table: str) -> set[str]:
+        """The columns a table of ours has now (to add one to a table made before it existed)."""
+        if self.is_sqlite:
+            cursor.execute(f"PRAGMA table_info({table})")
+            return {row["name"] for row in cursor.fetchall()}
+        name = table.rsplit(".", 1)[-1]
+        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+                       (self.datastore.schema, name))
+        return {row["column_name"] for row in cursor.fetchall()}
+
 
 class AggregateIndex:
     """Every aggregate of a store in memory, kept current by applying the notification log.

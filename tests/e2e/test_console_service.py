@@ -57,10 +57,10 @@ def test_calls_pass_through_with_the_callers_token_and_come_back_as_the_service_
     assert [v["member_state"] for v in found] == ["GHA"]
     bad = requests.get(f"{system.console}/api/visits/visits?page=2", headers=coordinator, timeout=10)
     assert bad.status_code == 400 and "page" in bad.json()["fields"]
-    report = requests.get(f"{system.console}/api/reporting/reports?kind=annual&year=2025&format=md", timeout=60,
+    report = requests.get(f"{system.console}/api/reporting/reports?kind=annual&committee=both&year=2025&format=md", timeout=60,
                           headers={"Authorization": f"Bearer {system.dev_token('reporting_staff')}"})
     assert report.status_code == 200
-    assert report.headers["Content-Disposition"] == 'attachment; filename="annual-report-2025-01-01-2025-12-31.md"'
+    assert report.headers["Content-Disposition"] == 'attachment; filename="annual-report-both-2025-01-01-2025-12-31.md"'
     # the public schedule and its calendar feed need no token
     assert requests.get(f"{system.console}/api/meetings/schedule.ics", timeout=10).text.startswith("BEGIN:VCALENDAR")
     unknown = requests.get(f"{system.console}/api/payroll/salaries", timeout=10)

@@ -35,6 +35,7 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     # build this half year's report, as HTML in the page
     now = datetime.now(timezone.utc)
     page.click("nav >> text=Reports")
+    page.select_option("#committee", "ctc")  # CTED's report: one Committee's work
     page.fill("#year", str(now.year))
     page.select_option("#half", "1" if now.month <= 6 else "2")
     page.click("#build")
@@ -42,6 +43,7 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     frame.locator("text=Key figures").first.wait_for()
     shown = frame.locator("body").inner_text()
     assert "Provenance" in shown and "everything recorded" in shown
+    assert "of the Counter-Terrorism Committee" in shown
     assert frame.locator("svg").count() + frame.locator("table").count() > 1  # its tables (and charts)
     page.screens("report")
 
@@ -52,7 +54,7 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
         page.click("[data-testid=downloads] button[data-format=pdf]")
     half = 1 if now.month <= 6 else 2
     start, end = (f"{now.year}-01-01", f"{now.year}-06-30") if half == 1 else (f"{now.year}-07-01", f"{now.year}-12-31")
-    assert pdf.value.suggested_filename == f"semi-annual-report-{start}-{end}.pdf"
+    assert pdf.value.suggested_filename == f"semi-annual-report-ctc-{start}-{end}.pdf"
     pdf_path = folder / pdf.value.suggested_filename
     pdf.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF")

@@ -54,7 +54,7 @@ def test_each_role_does_only_its_own_work(broker, tmp_path):
             visits.post("/visits", {"member_state": "KEN", "committee": "ctc"}, as_=staff),
             visits.post("/donors", {"name": "X", "donor_kind": "state", "thematic_areas": ["legislation"]}, as_=chair),
             meetings.post("/groups/load-reference", as_=("ana", "visit_coordinator")),
-            reporting.get("/reports", params={"kind": "annual", "year": 2025}, as_=("ana", "visit_coordinator")),
+            reporting.get("/reports", params={"kind": "annual", "committee": "both", "year": 2025}, as_=("ana", "visit_coordinator")),
             reporting.get("/status", as_=chair),
         ]
         assert [r.status_code for r in refused] == [403] * len(refused)

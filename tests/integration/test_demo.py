@@ -45,15 +45,18 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
         lines = result.stdout.strip().splitlines()
-        html_path, pdf_path = Path(lines[-2]), Path(lines[-1])
-        assert html_path.is_absolute() and pdf_path.is_absolute()
-        assert html_path.parent == pdf_path.parent == output_dir.resolve()
-        assert html_path.read_text().startswith("<!DOCTYPE html>")
-        assert pdf_path.read_bytes().startswith(b"%PDF")
+        paths = [Path(line) for line in lines[-4:]]  # the CTC's HTML and PDF, the 1540 Committee's
+        assert [p.name.split("-")[3] for p in paths] == ["ctc", "ctc", "1540", "1540"], paths
+        for html_path, pdf_path in (paths[:2], paths[2:]):
+            assert html_path.is_absolute() and pdf_path.is_absolute()
+            assert html_path.parent == pdf_path.parent == output_dir.resolve()
+            assert html_path.read_text().startswith("<!DOCTYPE html>")
+            assert pdf_path.read_bytes().startswith(b"%PDF")
 
         year, half, first, last = last_completed_half(datetime.now(timezone.utc).date())
         assert f"{first.isoformat()} to {last.isoformat()}" in result.stdout
-        response = services["reporting"].get("/reports", params={"kind": "semi-annual", "year": year, "half": half})
+        response = services["reporting"].get("/reports", params={"kind": "semi-annual", "committee": "both",
+                                                                  "year": year, "half": half})
         assert response.status_code == 200, response.text
         report = response.json()
         assert report["report"]["period"] == {"start": first.isoformat(), "end": last.isoformat()}
@@ -106,7 +109,7 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         again = run_demo(env, tmp_path / "again")
         assert again.returncode == 0, f"stdout:\n{again.stdout}\nstderr:\n{again.stderr}"
         assert Path(again.stdout.strip().splitlines()[-1]).read_bytes().startswith(b"%PDF")
-        second = services["reporting"].get("/reports", params={"kind": "semi-annual", "year": year,
+        second = services["reporting"].get("/reports", params={"kind": "semi-annual", "committee": "both", "year": year,
                                                                 "half": half}).json()
         assert len(second["visits"]["conducted"]) == 2 * len(visits["conducted"])
         assert len(second["meetings"]["by_group"]) == len(meetings["by_group"])  # the groups were reused

@@ -75,7 +75,7 @@ def test_health_and_reports_answer_while_a_rebuild_runs(filled_reporting):
 
     rebuilt = timed("rebuild", lambda: service.post("/projections/rebuild", timeout=120))
     verified = timed("verify", lambda: service.get("/projections/verify", timeout=120))
-    timed("whole history", lambda: service.get("/reports", params={"kind": "annual", "start": "2000-01-01",
+    timed("whole history", lambda: service.get("/reports", params={"kind": "annual", "committee": "both", "start": "2000-01-01",
                                                                    "end": "2025-12-31"}, timeout=120))
     stop.set()
     sampler.join(10)
@@ -89,7 +89,7 @@ def test_health_and_reports_answer_while_a_rebuild_runs(filled_reporting):
 
 def test_an_as_of_report_in_the_worker_and_a_worker_killed_mid_job(filled_reporting):
     service, n = filled_reporting
-    query = {"kind": "semi-annual", "year": 2024, "half": 2, "as_of": "2025-06-01T00:00:00+00:00"}
+    query = {"kind": "semi-annual", "committee": "both", "year": 2024, "half": 2, "as_of": "2025-06-01T00:00:00+00:00"}
     first = service.get("/reports", params=query, timeout=60)
     assert first.status_code == 200, first.text
     assert 0 < first.json()["provenance"]["events"] < n

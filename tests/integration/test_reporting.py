@@ -103,7 +103,7 @@ def test_events_of_both_services_are_recorded_once_and_reported(broker, tmp_path
         assert state["intake"]["dead_lettered"] == 0
         assert set(state["last_event_by_source"]) == {"visits.events", "meetings.events"}
 
-        report = reporting.get("/reports", params={"kind": "semi-annual", "year": 2025, "half": 1}).json()
+        report = reporting.get("/reports", params={"kind": "semi-annual", "committee": "both", "year": 2025, "half": 1}).json()
         assert [c["member_state"] for c in report["visits"]["conducted"]] == ["PER"]
         assert report["visits"]["consent"]["by_invitation"] == 1  # proposed 2025-02-01, at its invitation
         group_row = next(g for g in report["meetings"]["by_group"] if g["group_id"] == group)
@@ -144,7 +144,7 @@ def test_the_same_event_delivered_twice_and_out_of_order_is_recorded_once(broker
     assert state["events_recorded"] == 52
     assert state["intake"]["recorded"] == 52 and state["intake"]["duplicate"] == len(stream) - 52
     assert reporting_service.get("/projections/verify").json()["equal"] is True
-    report = reporting_service.get("/reports", params={"kind": "semi-annual", "year": 2025, "half": 1}).json()
+    report = reporting_service.get("/reports", params={"kind": "semi-annual", "committee": "both", "year": 2025, "half": 1}).json()
     assert report["visits"]["consent"]["requested"] == 1
 
 
@@ -212,7 +212,7 @@ def test_a_reporting_service_killed_mid_stream_records_every_event_once_after_re
         state = recorded(restarted, 1500)
         assert state["events_recorded"] == 1500
         assert restarted.get("/projections/verify").json()["equal"] is True
-        report = restarted.get("/reports", params={"kind": "semi-annual", "year": 2025, "half": 1}).json()
+        report = restarted.get("/reports", params={"kind": "semi-annual", "committee": "both", "year": 2025, "half": 1}).json()
         assert report["provenance"]["events"] == 1500
     finally:
         restarted.stop()
@@ -223,7 +223,7 @@ def test_a_rebuild_gives_what_the_incremental_path_gave_and_as_of_reports_look_b
     late["recorded_at"] = (T0 + timedelta(days=30)).isoformat()  # recorded a month after it happened
     publish(broker.uri, [(encode_envelope(e), "application/json", e["event_type"]) for e in (early, late)])
     recorded(reporting_service, 2)
-    query = {"kind": "semi-annual", "year": 2025, "half": 1}
+    query = {"kind": "semi-annual", "committee": "both", "year": 2025, "half": 1}
     before = reporting_service.get("/reports", params=query).json()
 
     assert reporting_service.post("/projections/rebuild").json()["events"] == 2
@@ -380,7 +380,7 @@ def test_reporting_staff_build_the_semi_annual_report_with_the_cli(broker, repor
            "FIELDWORK_TOKEN": reporting_service.token("rita", "reporting_staff")}
     for fmt, magic in [("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("md", b"# Semi-annual"), ("json", b"{")]:
         result = subprocess.run(
-            [sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual", "--year", "2025",
+            [sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual", "--committee", "both", "--year", "2025",
              "--half", "1", "--format", fmt, "-o", str(tmp_path / f"report.{fmt}")],
             capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 0, result.stderr

@@ -63,9 +63,13 @@ def _event(meeting: Meeting, group: WorkingGroup | None) -> Event:
     return entry
 
 
-def calendar_of(app, group_id=None) -> bytes:
-    """The calendar feed of one group (or of every group): all its meetings with dates, those
-    cancelled or moved included, so that subscribed calendars follow."""
+def calendar_of(app, group_id=None, committee: str | None = None) -> bytes:
+    """The calendar feed of one group (or of every group, or of one Committee's groups): all
+    its meetings with dates, those cancelled or moved included, so that subscribed calendars
+    follow."""
     groups = {g.id: g for g in app.list_groups()}
-    name = groups[group_id].name if group_id in groups else "Committee meetings"
-    return render_ics(app.meetings(group_id=group_id), groups, name)
+    name = groups[group_id].name if group_id in groups else (
+        f"{committee.upper()} Committee meetings" if committee else "Committee meetings")
+    meetings = [m for m in app.meetings(group_id=group_id)
+                if committee is None or (m.group_id in groups and groups[m.group_id].committee == committee)]
+    return render_ics(meetings, groups, name)

@@ -11,12 +11,16 @@ from werkzeug.wrappers import Response
 
 from shared.auth import STAFF
 from shared.commands import CommandFields
-from shared.http import actor_of, context_for, json_endpoint, json_response, load, parse_uuid, read_json
+from shared.http import (
+    actor_of, context_for, identity_of, json_endpoint, json_response, load, parse_uuid, read_json,
+    require_own_committee, require_sees,
+)
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
 from meetings.calendar import calendar_of
 from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 from meetings.dependencies import MeetingsRuntime
+from meetings.domain import CommitteeMembership
 from meetings.views import (
     BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, membership_view,
     outcome_awaiting_view, read_filters,
@@ -42,57 +46,82 @@ class MeetingsService(runtime.FieldworkService):
     @http("POST", "/groups")
     @json_endpoint(*GROUPS.create.roles)
     def http_establish_group(self, request):
-        view = self.establish_group(read_json(request), actor_of(request))
+        body = read_json(request)
+        require_own_committee(request, body.get("committee"))
+        view = self.establish_group(body, actor_of(request))
         return json_response(201, view, {"Location": f"/groups/{view['id']}"})
 
     @http("POST", "/groups/load-reference")
     @json_endpoint(*GROUPS.create.roles)
     def http_load_reference_groups(self, request):
+        require_own_committee(request, "1540")  # the 1540 Committee's four working groups
         return 200, self.load_reference_groups(actor_of(request), read_json(request))
 
     @http("GET", "/groups")
     @json_endpoint(*STAFF)
     def http_list_groups(self, request):
-        return 200, self.list_groups()
+        identity = identity_of(request)
+        return 200, [g for g in self.list_groups() if identity.sees(g["committee"])]
 
     @http("GET", "/groups/<string:group_id>")
     @json_endpoint(*STAFF)
     def http_get_group(self, request, group_id):
-        return 200, group_view(self.app.get_group(parse_uuid(group_id, "working_group")))
+        return 200, group_view(self._visible_group(request, group_id))
 
     @http("POST", "/groups/<string:group_id>/assign-chair")
     @json_endpoint(*GROUPS["assign-chair"].roles)
     def http_assign_chair(self, request, group_id):
+        self._visible_group(request, group_id)
         return 200, self.assign_chair(group_id, read_json(request), actor_of(request))
 
     @http("POST", "/meetings")
     @json_endpoint(*MEETINGS.create.roles)
     def http_schedule_meeting(self, request):
-        view = self.schedule_meeting(read_json(request), actor_of(request))
+        body = read_json(request)
+        group = self.app.find_group(parse_uuid(body.get("group_id"), "working_group")) \
+            if isinstance(body.get("group_id"), str) else None
+        if group is not None:  # a group of another Committee: to this caller, no group
+            require_sees(request, group.committee, "working_group", group.id)
+        view = self.schedule_meeting(body, actor_of(request))
         return json_response(201, view, {"Location": f"/meetings/{view['id']}"})
 
     @http("GET", "/meetings")
     @json_endpoint(*STAFF)
     def http_list_meetings(self, request):
-        return 200, self.list_meetings(request.args.to_dict())
+        identity = identity_of(request)
+        return 200, [m for m in self.list_meetings(request.args.to_dict()) if identity.sees(m["committee"])]
 
     @http("GET", "/meetings/<string:meeting_id>")
     @json_endpoint(*STAFF)
     def http_get_meeting(self, request, meeting_id):
-        meeting = self.app.get_meeting(parse_uuid(meeting_id, "meeting"))
-        return 200, meeting_page(meeting, self.app.find_group(meeting.group_id), actor_of(request))
+        meeting, group = self._visible_meeting(request, meeting_id)
+        return 200, meeting_page(meeting, group, actor_of(request))
 
     @http("GET", "/meetings/<string:meeting_id>/history")
     @json_endpoint(*STAFF)
     def http_meeting_history(self, request, meeting_id):
-        ident = parse_uuid(meeting_id, "meeting")
-        self.app.get_meeting(ident)  # 404 for an unknown meeting
-        return 200, self.app.history(ident)
+        meeting, _ = self._visible_meeting(request, meeting_id)  # 404 for an unknown meeting
+        return 200, self.app.history(meeting.id)
 
     @http("POST", "/meetings/<string:meeting_id>/<string:command>")
     @json_endpoint(MEETINGS)
     def http_execute(self, request, meeting_id, command):
+        MEETINGS.step(command)  # an unknown command is bad input before anything else
+        self._visible_meeting(request, meeting_id)
         return 200, self.execute(meeting_id, command, read_json(request), actor_of(request))
+
+    def _visible_group(self, request, group_id: str):
+        """The group, if the caller's token is for its Committee (else, to it, there is none)."""
+        group = self.app.get_group(parse_uuid(group_id, "working_group"))
+        require_sees(request, group.committee, "working_group", group_id)
+        return group
+
+    def _visible_meeting(self, request, meeting_id: str):
+        """The meeting and its group, if the caller's token is for the group's Committee."""
+        meeting = self.app.get_meeting(parse_uuid(meeting_id, "meeting"))
+        group = self.app.find_group(meeting.group_id)
+        require_sees(request, group.committee if group else None, "meeting", meeting_id)
+        return meeting, group
 
     @http("GET", "/schedule")
     @json_endpoint()
@@ -102,28 +131,35 @@ class MeetingsService(runtime.FieldworkService):
     @http("GET", "/schedule.ics")
     @json_endpoint()
     def http_schedule_ics(self, request):
-        group_id = read_filters(BY_GROUP, request.args.to_dict())["group_id"]
-        return Response(calendar_of(self.app, group_id), mimetype="text/calendar")
+        wanted = read_filters(BY_GROUP, request.args.to_dict())
+        return Response(calendar_of(self.app, wanted["group_id"], wanted["committee"]), mimetype="text/calendar")
 
     @http("GET", "/outcomes/awaiting-approval")
     @json_endpoint(*STAFF)
     def http_outcomes_awaiting_approval(self, request):
-        return 200, self.outcomes_awaiting_approval(request.args.to_dict())
+        identity = identity_of(request)
+        return 200, [o for o in self.outcomes_awaiting_approval(request.args.to_dict()) if identity.sees(o["committee"])]
 
     @http("POST", "/memberships")
     @json_endpoint(*MEMBERSHIPS.create.roles)
     def http_record_membership(self, request):
-        view = membership_view(MEMBERSHIPS.run_create(self.app, read_json(request), actor_of(request)))
+        body = read_json(request)
+        require_own_committee(request, body.get("committee"))
+        view = membership_view(MEMBERSHIPS.run_create(self.app, body, actor_of(request)))
         return json_response(201, view, {"Location": f"/memberships/{view['id']}"})
 
     @http("GET", "/memberships")
     @json_endpoint(*STAFF)
     def http_memberships(self, request):
-        return 200, [membership_view(m) for m in self.app.memberships()]
+        identity = identity_of(request)
+        return 200, [membership_view(m) for m in self.app.memberships() if identity.sees(m.committee)]
 
     @http("POST", "/memberships/<string:membership_id>/<string:command>")
     @json_endpoint(MEMBERSHIPS)
     def http_membership_step(self, request, membership_id, command):
+        MEMBERSHIPS.step(command)
+        membership = self.app.load(CommitteeMembership, parse_uuid(membership_id, "committee_membership"))
+        require_sees(request, membership.committee, "committee_membership", membership_id)
         return 200, membership_view(MEMBERSHIPS.run(self.app, command, membership_id, read_json(request),
                                                     actor_of(request)))
 
@@ -171,16 +207,26 @@ class MeetingsService(runtime.FieldworkService):
         groups = self._groups()
         found = (self.app.awaiting(wanted["awaiting"], group_id=wanted["group_id"]) if wanted["awaiting"]
                  else self.app.meetings(group_id=wanted["group_id"]))
-        return [meeting_summary(m, groups.get(m.group_id)) for m in found]
+        return [meeting_summary(m, groups.get(m.group_id)) for m in found
+                if _of(groups.get(m.group_id), wanted["committee"])]
 
     @rpc
     def schedule(self, filters=None):
         """The published schedule: upcoming meetings, per group or across groups."""
         groups = self._groups()
-        upcoming = self.app.upcoming(group_id=read_filters(BY_GROUP, filters)["group_id"])
-        return [meeting_summary(m, groups.get(m.group_id)) for m in upcoming]
+        wanted = read_filters(BY_GROUP, filters)
+        upcoming = self.app.upcoming(group_id=wanted["group_id"])
+        return [meeting_summary(m, groups.get(m.group_id)) for m in upcoming if _of(groups.get(m.group_id), wanted["committee"])]
 
     @rpc
     def outcomes_awaiting_approval(self, filters=None):
-        awaiting = self.app.outcomes_awaiting_approval(group_id=read_filters(BY_GROUP, filters)["group_id"])
-        return [outcome_awaiting_view(meeting, outcome) for meeting, outcome in awaiting]
+        wanted = read_filters(BY_GROUP, filters)
+        groups = self._groups()
+        awaiting = self.app.outcomes_awaiting_approval(group_id=wanted["group_id"])
+        return [outcome_awaiting_view(meeting, outcome, groups.get(meeting.group_id)) for meeting, outcome in awaiting
+                if _of(groups.get(meeting.group_id), wanted["committee"])]
+
+
+def _of(group, committee: str | None) -> bool:
+    """A meeting of that group is one of ``committee``'s (any, without one)."""
+    return committee is None or (group is not None and group.committee == committee)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from marshmallow import Schema, fields, validate
 
+from shared.contract.vocabulary import COMMITTEES
 from shared.domain import Context, document_notice
 from shared.http import jsonable, load
 from meetings.commands import MEETINGS
@@ -17,10 +18,13 @@ AWAITING = ("new_dates", "announcement", "documents", "report_to_committee", "ou
 
 class MeetingFilters(Schema):
     group_id = fields.UUID(load_default=None)
+    committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES),
+                              metadata={"description": "only the meetings of this Committee's groups"})
     awaiting = fields.String(load_default=None, validate=validate.OneOf(AWAITING))
 
 
-BY_GROUP = MeetingFilters(only=("group_id",))  # the schedule, its calendar, outcomes awaiting approval
+# the schedule, its calendar, outcomes awaiting approval
+BY_GROUP = MeetingFilters(only=("group_id", "committee"))
 
 
 def read_filters(schema: Schema, query: dict | None) -> dict:
@@ -56,6 +60,7 @@ def meeting_summary(meeting: Meeting, group: WorkingGroup | None = None) -> dict
             "version": meeting.version,
             "group_id": meeting.group_id,
             "group": group.name if group else None,
+            "committee": group.committee if group else None,
             "meeting_kind": meeting.meeting_kind,
             "title": meeting.title,
             "starts_at": meeting.starts_at,
@@ -101,8 +106,9 @@ def meeting_page(meeting: Meeting, group: WorkingGroup | None, actor: dict | Non
     return {**meeting_view(meeting, group), "next_steps": MEETINGS.next_steps(meeting, probe, group=group)}
 
 
-def outcome_awaiting_view(meeting: Meeting, outcome) -> dict:
+def outcome_awaiting_view(meeting: Meeting, outcome, group: WorkingGroup | None = None) -> dict:
     return jsonable({"meeting_id": meeting.id, "meeting": meeting.title, "group_id": meeting.group_id,
+                     "committee": group.committee if group else None,
                      "outcome_id": outcome.outcome_id, "outcome_kind": outcome.outcome_kind, "text": outcome.text,
                      "logged_at": outcome.logged_at, "amends": outcome.amends})
 

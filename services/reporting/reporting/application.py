@@ -37,7 +37,8 @@ class ReportingApplication(FieldworkApplication):
         self.register_transcodings(transcoder)
         return transcoder
 
-    def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded") -> dict:
+    def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded",
+               committee: str = "both") -> dict:
         """The report from the projection; ``as_of`` rebuilds the record as it stood then: by
         when events were recorded (what the secretariat knew then) or by when they happened."""
         # only the records of the period (and of the year before, which an annual report
@@ -46,11 +47,11 @@ class ReportingApplication(FieldworkApplication):
         if as_of is None:
             self.projection.catch_up()
             provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
-            return build_report(self.projection.records_for(*periods), kind, period, provenance)
+            return build_report(self.projection.records_for(*periods), kind, period, provenance, committee)
         if basis not in BASES:
             raise ValueError(f"basis is one of {BASES}")
         records, used = self.projection.as_of(periods, as_of, basis)
-        return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used})
+        return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used}, committee)
 
     # -- what the reporting staff read and do -------------------------------------------------
 

@@ -18,6 +18,8 @@ def reports() -> None:
 
 @reports.command("build")
 @click.option("--kind", type=click.Choice(["semi-annual", "annual"]), required=True)
+@click.option("--committee", type=click.Choice(["ctc", "1540", "both"]),
+              help="whose report (both: the two Committees together); default: the token's Committee, if one")
 @click.option("--year", type=int, help="the year (with --half for a semi-annual report)")
 @click.option("--half", type=click.Choice(["1", "2"]), help="1: January-June, 2: July-December")
 @click.option("--starts-in-month", type=int, default=1, show_default=True,
@@ -29,9 +31,9 @@ def reports() -> None:
 @click.option("--basis", type=click.Choice(["recorded", "occurred"]), default="recorded", show_default=True,
               help="as of: by when things were recorded, or by when they happened")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="file to write (default: reports/<name>)")
-def build(kind, year, half, starts_in_month, start, end, fmt, as_of, basis, output) -> None:
+def build(kind, committee, year, half, starts_in_month, start, end, fmt, as_of, basis, output) -> None:
     """Build a report and write it to a file; prints the file's path."""
-    params = {"kind": kind, "year": year, "half": half, "starts_in_month": starts_in_month, "start": start,
+    params = {"kind": kind, "committee": committee, "year": year, "half": half, "starts_in_month": starts_in_month, "start": start,
               "end": end, "format": fmt, "as_of": as_of, "basis": basis}
     try:
         body, name = CLIENT.download("reporting", "/reports", {k: v for k, v in params.items() if v is not None})

@@ -20,8 +20,10 @@ def run_job(app: Any, job: str, args: dict, progress: Callable[[int], None] | No
     if job == "report":
         query = load(ReportQuery(), args)
         period = period_of(query)
-        report = app.report(query["kind"], period, query["as_of"], query["basis"])
-        name = f"{query['kind']}-report-{period.start.isoformat()}-{period.end.isoformat()}.{query['format']}"
+        committee = query["committee"] or "both"
+        report = app.report(query["kind"], period, query["as_of"], query["basis"], committee)
+        name = (f"{query['kind']}-report-{committee}-{period.start.isoformat()}-{period.end.isoformat()}"
+                f"{'-as-of-' + query['as_of'].strftime('%Y%m%dT%H%M') if query['as_of'] else ''}.{query['format']}")
         body = render(report, query["format"])
         return {"body": base64.b64encode(body).decode(), "content_type": FORMATS[query["format"]], "name": name}
     if job == "verify":
@@ -49,7 +51,8 @@ class LongWork:
     def report(self, query: dict) -> tuple[bytes, str, str]:
         """(body, content type, file name) of the report the query asks for."""
         cleaned = {k: v for k, v in (query or {}).items() if v not in (None, "")}
-        load(ReportQuery(), cleaned)
+        if load(ReportQuery(), cleaned)["committee"] is None:
+            raise InvalidInput({"committee": ["whose report: ctc, 1540, or both (both Committees together)"]})
         answer = self._run("report", cleaned)
         return base64.b64decode(answer["body"]), answer["content_type"], answer["name"]
 

@@ -383,16 +383,45 @@ def _key_figures(report: dict) -> dict[str, int]:
     }
 
 
-def build_report(records: dict[str, dict], kind: str, period: Period, provenance: dict) -> dict:
-    """The report of ``kind`` for ``period`` from projection ``records``; ``provenance`` says
-    what they were built from (as of, basis, events, stream position, events hash)."""
+# Whose report: one Committee's, or both together (only when asked, and labelled so).
+REPORT_COMMITTEES = ("ctc", "1540", "both")
+COMMITTEE_NAMES = {"ctc": "the Counter-Terrorism Committee", "1540": "the 1540 Committee",
+                   "both": "both Committees together"}
+
+
+def for_committee(records: dict[str, dict], committee: str) -> dict[str, dict]:
+    """The records of one Committee's work: its visits, its working groups, their meetings, its
+    membership; the donors (a registry both Committees share: what they received comes from the
+    Committee's visits). ``both``: every record."""
+    if committee == "both":
+        return records
+    groups = {ident for ident, r in records.items() if r["kind"] == "working_group" and r["committee"] == committee}
+
+    def mine(record: dict) -> bool:
+        if record["kind"] == "meeting":
+            return record["group_id"] in groups
+        return record["kind"] == "donor" or record.get("committee") == committee
+
+    return {ident: r for ident, r in records.items() if mine(r)}
+
+
+def build_report(records: dict[str, dict], kind: str, period: Period, provenance: dict,
+                 committee: str = "both") -> dict:
+    """The report of ``kind`` for ``period`` of ``committee``'s work (or both Committees'
+    together) from projection ``records``; ``provenance`` says what they were built from (as
+    of, basis, events, stream position, events hash)."""
     if kind not in KINDS:
         raise ValueError(f"kind is one of {KINDS}")
+    if committee not in REPORT_COMMITTEES:
+        raise ValueError(f"committee is one of {REPORT_COMMITTEES}")
+    records = for_committee(records, committee)
     report = {
         "report": {
             "kind": kind,
+            "committee": committee,
             "title": f"{'Semi-annual' if kind == 'semi-annual' else 'Annual'} report on country visits and "
-                     f"working-group meetings, {period.start.isoformat()} to {period.end.isoformat()}",
+                     f"working-group meetings of {COMMITTEE_NAMES[committee]}, "
+                     f"{period.start.isoformat()} to {period.end.isoformat()}",
             "period": period.as_dict(),
         },
         "visits": _visits_section(records, period),

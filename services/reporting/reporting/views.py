@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from shared.contract import fields as f
 from reporting.formats import FORMATS
 from reporting.intake import LETTER_STATUSES
-from reporting.reports import BASES, KINDS, Period, annual, semi_annual
+from reporting.reports import BASES, KINDS, REPORT_COMMITTEES, Period, annual, semi_annual
 
 
 class ReportQuery(Schema):
@@ -18,6 +18,9 @@ class ReportQuery(Schema):
     format, and optionally as of a moment, by when things were recorded or happened."""
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    committee = fields.String(load_default=None, validate=validate.OneOf(REPORT_COMMITTEES), metadata={
+        "description": "whose report: ctc, 1540, or both (both Committees together, labelled so); "
+                       "a token limited to one Committee gets its own by default"})
     year = fields.Integer(load_default=None, validate=validate.Range(min=1945, max=2200))
     half = fields.Integer(load_default=None, validate=validate.OneOf([1, 2]))
     starts_in_month = fields.Integer(load_default=1, validate=validate.Range(min=1, max=12))

@@ -10,7 +10,10 @@ from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from shared.auth import DONORS, STAFF
-from shared.http import actor_of, identity_of, json_endpoint, json_response, jsonable, parse_uuid, read_json
+from shared.http import (
+    actor_of, identity_of, json_endpoint, json_response, jsonable, parse_uuid, read_json, require_own_committee,
+    require_sees,
+)
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
 from visits.commands import DONORS as DONOR_COMMANDS
@@ -32,28 +35,40 @@ class VisitsService(runtime.FieldworkService):
     @http("POST", "/visits")
     @json_endpoint(*VISITS.create.roles)
     def http_propose_visit(self, request):
-        view = self.propose_visit(read_json(request), actor_of(request))
+        body = read_json(request)
+        require_own_committee(request, body.get("committee"))
+        view = self.propose_visit(body, actor_of(request))
         return json_response(201, view, {"Location": f"/visits/{view['id']}"})
 
     @http("GET", "/visits")
     @json_endpoint(*STAFF)
     def http_list_visits(self, request):
-        return 200, self.list_visits(request.args.to_dict())
+        identity = identity_of(request)
+        return 200, [v for v in self.list_visits(request.args.to_dict()) if identity.sees(v["committee"])]
 
     @http("GET", "/visits/<string:visit_id>")
     @json_endpoint(*STAFF)
     def http_get_visit(self, request, visit_id):
-        return 200, visit_page(self.app.get_visit(parse_uuid(visit_id, "visit")), actor_of(request))
+        return 200, visit_page(self._visible(request, visit_id), actor_of(request))
 
     @http("GET", "/visits/<string:visit_id>/history")
     @json_endpoint(*STAFF)
     def http_visit_history(self, request, visit_id):
+        self._visible(request, visit_id)
         return 200, self.visit_history(visit_id)
 
     @http("POST", "/visits/<string:visit_id>/<string:command>")
     @json_endpoint(VISITS)
     def http_execute(self, request, visit_id, command):
+        VISITS.step(command)  # an unknown command is bad input before anything else
+        self._visible(request, visit_id)
         return 200, self.execute(visit_id, command, read_json(request), actor_of(request))
+
+    def _visible(self, request, visit_id: str):
+        """The visit, if the caller's token is for its Committee (else, to it, there is none)."""
+        visit = self.app.get_visit(parse_uuid(visit_id, "visit"))
+        require_sees(request, visit.committee, "visit", visit_id)
+        return visit
 
     @http("GET", "/donor/shares")
     @json_endpoint(*DONORS)
@@ -68,7 +83,7 @@ class VisitsService(runtime.FieldworkService):
         """Who the token says the caller is (for the web console's sign-in)."""
         identity = identity_of(request)
         return 200, {"user": identity.user, "role": identity.role, "token_id": identity.token_id,
-                     "groups": list(identity.groups), "donor_id": identity.donor_id}
+                     "groups": list(identity.groups), "donor_id": identity.donor_id, "committee": identity.committee}
 
     @http("GET", "/donor/shares/<string:share_id>/iati.xml")
     @json_endpoint(*DONORS)
@@ -92,6 +107,7 @@ class VisitsService(runtime.FieldworkService):
     @http("GET", "/visits/<string:visit_id>/donor-matches")
     @json_endpoint(*STAFF)
     def http_donor_matches(self, request, visit_id):
+        self._visible(request, visit_id)
         return 200, matches_view(*self.app.donor_matches(parse_uuid(visit_id, "visit")))
 
     @http("GET", "/commands")

@@ -36,7 +36,7 @@ CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
 # (``role_may_not_do_this``, for a token or an actor of a role that may not do it).
 MODEL_PY = PACKAGE / "domain" / "model.py"
 RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
-SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py",
+SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py", ROOT / "shared" / "http.py",
                        ROOT / "shared" / "domain.py")
 
 DOCUMENT = MarkdownDoc(API_MD)
@@ -127,7 +127,7 @@ def test_the_code_readers_find_what_is_there():
         "outcome_ids_unique",  # the else branch of a conditional rule name
         "approved_outcomes_are_never_edited",
     } <= set(SERVICE_RULES)
-    assert FORBIDDEN_RULES == {"only_the_chair_logs_outcomes", "role_may_not_do_this"}
+    assert FORBIDDEN_RULES == {"only_the_chair_logs_outcomes", "role_may_not_do_this", "committee_not_yours"}
     assert {"ids_unique", "role_may_not_do_this"} <= set(SHARED_RULES)
     assert COMMAND_RULES["announce"] >= {"cancelled_meeting_cannot_change", "announce_before_the_meeting"}
     assert COMMAND_RULES["approve-outcome"] >= {"outcome_exists"}

@@ -627,8 +627,9 @@ def provenance_of(envelopes: list[dict]) -> dict:
             "events_hash": events_hash}
 
 
-def report_of(envelopes: list[dict], kind: str, period, provenance: dict | None = None) -> dict:
-    return build_report(records_of(envelopes), kind, period, provenance or provenance_of(envelopes))
+def report_of(envelopes: list[dict], kind: str, period, provenance: dict | None = None,
+              committee: str = "both") -> dict:
+    return build_report(records_of(envelopes), kind, period, provenance or provenance_of(envelopes), committee)
 
 
 class Reporting:

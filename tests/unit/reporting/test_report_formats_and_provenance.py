@@ -54,7 +54,8 @@ def test_json_is_the_report_sorted_and_readable(scenario, reporting):
 
 def test_markdown_tables_carry_the_figures(scenario, reporting):
     md = render(reporting.report(scenario.envelopes, "semi-annual", H1_2025), "md").decode()
-    assert md.startswith("# Semi-annual report on country visits and working-group meetings, "
+    assert md.startswith("# Semi-annual report on country visits and working-group meetings of both Committees "
+                         "together, "
                          "2025-01-01 to 2025-06-30\n")
     # Worked out in test_semi_annual_report_known_answers.py.
     assert "| Kenya (KEN) | ctc | 2025-03-10 | 2025-03-14 | Interpol, UNODC |" in md

@@ -81,7 +81,8 @@ def test_the_scenario_is_valid_on_the_wire(scenario):
 def test_h1_heading(h1):
     assert h1["report"] == {
         "kind": "semi-annual",
-        "title": "Semi-annual report on country visits and working-group meetings, 2025-01-01 to 2025-06-30",
+        "committee": "both",  # the scenario's work of both Committees, built together on request
+        "title": "Semi-annual report on country visits and working-group meetings of both Committees together, 2025-01-01 to 2025-06-30",
         "period": {"start": "2025-01-01", "end": "2025-06-30"},
     }
     assert "trends" not in h1  # trends are for annual reports
@@ -323,7 +324,8 @@ def test_events_outside_the_period_do_not_change_it(scenario, reporting):
 def test_year_2025(year, scenario):
     v, g, m = scenario.visits, scenario.groups, scenario.meetings
     assert year["report"]["kind"] == "annual"
-    assert year["report"]["title"] == ("Annual report on country visits and working-group meetings, "
+    assert year["report"]["title"] == ("Annual report on country visits and working-group meetings of both "
+                                       "Committees together, "
                                        "2025-01-01 to 2025-12-31")
     # The three of the first half, and VNM (started 07-01 00:30, no organization invited).
     assert [(x["member_state"], x["started_on"], x["completed_on"], x["organizations"])
@@ -628,3 +630,24 @@ def test_a_period_is_a_closed_interval_of_utc_dates():
 def test_build_report_refuses_an_unknown_kind(scenario, reporting):
     with pytest.raises(ValueError):
         build_report(reporting.records(scenario.envelopes), "quarterly", H1_2025, reporting.provenance([]))
+
+
+# -- one Committee's report --------------------------------------------------------------------------
+
+
+def test_the_ctc_s_report_holds_the_ctc_s_work_alone(scenario, reporting):
+    ctc = reporting.report(scenario.envelopes, "semi-annual", H1_2025, committee="ctc")
+    c1540 = reporting.report(scenario.envelopes, "semi-annual", H1_2025, committee="1540")
+    both = reporting.report(scenario.envelopes, "semi-annual", H1_2025)
+
+    assert ctc["report"]["committee"] == "ctc"
+    assert "of the Counter-Terrorism Committee" in ctc["report"]["title"]
+    assert "of the 1540 Committee" in c1540["report"]["title"]
+    assert {c["committee"] for c in ctc["visits"]["conducted"]} <= {"ctc"}
+    assert {c["committee"] for c in c1540["visits"]["conducted"]} <= {"1540"}
+    assert len(ctc["visits"]["conducted"]) + len(c1540["visits"]["conducted"]) == len(both["visits"]["conducted"])
+    # the working groups are the 1540 Committee's: the CTC's report has none of their meetings
+    assert ctc["meetings"]["by_group"] == [] and ctc["meetings"]["totals"]["meetings_held"] == 0
+    assert c1540["meetings"] == both["meetings"]
+    for figure, value in both["key_figures"].items():
+        assert ctc["key_figures"][figure] + c1540["key_figures"][figure] == value, figure

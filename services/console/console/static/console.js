@@ -784,6 +784,7 @@ function reportQuery(form) {
   const data = new FormData(form);
   const params = new URLSearchParams();
   params.set("kind", data.get("kind"));
+  params.set("committee", data.get("committee"));
   if (data.get("start") && data.get("end")) { params.set("start", data.get("start")); params.set("end", data.get("end")); }
   else {
     params.set("year", data.get("year"));
@@ -811,6 +812,11 @@ const reportsView = {
     const downloads = el("div", { class: "actions", hidden: true, "data-testid": "downloads" });
     const form = el("form", { class: "card", id: "report-form" },
       el("div", { class: "inline", style: "display:flex;gap:.8rem;flex-wrap:wrap;align-items:end" },
+        // whose report: one Committee's; both together only when asked (a token of one
+        // Committee has its own alone)
+        el("div", {}, el("label", { for: "committee" }, "Committee"), el("select", { id: "committee", name: "committee" },
+          (state.me && state.me.committee ? [state.me.committee] : ["ctc", "1540", "both"]).map((c) =>
+            el("option", { value: c }, { ctc: "Counter-Terrorism Committee (CTED)", 1540: "1540 Committee", both: "both Committees together" }[c])))),
         el("div", {}, el("label", { for: "kind" }, "Kind"), el("select", { id: "kind", name: "kind" },
           el("option", { value: "semi-annual" }, "semi-annual"), el("option", { value: "annual" }, "annual"))),
         el("div", {}, el("label", { for: "year" }, "Year"), el("input", { id: "year", name: "year", type: "number", min: 1945, max: 2200, value: lastHalf[0], required: true })),
