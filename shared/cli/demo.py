@@ -1,14 +1,17 @@
 """``fieldwork demo``: half a year of CTC and 1540 work, driven through the services' HTTP APIs.
 
 Run it after ``fieldwork up``. It records, for the most recent *completed* half year (UTC),
-what the secretariat, the CTED coordinator, the 1540 experts, the working-group chairs and the
-Committee did: donors registered, seven country visits (consent granted, declined, still
-pending; one 1540 visit at the State's invitation; organizations of the 2003 annex asked for
+what the secretariat, the CTED coordinator, the 1540 experts (each with a token for their own
+Committee's work), the working-group chairs and the Committee did: donors registered, an
+organization added to the directory, eight country visits (consent granted, declined, still
+pending, withdrawn and asked again; one 1540 visit at the State's invitation; one postponed,
+its due dates set again; organizations of the 2003 annex, named as staff name them, asked for
 pre-visit information that arrives on time, late or never; needs assessments shared with
-donors, declined, withdrawn), and monthly meetings of the four 1540 working groups and of a
-CTC special meeting with organizations (documents on time, late or none; outcomes logged by
-the chairs; reports to the Committee, one missing; approvals, communication to national
-contact points, an open meeting; one meeting cancelled, one postponed). It then waits until
+donors, declined, withdrawn), three steps the rules refuse (shown, nothing changed), and
+monthly meetings of the four 1540 working groups and of a CTC special meeting with
+organizations (documents on time, late or none; outcomes logged by the chairs; reports to the
+Committee, one missing; approvals, communication to national contact points, an open meeting;
+one meeting cancelled, one postponed). It then waits until
 the reporting service has recorded every event it caused, and writes the semi-annual report
 for that half year, one for each Committee's work (the CTC's, the 1540 Committee's), as HTML
 and PDF; the last four lines it prints are their paths.
@@ -16,7 +19,7 @@ and PDF; the last four lines it prints are their paths.
 Every step is an HTTP request with the acting user's token (issued by the demo in the system's
 token registry, as an administrator would) and an explicit ``occurred_at``
 inside the half year (``occurred_at`` may not be in the future, hence a *completed* half
-year). Any refusal stops the demo with the service's own message. It can be run again: it
+year). Any other refusal stops the demo with the service's own message. It can be run again: it
 creates new visits and meetings, reuses donors and groups found by name, and keeps the chair a
 group already has.
 """
@@ -46,10 +49,11 @@ WAIT_SECONDS = 60
 class Actor:
     user: str
     role: str
+    committee: str | None = None  # a token for one Committee's work only
 
 
-COORDINATOR = Actor("cted.coordinator", "visit_coordinator")  # CTED: CTC visits, donors
-EXPERT_1540 = Actor("1540.expert", "visit_coordinator")       # the 1540 group of experts: 1540 visits
+COORDINATOR = Actor("cted.coordinator", "visit_coordinator", "ctc")  # CTED: CTC visits, donors
+EXPERT_1540 = Actor("1540.expert", "visit_coordinator", "1540")      # the 1540 group of experts: 1540 visits
 SECRETARIAT = Actor("secretariat", "secretariat")              # meetings, and the Committee's decisions
 REPORTER = Actor("reporting.staff", "reporting_staff")         # the reports
 
@@ -93,7 +97,8 @@ class Api:
         if actor not in self._tokens:
             if self._registry is None:
                 self._registry = TokenRegistry(settings_from_environ())
-            self._tokens[actor] = self._registry.issue(actor.user, actor.role, issued_by="fieldwork demo")[1]
+            self._tokens[actor] = self._registry.issue(actor.user, actor.role, issued_by="fieldwork demo",
+                                                       committee=actor.committee)[1]
         return self._tokens[actor]
 
     def request(self, service: str, method: str, path: str, body: dict | None = None, *,
@@ -109,6 +114,17 @@ class Api:
             explain(refused.status, refused.data)
             raise DemoStopped(f"{method} {path} as {actor.user} ({actor.role}) was refused by the "
                               f"{service} service (HTTP {refused.status})", refused.exit_code) from None
+
+    def refusal(self, service: str, path: str, body: dict, actor: Actor) -> str:
+        """A POST the services must refuse, sent to show the rule that refuses it: the rule and
+        the service's message. Accepted, it would have changed the record: the demo stops."""
+        try:
+            self.client.request(service, "POST", path, body, None, token=self.token(actor))
+        except ServiceUnreachable as unreachable:
+            raise DemoStopped(str(unreachable), unreachable.exit_code) from None
+        except ServiceRefused as refused:
+            return f"{refused.data.get('rule') or refused.data.get('error')}: {refused.data.get('message')}"
+        raise DemoStopped(f"POST {path} as {actor.user} was accepted; the demo expected it refused")
 
     def get(self, service: str, path: str, params: dict | None = None) -> Any:
         return self.request(service, "GET", path, params=params)
@@ -214,10 +230,12 @@ class Visit:
                                   {**fields, "occurred_at": iso(when)}, self.actor)
         return self
 
-    def invite(self, when: datetime, due: date, organizations: list[tuple[str, str]]) -> Visit:
-        for organization, kind in organizations:
-            self.do("invite-organization", when, organization=organization, kind=kind)
-        for organization, _ in organizations:
+    def invite(self, when: datetime, due: date, organizations: list[str]) -> Visit:
+        """Invite organizations of the directory, by any of their names (the directory gives
+        their name and kind), and ask each for its pre-visit information by ``due``."""
+        for organization in organizations:
+            self.do("invite-organization", when, organization=organization)
+        for organization in organizations:
             self.do("request-pre-visit-info", when + timedelta(hours=2), organization=organization,
                     due_on=iso(due))
         return self
@@ -244,17 +262,35 @@ class Visit:
         return self.do("share-needs-assessment", when, donor_id=donor_id, need_ids=need_ids)
 
 
+# Organizations as the staff name them, each a name the directory knows (the 2003 annex's list):
+# one organization under two names ("Interpol", "INTERPOL"; "World Customs Organization", "WCO")
+# is one organization in the visits and the reports.
 UNODC = "Office on Drugs and Crime (UNODC)"
 INTERPOL = "Interpol"
-FATF = "Financial Action Task Force"
+FATF = "FATF"
 ICAO = "International Civil Aviation Organization"
-IMO = "International Maritime Organization"
+IMO = "IMO"
 OSCE = "Organization for Security and Cooperation in Europe"
 IOM = "International Organization for Migration"
 WCO = "World Customs Organization"
-IAEA = "International Atomic Energy Agency"
+IAEA = "IAEA"
 OAS = "Organization of American States"
 AU = "African Union"
+# Not in the annex: the 1540 experts add it to the directory (register_organizations).
+UNODA = {"name": "United Nations Office for Disarmament Affairs", "abbreviations": ["UNODA"],
+         "also_known_as": ["Office for Disarmament Affairs"], "organization_kind": "un_body"}
+
+
+def register_organizations(api: Api, half: HalfYear) -> None:
+    """The organizations the demo invites that the annex does not list: added to the directory
+    once (found again by name on a second run)."""
+    known = api.get("visits", "/organizations")
+    added = not api.get("visits", "/organizations", {"name": UNODA["name"]})
+    if added:
+        api.post("visits", "/organizations", {**UNODA, "occurred_at": iso(half.at(1, 5, 11))}, EXPERT_1540)
+    annex = sum(o["listed_in"].startswith("2003 annex") for o in known)
+    click.echo(f"organizations: {annex} of the 2003 annex in the directory; {UNODA['abbreviations'][0]} "
+               + ("added by the 1540 experts" if added else "added before"))
 
 
 def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
@@ -267,7 +303,7 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
                         "of terrorism, border control and law enforcement")
     ken.do("approve", h.at(1, 15, 16)).do("request-consent", h.at(1, 16), due_on=iso(h.day(2, 13)))
     ken.do("grant-consent", h.at(2, 6, 11))
-    ken.invite(h.at(2, 9), h.day(3, 2), [(INTERPOL, "international"), (FATF, "international"), (UNODC, "un_body")])
+    ken.invite(h.at(2, 9), h.day(3, 2), [INTERPOL, FATF, UNODC])
     ken.do("schedule", h.at(2, 12), starts_on=iso(h.weekday(3, 9)), ends_on=iso(h.weekday(3, 9) + timedelta(days=4)))
     ken.receive(h.at(2, 24, 14), INTERPOL, "I-24/7 connectivity at border posts; notices on foreign terrorist fighters")
     ken.receive(h.at(2, 27, 10), FATF, "Mutual evaluation findings on the criminalization of terrorist financing")
@@ -295,7 +331,7 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
                 purpose="Transport security and maritime border control under resolution 1373 (2001)")
     idn.do("approve", h.at(1, 15, 16, 30)).do("request-consent", h.at(1, 17), due_on=iso(h.day(2, 14)))
     idn.do("grant-consent", h.at(2, 2, 15))
-    idn.invite(h.at(2, 5), h.day(3, 20), [(ICAO, "un_body"), (IMO, "un_body"), (INTERPOL, "international")])
+    idn.invite(h.at(2, 5), h.day(3, 20), [ICAO, IMO, "INTERPOL"])  # Kenya's Interpol, by another name
     idn_start = h.weekday(4, 13)
     idn.do("schedule", h.at(2, 20), starts_on=iso(idn_start), ends_on=iso(idn_start + timedelta(days=4)))
     idn.receive(h.at(3, 16), ICAO, "Universal Security Audit Programme results for the main airports")
@@ -320,7 +356,7 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
                 purpose="Follow-up visit: international cooperation, recruitment and human rights compliance")
     kaz.do("approve", h.at(1, 22, 16)).do("request-consent", h.at(1, 23), due_on=iso(h.day(2, 20)))
     kaz.do("grant-consent", h.at(2, 16, 12))
-    kaz.invite(h.at(2, 18), h.day(4, 24), [(OSCE, "regional"), (IOM, "international"), (WCO, "international")])
+    kaz.invite(h.at(2, 18), h.day(4, 24), [OSCE, IOM, WCO])
     kaz_start = h.weekday(5, 11)
     kaz.do("schedule", h.at(3, 2), starts_on=iso(kaz_start), ends_on=iso(kaz_start + timedelta(days=4)))
     kaz.receive(h.at(4, 20), OSCE, "Regional workshops on travel document security")
@@ -347,14 +383,14 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
     sle = Visit(api, COORDINATOR, h.at(2, 16), member_state="SLE", committee="ctc",
                 purpose="Border control and counter-financing of terrorism in the subregion")
     sle.do("approve", h.at(3, 2, 16)).do("request-consent", h.at(3, 4), due_on=iso(h.day(4, 15)))
-    sle.do("invite-organization", h.at(3, 5), organization=AU, kind="regional")
+    sle.do("invite-organization", h.at(3, 5), organization=AU)
     visits.append(sle)
 
     # Panama (1540): at the State's invitation, which counts as its consent.
     pan = Visit(api, EXPERT_1540, h.at(1, 19), member_state="PAN", committee="1540", origin="state_invitation",
                 purpose="Visit at the invitation of the Government on the implementation of resolution 1540 (2004)")
     pan.do("approve", h.at(2, 4, 16))
-    pan.invite(h.at(2, 10), h.day(5, 8), [(IAEA, "un_body"), (OAS, "regional")])
+    pan.invite(h.at(2, 10), h.day(5, 8), [IAEA, OAS])
     pan_start = h.weekday(5, 25)
     pan.do("schedule", h.at(3, 10), starts_on=iso(pan_start), ends_on=iso(pan_start + timedelta(days=3)))
     pan.receive(h.at(4, 30), IAEA, "Integrated nuclear security support plan")
@@ -372,25 +408,61 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
     pan.do("record-follow-up", h.at(6, 26), summary="Working Group 2 informed of the assistance requests")
     visits.append(pan)
 
-    # Ghana (1540): consent granted, postponed once, conducted in June; sharing not decided yet.
+    # Ghana (1540): consent granted, postponed once (the information asked for the first dates
+    # is due again for the new ones), conducted in June; sharing not decided yet.
     gha = Visit(api, EXPERT_1540, h.at(1, 26), member_state="GHA", committee="1540",
                 purpose="Dialogue visit on border controls and law enforcement under resolution 1540 (2004)")
     gha.do("approve", h.at(2, 9, 16)).do("request-consent", h.at(2, 10), due_on=iso(h.day(3, 13)))
     gha.do("grant-consent", h.at(3, 5, 14))
     first = h.weekday(5, 4)
     gha.do("schedule", h.at(3, 9), starts_on=iso(first), ends_on=iso(first + timedelta(days=3)))
+    gha.invite(h.at(3, 12), h.day(4, 27), ["WCO", "UNODA"])  # KAZ's World Customs Organization; one added
     gha.do("postpone", h.at(4, 21), reason="At the Government's request, so that the inter-agency committee can attend")
     gha_start = h.weekday(6, 15)
     gha.do("schedule", h.at(4, 28), starts_on=iso(gha_start), ends_on=iso(gha_start + timedelta(days=3)))
-    gha.invite(h.at(4, 28, 11), h.day(6, 5), [(WCO, "international")])
-    gha.receive(h.at(6, 2), WCO, "Strategic trade control enforcement training")
+    for organization in ("WCO", "UNODA"):  # due for the first dates: due again for the new ones
+        gha.do("reset-due-date", h.at(4, 28, 11), awaited="pre_visit_info", organization=organization,
+               due_on=iso(h.day(6, 5)))
+    gha.receive(h.at(6, 2), "WCO", "Strategic trade control enforcement training")
+    gha.receive(h.at(6, 3), "UNODA", "Regional 1540 implementation projects in West Africa")
     gha.conduct(gha_start, gha_start + timedelta(days=3))
     gha.needs(h.at(6, 25), "Border controls first", [
         ("N1", "border_controls_and_law_enforcement", "high", "Radiation detection at the main port and land borders"),
         ("N2", "export_and_trans_shipment_controls", "medium", "Licensing system for strategic goods"),
     ])
     visits.append(gha)
+
+    # Maldives (CTC): consent granted and dates fixed, then the consent withdrawn before the visit
+    # (the dates given up); asked again in May, no answer by the end of the half year.
+    mdv = Visit(api, COORDINATOR, h.at(1, 29), member_state="MDV", committee="ctc",
+                purpose="Assess the implementation of resolution 1373 (2001): maritime security and border control")
+    mdv.do("approve", h.at(2, 9, 16, 30)).do("request-consent", h.at(2, 11), due_on=iso(h.day(3, 11)))
+    mdv.do("grant-consent", h.at(2, 25, 10))
+    mdv_start = h.weekday(4, 20)
+    mdv.do("schedule", h.at(3, 2), starts_on=iso(mdv_start), ends_on=iso(mdv_start + timedelta(days=3)))
+    mdv.do("withdraw-consent", h.at(3, 30), reason="The Government asks that the visit wait until after the elections")
+    mdv.do("request-consent", h.at(5, 12), due_on=iso(h.day(6, 30)))
+    visits.append(mdv)
     return visits
+
+
+def show_rules(api: Api, visits: list[Visit], half: HalfYear) -> None:
+    """Steps the services refuse, each for a rule of its own, sent to show the refusal (nothing
+    changes): a step dated before the record's latest step; an organization the directory does
+    not know; a CTED token acting for the 1540 Committee."""
+    sle = next(v for v in visits if v.member_state == "SLE")
+    shown = [
+        # the State's consent dated before it was asked for (asked 4 March)
+        api.refusal("visits", f"/visits/{sle.id}/grant-consent", {"occurred_at": iso(half.at(3, 3))}, COORDINATOR),
+        # a name nobody listed (a typing slip for UNODC)
+        api.refusal("visits", f"/visits/{sle.id}/invite-organization",
+                    {"organization": "UNDOC", "occurred_at": iso(half.at(3, 6))}, COORDINATOR),
+        # CTED's token proposing a visit for the 1540 Committee
+        api.refusal("visits", "/visits", {"member_state": "SLE", "committee": "1540",
+                                          "occurred_at": iso(half.at(3, 6))}, COORDINATOR),
+    ]
+    for line in shown:
+        click.echo(f"refused, as the rules require: {line}")
 
 
 # -- meetings -----------------------------------------------------------------------------
@@ -735,12 +807,14 @@ def _demo(output_dir: Path) -> None:
                f"the reporting service has {before} events recorded")
 
     donors = register_donors(api, half)
+    register_organizations(api, half)
     visits = run_visits(api, half, donors)
     by_status: dict[str, int] = {}
     for visit in visits:
         by_status[visit.view["status"]] = by_status.get(visit.view["status"], 0) + 1
     click.echo(f"visits: {len(visits)} ({', '.join(v.member_state for v in visits)}): "
                + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())))
+    show_rules(api, visits, half)
 
     groups = prepare_groups(api, half)
     counter = run_meetings(api, half, groups)

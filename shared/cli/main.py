@@ -5,6 +5,7 @@
     fieldwork events watch       print events as they are published
     fieldwork visits ...         country visits (see `fieldwork visits --help`)
     fieldwork donors ...         the donor registry
+    fieldwork organizations ...  the directory of organizations a visit invites from
     fieldwork meetings ...       working groups, meetings, the published schedule
     fieldwork reports ...        semi-annual and annual reports, status, dead letters, rebuild
 """

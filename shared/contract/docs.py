@@ -64,6 +64,7 @@ EXAMPLE_AGGREGATE_IDS = {
     "committee_membership": UUID("9e3c2a71-4b5d-4f8e-8a1c-3d7b6e2f0a58"),
     "visit": UUID("3f2b8c1e-6d4a-4c1b-9e7f-0a5d2c8b4e61"),
     "donor": UUID("b7e4a9d2-1c3f-4a6e-8d5b-2f9c0e7a1d34"),
+    "organization": UUID("4d6a1f3e-8c2b-4e9a-b5d7-1a3c9e0f6b28"),
     "working_group": UUID("5a9d3e7c-2b1f-4e8a-a6c4-7d0e3b9f2c15"),
     "meeting": UUID("c1d8f4a6-9e2b-4d7c-b3a5-6e1f0c8d2a97"),
 }
@@ -73,6 +74,7 @@ EXAMPLE_ACTORS = {
     "committee_membership": {"user": "l.moreau", "role": "secretariat"},
     "visit": {"user": "a.mensah", "role": "visit_coordinator"},
     "donor": {"user": "l.moreau", "role": "secretariat"},
+    "organization": {"user": "a.mensah", "role": "visit_coordinator"},
     "working_group": {"user": "l.moreau", "role": "secretariat"},
     "meeting": {"user": "l.moreau", "role": "secretariat"},
 }
@@ -115,11 +117,11 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
         1: {"reason": "The Government asks that the visit be considered again after the elections.",
             "starts_on": "2026-05-18", "ends_on": "2026-05-22"},
     },
-    "organization_invited": {1: {"organization": "UNODC", "kind": "un_body"}},
-    "pre_visit_info_requested": {1: {"organization": "UNODC", "due_on": "2026-05-04"}},
+    "organization_invited": {1: {"organization": "United Nations Office on Drugs and Crime", "kind": "un_body"}},
+    "pre_visit_info_requested": {1: {"organization": "United Nations Office on Drugs and Crime", "due_on": "2026-05-04"}},
     "pre_visit_info_received": {
         1: {
-            "organization": "UNODC",
+            "organization": "United Nations Office on Drugs and Crime",
             "summary": "Technical assistance delivered since 2024 on legislative drafting and on "
             "the financing of terrorism.",
             "late": False,
@@ -189,8 +191,17 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
         2: {"reason": "Dates conflict with national elections.", "starts_on": "2026-05-18", "ends_on": "2026-05-22"},
     },
     "due_date_reset": {
-        1: {"awaited": "pre_visit_info", "organization": "UNODC", "due_on": "2026-08-31",
+        1: {"awaited": "pre_visit_info", "organization": "United Nations Office on Drugs and Crime", "due_on": "2026-08-31",
             "previous_due_on": "2026-05-04"},
+    },
+    "organization_registered": {
+        1: {
+            "name": "United Nations Office for Disarmament Affairs",
+            "abbreviations": ["UNODA"],
+            "also_known_as": ["Office for Disarmament Affairs"],
+            "organization_kind": "un_body",
+            "part_of": "",
+        }
     },
     "donor_registered": {
         1: {

@@ -79,7 +79,9 @@ class OrganizationInvited(Schema):
     part in the visit."""
 
     aggregate = "visit"
-    organization = f.name(meaning="The organization's name, as it is known across visits (e.g. `UNODC`).")
+    organization = f.name(meaning="The organization's name in the directory of organizations (the 2003 annex's "
+                                  "and those the secretariat registered), whatever name it was invited by "
+                                  "(e.g. `United Nations Office on Drugs and Crime` for `UNODC`).")
     kind = f.one_of(ORGANIZATION_KINDS, meaning="What kind of organization it is.")
 
 
@@ -247,6 +249,23 @@ class DueDateReset(Schema):
     due_on = f.date(meaning="The new due date.")
     previous_due_on = f.date(required=False, allow_none=True, load_default=None,
                              meaning="The due date it replaces, or `null` (none was set).")
+
+
+# -- the directory of organizations ----------------------------------------------------------
+
+
+class OrganizationRegistered(Schema):
+    """The secretariat added an organization to the directory of organizations a visit may
+    invite (beside those of the 2003 follow-up action plan's annex)."""
+
+    aggregate = "organization"
+    name = f.name(meaning="Its name, the one invitations record (e.g. `United Nations Office for Disarmament Affairs`).")
+    abbreviations = fields.List(f.name(), load_default=list, validate=validate.Length(max=10),
+                                metadata=meant("Its abbreviations (e.g. `UNODA`); each finds it."))
+    also_known_as = fields.List(f.name(), load_default=list, validate=validate.Length(max=10),
+                                metadata=meant("Other names it is known by (former names, other languages); each finds it."))
+    organization_kind = f.one_of(ORGANIZATION_KINDS, meaning="What kind of organization it is.")
+    part_of = f.text(max_length=f.MAX_NAME, meaning="The organization it is part of, if any, by name.")
 
 
 # -- donors ---------------------------------------------------------------------------------

@@ -36,6 +36,18 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     page.wait_for_selector("main table >> text=Norway")
     page.screens("donors")
 
+    # the directory of organizations: the 2003 annex's, by every name; add one it lacks
+    page.click("nav >> text=Organizations")
+    page.wait_for_selector("[data-testid=organizations] >> text=United Nations Office on Drugs and Crime")
+    assert "UNODC, Office on Drugs and Crime" in page.inner_text("[data-testid=organizations]")
+    page.click("#register-organization")
+    page.fill("dialog #f-name", "United Nations Office of Counter-Terrorism")
+    page.fill("dialog #f-abbreviations", "UNOCT")
+    page.select_option("dialog #f-organization_kind", "un_body")
+    page.click("dialog button[type=submit]")
+    page.wait_for_selector("[data-testid=organizations] >> text=United Nations Office of Counter-Terrorism")
+    page.screens("organizations")
+
     # propose a visit from the board
     page.click("nav >> text=Visits")
     page.click("#propose")
@@ -60,20 +72,23 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     step(page, "request-consent", {"due_on": str(today + timedelta(days=20))}, expect_status="awaiting_consent")
     assert "refused (409): rule schedule_requires_consent" in refused(page, "schedule", dates)
     step(page, "grant-consent", expect_status="consented")
-    step(page, "invite-organization", {"organization": "UNODC"}, {"kind": "un_body"})
-    step(page, "invite-organization", {"organization": "ICAO"}, {"kind": "un_body"})
-    step(page, "request-pre-visit-info", {"due_on": str(today + timedelta(days=10))}, {"organization": "UNODC"})
-    step(page, "request-pre-visit-info", {"due_on": str(today - timedelta(days=1))}, {"organization": "ICAO"})
+    # organizations are chosen from the directory, by name (the kind is the directory's)
+    unodc, icao = "United Nations Office on Drugs and Crime", "International Civil Aviation Organization"
+    step(page, "invite-organization", None, {"organization": unodc})
+    step(page, "invite-organization", None, {"organization": icao})
+    step(page, "invite-organization", None, {"organization": "United Nations Office of Counter-Terrorism"})
+    step(page, "request-pre-visit-info", {"due_on": str(today + timedelta(days=10))}, {"organization": unodc})
+    step(page, "request-pre-visit-info", {"due_on": str(today - timedelta(days=1))}, {"organization": icao})
 
     # what is overdue: ICAO's information, due yesterday
     page.click("nav >> text=Overdue")
-    page.wait_for_selector("[data-testid=overdue] >> text=ICAO")
+    page.wait_for_selector(f"[data-testid=overdue] >> text={icao}")
     assert "Kenya (KEN)" in page.inner_text("[data-testid=overdue]")
     page.screens("overdue")
     page.goto(visit_url)
     page.wait_for_selector("[data-status='consented']")
 
-    step(page, "receive-pre-visit-info", {"summary": "legal framework"}, {"organization": "UNODC"})
+    step(page, "receive-pre-visit-info", {"summary": "legal framework"}, {"organization": unodc})
     step(page, "schedule", {"starts_on": str(today), "ends_on": str(today + timedelta(days=4))}, expect_status="scheduled")
     step(page, "start", expect_status="in_progress")
     step(page, "complete", expect_status="conducted")
@@ -92,7 +107,7 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     events = page.locator("[data-testid=timeline] li").evaluate_all("items => items.map(i => i.dataset.event)")
     assert events[0] == "visit_proposed" and events[-1] == "visit_closed"
     assert {"consent_granted", "needs_assessment_shared", "pre_visit_info_received"} <= set(events)
-    assert len(events) == 17
+    assert len(events) == 18
     assert "dev.visit_coordinator (visit coordinator)" in page.inner_text("[data-testid=timeline]")
     # closed: the one step left is the State's withdrawal of its sharing consent
     offered = page.locator("[data-testid=next-steps] button").evaluate_all("bs => bs.map(b => b.dataset.command)")

@@ -44,8 +44,8 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
         assert "rule only_approved_visits_are_prepared" in refused.stderr
         steps = [
             ["approve", v], ["request-consent", v, "--due-on", "2025-02-01"], ["grant-consent", v],
-            ["invite-organization", v, "--organization", "UNODC", "--kind", "un_body"],
-            ["request-pre-visit-info", v, "--organization", "UNODC", "--due-on", "2025-02-20"],
+            ["invite-organization", v, "--organization", "UNODC"],  # the directory says its name and kind
+            ["request-pre-visit-info", v, "--organization", "Office on Drugs and Crime", "--due-on", "2025-02-20"],
             ["receive-pre-visit-info", v, "--organization", "UNODC", "--summary", "notes"],
             ["schedule", v, "--starts-on", str(today), "--ends-on", str(today + timedelta(days=4))],
             ["start", v], ["complete", v],
@@ -69,6 +69,11 @@ def test_a_coordinator_drives_a_visit_to_closure_with_the_cli_and_watches_the_ev
         assert "visit_closed" in audit.stdout.splitlines()[-1]
         shown = ok(fieldwork(visits_service, "visits", "show", v))
         assert shown["status"] == "closed" and shown["shares"][0]["need_ids"] == ["N1"]
+        assert [o["organization"] for o in shown["organizations"]] == ["United Nations Office on Drugs and Crime"]
+        listed = fieldwork(visits_service, "organizations", "list", "--name", "unodc")
+        assert listed.returncode == 0 and listed.stdout.splitlines() == [
+            "United Nations Office on Drugs and Crime (UNODC, Office on Drugs and Crime, UN Office on Drugs and Crime)"
+            "  [un_body; 2003 annex, section III]", "1 organization(s)"]
         bad = fieldwork(visits_service, "visits", "propose", "--member-state", "XYZ", "--committee", "ctc")
         assert bad.returncode == 2 and "member_state" in bad.stderr
         out, _ = watcher.communicate(timeout=30)

@@ -130,6 +130,13 @@ def test_a_ctc_token_neither_reads_nor_changes_the_1540_committee_s_records_on_a
             ("POST", "/donors/{donor_id}/update-interests"): (
                 lambda s: s.post(f"/donors/{the['donor']}/update-interests",
                                  {"thematic_areas": ["border_control"]}, as_=CTC_COORDINATOR), fine),
+            # the directory of organizations, too, is both Committees'
+            ("POST", "/organizations"): (
+                lambda s: s.post("/organizations", {"name": "United Nations Office of Counter-Terrorism",
+                                                    "abbreviations": ["UNOCT"], "organization_kind": "un_body"},
+                                 as_=CTC_COORDINATOR), lambda a: a.status_code == 201),
+            ("GET", "/organizations"): (lambda s: s.get("/organizations", params={"name": "UNOCT"}, as_=CTC_COORDINATOR),
+                                        lambda a: a.status_code == 200 and len(a.json()) == 1),
             # a donor's token is its donor's: it reads what was shared with it, of either Committee
             ("GET", "/donor/shares"): (lambda s: requests.get(f"{s.url}/donor/shares", headers=the["as_donor"], timeout=10), fine),
             ("GET", "/donor/shares/{share_id}/iati.xml"): (

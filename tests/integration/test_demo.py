@@ -75,7 +75,13 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         info = visits["pre_visit_information"]
         assert sum(o["received"] for o in info) > sum(o["late"] for o in info) >= 1  # on time and late
         assert sum(o["overdue_at_end"] for o in info) >= 1                           # one never received
-        assert {"Interpol", "International Atomic Energy Agency"} <= {o["organization"] for o in info}
+        by_name = {o["organization"]: o for o in info}
+        assert {"International Criminal Police Organization", "International Atomic Energy Agency",
+                "United Nations Office for Disarmament Affairs"} <= set(by_name)  # by their directory names
+        assert by_name["International Criminal Police Organization"]["invited"] == 2  # "Interpol", "INTERPOL"
+        assert consent["withdrawn"] >= 1
+        for rule in ("steps_in_order", "organizations_from_the_directory", "committee_not_yours"):
+            assert f"refused, as the rules require: {rule}: " in result.stdout, rule
         assert visits["needs"]["by_area"] and visits["needs"]["assessments"] >= 4
         assert visits["needs"]["by_priority"]["high"] >= 1
         sharing = visits["sharing"]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from fieldwork_testing import ServiceProcess
+from shared.contract.organizations import ANNEX_2003
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,7 @@ def test_ten_concurrent_commands_naming_no_version_are_all_applied_on_postgresql
         assert visits.post(f"/visits/{visit}/approve").status_code == 200
 
         def invite(n: int):
-            return visits.post(f"/visits/{visit}/invite-organization", {"organization": f"Org {n}", "kind": "regional"})
+            return visits.post(f"/visits/{visit}/invite-organization", {"organization": ANNEX_2003[n].name})
 
         with ThreadPoolExecutor(max_workers=10) as pool:
             answers = list(pool.map(invite, range(10)))

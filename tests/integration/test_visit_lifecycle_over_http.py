@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from shared.contract import CATALOGUE, decode_message
+from shared.contract.organizations import ANNEX_2003
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +66,8 @@ def test_a_visit_driven_from_proposal_to_closure_publishes_each_event_once_in_or
     visit = visits_service.get(f"/visits/{visit_id}").json()
     assert visit["status"] == "closed"
     assert {o["organization"]: o["pre_visit_info"]["late"] for o in visit["organizations"]} == {
-        "Interpol": True, "UNODC": False,
+        # recorded under their names in the directory, invited as "Interpol" and "UNODC"
+        "International Criminal Police Organization": True, "United Nations Office on Drugs and Crime": False,
     }
 
     messages = tap.messages(expected=2 + len(LIFECYCLE))
@@ -140,11 +142,11 @@ def test_concurrent_steps_on_one_visit_are_each_applied_or_refused_never_lost(br
 
     visit_id = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
     visits_service.post(f"/visits/{visit_id}/approve")
-    organizations = [f"Org {i}" for i in range(20)]
+    organizations = [o.name for o in ANNEX_2003[:20]]  # of the directory
 
     def invite(name):
         return visits_service.post(f"/visits/{visit_id}/invite-organization",
-                                   {"organization": name, "kind": "regional", "expected_version": 2})
+                                   {"organization": name, "expected_version": 2})
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(invite, organizations))
@@ -164,10 +166,10 @@ def test_concurrent_steps_that_name_no_version_are_all_applied(broker, visits_se
 
     visit_id = visits_service.post("/visits", {"member_state": "KEN", "committee": "ctc"}).json()["id"]
     visits_service.post(f"/visits/{visit_id}/approve")
-    organizations = [f"Org {i}" for i in range(12)]
+    organizations = [o.name for o in ANNEX_2003[:12]]  # of the directory
 
     def invite(name):
-        return visits_service.post(f"/visits/{visit_id}/invite-organization", {"organization": name, "kind": "regional"})
+        return visits_service.post(f"/visits/{visit_id}/invite-organization", {"organization": name})
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(invite, organizations))
@@ -185,3 +187,39 @@ def test_a_path_no_route_has_and_a_method_a_route_does_not_take_are_json_errors(
     wrong = requests.delete(f"{visits_service.url}/visits", timeout=10)
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
     assert "POST" in wrong.headers["Allow"]
+
+
+def test_the_secretariat_adds_an_organization_and_invites_it_by_any_of_its_names(broker, visits_service):
+    tap = broker.tap()
+    unoda = {"name": "United Nations Office for Disarmament Affairs", "abbreviations": ["UNODA"],
+             "also_known_as": ["Office for Disarmament Affairs"], "organization_kind": "un_body"}
+    added = visits_service.post("/organizations", unoda)
+    assert added.status_code == 201, added.text
+    assert added.json()["listed_in"] == "registered" and added.headers["Location"].startswith("/organizations?name=")
+    # a name that already names one is refused, naming the clash; nothing is added
+    clash = visits_service.post("/organizations", {"name": "Drugs office", "abbreviations": ["UNODC"],
+                                                   "organization_kind": "un_body"})
+    assert clash.status_code == 409 and clash.json()["rule"] == "organization_names_unique"
+    assert "'UNODC' already names United Nations Office on Drugs and Crime" in clash.json()["message"]
+    bad = visits_service.post("/organizations", {"name": "X", "organization_kind": "club"})
+    assert bad.status_code == 400 and list(bad.json()["fields"]) == ["organization_kind"]
+    directory = visits_service.get("/organizations").json()
+    assert len(directory) == len(ANNEX_2003) + 1
+    assert visits_service.get("/organizations", params={"name": "office for disarmament affairs"}).json() == [added.json()]
+    assert visits_service.get("/organizations", params={"name": "Drugs office"}).json() == []
+
+    visit_id = visits_service.post("/visits", {"member_state": "PER", "committee": "1540"}).json()["id"]
+    visits_service.post(f"/visits/{visit_id}/approve")
+    invited = visits_service.post(f"/visits/{visit_id}/invite-organization", {"organization": "UNODA"})
+    assert invited.status_code == 200, invited.text
+    assert invited.json()["organizations"][0]["organization"] == unoda["name"]
+    unknown = visits_service.post(f"/visits/{visit_id}/invite-organization", {"organization": "UNDOC"})
+    assert unknown.status_code == 409 and unknown.json()["rule"] == "organizations_from_the_directory"
+    assert "did you mean 'United Nations Office on Drugs and Crime'" in unknown.json()["message"]
+    assert visits_service.get(f"/visits/{visit_id}").json()["version"] == invited.json()["version"]
+
+    envelopes = [decode_message(m.body, m.content_type) for m in tap.messages(expected=4)]
+    assert [e["event_type"] for e in envelopes] == [
+        "organization_registered", "visit_proposed", "visit_approved", "organization_invited"]
+    assert envelopes[0]["payload"]["abbreviations"] == ["UNODA"]
+    assert envelopes[-1]["payload"] == {"organization": unoda["name"], "kind": "un_body"}

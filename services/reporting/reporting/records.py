@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.contract.organizations import common_name
+
 
 def fold(kind: str, envelopes: list[dict]) -> dict:
     """The record of one aggregate from its envelopes, in the order they were recorded (the
@@ -88,18 +90,17 @@ def _visit(r: dict[str, Any], e: dict) -> None:
         r["consent"].update(decided_at=at, outcome="declined")
         r["status"] = "declined"
     elif t == "organization_invited":
-        r["organizations"][p["organization"]] = {
+        r["organizations"][common_name(p["organization"])] = {
             "kind": p["kind"], "invited_at": at, "info_requested_at": None, "info_due_on": None,
             "info_received_at": None, "late": None, "after_due_date": None,
         }
     elif t == "pre_visit_info_requested":
-        org = r["organizations"].setdefault(p["organization"], {"kind": None, "invited_at": None,
-                                                                "info_received_at": None, "late": None,
-                                                                "after_due_date": None})
+        org = r["organizations"].setdefault(common_name(p["organization"]), {
+            "kind": None, "invited_at": None, "info_received_at": None, "late": None, "after_due_date": None})
         org.update(info_requested_at=at, info_due_on=p["due_on"])
     elif t == "pre_visit_info_received":
-        org = r["organizations"].setdefault(p["organization"], {"kind": None, "invited_at": None,
-                                                                "info_requested_at": None, "info_due_on": None})
+        org = r["organizations"].setdefault(common_name(p["organization"]), {
+            "kind": None, "invited_at": None, "info_requested_at": None, "info_due_on": None})
         org.update(info_received_at=at, late=p["late"], after_due_date=p["after_due_date"])
     elif t == "visit_scheduled":
         r.update(starts_on=p["starts_on"], ends_on=p["ends_on"], status="scheduled")
@@ -137,8 +138,8 @@ def _visit(r: dict[str, Any], e: dict) -> None:
     elif t == "due_date_reset":
         if p["awaited"] == "consent":
             r["consent"]["due_on"] = p["due_on"]
-        elif p["organization"] in r["organizations"]:
-            r["organizations"][p["organization"]]["info_due_on"] = p["due_on"]
+        elif common_name(p["organization"]) in r["organizations"]:
+            r["organizations"][common_name(p["organization"])]["info_due_on"] = p["due_on"]
 
 
 def _new_meeting() -> dict[str, Any]:
@@ -211,6 +212,17 @@ def _donor(r: dict[str, Any], e: dict) -> None:
     r["interests"].append({"from": e["occurred_at"], "areas": p["thematic_areas"]})
 
 
+def _new_organization() -> dict[str, Any]:
+    """An organization the secretariat added to the directory (those of the 2003 annex are in
+    ``shared.contract.organizations``)."""
+    return {"name": None, "abbreviations": [], "also_known_as": [], "organization_kind": None, "part_of": ""}
+
+
+def _organization(r: dict[str, Any], e: dict) -> None:
+    if e["event_type"] == "organization_registered":
+        r.update({k: e["payload"][k] for k in ("name", "abbreviations", "also_known_as", "organization_kind", "part_of")})
+
+
 def _new_membership() -> dict[str, Any]:
     return {"committee": None, "year": None, "member_states": []}
 
@@ -224,4 +236,5 @@ def _membership(r: dict[str, Any], e: dict) -> None:
 
 # kind -> (the record before any event, what one event does to it)
 FOLDS = {"visit": (_new_visit, _visit), "meeting": (_new_meeting, _meeting), "working_group": (_new_group, _group),
-         "donor": (_new_donor, _donor), "committee_membership": (_new_membership, _membership)}
+         "donor": (_new_donor, _donor), "committee_membership": (_new_membership, _membership),
+         "organization": (_new_organization, _organization)}

@@ -400,7 +400,7 @@ def for_committee(records: dict[str, dict], committee: str) -> dict[str, dict]:
     def mine(record: dict) -> bool:
         if record["kind"] == "meeting":
             return record["group_id"] in groups
-        return record["kind"] == "donor" or record.get("committee") == committee
+        return record["kind"] in ("donor", "organization") or record.get("committee") == committee
 
     return {ident: r for ident, r in records.items() if mine(r)}
 

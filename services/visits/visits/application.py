@@ -12,9 +12,11 @@ from typing import Any, Callable
 from uuid import UUID, uuid4
 
 from shared.domain import Context
-from shared.errors import NotFound, RuleBroken
+from shared.contract.organizations import REFERENCE, Directory
+from shared.contract.organizations import Organization as DirectoryEntry
+from shared.errors import InvalidInput, NotFound, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
-from visits.domain import Donor, Need, Visit
+from visits.domain import Donor, Need, RegisteredOrganization, Visit
 from visits.domain.matching import match_donors
 
 class VisitsApplication(FieldworkApplication):
@@ -52,18 +54,27 @@ class VisitsApplication(FieldworkApplication):
                          expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version, lambda visit: visit.withdraw_consent(ctx, reason=reason))
 
-    def invite_organization(self, ctx: Context, visit_id: UUID, *, organization: str, kind: str,
+    def invite_organization(self, ctx: Context, visit_id: UUID, *, organization: str, kind: str | None = None,
                             expected_version: int | None = None) -> Visit:
+        """An organization of the directory is invited under its name there, whichever of its
+        names the user gave, and as the kind of organization the directory says it is."""
+        listed = self.organization_in_the_directory(organization)
+        if kind is not None and kind != listed.kind:
+            raise RuleBroken("organization_kind_as_in_the_directory",
+                             f"{listed.name} is {listed.kind.replace('_', ' ')} in the directory, not "
+                             f"{kind.replace('_', ' ')} (leave the kind out)")
         return self._step(visit_id, expected_version,
-                          lambda visit: visit.invite_organization(ctx, organization=organization, kind=kind))
+                          lambda visit: visit.invite_organization(ctx, organization=listed.name, kind=listed.kind))
 
     def request_pre_visit_info(self, ctx: Context, visit_id: UUID, *, organization: str, due_on: date,
                                expected_version: int | None = None) -> Visit:
+        organization = self._directory_name(organization)
         return self._step(visit_id, expected_version,
                           lambda visit: visit.request_pre_visit_info(ctx, organization=organization, due_on=due_on))
 
     def receive_pre_visit_info(self, ctx: Context, visit_id: UUID, *, organization: str, summary: str = "",
                                expected_version: int | None = None) -> Visit:
+        organization = self._directory_name(organization)
         return self._step(visit_id, expected_version,
                           lambda visit: visit.receive_pre_visit_info(ctx, organization=organization, summary=summary))
 
@@ -120,6 +131,7 @@ class VisitsApplication(FieldworkApplication):
 
     def reset_due_date(self, ctx: Context, visit_id: UUID, *, awaited: str, due_on: date, organization: str = "",
                        expected_version: int | None = None) -> Visit:
+        organization = self._directory_name(organization) if organization else organization
         return self._step(visit_id, expected_version, lambda visit: visit.reset_due_date(
             ctx, awaited=awaited, due_on=due_on, organization=organization))
 
@@ -133,7 +145,59 @@ class VisitsApplication(FieldworkApplication):
         return self.update(Donor, donor_id, expected_version,
                            lambda donor: donor.update_interests(ctx, thematic_areas=thematic_areas))
 
+    def register_organization(self, ctx: Context, *, organization_id: UUID | None = None,
+                              **registration: Any) -> RegisteredOrganization:
+        """An organization is added to the directory once: none of its names (its name,
+        abbreviations, other names) may already name another one, of the 2003 annex or
+        registered; its id follows from its name, so two registrations at once store one."""
+        ident = RegisteredOrganization.id_for(registration["name"])
+        if organization_id is not None and organization_id != ident:
+            raise InvalidInput({"organization_id": [
+                f"an organization's id follows from its name: {ident} for {registration['name']!r}"]})
+        organization = RegisteredOrganization(id=ident, ctx=ctx, **registration)
+        clashes = self.organization_directory().clashes(organization.entry)
+        taken = RuleBroken("organization_names_unique", "; ".join(
+            f"{name!r} already names {other.name} ({other.listed_in})" for name, other in clashes))
+        if clashes:
+            raise taken
+        try:
+            self.store(organization)
+        except RuleBroken as refused:
+            if refused.rule == "ids_unique":  # another call stored it first
+                raise RuleBroken("organization_names_unique", f"{registration['name']!r} is registered") from None
+            raise
+        return organization
+
     # -- queries --------------------------------------------------------------------------
+
+    def organization_directory(self) -> Directory:
+        """The organizations a visit may invite: the 2003 annex's and those registered."""
+        return REFERENCE.adding(o.entry for o in self.index.all(RegisteredOrganization))
+
+    def list_organizations(self, name: str | None = None) -> list[tuple[DirectoryEntry, RegisteredOrganization | None]]:
+        """Every organization of the directory by name (or the one ``name`` names, if any),
+        with its registration when the secretariat added it."""
+        registered = {o.name: o for o in self.index.all(RegisteredOrganization)}
+        directory = REFERENCE.adding(o.entry for o in registered.values())
+        entries = list(directory) if name is None else [e for e in [directory.find(name)] if e is not None]
+        return [(e, registered.get(e.name) if e.listed_in == "registered" else None) for e in entries]
+
+    def organization_in_the_directory(self, name: str) -> DirectoryEntry:
+        directory = self.organization_directory()
+        listed = directory.find(name)
+        if listed is None:
+            near = directory.close_to(name)
+            raise RuleBroken(
+                "organizations_from_the_directory",
+                f"{name!r} is not in the directory of organizations"
+                + (f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else "")
+                + " (an organization not listed is registered first: POST /organizations)")
+        return listed
+
+    def _directory_name(self, name: str) -> str:
+        """The directory's name for ``name``, else ``name`` as given."""
+        listed = self.organization_directory().find(name)
+        return listed.name if listed is not None else name
 
     def get_visit(self, visit_id: UUID) -> Visit:
         return self.load(Visit, visit_id)

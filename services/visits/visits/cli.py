@@ -10,7 +10,7 @@ import click
 
 from shared.cli.client import call, show
 from shared.cli.schema_commands import add_table_commands, record_commands
-from visits.commands import DONORS, VISITS
+from visits.commands import DONORS, ORGANIZATIONS, VISITS
 
 
 @click.group("visits")
@@ -79,3 +79,26 @@ add_table_commands(donors, "visits", DONORS)
 @donors.command("list")
 def list_donors() -> None:
     show(call("visits", "GET", "/donors"))
+
+
+@click.group("organizations")
+def organizations() -> None:
+    """The directory of organizations a visit invites from: the 2003 annex's, and those added."""
+
+
+add_table_commands(organizations, "visits", ORGANIZATIONS)
+
+
+@organizations.command("list")
+@click.option("--name", help="any name of one organization (UNODC, Office on Drugs and Crime): that one")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of lines")
+def list_organizations(name: str | None, as_json: bool) -> None:
+    """Every organization of the directory (or the one --name names), with the names that find it."""
+    found = call("visits", "GET", "/organizations", params={"name": name} if name else None)
+    if as_json:
+        show(found)
+        return
+    for o in found:
+        names = ", ".join([*o["abbreviations"], *o["also_known_as"]])
+        click.echo(f"{o['name']}{f' ({names})' if names else ''}  [{o['kind']}; {o['listed_in']}]")
+    click.echo(f"{len(found)} organization(s)")

@@ -20,7 +20,7 @@ from shared.auth import COORDINATION
 from shared.commands import Command, Commands, command_input
 from shared.contract import fields as f
 from shared.contract import visits as contract
-from shared.contract.vocabulary import ORIGINS
+from shared.contract.vocabulary import ORGANIZATION_KINDS, ORIGINS
 from visits.application import VisitsApplication as App
 from visits.domain import Donor, Need, Visit
 
@@ -85,9 +85,15 @@ VISITS = Commands(
     _step("withdraw-consent", "The State takes back its consent before the visit (--reason); ask it again later.",
           contract.ConsentWithdrawn, App.withdraw_consent, Visit.withdraw_consent,
           lambda visit, ctx: {"reason": ""}, "starts_on", "ends_on"),
-    _step("invite-organization", "Invite an organization to take part (--organization, --kind).",
-          contract.OrganizationInvited, App.invite_organization, Visit.invite_organization,
-          lambda visit, ctx: {"organization": "\x00a new organization", "kind": "un_body"}),
+    Command(
+        "invite-organization", "Invite an organization of the directory to take part (--organization: any of "
+        "its names, e.g. UNODC).",
+        command_input(contract.OrganizationInvited, kind=f.one_of(
+            ORGANIZATION_KINDS, required=False, load_default=None,
+            meaning="What kind of organization it is: leave it out, the directory says it; another is refused.")),
+        COORDINATION, App.invite_organization, Visit.invite_organization,
+        lambda visit, ctx: {"organization": "\x00a new organization", "kind": "un_body"},
+    ),
     _step("request-pre-visit-info", "Ask an invited organization for pre-visit information (--due-on).",
           contract.PreVisitInfoRequested, App.request_pre_visit_info, Visit.request_pre_visit_info,
           lambda visit, ctx: {"organization": _organization(visit, "request"), "due_on": _in_days(ctx, 14)}),
@@ -148,4 +154,15 @@ DONORS = Commands(
     ),
 )
 
-TABLES = (VISITS, DONORS)
+ORGANIZATIONS = Commands(
+    "organization", "organizations", "organization_id",
+    Command(
+        "register", "Add an organization to the directory a visit invites from (--name, --abbreviations, "
+        "--also-known-as repeated, --organization-kind).",
+        command_input(contract.OrganizationRegistered, "expected_version",
+                      organization_id=fields.UUID(load_default=None)),
+        COORDINATION, App.register_organization,
+    ),
+)
+
+TABLES = (VISITS, DONORS, ORGANIZATIONS)

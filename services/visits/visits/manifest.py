@@ -13,14 +13,14 @@ def _commands() -> tuple:
 
 
 def _cli() -> list:
-    from visits.cli import donors, visits
+    from visits.cli import donors, organizations, visits
 
-    return [visits, donors]
+    return [visits, donors, organizations]
 
 
 def _api():
     from shared.openapi import Description
-    from visits.views import ListFilters
+    from visits.views import ListFilters, OrganizationQuery
 
     return Description(
         title="Fieldwork visits service",
@@ -29,7 +29,7 @@ def _api():
         summary="Country visits of the committees: proposals, consent, scheduling, needs "
                 "assessments, donors and sharing. docs/api.md describes each route in prose.",
         tables=_commands(),
-        queries={("GET", "/visits"): ListFilters()},
+        queries={("GET", "/visits"): ListFilters(), ("GET", "/organizations"): OrganizationQuery()},
         media_types={("GET", "/donor/shares/{share_id}/iati.xml"): ["application/xml"]},
     )
 

@@ -6,22 +6,25 @@ Run: ``nameko run --config services/visits/config.yml visits.service`` (``fieldw
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from shared.auth import DONORS, STAFF
 from shared.http import (
-    actor_of, identity_of, json_endpoint, json_response, jsonable, parse_uuid, read_json, require_own_committee,
-    require_sees,
+    actor_of, identity_of, json_endpoint, json_response, jsonable, load, parse_uuid, read_json,
+    require_own_committee, require_sees,
 )
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
 from visits.commands import DONORS as DONOR_COMMANDS
+from visits.commands import ORGANIZATIONS as ORGANIZATION_COMMANDS
 from visits.commands import VISITS
 from visits.dependencies import VisitsRuntime
 from visits.views import (
-    donor_share_view, donor_view, iati_document, list_filters, matches_view, today, visit_page, visit_summary,
-    visit_view,
+    OrganizationQuery, donor_share_view, donor_view, iati_document, list_filters, matches_view, organization_view,
+    today, visit_page, visit_summary, visit_view,
 )
 
 
@@ -137,7 +140,25 @@ class VisitsService(runtime.FieldworkService):
         donor = DONOR_COMMANDS.run(self.app, "update-interests", donor_id, read_json(request), actor_of(request))
         return 200, donor_view(donor)
 
+    @http("POST", "/organizations")
+    @json_endpoint(*ORGANIZATION_COMMANDS.create.roles)
+    def http_register_organization(self, request):
+        organization = ORGANIZATION_COMMANDS.run_create(self.app, read_json(request), actor_of(request))
+        return json_response(201, organization_view(organization.entry, organization),
+                             {"Location": f"/organizations?name={quote(organization.name)}"})
+
+    @http("GET", "/organizations")
+    @json_endpoint(*STAFF)
+    def http_list_organizations(self, request):
+        return 200, self.list_organizations(request.args.to_dict())
+
     # -- RPC (and what HTTP shares with it) -----------------------------------------------
+
+    @rpc
+    def list_organizations(self, filters=None):
+        """The directory of organizations a visit invites from (``name``: the one it names)."""
+        query = load(OrganizationQuery(), {k: v for k, v in (filters or {}).items() if v not in (None, "")})
+        return [organization_view(*found) for found in self.app.list_organizations(query["name"])]
 
     @rpc
     def propose_visit(self, body, actor=None):

@@ -13,7 +13,8 @@ from shared.domain import Context
 from shared.http import jsonable, load
 from visits import iati
 from visits.commands import VISITS
-from visits.domain import Donor, Visit, VisitStatus
+from shared.contract.organizations import Organization as DirectoryEntry
+from visits.domain import Donor, RegisteredOrganization, Visit, VisitStatus
 
 STATUSES = tuple(s.value for s in VisitStatus)
 WAITING_FOR = ("committee_approval", "consent_request", "state_consent", "pre_visit_info", "dates",
@@ -168,6 +169,27 @@ def donor_share_view(visit: Visit, share: dict) -> dict:
             "json": f"/donor/shares/{full['share_id']}/iati.json",
         },
     }
+
+
+class OrganizationQuery(Schema):
+    name = fields.String(load_default=None, validate=validate.Length(min=1, max=f.MAX_NAME),
+                         metadata={"description": "any of an organization's names: the one it names, or none"})
+
+
+def organization_view(entry: DirectoryEntry, registered: RegisteredOrganization | None = None) -> dict:
+    """One organization of the directory: its name (what invitations record), the names that
+    find it, its kind, what it is part of, where it is listed; when the secretariat registered
+    it, its id and when."""
+    return jsonable({
+        "name": entry.name,
+        "abbreviations": list(entry.abbreviations),
+        "also_known_as": list(entry.also_known_as),
+        "kind": entry.kind,
+        "part_of": entry.part_of,
+        "listed_in": entry.listed_in,
+        "id": registered.id if registered else None,
+        "registered_at": registered.registered_at if registered else None,
+    })
 
 
 def donor_view(donor: Donor) -> dict:

@@ -14,12 +14,12 @@ from shared.services import manifests
 from meetings.application import MeetingsApplication
 from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 from visits.application import VisitsApplication
-from visits.domain import Donor, Visit
+from visits.domain import Donor, RegisteredOrganization, Visit
 
 APPLICATIONS = {"visits": VisitsApplication, "meetings": MeetingsApplication}
-AGGREGATES = (Visit, Donor, WorkingGroup, Meeting, CommitteeMembership)
+AGGREGATES = (Visit, Donor, RegisteredOrganization, WorkingGroup, Meeting, CommitteeMembership)
 CREATORS = {Visit: "propose", Meeting: "schedule", Donor: "__init__", WorkingGroup: "__init__",
-            CommitteeMembership: "__init__"}
+            CommitteeMembership: "__init__", RegisteredOrganization: "__init__"}
 
 
 def takes_a_context(function) -> bool:

@@ -189,8 +189,8 @@ def test_meeting_events_travel_on_meetings_events(name):
 def test_catalogue_has_nothing_but_domain_events_and_the_few_the_domain_needs_besides():
     extra = set(CATALOGUE) - set(VISIT_EVENTS) - set(MEETING_EVENTS)
     assert extra == {"donor_registered", "donor_interests_updated", "due_date_reset", "consent_withdrawn",
-                     "committee_membership_recorded", "committee_membership_revised"}
-    assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership"}
+                     "committee_membership_recorded", "committee_membership_revised", "organization_registered"}
+    assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership", "organization"}
     assert {CATALOGUE[n].exchange for n in extra if CATALOGUE[n].aggregate != "committee_membership"} == {VISITS_EXCHANGE}
 
 

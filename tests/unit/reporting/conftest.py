@@ -32,6 +32,7 @@ from shared.contract import (
     encode_envelope,
     validate_envelope,
 )
+from shared.contract.organizations import common_name
 from reporting.records import fold
 from reporting.reports import build_report
 from reporting.projection import EMPTY_HASH, chain
@@ -165,7 +166,7 @@ class VisitEvents:
         return self
 
     def info_requested(self, when: str, organization: str, due_on: str) -> VisitEvents:
-        self.due_on[organization] = day(due_on)
+        self.due_on[common_name(organization)] = day(due_on)  # asked and answered under any of its names
         self._emit("pre_visit_info_requested", when, {"organization": organization, "due_on": day(due_on)})
         return self
 
@@ -174,7 +175,7 @@ class VisitEvents:
         # due date when received on a later day.
         moment = at(when)
         late = self.started_at is not None and moment >= self.started_at
-        after_due_date = moment.date() > self.due_on[organization]
+        after_due_date = moment.date() > self.due_on[common_name(organization)]
         self._emit("pre_visit_info_received", when, {"organization": organization, "summary": "information",
                                                      "late": late, "after_due_date": after_due_date})
         return self
@@ -400,7 +401,7 @@ def build_scenario() -> Scenario:
       2 MAR ctc   2024-12-02 proposed, 12-03 approved, 12-16 consent asked; 2025-01-06 declined
                   (21 days).
       3 PHL ctc   2025-05-05 proposed, 05-06 approved, 05-12 consent asked (due 06-12); 05-20
-                  ICAO (international) and OSCE (regional) invited; 05-21 information asked of
+                  ICAO (international) and OSCE (regional, by its full name) invited; 05-21 information asked of
                   ICAO (due 06-20) and OSCE (due 07-15); ICAO answers 07-02 (after due date);
                   consent GRANTED 06-26 but RECORDED 07-03 (45 days; told a week late); OSCE
                   answers 07-10 (on time).
@@ -425,7 +426,7 @@ def build_scenario() -> Scenario:
                   granted 10-01, shared with the EU 10-15 (SEN-01); follow-up 2024-12-05;
                   sharing consent withdrawn 2025-02-10.
       9 TUN ctc   2025-03-03 proposed, 03-04 approved, 03-10 consent asked, 03-13 18:36 granted
-                  (3.4 days); 03-20 Interpol invited, 03-21 asked (due 06-30); 04-01 scheduled
+                  (3.4 days); 03-20 Interpol invited (as "International Criminal Police Organization (INTERPOL)", asked as "INTERPOL"), 03-21 asked (due 06-30); 04-01 scheduled
                   06-30..07-04; started 2025-06-30 08:00 (last day of the period); Interpol
                   answers 06-30 10:00 (late: the visit had started; not after the due date);
                   needs 07-02 (TUN-01 transport_security medium, TUN-02 border_control low);
@@ -537,7 +538,9 @@ def build_scenario() -> Scenario:
     ken.completed("2025-03-14T17:00")
     ken.needs("2025-03-20", ("KEN-01", "border_control", "high"), ("KEN-02", "counter_financing_of_terrorism", "medium"),
               ("KEN-03", "legislation", "low"))
-    tun.invited("2025-03-20", "Interpol", "international").info_requested("2025-03-21", "Interpol", "2025-06-30")
+    # recorded under other names of Interpol than KEN's: one organization in the reports
+    tun.invited("2025-03-20", "International Criminal Police Organization (INTERPOL)", "international")
+    tun.info_requested("2025-03-21", "INTERPOL", "2025-06-30")
     m2.document("2025-03-31T15:00", "WG1-2025-02-A")
     tun.scheduled("2025-04-01", "2025-06-30", "2025-07-04")
     m4 = s.meeting(4, wg2).scheduled("2025-04-01", "WG2 meeting 1/2025", "2025-05-12T15:00").announced("2025-04-02")
@@ -563,7 +566,8 @@ def build_scenario() -> Scenario:
     phl.consent_requested("2025-05-12", "2025-06-12")
     m4.held().outcome("2025-05-13", "M4-R1", "recommendation").outcome("2025-05-13T10:00", "M4-D1", "decision")
     m5 = s.meeting(5, wg2).scheduled("2025-05-19", "WG2 meeting 2/2025", "2025-06-27T15:00")
-    phl.invited("2025-05-20", "ICAO", "international").invited("2025-05-20T10:00", "OSCE", "regional")
+    phl.invited("2025-05-20", "ICAO", "international")
+    phl.invited("2025-05-20T10:00", "Organization for Security and Co-operation in Europe", "regional")
     m3.cancelled("2025-05-20")
     phl.info_requested("2025-05-21", "ICAO", "2025-06-20").info_requested("2025-05-21T10:00", "OSCE", "2025-07-15")
     idn = s.visit(4).proposed("2025-06-02", "IDN").approved("2025-06-03")
@@ -572,7 +576,7 @@ def build_scenario() -> Scenario:
     kaz.follow_up("2025-06-20", "Committee updated on the visit to Kazakhstan.")
     m5.document("2025-06-26T09:00", "WG2-2025-02-A").announced("2025-06-27T16:00")
     m5.document("2025-06-27T15:30", "WG2-2025-02-B").held("2025-06-27T17:00").outcome("2025-06-28", "M5-A1", "action_item")
-    tun.started("2025-06-30T08:00").info_received("2025-06-30T10:00", "Interpol")
+    tun.started("2025-06-30T08:00").info_received("2025-06-30T10:00", "INTERPOL")
 
     # -- after the period ---------------------------------------------------------------------
     vnm.started("2025-07-01T00:30")
@@ -586,7 +590,7 @@ def build_scenario() -> Scenario:
     tun.completed("2025-07-04T16:00")
     ken.needs("2025-07-10", ("KEN-01", "border_control", "high"), ("KEN-04", "law_enforcement", "medium"),
               ("KEN-05", "human_rights_compliance", "medium"))
-    phl.info_received("2025-07-10", "OSCE")
+    phl.info_received("2025-07-10", "Organization for Security and Co-operation in Europe")
     ken.follow_up("2025-07-15", "Committee updated on the follow-up to the visit to Kenya.")
     idn.consent_granted("2025-07-21T21:00")
     ken.shared("2025-08-01", canada, "KEN-05")

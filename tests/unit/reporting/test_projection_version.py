@@ -1,5 +1,6 @@
-"""The projection's ``VERSION`` follows the code it depends on: the fold (``records.py``), the
-day index (``reports.calendar_of``) and the projection's own tables (the statements that make
+"""The projection's ``VERSION`` follows the code it depends on: the fold (``records.py``, and the
+directory of organizations it names them by, ``shared.contract.organizations``), the day index
+(``reports.calendar_of``) and the projection's own tables (the statements that make
 them, in ``Projection.__init__``).
 Their fingerprint (the code's syntax tree, docstrings and comments left out) is recorded for
 each version in ``projection.FINGERPRINTS``; a change to that code without a new version fails
@@ -13,6 +14,7 @@ import inspect
 import textwrap
 
 from reporting import projection, records, reports
+from shared.contract import organizations
 
 
 def _without_docstrings(tree: ast.AST) -> ast.AST:
@@ -40,7 +42,7 @@ def tables() -> list[str]:
 
 
 def fingerprint() -> str:
-    sources = [inspect.getsource(records), inspect.getsource(reports.calendar_of)]
+    sources = [inspect.getsource(records), inspect.getsource(reports.calendar_of), inspect.getsource(organizations)]
     trees = [ast.dump(_without_docstrings(ast.parse(textwrap.dedent(source)))) for source in sources]
     return hashlib.sha256("\n".join(trees + tables()).encode()).hexdigest()[:16]
 

@@ -88,18 +88,26 @@ def test_h1_heading(h1):
     assert "trends" not in h1  # trends are for annual reports
 
 
+# The organizations, by their names in the directory (the scenario records some under other names)
+ICAO = "International Civil Aviation Organization"
+IMO = "International Maritime Organization"
+INTERPOL = "International Criminal Police Organization"
+OSCE = "Organization for Security and Co-operation in Europe"
+UNODC = "United Nations Office on Drugs and Crime"
+
+
 def test_h1_visits_conducted_in_order_with_who_took_part(h1, scenario):
     v = scenario.visits
     assert h1["visits"]["conducted"] == [
         # KEN started 2025-03-10, completed 03-14; UNODC and Interpol invited (sorted by name).
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "country": "Kenya", "committee": "ctc",
-         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": ["Interpol", "UNODC"]},
+         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC]},
         # KAZ (1540, by invitation) started 04-07, completed 04-10; OSCE took part.
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "country": "Kazakhstan", "committee": "1540",
-         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": ["OSCE"]},
+         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE]},
         # TUN started on the period's last day (30 June 08:00); completed after it, 4 July.
         {"visit_id": str(v["TUN"]), "member_state": "TUN", "country": "Tunisia", "committee": "ctc",
-         "started_on": "2025-06-30", "completed_on": "2025-07-04", "organizations": ["Interpol"]},
+         "started_on": "2025-06-30", "completed_on": "2025-07-04", "organizations": [INTERPOL]},
     ]
     # Not conducted in the period: VNM started 2025-07-01 00:30 (just after); NGA, SEN in 2024;
     # MAR declined; JOR cancelled; PHL and IDN never started.
@@ -134,18 +142,19 @@ def test_h1_pre_visit_information_per_organization(h1):
     assert h1["visits"]["pre_visit_information"] == [
         # ICAO (PHL): invited 05-20, asked 05-21 due 06-20, answered only on 07-02 -> at 30 June
         # outstanding past its due date.
-        org("ICAO", invited=1, asked=1, received=0, late=0, after_due_date=0, overdue_at_end=1),
-        # IMO (JOR): invited 01-21, never asked (the visit was cancelled).
-        org("IMO", invited=1, asked=0, received=0, late=0, after_due_date=0, overdue_at_end=0),
+        org(ICAO, invited=1, asked=1, received=0, late=0, after_due_date=0, overdue_at_end=1),
         # Interpol: KEN asked 01-23 due 03-01, answered 03-05 (after the due date, before the
         # visit started 03-10: not late); TUN asked 03-21 due 06-30, answered 06-30 10:00, after
-        # the visit started at 08:00 (late) but on the due date (not after it).
-        org("Interpol", invited=2, asked=2, received=2, late=1, after_due_date=1, overdue_at_end=0),
+        # the visit started at 08:00 (late) but on the due date (not after it). TUN recorded it
+        # as "International Criminal Police Organization (INTERPOL)" and "INTERPOL": one.
+        org(INTERPOL, invited=2, asked=2, received=2, late=1, after_due_date=1, overdue_at_end=0),
+        # IMO (JOR): invited 01-21, never asked (the visit was cancelled).
+        org(IMO, invited=1, asked=0, received=0, late=0, after_due_date=0, overdue_at_end=0),
         # OSCE: KAZ asked 02-11 due 04-01, answered 04-08 during the visit (late, after due date);
-        # PHL asked 05-21 due 07-15: outstanding at 30 June but not yet due.
-        org("OSCE", invited=2, asked=2, received=1, late=1, after_due_date=1, overdue_at_end=0),
+        # PHL (which recorded its full name) asked 05-21 due 07-15: outstanding at 30 June but not yet due.
+        org(OSCE, invited=2, asked=2, received=1, late=1, after_due_date=1, overdue_at_end=0),
         # UNODC (KEN): asked 01-23 due 03-01, answered 02-20: on time. NGA's UNODC was in 2024.
-        org("UNODC", invited=1, asked=1, received=1, late=0, after_due_date=0, overdue_at_end=0),
+        org(UNODC, invited=1, asked=1, received=1, late=0, after_due_date=0, overdue_at_end=0),
     ]
 
 
@@ -330,9 +339,9 @@ def test_year_2025(year, scenario):
     # The three of the first half, and VNM (started 07-01 00:30, no organization invited).
     assert [(x["member_state"], x["started_on"], x["completed_on"], x["organizations"])
             for x in year["visits"]["conducted"]] == [
-        ("KEN", "2025-03-10", "2025-03-14", ["Interpol", "UNODC"]),
-        ("KAZ", "2025-04-07", "2025-04-10", ["OSCE"]),
-        ("TUN", "2025-06-30", "2025-07-04", ["Interpol"]),
+        ("KEN", "2025-03-10", "2025-03-14", [INTERPOL, UNODC]),
+        ("KAZ", "2025-04-07", "2025-04-10", [OSCE]),
+        ("TUN", "2025-06-30", "2025-07-04", [INTERPOL]),
         ("VNM", "2025-07-01", "2025-07-03", []),
     ]
     assert year["visits"]["conducted"][3]["country"] == "Viet Nam"
@@ -349,11 +358,11 @@ def test_year_2025(year, scenario):
         "time_to_answer": summary(6, 23.8, 24.5, 45.0),
     }
     assert year["visits"]["pre_visit_information"] == [
-        org("ICAO", 1, 1, 1, late=0, after_due_date=1, overdue_at_end=0),  # answered 07-02, due 06-20
-        org("IMO", 1, 0, 0, 0, 0, 0),
-        org("Interpol", 2, 2, 2, late=1, after_due_date=1, overdue_at_end=0),
-        org("OSCE", 2, 2, 2, late=1, after_due_date=1, overdue_at_end=0),  # PHL's answered 07-10, due 07-15
-        org("UNODC", 1, 1, 1, 0, 0, 0),
+        org(ICAO, 1, 1, 1, late=0, after_due_date=1, overdue_at_end=0),  # answered 07-02, due 06-20
+        org(INTERPOL, 2, 2, 2, late=1, after_due_date=1, overdue_at_end=0),
+        org(IMO, 1, 0, 0, 0, 0, 0),
+        org(OSCE, 2, 2, 2, late=1, after_due_date=1, overdue_at_end=0),  # PHL's answered 07-10, due 07-15
+        org(UNODC, 1, 1, 1, 0, 0, 0),
     ]
     assert year["visits"]["needs"] == {
         "assessments": 3,  # KEN (v3 of 07-10 is the latest in the year), KAZ, TUN (07-02)
@@ -463,9 +472,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
         {"visit_id": str(v["SEN"]), "member_state": "SEN", "country": "Senegal", "committee": "1540",
          "started_on": "2024-09-09", "completed_on": "2024-09-12", "organizations": []},
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "country": "Kenya", "committee": "ctc",
-         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": ["Interpol", "UNODC"]},
+         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC]},
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "country": "Kazakhstan", "committee": "1540",
-         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": ["OSCE"]},
+         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE]},
     ]
     assert programme_year["visits"]["conducted_by_committee"] == {"1540": 2, "ctc": 1}
     assert programme_year["visits"]["consent"] == {
@@ -480,11 +489,11 @@ def test_programme_year_2024_2025(programme_year, scenario):
         "time_to_answer": summary(5, 15.3, 14.0, 28.0),
     }
     assert programme_year["visits"]["pre_visit_information"] == [
-        org("ICAO", 1, 1, 0, 0, 0, overdue_at_end=0),  # due 06-20: not yet due on 31 May
-        org("IMO", 1, 0, 0, 0, 0, 0),
-        org("Interpol", 2, 2, 1, late=0, after_due_date=1, overdue_at_end=0),  # TUN's due 06-30
-        org("OSCE", 2, 2, 1, late=1, after_due_date=1, overdue_at_end=0),  # PHL's due 07-15
-        org("UNODC", 1, 1, 1, 0, 0, 0),
+        org(ICAO, 1, 1, 0, 0, 0, overdue_at_end=0),  # due 06-20: not yet due on 31 May
+        org(INTERPOL, 2, 2, 1, late=0, after_due_date=1, overdue_at_end=0),  # TUN's due 06-30
+        org(IMO, 1, 0, 0, 0, 0, 0),
+        org(OSCE, 2, 2, 1, late=1, after_due_date=1, overdue_at_end=0),  # PHL's due 07-15
+        org(UNODC, 1, 1, 1, 0, 0, 0),
     ]
     assert programme_year["visits"]["needs"] == {
         "assessments": 3,  # SEN (2024-09-20), KEN (v2: the latest by 31 May), KAZ
@@ -591,7 +600,7 @@ def test_information_for_a_cancelled_visit_is_not_overdue(reporting):
     per.invited("2025-01-09", "IMO", "international").info_requested("2025-02-03", "IMO", "2025-03-03")
     per.cancelled("2025-04-01")
     report = reporting.report(s.envelopes, "semi-annual", H1_2025)
-    assert report["visits"]["pre_visit_information"] == [org("IMO", 1, 1, 0, 0, 0, overdue_at_end=0)]
+    assert report["visits"]["pre_visit_information"] == [org(IMO, 1, 1, 0, 0, 0, overdue_at_end=0)]
 
 
 def test_a_document_is_late_against_the_meeting_as_held(reporting):

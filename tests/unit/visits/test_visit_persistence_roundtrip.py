@@ -126,7 +126,7 @@ def test_a_reloaded_visit_has_dates_datetimes_uuids_and_needs_of_the_right_types
         assert is_plain_date(calendar_day), calendar_day
     assert (visit.starts_on, visit.ends_on) == (day(30), day(34))
 
-    unodc = visit.organizations["UNODC"]
+    unodc = visit.organizations["United Nations Office on Drugs and Crime"]  # invited as UNODC
     assert is_plain_date(unodc["info_due_on"]) and unodc["info_due_on"] == day(20)
     assert all(is_aware_datetime(unodc[k]) for k in ("invited_at", "info_requested_at", "info_received_at"))
     assert unodc["info_late"] is False

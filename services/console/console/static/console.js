@@ -302,7 +302,7 @@ function navItems() {
   const items = [["#/", "Home"]];
   if (can("readVisits")) items.push(["#/visits", "Visits"]);
   if (can("driveVisits")) items.push(["#/overdue", "Overdue"]);
-  if (can("readVisits")) items.push(["#/donors", "Donors"]);
+  if (can("readVisits")) items.push(["#/donors", "Donors"], ["#/organizations", "Organizations"]);
   if (can("readMeetings")) items.push(["#/schedule", "Schedule"], ["#/meetings", "Meetings"], ["#/awaiting", "Awaiting"]);
   if (can("reports")) items.push(["#/reports", "Reports"], ["#/status", "Reporting status"]);
   if (can("donorShares")) items.push(["#/shares", "Shared with you"]);
@@ -331,6 +331,7 @@ const VIEWS = {
   visits: (p) => (p[1] ? visitView(p[1]) : boardView),
   overdue: () => overdueView,
   donors: () => donorsView,
+  organizations: () => organizationsView,
   schedule: () => calendarView,
   meetings: (p) => (p[1] ? meetingView(p[1]) : meetingsView),
   awaiting: () => awaitingView,
@@ -468,6 +469,15 @@ const boardView = {
   },
 };
 
+// The organizations of the directory a visit may still invite: each by its name, with its
+// abbreviations, to choose from (the service records the directory's name).
+async function organizationChoices(visit) {
+  const invited = new Set(visit.organizations.map((o) => o.organization));
+  const directory = await api("visits", "/organizations");
+  return directory.filter((o) => !invited.has(o.name)).map((o) =>
+    [o.name, o.abbreviations.length ? `${o.name} (${o.abbreviations.join(", ")})` : o.name]);
+}
+
 async function donorChoices() {
   const donors = await api("visits", "/donors");
   return donors.map((d) => [d.id, `${d.name} (${human(d.donor_kind)})`]);
@@ -566,6 +576,7 @@ function nextSteps(next, open, nothingLeft) {
 async function visitStep(visit, command) {
   const choices = {};
   if (command === "share-needs-assessment") choices.donor_id = await donorChoices();
+  if (command === "invite-organization") choices.organization = await organizationChoices(visit);
   const orgs = visit.organizations.map((o) => [o.organization, o.organization]);
   if (["request-pre-visit-info", "receive-pre-visit-info"].includes(command) && orgs.length) choices.organization = orgs;
   await openForm({
@@ -601,6 +612,24 @@ const donorsView = {
       table(["name", "kind", "thematic areas", "contact", "registered"],
         donors.map((d) => [d.name, human(d.donor_kind), (d.thematic_areas || []).map((a) => badge(human(a))), d.contact || "-", when(d.registered_at)]),
         "No donor registered."));
+  },
+};
+
+const organizationsView = {
+  title: "Organizations",
+  load: () => api("visits", "/organizations"),
+  render(organizations) {
+    return el("div", {}, el("h1", {}, "Directory of organizations"),
+      el("p", { class: "muted" }, "The organizations a visit invites: those of the annex to the 2003 follow-up action plan, ",
+        "and those the secretariat added. Any of an organization's names finds it; invitations record its name here."),
+      can("driveVisits") ? el("div", { class: "actions" }, el("button", { type: "button", id: "register-organization", onclick: () =>
+        openForm({ service: "visits", path: "/organizations", title: "Add an organization", skip: ["organization_id"],
+          done: (o) => { flash(`${o.name} added to the directory`); rerender(); } }) },
+      "Add an organization")) : null,
+      el("div", { "data-testid": "organizations" }, table(["name", "also known as", "kind", "part of", "listed in"],
+        organizations.map((o) => [o.name, [...o.abbreviations, ...o.also_known_as].join(", ") || "-", human(o.kind),
+          o.part_of || "-", o.listed_in]),
+        "No organization.")));
   },
 };
 

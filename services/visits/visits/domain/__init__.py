@@ -4,6 +4,7 @@ from visits.domain.model import (  # noqa: F401
     Donor,
     Need,
     Origin,
+    RegisteredOrganization,
     SharingConsent,
     Visit,
     VisitStatus,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
 from shared.domain import Context, RecordedAggregate, committee_day, event_id
+from shared.contract import organizations
 from shared.contract.vocabulary import THEMATIC_AREAS
 from shared.errors import RuleBroken
 
@@ -281,9 +282,10 @@ class Visit(RecordedAggregate):
                 "organizations_invited_before_the_visit",
                 "organizations are invited while the visit is prepared, not once it started",
             )
-        if organization in self.organizations:
+        invited = next((name for name in self.organizations if organizations.same(name, organization)), None)
+        if invited is not None:
             raise RuleBroken(
-                "organization_invited_once", f"{organization} is already invited to this visit"
+                "organization_invited_once", f"{invited} is already invited to this visit"
             )
         self._invite_organization(ctx, organization, kind)
 
@@ -299,19 +301,24 @@ class Visit(RecordedAggregate):
             "info_after_due_date": None,
         }
 
-    def _invited(self, organization: str) -> dict:
-        try:
-            return self.organizations[organization]
-        except KeyError:
-            raise RuleBroken(
-                "pre_visit_info_only_from_invited_organizations",
-                f"{organization} was not invited to this visit",
-            ) from None
+    def _invited(self, organization: str) -> str:
+        """The name an invited organization was invited under, found by any of its names (an
+        invitation recorded under another name of it, before the directory, included)."""
+        if organization in self.organizations:
+            return organization
+        for name in self.organizations:
+            if organizations.same(name, organization):
+                return name
+        raise RuleBroken(
+            "pre_visit_info_only_from_invited_organizations",
+            f"{organization} was not invited to this visit",
+        )
 
     def request_pre_visit_info(self, ctx: Context, *, organization: str, due_on: date) -> None:
         """Pre-visit information is asked only of invited organizations, with a due date."""
         self._require_open()
-        org = self._invited(organization)
+        organization = self._invited(organization)
+        org = self.organizations[organization]
         if self.status in STARTED:
             raise RuleBroken(
                 "pre_visit_info_requested_before_the_visit",
@@ -334,7 +341,8 @@ class Visit(RecordedAggregate):
         """Information is given "in advance": what arrives after the visit started is accepted
         but marked late."""
         self._require_open()
-        org = self._invited(organization)
+        organization = self._invited(organization)
+        org = self.organizations[organization]
         if org["info_requested_at"] is None:
             raise RuleBroken(
                 "pre_visit_info_received_after_request",
@@ -685,7 +693,8 @@ class Visit(RecordedAggregate):
                 raise RuleBroken("due_date_of_something_awaited", f"the State's consent is {self.consent}, not awaited")
             asked, previous, organization = self.consent_requested_at, self.consent_due_on, ""
         else:
-            org = self._invited(organization)
+            organization = self._invited(organization)
+            org = self.organizations[organization]
             if org["info_requested_at"] is None or org["info_received_at"] is not None:
                 raise RuleBroken("due_date_of_something_awaited",
                                  f"no pre-visit information is awaited from {organization}")
@@ -763,3 +772,35 @@ class Donor(RecordedAggregate):
     @event("DonorInterestsUpdated")
     def _update_interests(self, ctx: Context, thematic_areas: list[str]) -> None:
         self.thematic_areas = thematic_areas
+
+
+ORGANIZATION_IDS = UUID("0c5e7a92-3d1b-4f6a-8e24-b9d1f0a3c7e5")
+
+
+class RegisteredOrganization(RecordedAggregate):
+    """An organization the secretariat added to the directory of organizations a visit may
+    invite (``shared.contract.organizations``: those of the 2003 annex are there already)."""
+
+    kind = "organization"
+
+    @staticmethod
+    def id_for(name: str) -> UUID:
+        """Its id follows from its name (loosely: ``organizations.key``), so that the store itself
+        refuses a second registration of one name, two at once included."""
+        return uuid5(ORGANIZATION_IDS, organizations.key(name))
+
+    @event("OrganizationRegistered")
+    def __init__(self, id: UUID, ctx: Context, name: str, abbreviations: list[str], also_known_as: list[str],
+                 organization_kind: str, part_of: str) -> None:  # noqa: A002
+        self.name = name
+        self.abbreviations = list(abbreviations)
+        self.also_known_as = list(also_known_as)
+        self.organization_kind = organization_kind
+        self.part_of = part_of
+        self.registered_at = ctx.occurred_at
+
+    @property
+    def entry(self) -> organizations.Organization:
+        """As the directory holds it."""
+        return organizations.Organization(self.name, tuple(self.abbreviations), self.organization_kind,
+                                          tuple(self.also_known_as), self.part_of, "registered")
