@@ -59,7 +59,8 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
                                                                   "year": year, "half": half})
         assert response.status_code == 200, response.text
         report = response.json()
-        assert report["report"]["period"] == {"start": first.isoformat(), "end": last.isoformat()}
+        assert report["report"]["period"] == {"start": first.isoformat(), "end": last.isoformat(),
+                                              "time_zone": "America/New_York"}  # the Committees' days
 
         visits = report["visits"]
         conducted_states = {v["member_state"] for v in visits["conducted"]}

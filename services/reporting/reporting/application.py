@@ -1,6 +1,7 @@
 """The reporting service: what it recorded, its projections, and the reports built from them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
@@ -8,6 +9,7 @@ from shared.store import FieldworkApplication
 from eventsourcing.persistence import Transcoder
 
 from reporting.domain import ReceivedTranscoder
+from shared.domain import committee_zone
 from shared.errors import NotFound
 from reporting.intake import DeadLetters, Intake
 from reporting.projection import Projection
@@ -41,6 +43,9 @@ class ReportingApplication(FieldworkApplication):
                committee: str = "both") -> dict:
         """The report from the projection; ``as_of`` rebuilds the record as it stood then: by
         when events were recorded (what the secretariat knew then) or by when they happened."""
+        # the Committee's days (its time zone: New York unless set), both Committees' in the
+        # system's zone
+        period = replace(period, zone=committee_zone(None if committee == "both" else committee).key)
         # only the records of the period (and of the year before, which an annual report
         # compares with): by the day index, not every record
         periods = (period, period.previous_year()) if kind == "annual" else (period,)

@@ -86,7 +86,8 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
         ))
     p = report["provenance"]
     sections.append(("Provenance", ["period", "as of", "basis", "events", "stream position", "events hash (SHA-256)"],
-                     [[f"{p['period']['start']} to {p['period']['end']}", p.get("as_of") or "everything recorded",
+                     [[f"{p['period']['start']} to {p['period']['end']} ({p['period'].get('time_zone', 'UTC')} days)",
+                       p.get("as_of") or "everything recorded",
                        p.get("basis", "recorded"), p["events"], p["stream_position"], p["events_hash"]]]))
     return sections
 

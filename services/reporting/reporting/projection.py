@@ -496,7 +496,7 @@ class Projection(LibraryProjection[Any]):
         selects = [f"SELECT aggregate_id FROM {self.records_table} WHERE kind IN ({p}, {p})"]
         params: list[str] = ["working_group", "donor"]
         for period in periods:
-            start, end = period.start.isoformat(), period.end.isoformat()
+            start, end = period.indexed_days()  # the UTC days its days can fall on
             selects.append(f"SELECT aggregate_id FROM {self.records_table} WHERE last_day >= {p} AND first_day <= {p}")
             selects.append(f"SELECT aggregate_id FROM {self.spans_table} WHERE opens <= {p} "
                            f"AND (closes IS NULL OR closes > {p}) AND (start_by IS NULL OR start_by >= {p})")

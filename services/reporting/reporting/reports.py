@@ -10,7 +10,8 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from shared.contract.vocabulary import MEETING_KIND_RULES, PRIORITIES, MeetingKindRules, country_name
 from shared.domain import circulated_late, document_notice, hours_before
@@ -24,19 +25,57 @@ KINDS = ("semi-annual", "annual")
 
 @dataclass(frozen=True)
 class Period:
+    """The days from ``start`` to ``end`` (both included) in the time zone ``zone`` (IANA; the
+    Committee's: New York unless set). A moment is in the period when it falls on one of those
+    days there: ``2025-07-01T00:30:00+00:00`` is 30 June in New York, in the first half-year.
+    Moments are ISO 8601 strings in UTC, as on the wire (compared as strings with the period's
+    bounds in UTC); a date alone (``2025-06-30``) is a day already."""
+
     start: date
     end: date  # inclusive
+    zone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        tz = ZoneInfo(self.zone)
+        first = datetime.combine(self.start, time(), tz).astimezone(timezone.utc)
+        after = datetime.combine(self.end + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+        object.__setattr__(self, "_bounds", (first.isoformat(), after.isoformat(),
+                                             self.start.isoformat(), self.end.isoformat()))
 
     def __contains__(self, moment: str | None) -> bool:
-        return moment is not None and self.start.isoformat() <= moment[:10] <= self.end.isoformat()
+        return moment is not None and not self.before_start(moment) and self.by_end(moment)
+
+    def by_end(self, moment: str | None) -> bool:
+        """``moment`` is at or before the period's end (its last day included)."""
+        if moment is None:
+            return False
+        return moment <= self._bounds[3] if len(moment) == 10 else moment < self._bounds[1]
+
+    def before_start(self, moment: str) -> bool:
+        """``moment`` is before the period's first day."""
+        return moment < self._bounds[2] if len(moment) == 10 else moment < self._bounds[0]
+
+    def day(self, moment: str) -> str:
+        """The day ``moment`` falls on in the period's time zone (``YYYY-MM-DD``)."""
+        if len(moment) == 10 or self.zone == "UTC":
+            return moment[:10]
+        return datetime.fromisoformat(moment).astimezone(ZoneInfo(self.zone)).date().isoformat()
+
+    def indexed_days(self) -> tuple[str, str]:
+        """The first and last UTC days a moment of the period can fall on (the day index is by
+        UTC day): a day either side of its own, unless it is UTC's."""
+        if self.zone == "UTC":
+            return self._bounds[2], self._bounds[3]
+        return (self.start - timedelta(days=1)).isoformat(), (self.end + timedelta(days=1)).isoformat()
 
     def previous_year(self) -> Period:
         """The same period a year earlier (ending the day before the shifted day after its
         end, so that a year ending 28 February 2025 is compared with one ending 29 February)."""
-        return Period(_shift_year(self.start, -1), _shift_year(self.end + timedelta(days=1), -1) - timedelta(days=1))
+        return Period(_shift_year(self.start, -1), _shift_year(self.end + timedelta(days=1), -1) - timedelta(days=1),
+                      self.zone)
 
     def as_dict(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "time_zone": self.zone}
 
 
 def _shift_year(day: date, years: int) -> date:
@@ -183,9 +222,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     )
     consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
     end = period.end.isoformat()
-
-    def by_end(moment: str | None) -> bool:
-        return moment is not None and moment[:10] <= end
+    by_end = period.by_end
 
     def ended_by_end(v: dict) -> bool:
         return by_end(v["cancelled_at"]) or (v["consent"]["outcome"] == "declined" and by_end(v["consent"]["decided_at"]))
@@ -210,7 +247,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             # place; not in every later period, nor for a visit called off.
             if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
                     and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)
-                    and not (v["completed_at"] and v["completed_at"][:10] < period.start.isoformat())):
+                    and not (v["completed_at"] and period.before_start(v["completed_at"]))):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
@@ -248,8 +285,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "conducted": [
             {
                 "visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
-                "committee": v["committee"], "started_on": v["started_at"][:10],
-                "completed_on": v["completed_at"][:10] if v["completed_at"] else None,
+                "committee": v["committee"], "started_on": period.day(v["started_at"]),
+                "completed_on": period.day(v["completed_at"]) if v["completed_at"] else None,
                 "organizations": sorted(v["organizations"]),
             }
             for v in conducted
@@ -290,7 +327,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             ],
         },
         "follow_up": [
-            {"visit_id": v["id"], "member_state": v["member_state"], "on": f["at"][:10], "summary": f["summary"]}
+            {"visit_id": v["id"], "member_state": v["member_state"], "on": period.day(f["at"]), "summary": f["summary"]}
             for v in visits for f in v["follow_ups"] if f["at"] in period
         ],
     }
@@ -330,7 +367,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "group_id": group_id,
             "group": (groups.get(group_id) or {}).get("name") or "(unknown group)",
             "meetings_held": len(held),
-            "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": m["held_at"][:10],
+            "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": period.day(m["held_at"]),
                       "outcomes": len(m["outcomes"])} for m in held],
             "outcomes_logged": {k: outcomes.get(k, 0) for k in ("decision", "recommendation", "action_item")},
             "outcomes_approved": sum(o.get("approved_at") in period for m in mine for o in m["outcomes"].values()),
@@ -344,7 +381,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             # judged at the end of the period, like what was pending then; only the kinds of
             # meeting reported to the Committee lack a report
             "meetings_lacking_report": [m["title"] for m in held if _kind_rules(m).reports_to_committee
-                                        and not (m["reported_at"] and m["reported_at"][:10] <= period.end.isoformat())],
+                                        and not period.by_end(m["reported_at"])],
             "cancelled": sum(m["cancelled_at"] in period for m in mine),
         }
         if row["meetings_held"] or row["reports_to_committee"] or row["cancelled"] or group_id in groups:

@@ -16,7 +16,9 @@ consent version and assessment version as ``Visit.share_needs_assessment`` does.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
@@ -636,6 +638,23 @@ def report_of(envelopes: list[dict], kind: str, period, provenance: dict | None 
     return build_report(records_of(envelopes), kind, period, provenance or provenance_of(envelopes), committee)
 
 
+ZONE_SETTINGS = ("FIELDWORK_TIME_ZONE", "FIELDWORK_TIME_ZONE_CTC", "FIELDWORK_TIME_ZONE_1540")
+
+
+@contextmanager
+def days_in(zone: str):
+    """The reporting service counts days in ``zone`` (for every Committee) while it is open."""
+    saved = {name: os.environ.pop(name, None) for name in ZONE_SETTINGS}
+    os.environ["FIELDWORK_TIME_ZONE"] = zone
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
 class Reporting:
     """The helpers, for tests (conftest modules are not imported by test modules)."""
 
@@ -644,6 +663,7 @@ class Reporting:
     provenance = staticmethod(provenance_of)
     report = staticmethod(report_of)
     exchange_of = staticmethod(exchange_of)
+    days_in = staticmethod(days_in)
     visit_id = staticmethod(visit_id)
     meeting_id = staticmethod(meeting_id)
     group_id = staticmethod(group_id)
@@ -651,6 +671,15 @@ class Reporting:
     Stream = Stream
     VISITS_EXCHANGE = VISITS_EXCHANGE
     MEETINGS_EXCHANGE = MEETINGS_EXCHANGE
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _days_in_utc():
+    """The scenario's days are worked out in UTC (its times are UTC): the reporting service
+    here counts days in UTC, unless a test says otherwise (``days_in``); the Committees' own
+    zone, New York unless set, has tests of its own."""
+    with days_in("UTC"):
+        yield
 
 
 @pytest.fixture

@@ -327,7 +327,7 @@ def test_as_recorded_on_1_july_the_late_consent_and_later_events_are_left_out(ap
     log_order = {event_id: i for i, event_id in enumerate(first_seen(delivered), start=1)}
     kept_ids = sorted((e["event_id"] for e in kept), key=log_order.get)
     assert report["provenance"] == {
-        "period": {"start": "2025-01-01", "end": "2025-06-30"}, "as_of": "2025-07-01T00:00:00+00:00",
+        "period": {"start": "2025-01-01", "end": "2025-06-30", "time_zone": "UTC"}, "as_of": "2025-07-01T00:00:00+00:00",
         "basis": "recorded", "events": len(kept), "stream_position": log_order[kept_ids[-1]],
         "events_hash": hash_of(kept_ids),
     }

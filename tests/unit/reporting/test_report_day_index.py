@@ -10,6 +10,7 @@ rebuild.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -26,6 +27,7 @@ START = datetime(2023, 1, 1, 9, 0)
 ORGANIZATIONS = (("UNODC", "un_body"), ("Interpol", "international"), ("OSCE", "regional"))
 AREAS = ("border_control", "law_enforcement", "legislation")
 PRIORITIES = ("high", "medium", "low")
+ZONES = ("UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati")
 
 
 class Clock:
@@ -178,13 +180,17 @@ def test_a_report_from_the_day_index_equals_one_from_every_record(tmp_path_facto
                             for e in order[start:start + size]])
         app.projection.catch_up()
     full = reporting.records(envelopes)
+    # the days of a time zone: the day index is by UTC day (steps fall 09:00-19:00 UTC: the
+    # next day in Tokyo or Kiritimati)
+    zone = data.draw(st.sampled_from(ZONES))
     for rebuilt in (False, True):
         if rebuilt:
             app.projection.rebuild()
         provenance = {"as_of": None, "basis": "recorded", **app.projection.provenance()}
-        for kind, period in periods():
-            expected = build_report(full, kind, period, provenance)
-            assert app.report(kind, period) == expected, (kind, period, rebuilt)
+        with reporting.days_in(zone):
+            for kind, period in periods():
+                expected = build_report(full, kind, replace(period, zone=zone), provenance)
+                assert app.report(kind, period) == expected, (kind, period, zone, rebuilt)
 
 
 @pytest.mark.parametrize("kind, period", [("semi-annual", semi_annual(2025, 1)), ("annual", annual(2025)),

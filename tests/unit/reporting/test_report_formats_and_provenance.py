@@ -93,7 +93,7 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "## Provenance\n\n"
         "| period | as of | basis | events | stream position | events hash (SHA-256) |\n"
         "| --- | --- | --- | --- | --- | --- |\n"
-        f"| 2025-01-01 to 2025-06-30 | everything recorded | recorded | {n} | {n} | {provenance['events_hash']} |\n"
+        f"| 2025-01-01 to 2025-06-30 (UTC days) | everything recorded | recorded | {n} | {n} | {provenance['events_hash']} |\n"
     )
     assert re.fullmatch(r"[0-9a-f]{64}", provenance["events_hash"])
 

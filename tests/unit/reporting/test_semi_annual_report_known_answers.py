@@ -14,6 +14,9 @@ event that answers (consent asked -> answered, meeting held -> reported).
 """
 from __future__ import annotations
 
+import os
+from datetime import date
+
 import pytest
 
 from reporting.reports import Period, annual, build_report, semi_annual
@@ -83,7 +86,7 @@ def test_h1_heading(h1):
         "kind": "semi-annual",
         "committee": "both",  # the scenario's work of both Committees, built together on request
         "title": "Semi-annual report on country visits and working-group meetings of both Committees together, 2025-01-01 to 2025-06-30",
-        "period": {"start": "2025-01-01", "end": "2025-06-30"},
+        "period": {"start": "2025-01-01", "end": "2025-06-30", "time_zone": "UTC"},
     }
     assert "trends" not in h1  # trends are for annual reports
 
@@ -306,7 +309,7 @@ def test_h1_key_figures(h1):
 
 
 def test_h1_provenance(h1, scenario, reporting):
-    assert h1["provenance"] == {"period": {"start": "2025-01-01", "end": "2025-06-30"},
+    assert h1["provenance"] == {"period": {"start": "2025-01-01", "end": "2025-06-30", "time_zone": "UTC"},
                                 **reporting.provenance(scenario.envelopes)}
     assert h1["provenance"]["events"] == len(scenario.envelopes)
 
@@ -436,7 +439,7 @@ def test_year_2025(year, scenario):
 
 
 def test_year_2025_trends_against_2024(year):
-    assert year["trends"]["previous_period"] == {"start": "2024-01-01", "end": "2024-12-31"}
+    assert year["trends"]["previous_period"] == {"start": "2024-01-01", "end": "2024-12-31", "time_zone": "UTC"}
     assert year["trends"]["figures"] == [
         # 2024: NGA (05-13) and SEN (09-09) conducted.
         {"figure": "visits conducted", "this_period": 4, "previous_period": 2, "change": 2},
@@ -466,7 +469,7 @@ def test_year_2025_trends_against_2024(year):
 
 def test_programme_year_2024_2025(programme_year, scenario):
     v, m = scenario.visits, scenario.meetings
-    assert programme_year["report"]["period"] == {"start": "2024-06-01", "end": "2025-05-31"}
+    assert programme_year["report"]["period"] == {"start": "2024-06-01", "end": "2025-05-31", "time_zone": "UTC"}
     assert programme_year["visits"]["conducted"] == [
         # SEN 2024-09-09 (NGA's 2024-05-13 is before 1 June; TUN 06-30 after 31 May).
         {"visit_id": str(v["SEN"]), "member_state": "SEN", "country": "Senegal", "committee": "1540",
@@ -562,7 +565,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         "documents_circulated_late": 1, "documents_circulated_after_start": 0, "announced_after_start": 0,
         "meetings_without_documents": 1,
     }
-    assert programme_year["trends"]["previous_period"] == {"start": "2023-06-01", "end": "2024-05-31"}
+    assert programme_year["trends"]["previous_period"] == {"start": "2023-06-01", "end": "2024-05-31", "time_zone": "UTC"}
     # Previous programme year: only NGA (asked 2024-03-11, granted 03-25, conducted 05-13, 2
     # needs 05-30); the groups were set up on 2024-06-03.
     assert [(f["figure"], f["this_period"], f["previous_period"], f["change"])
@@ -622,7 +625,7 @@ def test_trends_of_a_programme_year_cover_the_whole_previous_year(reporting):
     wg = s.group(3).established("2024-01-08", "Working Group 3: Cooperation").chair("2024-01-08T10:00", "FRA", "c3")
     s.meeting(9, wg).scheduled("2024-01-15", "WG3 meeting 1/2024", "2024-02-29T15:00").announced("2024-01-16").held()
     report = reporting.report(s.envelopes, "annual", period)
-    assert report["trends"]["previous_period"] == {"start": "2023-03-01", "end": "2024-02-29"}
+    assert report["trends"]["previous_period"] == {"start": "2023-03-01", "end": "2024-02-29", "time_zone": "UTC"}
     held = {f["figure"]: f for f in report["trends"]["figures"]}["meetings held"]
     assert held["previous_period"] == 1  # held on 29 February 2024
 
@@ -660,3 +663,42 @@ def test_the_ctc_s_report_holds_the_ctc_s_work_alone(scenario, reporting):
     assert c1540["meetings"] == both["meetings"]
     for figure, value in both["key_figures"].items():
         assert ctc["key_figures"][figure] + c1540["key_figures"][figure] == value, figure
+
+
+# -- days in the Committee's time zone --------------------------------------------------------
+
+
+def test_days_are_placed_in_periods_in_the_committees_time_zone(scenario, reporting):
+    """VNM was started at 00:30 UTC on 1 July: 20:30 on 30 June in New York, where the
+    Committees sit, so in New York days it was conducted in the first half-year."""
+    new_york = Period(H1_2025.start, H1_2025.end, "America/New_York")
+    h1 = reporting.report(scenario.envelopes, "semi-annual", new_york, committee="ctc")
+    vnm = [v for v in h1["visits"]["conducted"] if v["member_state"] == "VNM"]
+    assert [(v["started_on"], v["completed_on"]) for v in vnm] == [("2025-06-30", "2025-07-03")]
+    assert h1["report"]["period"] == {"start": "2025-01-01", "end": "2025-06-30", "time_zone": "America/New_York"}
+    # in UTC days it was the second half-year's
+    utc = reporting.report(scenario.envelopes, "semi-annual", H1_2025, committee="ctc")
+    assert "VNM" not in {v["member_state"] for v in utc["visits"]["conducted"]}
+    assert h1["key_figures"]["visits conducted"] == utc["key_figures"]["visits conducted"] + 1
+    h2 = reporting.report(scenario.envelopes, "semi-annual", Period(date(2025, 7, 1), date(2025, 12, 31),
+                                                                    "America/New_York"), committee="ctc")
+    assert "VNM" not in {v["member_state"] for v in h2["visits"]["conducted"]}  # counted once
+
+
+def test_the_reporting_service_counts_each_committees_days_in_its_own_zone(tmp_path, scenario, reporting):
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+    from shared.contract import encode_envelope
+    from shared.store import StoreSettings
+
+    with reporting.days_in("America/New_York"):
+        os.environ["FIELDWORK_TIME_ZONE_1540"] = "Asia/Tokyo"
+        app = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
+        app.intake.receive([Incoming(encode_envelope(e), "application/json", reporting.exchange_of(e), e["event_type"])
+                            for e in scenario.envelopes])
+        zones = {c: app.report("semi-annual", H1_2025, committee=c)["report"]["period"]["time_zone"]
+                 for c in ("ctc", "1540", "both")}
+        ctc = app.report("semi-annual", H1_2025, committee="ctc")
+        app.close()
+    assert zones == {"ctc": "America/New_York", "1540": "Asia/Tokyo", "both": "America/New_York"}
+    assert "VNM" in {v["member_state"] for v in ctc["visits"]["conducted"]}
