@@ -58,10 +58,11 @@ _SPELLINGS = (("organisation", "organization"), ("centre", "center"), ("programm
 def key(text: str) -> str:
     """What two names of one organization have in common: lower case, no accents, no
     punctuation or spaces, no leading "the", one spelling of "organization", "center" and
-    "program"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    "program"; letters of every script are kept (a name in Arabic or Chinese has a key too),
+    and a name with neither letters nor digits has none (``""``)."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
     text = re.sub(r"^\s*the\s+", "", text.replace("&", " and "))
-    text = re.sub(r"[^0-9a-z]+", "", text)
+    text = "".join(c for c in text if c.isalnum())
     for british, american in _SPELLINGS:
         text = text.replace(british, american)
     return text
@@ -87,19 +88,28 @@ class Directory:
                 found.append((name, other))
         return found
 
-    def add(self, organization: Organization) -> None:
+    def add(self, organization: Organization, *, strict: bool = True) -> None:
+        """Adds ``organization``; a name of it that already names another one, or that has
+        neither letters nor digits, is refused (``ValueError``), or when not ``strict`` is
+        simply not one it is found by (the first to hold a name keeps it)."""
         clashes = self.clashes(organization)
-        if clashes:
+        if strict and clashes:
             name, other = clashes[0]
             raise ValueError(f"{name!r} already names {other.name}")
-        if not key(organization.name):
-            raise ValueError("an organization's name has letters or digits")
+        if strict and not all(key(name) for name in organization.names):
+            raise ValueError("each of an organization's names has letters or digits")
         self.organizations.append(organization)
-        self._by_key.update((key(name), organization) for name in organization.names)
+        for name_key in map(key, organization.names):
+            if name_key:
+                self._by_key.setdefault(name_key, organization)
 
     def adding(self, organizations: Iterable[Organization]) -> Directory:
-        """This directory and ``organizations`` (it is left as it was)."""
-        return Directory([*self.organizations, *organizations])
+        """This directory and ``organizations`` (it is left as it was), the latter as recorded:
+        a name that two recorded at once is found for the first only."""
+        directory = Directory(list(self.organizations))
+        for organization in organizations:
+            directory.add(organization, strict=False)
+        return directory
 
     def find(self, name: str) -> Organization | None:
         """The organization one of whose names ``name`` is (loosely), else ``None``; "Office on

@@ -6,6 +6,8 @@ Run: ``nameko run --config services/meetings/config.yml meetings.service`` (``fi
 """
 from __future__ import annotations
 
+from uuid import UUID
+
 from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
@@ -78,8 +80,10 @@ class MeetingsService(runtime.FieldworkService):
     @json_endpoint(*MEETINGS.create.roles)
     def http_schedule_meeting(self, request):
         body = read_json(request)
-        group = self.app.find_group(parse_uuid(body.get("group_id"), "working_group")) \
-            if isinstance(body.get("group_id"), str) else None
+        try:  # a group_id that is no UUID is the input's field error, below
+            group = self.app.find_group(UUID(str(body.get("group_id"))))
+        except ValueError:
+            group = None
         if group is not None:  # a group of another Committee: to this caller, no group
             require_sees(request, group.committee, "working_group", group.id)
         view = self.schedule_meeting(body, actor_of(request))

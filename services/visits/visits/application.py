@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from shared.domain import Context
 from shared.contract.organizations import REFERENCE, Directory
+from shared.contract.organizations import key as name_key
 from shared.contract.organizations import Organization as DirectoryEntry
 from shared.errors import InvalidInput, NotFound, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
@@ -150,6 +151,14 @@ class VisitsApplication(FieldworkApplication):
         """An organization is added to the directory once: none of its names (its name,
         abbreviations, other names) may already name another one, of the 2003 annex or
         registered; its id follows from its name, so two registrations at once store one."""
+        unfindable = ["has neither letters nor digits to find it by"]
+        nameless: dict[str, Any] = {"name": unfindable} if not name_key(registration["name"]) else {}
+        for field in ("abbreviations", "also_known_as"):
+            items = {i: unfindable for i, name in enumerate(registration.get(field) or []) if not name_key(name)}
+            if items:
+                nameless[field] = items
+        if nameless:
+            raise InvalidInput(nameless)
         ident = RegisteredOrganization.id_for(registration["name"])
         if organization_id is not None and organization_id != ident:
             raise InvalidInput({"organization_id": [

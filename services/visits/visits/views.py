@@ -179,7 +179,7 @@ class OrganizationQuery(Schema):
 def organization_view(entry: DirectoryEntry, registered: RegisteredOrganization | None = None) -> dict:
     """One organization of the directory: its name (what invitations record), the names that
     find it, its kind, what it is part of, where it is listed; when the secretariat registered
-    it, its id and when."""
+    it, its id, version and when."""
     return jsonable({
         "name": entry.name,
         "abbreviations": list(entry.abbreviations),
@@ -188,6 +188,7 @@ def organization_view(entry: DirectoryEntry, registered: RegisteredOrganization 
         "part_of": entry.part_of,
         "listed_in": entry.listed_in,
         "id": registered.id if registered else None,
+        "version": registered.version if registered else None,
         "registered_at": registered.registered_at if registered else None,
     })
 

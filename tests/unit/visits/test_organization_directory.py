@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.contract.organizations import ANNEX_2003, REFERENCE, Directory, Organization, common_name, key
-from shared.errors import RuleBroken
+from shared.errors import InvalidInput, RuleBroken
 from shared.store import StoreSettings
 from visits.application import VisitsApplication
 from visits.domain import Committee, RegisteredOrganization
@@ -150,3 +150,38 @@ def test_an_organization_is_registered_once(app, make):
     with pytest.raises(RuleBroken) as again:
         app.register_organization(make.ctx(1), name="United Nations Office for Disarmament Affairs", **fields)
     assert again.value.rule == "organization_names_unique"
+
+
+@pytest.mark.parametrize("registration, field", [
+    ({"name": "--"}, {"name": ["has neither letters nor digits to find it by"]}),
+    ({"name": "Regional Office", "abbreviations": ["RO", "\u001e."]},
+     {"abbreviations": {1: ["has neither letters nor digits to find it by"]}}),
+])
+def test_a_name_with_nothing_to_find_it_by_is_a_field_error_and_nothing_is_stored(app, make, registration, field):
+    with pytest.raises(InvalidInput) as refused:
+        app.register_organization(make.ctx(0), **{"abbreviations": [], "also_known_as": [], "part_of": "",
+                                                  "organization_kind": "regional", **registration})
+    assert refused.value.fields == field
+    assert len(app.list_organizations()) == len(ANNEX_2003)
+
+
+def test_a_name_in_another_script_finds_its_organization(app, make):
+    app.register_organization(make.ctx(0), name="Arab Interior Ministers Council", abbreviations=[],
+                              also_known_as=["مجلس وزراء الداخلية العرب"], part_of="", organization_kind="regional")
+    assert key("مجلس وزراء الداخلية العرب") and key("Ａ") == "a"
+    [(entry, _)] = app.list_organizations("مجلس وزراء الداخلية العرب")
+    assert entry.name == "Arab Interior Ministers Council"
+    with pytest.raises(RuleBroken) as again:
+        app.register_organization(make.ctx(1), name="مجلس وزراء الداخلية العرب", abbreviations=[],
+                                  also_known_as=[], part_of="", organization_kind="regional")
+    assert again.value.rule == "organization_names_unique"
+
+
+def test_two_registrations_recorded_with_one_name_leave_the_directory_usable():
+    # two registrations at once (each checked before the other was stored) both sharing "ATC"
+    first = Organization("Anti-Terrorism Centre", ("ATC",))
+    second = Organization("Arms Trade Council", ("ATC",))
+    directory = REFERENCE.adding([first, second])
+    assert directory.find("ATC") is first and directory.find("Arms Trade Council") is second
+    with pytest.raises(ValueError, match="already names Anti-Terrorism Centre"):
+        Directory([first, second])
