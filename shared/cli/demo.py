@@ -7,7 +7,8 @@ organization added to the directory, eight country visits (consent granted, decl
 pending, withdrawn and asked again; one 1540 visit at the State's invitation; one postponed,
 its due dates set again; organizations of the 2003 annex, named as staff name them, asked for
 pre-visit information that arrives on time, late or never; needs assessments shared with
-donors, declined, withdrawn), three steps the rules refuse (shown, nothing changed), and
+donors, declined, withdrawn; a desk assessment before a visit, revised after it), five steps
+the rules refuse (shown, nothing changed), and
 monthly meetings of the four 1540 working groups and of a CTC special meeting with
 organizations (documents on time, late or none; outcomes logged by the chairs; reports to the
 Committee, one missing; approvals, communication to national contact points, an open meeting;
@@ -88,6 +89,7 @@ class Api:
         self.client = Client(correlation=lambda: f"demo-{self.run}-{next(self.sequence)}")
         self.events = 0  # recorded by the demo's steps
         self._versions: dict[str, int] = {}  # aggregate id -> version in the last answer about it
+        self.refused: list[str] = []  # the refusals shown, each its rule and the service's message
         self._tokens: dict[Actor, str] = {}
         self._registry = None
 
@@ -123,7 +125,9 @@ class Api:
         except ServiceUnreachable as unreachable:
             raise DemoStopped(str(unreachable), unreachable.exit_code) from None
         except ServiceRefused as refused:
-            return f"{refused.data.get('rule') or refused.data.get('error')}: {refused.data.get('message')}"
+            line = f"{refused.data.get('rule') or refused.data.get('error')}: {refused.data.get('message')}"
+            self.refused.append(line)
+            return line
         raise DemoStopped(f"POST {path} as {actor.user} was accepted; the demo expected it refused")
 
     def get(self, service: str, path: str, params: dict | None = None) -> Any:
@@ -261,6 +265,11 @@ class Visit:
     def share(self, when: datetime, donor_id: str, need_ids: list[str]) -> Visit:
         return self.do("share-needs-assessment", when, donor_id=donor_id, need_ids=need_ids)
 
+    def refused(self, command: str, when: datetime, **fields: Any) -> str:
+        """``command`` sent to show the rule that refuses it (the record stays as it was)."""
+        return self.api.refusal("visits", f"/visits/{self.id}/{command}", {**fields, "occurred_at": iso(when)},
+                                self.actor)
+
 
 # Organizations as the staff name them, each a name the directory knows (the 2003 annex's list):
 # one organization under two names ("Interpol", "INTERPOL"; "World Customs Organization", "WCO")
@@ -321,6 +330,7 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
     ken.do("grant-sharing-consent", h.at(3, 27))
     ken.share(h.at(4, 2), donors["Norway"], ["N2", "N3", "N4"])
     ken.share(h.at(4, 2, 11), donors["European Union"], ["N1"])
+    ken.refused("share-needs-assessment", h.at(4, 3), donor_id=donors["Norway"], need_ids=["N3"])  # shared once
     ken.do("record-follow-up", h.at(5, 18), summary="Committee updated on the follow-up to the visit",
            results="Draft amendments to the Prevention of Terrorism Act submitted to Parliament")
     ken.do("close", h.at(5, 25), summary="Recommendations transmitted; follow-up continues through the dialogue")
@@ -362,6 +372,12 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
     kaz.receive(h.at(4, 20), OSCE, "Regional workshops on travel document security")
     kaz.receive(h.at(4, 22), IOM, "Border management information system assessment")
     kaz.receive(h.at(4, 23), WCO, "Customs risk management and cash couriers")
+    # a desk assessment from the State's reports before the visit, revised after it
+    kaz.needs(h.at(4, 27), "Desk assessment from the State's reports to the Committee", [
+        ("N1", "incitement_and_recruitment", "high", "Counter-recruitment programmes in prisons"),
+        ("N2", "human_rights_compliance", "medium", "Training of investigators on international human rights law"),
+    ])
+    kaz.refused("start", at_day(kaz_start - timedelta(days=14), 8))  # two weeks before its dates
     kaz.conduct(kaz_start, kaz_start + timedelta(days=4))
     kaz.needs(h.at(5, 22), "Needs identified with the inter-agency commission", [
         ("N1", "incitement_and_recruitment", "high", "Counter-recruitment programmes in prisons"),
@@ -448,20 +464,18 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
 
 def show_rules(api: Api, visits: list[Visit], half: HalfYear) -> None:
     """Steps the services refuse, each for a rule of its own, sent to show the refusal (nothing
-    changes): a step dated before the record's latest step; an organization the directory does
-    not know; a CTED token acting for the 1540 Committee."""
+    changes): besides those the visits showed on their way (a need shared twice with a donor, a
+    visit started two weeks before its dates), a step dated before the record's latest step; an
+    organization the directory does not know; a CTED token acting for the 1540 Committee."""
     sle = next(v for v in visits if v.member_state == "SLE")
-    shown = [
-        # the State's consent dated before it was asked for (asked 4 March)
-        api.refusal("visits", f"/visits/{sle.id}/grant-consent", {"occurred_at": iso(half.at(3, 3))}, COORDINATOR),
-        # a name nobody listed (a typing slip for UNODC)
-        api.refusal("visits", f"/visits/{sle.id}/invite-organization",
-                    {"organization": "UNDOC", "occurred_at": iso(half.at(3, 6))}, COORDINATOR),
-        # CTED's token proposing a visit for the 1540 Committee
-        api.refusal("visits", "/visits", {"member_state": "SLE", "committee": "1540",
-                                          "occurred_at": iso(half.at(3, 6))}, COORDINATOR),
-    ]
-    for line in shown:
+    # the State's consent dated before it was asked for (asked 4 March)
+    sle.refused("grant-consent", half.at(3, 3))
+    # a name nobody listed (a typing slip for UNODC)
+    sle.refused("invite-organization", half.at(3, 6), organization="UNDOC")
+    # CTED's token proposing a visit for the 1540 Committee
+    api.refusal("visits", "/visits", {"member_state": "SLE", "committee": "1540", "occurred_at": iso(half.at(3, 6))},
+                COORDINATOR)
+    for line in api.refused:
         click.echo(f"refused, as the rules require: {line}")
 
 

@@ -81,7 +81,8 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
                 "United Nations Office for Disarmament Affairs"} <= set(by_name)  # by their directory names
         assert by_name["International Criminal Police Organization"]["invited"] == 2  # "Interpol", "INTERPOL"
         assert consent["withdrawn"] >= 1
-        for rule in ("steps_in_order", "organizations_from_the_directory", "committee_not_yours"):
+        for rule in ("need_shared_once_with_a_donor", "visit_starts_on_its_dates", "steps_in_order",
+                     "organizations_from_the_directory", "committee_not_yours"):
             assert f"refused, as the rules require: {rule}: " in result.stdout, rule
         assert visits["needs"]["by_area"] and visits["needs"]["assessments"] >= 4
         assert visits["needs"]["by_priority"]["high"] >= 1
