@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+import calendar
 import os
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -88,6 +89,35 @@ def committee_zone(committee: str | None = None) -> ZoneInfo:
 def committee_day(moment: datetime, committee: str | None = None) -> date:
     """The day ``moment`` falls on in the Committee's time zone."""
     return moment.astimezone(committee_zone(committee)).date()
+
+
+# A visit's report transmitted to the State asks for the State's factual observations within 30
+# days and for its response on implementation within six months (customary: DOMAIN.md section 5).
+# Both are settings of each Committee: FIELDWORK_OBSERVATIONS_DAYS_CTC / _1540 and
+# FIELDWORK_RESPONSE_MONTHS_CTC / _1540. The dates follow from the day the report is transmitted
+# and are recorded in its event: what the State was asked, whatever the settings become later.
+OBSERVATIONS_DAYS = 30
+RESPONSE_MONTHS = 6
+
+
+def _setting(name: str, committee: str | None, default: int) -> int:
+    value = os.environ.get(f"{name}_{(committee or '').upper()}", "").strip()
+    return int(value) if value else default
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it is shorter: 31 August + 6
+    months is 28 or 29 February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def state_answers_due(committee: str | None, transmitted_on: date) -> tuple[date, date]:
+    """When the State's factual observations and its response on implementation are due, for a
+    visit report of ``committee`` transmitted on ``transmitted_on``."""
+    return (transmitted_on + timedelta(days=_setting("FIELDWORK_OBSERVATIONS_DAYS", committee, OBSERVATIONS_DAYS)),
+            add_months(transmitted_on, _setting("FIELDWORK_RESPONSE_MONTHS", committee, RESPONSE_MONTHS)))
 
 
 def hours_before(moment: datetime, starts_at: datetime) -> float:

@@ -7,7 +7,9 @@ organization added to the directory, eight country visits (consent granted, decl
 pending, withdrawn and asked again; one 1540 visit at the State's invitation; one postponed,
 its due dates set again; organizations of the 2003 annex, named as staff name them, asked for
 pre-visit information that arrives on time, late or never; needs assessments shared with
-donors, declined, withdrawn; a desk assessment before a visit, revised after it), five steps
+donors, declined, withdrawn; a desk assessment before a visit, revised after it; Kenya's visit
+report drafted, adopted, transmitted, the State's observations on time and its response late,
+recommendations followed after the visit closed), five steps
 the rules refuse (shown, nothing changed), and
 monthly meetings of the four 1540 working groups and of a CTC special meeting with
 organizations (documents on time, late or none; outcomes logged by the chairs; reports to the
@@ -331,9 +333,32 @@ def run_visits(api: Api, half: HalfYear, donors: dict[str, str]) -> list[Visit]:
     ken.share(h.at(4, 2), donors["Norway"], ["N2", "N3", "N4"])
     ken.share(h.at(4, 2, 11), donors["European Union"], ["N1"])
     ken.refused("share-needs-assessment", h.at(4, 3), donor_id=donors["Norway"], need_ids=["N3"])  # shared once
+    # the visit's report: drafted, adopted by the Committee, transmitted; the State's answers
+    ken.do("draft-report", h.at(4, 6), summary="Kenya has criminalized terrorist financing; screening at the "
+           "borders and the financial intelligence unit's analysis capacity remain uneven", recommendations=[
+               {"recommendation_id": "R1", "thematic_area": "border_control", "priority": "high",
+                "text": "Introduce advance passenger information at the main international airports"},
+               {"recommendation_id": "R2", "thematic_area": "counter_financing_of_terrorism", "priority": "medium",
+                "text": "Give the financial reporting centre access to the beneficial ownership register"},
+               {"recommendation_id": "R3", "thematic_area": "legislation", "priority": "medium",
+                "text": "Align the Prevention of Terrorism Act with resolution 2178 (2014) on foreign terrorist fighters"},
+           ])
+    ken.do("adopt-report", h.at(4, 14, 16), note="Adopted by the Committee at its closed meeting")
+    # observations due in 30 days (the setting); the response asked for within two months
+    ken.do("transmit-report", h.at(4, 16), response_due_on=iso(h.day(6, 16)))
+    ken.do("receive-state-answer", h.at(5, 12), answer="observations",
+           summary="Factual corrections on the mandates of the border agencies")
     ken.do("record-follow-up", h.at(5, 18), summary="Committee updated on the follow-up to the visit",
            results="Draft amendments to the Prevention of Terrorism Act submitted to Parliament")
-    ken.do("close", h.at(5, 25), summary="Recommendations transmitted; follow-up continues through the dialogue")
+    ken.do("close", h.at(5, 25), summary="Field stage over; the follow-up continues through the dialogue")
+    # after closure: the follow-up goes on
+    ken.do("remind-state", h.at(6, 17), answer="response", note="Note verbale to the Permanent Mission")
+    ken.do("receive-state-answer", h.at(6, 19), answer="response",
+           summary="API at two airports from March; the register's access under discussion")
+    ken.do("update-recommendation", h.at(6, 22), recommendation_id="R1", status="in_progress",
+           evidence="API system procured; operational at Jomo Kenyatta International Airport")
+    ken.do("update-recommendation", h.at(6, 22, 11), recommendation_id="R3", status="implemented",
+           evidence="Prevention of Terrorism (Amendment) Act adopted")
     visits.append(ken)
 
     # Indonesia (CTC): ICAO on time, IMO late, Interpol never; sharing consent withdrawn after a share.

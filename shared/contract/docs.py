@@ -184,6 +184,30 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "results": "Advance passenger information operational at two airports.",
         }
     },
+    "visit_report_drafted": {
+        1: {
+            "summary": "Kenya has criminalized terrorist financing; screening at the borders remains uneven.",
+            "recommendations": [
+                {"recommendation_id": "R1", "thematic_area": "border_control", "priority": "high",
+                 "text": "Introduce advance passenger information at the main international airports."},
+                {"recommendation_id": "R2", "thematic_area": "counter_financing_of_terrorism", "priority": "medium",
+                 "text": "Give the financial reporting centre access to the beneficial ownership register."},
+            ],
+            "draft": 1,
+        }
+    },
+    "visit_report_adopted": {1: {"draft": 1, "note": "Adopted by the Committee at its meeting of 12 May."}},
+    "visit_report_transmitted": {1: {"observations_due_on": "2026-06-18", "response_due_on": "2026-11-19"}},
+    "state_answer_received": {
+        1: {"answer": "observations", "summary": "Factual corrections on the border agencies' mandates.",
+            "due_on": "2026-06-18", "days_late": 4}
+    },
+    "state_reminded": {1: {"answer": "response", "due_on": "2026-11-19", "note": "Note verbale to the Permanent Mission."}},
+    "recommendation_status_updated": {
+        1: {"recommendation_id": "R1", "status": "in_progress", "previous_status": "not_started",
+            "evidence": "API system procured; operational at Jomo Kenyatta International Airport from March."}
+    },
+    "follow_up_ended": {1: {"summary": "The State reported every recommendation implemented or in progress."}},
     "visit_closed": {1: {"summary": "Visit conducted, needs assessed and follow-up recorded."}},
     "visit_cancelled": {1: {"reason": "The State withdrew its invitation."}},
     "visit_postponed": {

@@ -17,6 +17,8 @@ from shared.contract.vocabulary import (
     ORGANIZATION_KINDS,
     ORIGINS,
     PRIORITIES,
+    RECOMMENDATION_STATUSES,
+    STATE_ANSWERS,
 )
 
 # -- country visits ------------------------------------------------------------------------
@@ -200,6 +202,81 @@ class FollowUpRecorded(Schema):
     aggregate = "visit"
     summary = f.text(required=True, meaning="What was followed up, and how the Committee was updated.")
     results = f.text(meaning="The results assessed, if any.")
+
+
+class RecommendationSchema(Schema):
+    recommendation_id = f.ident(meaning="The recommendation's identifier, unique within the report (e.g. `R1`).")
+    thematic_area = f.thematic_area(meaning="The thematic area it concerns (the visit's Committee's own list).")
+    priority = f.one_of(PRIORITIES, meaning="Its priority: `high`, `medium` or `low`.")
+    text = f.text(required=True, meaning="What the State is recommended to do.")
+
+
+class VisitReportDrafted(Schema):
+    """The visit's report was drafted, with its recommendations (each with its thematic area
+    and priority); a new draft replaces the previous one until the Committee adopts it."""
+
+    aggregate = "visit"
+    summary = f.text(required=True, meaning="The report's findings, in brief.")
+    recommendations = fields.List(
+        fields.Nested(RecommendationSchema), load_default=list, validate=validate.Length(max=200),
+        metadata=meant("Every recommendation of this draft, the whole list (it replaces the previous draft's)."))
+    draft = f.version(meaning="The draft's number: 1, then one more each time the report is drafted again.")
+
+
+class VisitReportAdopted(Schema):
+    """The Committee adopted the visit's report as last drafted; its recommendations are then
+    fixed and followed."""
+
+    aggregate = "visit"
+    draft = f.version(meaning="The draft adopted.")
+    note = f.text(meaning="The Committee's note, if any (e.g. the meeting that adopted it).")
+
+
+class VisitReportTransmitted(Schema):
+    """The adopted report was transmitted to the State, which is asked for its factual
+    observations and, later, its response on implementation by the dates said."""
+
+    aggregate = "visit"
+    observations_due_on = f.date(meaning="When the State's factual observations are due (30 days unless set).")
+    response_due_on = f.date(meaning="When the State's response on implementation is due (six months unless set).")
+
+
+class StateAnswerReceived(Schema):
+    """The State's factual observations on the report, or its response on implementation, arrived."""
+
+    aggregate = "visit"
+    answer = f.one_of(STATE_ANSWERS, meaning="Which answer: `observations` or `response`.")
+    summary = f.text(meaning="What the State said, in brief.")
+    due_on = f.date(meaning="When it was due.")
+    days_late = fields.Integer(required=True, validate=validate.Range(min=0),
+                               metadata=meant("Days after its due date it arrived (in the Committee's time zone); 0 on time."))
+
+
+class StateReminded(Schema):
+    """The State was reminded of an answer it owes (its observations or its response)."""
+
+    aggregate = "visit"
+    answer = f.one_of(STATE_ANSWERS, meaning="Which answer it was reminded of.")
+    due_on = f.date(meaning="When that answer is (or was) due.")
+    note = f.text(meaning="How, or what was said, if noted.")
+
+
+class RecommendationStatusUpdated(Schema):
+    """A recommendation's implementation status changed, with the evidence for it."""
+
+    aggregate = "visit"
+    recommendation_id = f.ident(meaning="The recommendation, by its identifier in the adopted report.")
+    status = f.one_of(RECOMMENDATION_STATUSES,
+                      meaning="Its status now: `not_started`, `in_progress`, `implemented` or `no_longer_relevant`.")
+    previous_status = f.one_of(RECOMMENDATION_STATUSES, meaning="Its status before.")
+    evidence = f.text(meaning="What shows it (a law adopted, a report received, a donor's project ...).")
+
+
+class FollowUpEnded(Schema):
+    """The follow-up to the visit ended: nothing more is awaited from the State or followed."""
+
+    aggregate = "visit"
+    summary = f.text(required=True, meaning="Why the follow-up ends, and how it stands.")
 
 
 class VisitClosed(Schema):

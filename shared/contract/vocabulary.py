@@ -23,6 +23,9 @@ ROLES = (
 ORGANIZATION_KINDS = ("international", "regional", "subregional", "un_body")
 DONOR_KINDS = ("state", "international_organization", "regional_organization", "other")
 PRIORITIES = ("high", "medium", "low")
+# A visit report's recommendation, followed over time; and what the State owes after it.
+RECOMMENDATION_STATUSES = ("not_started", "in_progress", "implemented", "no_longer_relevant")
+STATE_ANSWERS = ("observations", "response")  # factual observations, response on implementation
 
 THEMATIC_AREAS = {
     "ctc": (

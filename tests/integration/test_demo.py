@@ -81,6 +81,11 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
                 "United Nations Office for Disarmament Affairs"} <= set(by_name)  # by their directory names
         assert by_name["International Criminal Police Organization"]["invited"] == 2  # "Interpol", "INTERPOL"
         assert consent["withdrawn"] >= 1
+        # Kenya's report: observations on time, the response three days late; R1 in progress, R3 implemented
+        answers = visits["state_answers"]
+        assert answers["received"] >= 2 and answers["received_late"] >= 1 and answers["reminders"] >= 1
+        recommendations = visits["recommendations"]["by_status"]
+        assert recommendations["in_progress"] >= 1 and recommendations["implemented"] >= 1
         for rule in ("need_shared_once_with_a_donor", "visit_starts_on_its_dates", "steps_in_order",
                      "organizations_from_the_directory", "committee_not_yours"):
             assert f"refused, as the rules require: {rule}: " in result.stdout, rule

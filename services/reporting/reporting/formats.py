@@ -58,6 +58,18 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
         ("Needs assessments shared with donors under the State's consent", ["donor", "shares", "States", "needs"],
          [[d["donor"], d["shares"], ", ".join(d["visits"]), d["needs"]] for d in v["sharing"]["by_donor"]]),
         ("Follow-up", ["State", "on", "summary"], [[f["member_state"], f["on"], f["summary"]] for f in v["follow_up"]]),
+        ("The States' answers to the visit reports", ["received", "of which late", "reminders sent",
+                                                      "overdue at end"],
+         [[v["state_answers"]["received"], v["state_answers"]["received_late"], v["state_answers"]["reminders"],
+           len(v["state_answers"]["outstanding_at_end"])]]),
+        ("Answers overdue at the end of the period", ["State", "answer", "due on", "days overdue"],
+         [[f"{a['country']} ({a['member_state']})", "factual observations" if a["answer"] == "observations"
+           else "response on implementation", a["due_on"], a["days_overdue"]]
+          for a in v["state_answers"]["outstanding_at_end"]]),
+        ("Recommendations by thematic area and status", ["thematic area", "not started", "in progress",
+                                                         "implemented", "no longer relevant", "total"],
+         [[area.replace("_", " "), n["not_started"], n["in_progress"], n["implemented"], n["no_longer_relevant"],
+           n["total"]] for area, n in v["recommendations"]["by_area"].items()]),
         ("Meetings by working group", ["group", "held", "cancelled", "decisions", "recommendations", "action items",
                                         "approved", "reported to the Committee", "days to report (mean / median / max)"],
          [[g["group"], g["meetings_held"], g["cancelled"], g["outcomes_logged"]["decision"],

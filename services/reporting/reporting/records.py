@@ -65,6 +65,9 @@ def _new_visit() -> dict[str, Any]:
                     "by_invitation": False, "withdrawn_at": None},
         "organizations": {}, "starts_on": None, "ends_on": None, "started_at": None, "completed_at": None,
         "needs_assessments": [], "sharing_consent": [], "shares": [], "follow_ups": [],
+        # the visit's report, what the State owes on it, its recommendations followed over time
+        "report": {"draft": 0, "drafted_at": None, "adopted_at": None, "transmitted_at": None},
+        "state_answers": {}, "recommendations": {}, "follow_up_ended_at": None,
         "closed_at": None, "cancelled_at": None, "postponed_at": [], "postponed_dates": [],
     }
 
@@ -126,6 +129,31 @@ def _visit(r: dict[str, Any], e: dict) -> None:
                 share["revoked_at"] = at
     elif t == "follow_up_recorded":
         r["follow_ups"].append({"at": at, "summary": p["summary"]})
+    elif t == "visit_report_drafted":
+        r["report"].update(draft=p["draft"], drafted_at=at)
+        r["recommendations"] = {
+            x["recommendation_id"]: {"thematic_area": x["thematic_area"], "priority": x["priority"],
+                                     "status": "not_started", "history": []}
+            for x in p["recommendations"]}
+    elif t == "visit_report_adopted":
+        r["report"]["adopted_at"] = at
+    elif t == "visit_report_transmitted":
+        r["report"]["transmitted_at"] = at
+        r["state_answers"] = {answer: {"due_on": p[f"{answer}_due_on"], "received_at": None, "days_late": None,
+                                       "reminded_at": []} for answer in ("observations", "response")}
+    elif t == "state_answer_received":
+        answer = r["state_answers"].setdefault(p["answer"], {"due_on": p["due_on"], "reminded_at": []})
+        answer.update(received_at=at, days_late=p["days_late"])
+    elif t == "state_reminded":
+        r["state_answers"].setdefault(p["answer"], {"due_on": p["due_on"], "received_at": None, "days_late": None,
+                                                    "reminded_at": []})["reminded_at"].append(at)
+    elif t == "recommendation_status_updated":
+        recommendation = r["recommendations"].setdefault(p["recommendation_id"], {
+            "thematic_area": None, "priority": None, "status": p["previous_status"], "history": []})
+        recommendation["status"] = p["status"]
+        recommendation["history"].append({"status": p["status"], "at": at})
+    elif t == "follow_up_ended":
+        r["follow_up_ended_at"] = at
     elif t == "visit_closed":
         r.update(closed_at=at, status="closed")
     elif t == "visit_cancelled":

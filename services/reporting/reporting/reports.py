@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from shared.contract.vocabulary import MEETING_KIND_RULES, PRIORITIES, MeetingKindRules, country_name
+from shared.contract.vocabulary import (
+    MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
+)
 from shared.domain import circulated_late, document_notice, hours_before
 
 # An as-of report's basis: "recorded", as the record stood (what the secretariat knew then);
@@ -164,6 +166,10 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
         moments += [s["at"] for s in record["shares"]] + [s["revoked_at"] for s in record["shares"]]
         moments += [c["at"] for c in record["sharing_consent"]]
         moments += [f["at"] for f in record["follow_ups"]]
+        moments += [record["report"]["adopted_at"], record["report"]["transmitted_at"], record["follow_up_ended_at"]]
+        for answer in record["state_answers"].values():
+            moments += [answer["received_at"], *answer["reminded_at"]]
+        moments += [h["at"] for x in record["recommendations"].values() for h in x["history"]]
         days.update(m[:10] for m in moments if m)
         if consent["requested_at"]:  # pending at the period's end
             spans.append((consent["requested_at"][:10],
@@ -174,6 +180,11 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
             if org.get("info_requested_at") and org.get("info_due_on"):
                 spans.append((max(org["info_requested_at"][:10], org["info_due_on"]),
                               _earliest(_day(org.get("info_received_at")), ended), _day(record["completed_at"])))
+        followed_until = _day(record["follow_up_ended_at"])
+        for answer in record["state_answers"].values():  # owed by the State at the period's end
+            spans.append((answer["due_on"], _earliest(_day(answer["received_at"]), followed_until), None))
+        if record["report"]["adopted_at"]:  # its recommendations, followed until the follow-up ends
+            spans.append((record["report"]["adopted_at"][:10], followed_until, None))
         spans = [s for s in spans if s[1] is None or s[1] > s[0]]  # never open at any end: no span
     elif record["kind"] == "meeting":
         moments = [record["held_at"], record["reported_at"], record["cancelled_at"]]
@@ -330,6 +341,54 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             {"visit_id": v["id"], "member_state": v["member_state"], "on": period.day(f["at"]), "summary": f["summary"]}
             for v in visits for f in v["follow_ups"] if f["at"] in period
         ],
+        "state_answers": _state_answers(visits, period),
+        "recommendations": _recommendations(visits, period),
+    }
+
+
+def _state_answers(visits: list[dict], period: Period) -> dict:
+    """What the States answered on the visit reports transmitted to them: received in the
+    period (and how many late), reminders sent, and each answer still owed at the period's end
+    past its due date, whenever it fell due (the backlog), until the visit's follow-up ended."""
+    end, by_end = period.end.isoformat(), period.by_end
+    answers = [(v, name, a) for v in visits for name, a in v["state_answers"].items()]
+    received = [a for _, _, a in answers if a["received_at"] in period]
+    outstanding = sorted(
+        ({"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
+          "answer": name, "due_on": a["due_on"], "days_overdue": (period.end - date.fromisoformat(a["due_on"])).days}
+         for v, name, a in answers
+         if a["due_on"] < end and not by_end(a["received_at"]) and not by_end(v["follow_up_ended_at"])),
+        key=lambda x: (x["due_on"], x["member_state"] or "", x["answer"], x["visit_id"]))
+    return {
+        "received": len(received),
+        "received_late": sum(bool(a["days_late"]) for a in received),
+        "reminders": sum(at in period for _, _, a in answers for at in a["reminded_at"]),
+        "outstanding_at_end": outstanding,
+    }
+
+
+def _status_at(recommendation: dict, by_end) -> str:
+    held = [h["status"] for h in recommendation["history"] if by_end(h["at"])]
+    return held[-1] if held else "not_started"
+
+
+def _recommendations(visits: list[dict], period: Period) -> dict:
+    """The recommendations of the reports the Committee adopted by the period's end, as they
+    stood then, for visits whose follow-up had not ended before the period: by status, and by
+    thematic area and status; and how many changed status in the period."""
+    by_end = period.by_end
+    followed = [v for v in visits if by_end(v["report"]["adopted_at"])
+                and not (v["follow_up_ended_at"] and period.before_start(v["follow_up_ended_at"]))]
+    by_area: dict[str, Counter] = defaultdict(Counter)
+    for v in followed:
+        for x in v["recommendations"].values():
+            by_area[x["thematic_area"] or "unknown"][_status_at(x, by_end)] += 1
+    return {
+        "by_status": {s: sum(c[s] for c in by_area.values()) for s in RECOMMENDATION_STATUSES},
+        "by_area": {area: {**{s: counts[s] for s in RECOMMENDATION_STATUSES}, "total": sum(counts.values())}
+                    for area, counts in sorted(by_area.items())},
+        "status_changes": sum(h["at"] in period for v in visits for x in v["recommendations"].values()
+                              for h in x["history"]),
     }
 
 

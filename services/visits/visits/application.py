@@ -17,7 +17,7 @@ from shared.contract.organizations import key as name_key
 from shared.contract.organizations import Organization as DirectoryEntry
 from shared.errors import InvalidInput, NotFound, RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication
-from visits.domain import Donor, Need, RegisteredOrganization, Visit
+from visits.domain import Donor, Need, Recommendation, RegisteredOrganization, Visit
 from visits.domain.matching import match_donors
 
 class VisitsApplication(FieldworkApplication):
@@ -118,6 +118,37 @@ class VisitsApplication(FieldworkApplication):
                          expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version,
                           lambda visit: visit.record_follow_up(ctx, summary=summary, results=results))
+
+    def draft_report(self, ctx: Context, visit_id: UUID, *, summary: str, recommendations: list[dict | Recommendation],
+                     expected_version: int | None = None) -> Visit:
+        drafted = [r if isinstance(r, Recommendation) else Recommendation(**r) for r in recommendations]
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.draft_report(ctx, summary=summary, recommendations=drafted))
+
+    def adopt_report(self, ctx: Context, visit_id: UUID, *, note: str = "", expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.adopt_report(ctx, note=note))
+
+    def transmit_report(self, ctx: Context, visit_id: UUID, *, observations_due_on: date | None = None,
+                        response_due_on: date | None = None, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.transmit_report(
+            ctx, observations_due_on=observations_due_on, response_due_on=response_due_on))
+
+    def receive_state_answer(self, ctx: Context, visit_id: UUID, *, answer: str, summary: str = "",
+                             expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version,
+                          lambda visit: visit.receive_state_answer(ctx, answer=answer, summary=summary))
+
+    def remind_state(self, ctx: Context, visit_id: UUID, *, answer: str, note: str = "",
+                     expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.remind_state(ctx, answer=answer, note=note))
+
+    def update_recommendation(self, ctx: Context, visit_id: UUID, *, recommendation_id: str, status: str,
+                              evidence: str = "", expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.update_recommendation(
+            ctx, recommendation_id=recommendation_id, status=status, evidence=evidence))
+
+    def end_follow_up(self, ctx: Context, visit_id: UUID, *, summary: str, expected_version: int | None = None) -> Visit:
+        return self._step(visit_id, expected_version, lambda visit: visit.end_follow_up(ctx, summary=summary))
 
     def close_visit(self, ctx: Context, visit_id: UUID, *, summary: str = "",
                     expected_version: int | None = None) -> Visit:

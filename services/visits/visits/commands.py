@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Callable
 from uuid import UUID
 
 from marshmallow import fields
@@ -51,12 +52,34 @@ def _due_date_probe(visit: Visit, ctx) -> dict:
     return {"awaited": "pre_visit_info", "organization": _organization(visit, "requested"), "due_on": _in_days(ctx, 14)}
 
 
-def _parse_need(text: str) -> dict:
-    parts = text.split(":", 3)
-    if len(parts) != 4:
-        raise ValueError(f"{text!r}: use ID:AREA:PRIORITY:DESCRIPTION")
-    need_id, area, priority, description = parts
-    return {"need_id": need_id, "thematic_area": area, "priority": priority, "description": description}
+def _colon_separated(form: str, *names: str) -> Callable[[str], dict]:
+    """The CLI's parser of one value in ``form`` (``ID:AREA:...``, the last part may hold
+    colons) into a dict of ``names``."""
+
+    def parse(text: str) -> dict:
+        parts = text.split(":", len(names) - 1)
+        if len(parts) != len(names):
+            raise ValueError(f"{text!r}: use {form}")
+        return dict(zip(names, parts))
+    return parse
+
+
+_parse_need = _colon_separated("ID:AREA:PRIORITY:DESCRIPTION", "need_id", "thematic_area", "priority", "description")
+_parse_recommendation = _colon_separated("ID:AREA:PRIORITY:TEXT", "recommendation_id", "thematic_area", "priority",
+                                         "text")
+
+
+def _awaited_answer(visit: Visit) -> str:
+    """The first answer the State still owes, else the observations."""
+    return next((name for name, answer in visit.state_answers.items() if answer.received_at is None), "observations")
+
+
+def _recommendation_probe(visit: Visit, ctx) -> dict:
+    first = next(iter(visit.recommendations.values()), None)
+    if first is None:
+        return {"recommendation_id": "a recommendation", "status": "in_progress", "evidence": ""}
+    return {"recommendation_id": first.recommendation_id, "evidence": "",
+            "status": "in_progress" if first.status != "in_progress" else "implemented"}
 
 
 def _step(name: str, help_text: str, payload, use_case, method, probe, *derived: str, **extra) -> Command:
@@ -129,8 +152,43 @@ VISITS = Commands(
           "donor_name", "assessment_version", "consent_version"),
     _step("record-follow-up", "Record follow-up (--summary, --results).", contract.FollowUpRecorded,
           App.record_follow_up, Visit.record_follow_up, lambda visit, ctx: {"summary": "follow-up"}),
-    _step("close", "Close a conducted visit.", contract.VisitClosed, App.close_visit, Visit.close,
-          lambda visit, ctx: {}),
+    _step("close", "Close a conducted visit's field stage (its follow-up goes on).", contract.VisitClosed,
+          App.close_visit, Visit.close, lambda visit, ctx: {}),
+    _step("draft-report", "Draft the visit's report (--summary) with its recommendations: --recommendation "
+          "ID:AREA:PRIORITY:TEXT, repeated; a new draft replaces the last until adopted.",
+          contract.VisitReportDrafted, App.draft_report, Visit.draft_report,
+          lambda visit, ctx: {"summary": "a report", "recommendations": []}, "draft",
+          list_options={"recommendations": ("--recommendation", "ID:AREA:PRIORITY:TEXT, repeated",
+                                            _parse_recommendation)}),
+    _step("adopt-report", "The Committee adopts the report as last drafted (--note).", contract.VisitReportAdopted,
+          App.adopt_report, Visit.adopt_report, lambda visit, ctx: {"note": ""}, "draft"),
+    Command(
+        "transmit-report", "Transmit the adopted report to the State: its observations are due in 30 days, its "
+        "response in six months, unless --observations-due-on / --response-due-on say otherwise.",
+        command_input(
+            contract.VisitReportTransmitted,
+            observations_due_on=f.date(required=False, allow_none=True, load_default=None,
+                                       meaning="When the State's factual observations are due; by default the "
+                                               "Committee's setting (30 days after transmission)."),
+            response_due_on=f.date(required=False, allow_none=True, load_default=None,
+                                   meaning="When the State's response on implementation is due; by default the "
+                                           "Committee's setting (six months after transmission)."),
+        ),
+        COORDINATION, App.transmit_report, Visit.transmit_report,
+        lambda visit, ctx: {"observations_due_on": None, "response_due_on": None},
+    ),
+    _step("receive-state-answer", "The State's factual observations or its response arrived (--answer "
+          "observations|response, --summary); lateness is recorded.", contract.StateAnswerReceived,
+          App.receive_state_answer, Visit.receive_state_answer,
+          lambda visit, ctx: {"answer": _awaited_answer(visit), "summary": ""}, "due_on", "days_late"),
+    _step("remind-state", "Remind the State of an answer it owes (--answer observations|response, --note).",
+          contract.StateReminded, App.remind_state, Visit.remind_state,
+          lambda visit, ctx: {"answer": _awaited_answer(visit), "note": ""}, "due_on"),
+    _step("update-recommendation", "A recommendation's implementation status changed (--recommendation-id, "
+          "--status, --evidence).", contract.RecommendationStatusUpdated, App.update_recommendation,
+          Visit.update_recommendation, _recommendation_probe, "previous_status"),
+    _step("end-follow-up", "End the follow-up of a closed visit (--summary): nothing more is followed.",
+          contract.FollowUpEnded, App.end_follow_up, Visit.end_follow_up, lambda visit, ctx: {"summary": "ended"}),
     _step("cancel", "Call the visit off (--reason).", contract.VisitCancelled, App.cancel, Visit.cancel,
           lambda visit, ctx: {"reason": "cancelled"}),
     _step("postpone", "Put the visit off (--reason); fix dates again later.", contract.VisitPostponed,

@@ -18,7 +18,7 @@ from visits.domain import Donor, RegisteredOrganization, Visit, VisitStatus
 
 STATUSES = tuple(s.value for s in VisitStatus)
 WAITING_FOR = ("committee_approval", "consent_request", "state_consent", "pre_visit_info", "dates",
-               "follow_up_and_closure")
+               "follow_up_and_closure", "state_answer")
 
 
 class ListFilters(Schema):
@@ -115,6 +115,8 @@ def visit_view(visit: Visit, today: date) -> dict:
                 "sharing_consent_covers_version": visit.sharing_consent_assessment,
                 "shares": [share_view(visit, share) for share in visit.shares],
                 "follow_ups": visit.follow_ups,
+                "report": report_view(visit, today),
+                "follow_up_ended_at": visit.follow_up_ended_at,
                 "closed_at": visit.closed_at,
                 "ended_reason": visit.ended_reason,
                 "postponements": visit.postponements,
@@ -123,6 +125,28 @@ def visit_view(visit: Visit, today: date) -> dict:
         )
     )
     return view
+
+
+def report_view(visit: Visit, today: date) -> dict:
+    """The visit's report: its draft, adoption and transmission; what the State owes and when
+    (each answer received, late, or overdue as of ``today``, with its reminders); and each
+    recommendation with its implementation status over time."""
+    return jsonable({
+        "draft": visit.report_draft,
+        "summary": visit.report_summary,
+        "drafted_at": visit.report_drafted_at,
+        "adopted_at": visit.report_adopted_at,
+        "transmitted_at": visit.report_transmitted_at,
+        "state_answers": {
+            name: {"due_on": answer.due_on, "received_at": answer.received_at, "days_late": answer.days_late,
+                   "summary": answer.summary, "reminded_at": list(answer.reminded_at),
+                   "overdue": answer.received_at is None and today > answer.due_on}
+            for name, answer in visit.state_answers.items()
+        },
+        "recommendations": [
+            {**r.as_dict(), "status": r.status, "history": list(r.history)} for r in visit.recommendations.values()
+        ],
+    })
 
 
 def share_view(visit: Visit, share: dict) -> dict:

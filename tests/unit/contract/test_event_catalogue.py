@@ -189,7 +189,10 @@ def test_meeting_events_travel_on_meetings_events(name):
 def test_catalogue_has_nothing_but_domain_events_and_the_few_the_domain_needs_besides():
     extra = set(CATALOGUE) - set(VISIT_EVENTS) - set(MEETING_EVENTS)
     assert extra == {"donor_registered", "donor_interests_updated", "due_date_reset", "consent_withdrawn",
-                     "committee_membership_recorded", "committee_membership_revised", "organization_registered"}
+                     "committee_membership_recorded", "committee_membership_revised", "organization_registered",
+                     # the visit's report and its follow-up (issue 20)
+                     "visit_report_drafted", "visit_report_adopted", "visit_report_transmitted",
+                     "state_answer_received", "state_reminded", "recommendation_status_updated", "follow_up_ended"}
     assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership", "organization"}
     assert {CATALOGUE[n].exchange for n in extra if CATALOGUE[n].aggregate != "committee_membership"} == {VISITS_EXCHANGE}
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -137,6 +138,8 @@ class VisitEvents:
     assessment_version: int = 0
     sharing_consent_version: int | None = None
     unrevoked_shares: list = field(default_factory=list)  # (share version, donor)
+    answers_due: dict[str, date] = field(default_factory=dict)  # what the State owes on the report
+    recommendations: dict[str, str] = field(default_factory=dict)  # id -> status
 
     def _emit(self, event_type: str, when: str, payload: dict | None = None, **kwargs) -> dict:
         return self.stream.emit(event_type, self.id, at(when), payload, **kwargs)
@@ -243,6 +246,42 @@ class VisitEvents:
 
     def closed(self, when: str) -> VisitEvents:
         self._emit("visit_closed", when, {"summary": "closed"})
+        return self
+
+    def report(self, drafted: str, adopted: str, transmitted: str, observations_due_on: str, response_due_on: str,
+               *recommendations: tuple[str, str]) -> VisitEvents:
+        """The visit's report drafted, adopted and transmitted; ``recommendations``: (id, area)."""
+        self.answers_due = {"observations": day(observations_due_on), "response": day(response_due_on)}
+        self.recommendations = {rid: "not_started" for rid, _ in recommendations}
+        self._emit("visit_report_drafted", drafted, {"summary": "findings", "draft": 1, "recommendations": [
+            {"recommendation_id": rid, "thematic_area": area, "priority": "high", "text": "do"}
+            for rid, area in recommendations]})
+        self._emit("visit_report_adopted", adopted, {"draft": 1, "note": ""})
+        self._emit("visit_report_transmitted", transmitted, {"observations_due_on": day(observations_due_on),
+                                                             "response_due_on": day(response_due_on)})
+        return self
+
+    def state_answered(self, when: str, answer: str) -> VisitEvents:
+        """As Visit.receive_state_answer records it (days late in New York, the Committees' zone)."""
+        received = at(when).astimezone(ZoneInfo("America/New_York")).date()
+        due_on = self.answers_due[answer]
+        self._emit("state_answer_received", when, {"answer": answer, "summary": "", "due_on": due_on,
+                                                   "days_late": max(0, (received - due_on).days)})
+        return self
+
+    def state_reminded(self, when: str, answer: str) -> VisitEvents:
+        self._emit("state_reminded", when, {"answer": answer, "due_on": self.answers_due[answer], "note": ""})
+        return self
+
+    def recommendation(self, when: str, recommendation_id: str, status: str) -> VisitEvents:
+        self._emit("recommendation_status_updated", when, {
+            "recommendation_id": recommendation_id, "status": status, "evidence": "",
+            "previous_status": self.recommendations[recommendation_id]})
+        self.recommendations[recommendation_id] = status
+        return self
+
+    def follow_up_ended(self, when: str) -> VisitEvents:
+        self._emit("follow_up_ended", when, {"summary": "ended"})
         return self
 
     def cancelled(self, when: str, reason: str = "The State withdrew its agreement.") -> VisitEvents:

@@ -111,8 +111,24 @@ def random_visit(data, stream, n: int, donors) -> None:
             v.sharing_declined(clock.tick())
     if step(10):
         v.follow_up(clock.tick(), "followed up")
+    reported = step(9) and data.draw(st.booleans())
+    if reported:  # the report, the State's answers (on time, late, never), recommendations followed
+        drafted, adopted, transmitted = clock.tick(60), clock.tick(60), clock.tick(60)
+        v.report(drafted, adopted, transmitted, clock.day_after(60), clock.day_after(240),
+                 *((f"R{i}", area) for i, area in enumerate(data.draw(st.lists(st.sampled_from(AREAS), max_size=3)))))
+        for answer in ("observations", "response"):
+            if data.draw(st.booleans()):
+                v.state_reminded(clock.tick(90), answer)
+            if data.draw(st.booleans()):
+                v.state_answered(clock.tick(200), answer)
+        for rid in list(v.recommendations):
+            for status in data.draw(st.lists(st.sampled_from(["in_progress", "implemented", "no_longer_relevant"]),
+                                             max_size=2, unique=True)):
+                v.recommendation(clock.tick(200), rid, status)
     if step(12):
         v.closed(clock.tick())
+        if reported and data.draw(st.booleans()):
+            v.follow_up_ended(clock.tick(300))
 
 
 def random_meeting(data, stream, n: int, groups) -> None:

@@ -84,7 +84,9 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "Key figures", "Visits conducted by committee", "Visits conducted", "Consent of the States",
         "Pre-visit information by organization", "Needs identified by thematic area and priority",
         "The States' consent to share needs assessments with donors", "Needs that found no interested donor",
-        "Needs assessments shared with donors under the State's consent", "Follow-up", "Meetings by working group",
+        "Needs assessments shared with donors under the State's consent", "Follow-up",
+        "The States' answers to the visit reports", "Answers overdue at the end of the period",
+        "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
         "Meetings lacking a report to the Committee", "Provenance",
     ]
@@ -162,9 +164,9 @@ def test_an_empty_period_renders(reporting):
     report = reporting.report([], "annual", annual(2030), reporting.provenance([]))
     assert report["key_figures"] == dict.fromkeys(report["key_figures"], 0)
     md = render(report, "md").decode()
-    # Every table but key figures, consent and sharing consent (always one row of zeros),
-    # trends and provenance.
-    assert md.count("None in this period.") == 11
+    # Every table but key figures, consent, sharing consent and the States' answers (always one
+    # row of zeros), trends and provenance.
+    assert md.count("None in this period.") == 13
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")

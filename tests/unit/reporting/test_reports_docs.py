@@ -63,6 +63,7 @@ DOC = REPORTS_MD.read_text(encoding="utf-8")
 REPORT_MAPS = {
     "visits.conducted_by_committee": "{committee}",
     "visits.needs.by_area": "{thematic_area}",
+    "visits.recommendations.by_area": "{thematic_area}",
     "key_figures": "{figure}",
 }
 STATUS_MAPS = {
@@ -119,6 +120,12 @@ def envelopes() -> list[dict]:
     s.emit("visit_scheduled", earlier, "2024-02-21", {"starts_on": date.fromisoformat("2024-05-13"), "ends_on": date.fromisoformat("2024-05-17")})
     s.emit("visit_started", earlier, "2024-05-13")
     s.emit("visit_completed", earlier, "2024-05-17T17:00")
+    # its report transmitted in 2024, never answered: owed at the end of 2025's periods (the backlog)
+    s.emit("visit_report_drafted", earlier, "2024-06-01", {"summary": "Findings.", "draft": 1, "recommendations": [
+        {"recommendation_id": "R1", "thematic_area": "law_enforcement", "priority": "medium", "text": "Train."}]})
+    s.emit("visit_report_adopted", earlier, "2024-06-10", {"draft": 1, "note": ""})
+    s.emit("visit_report_transmitted", earlier, "2024-06-15", {"observations_due_on": date.fromisoformat("2024-07-15"),
+                                                               "response_due_on": date.fromisoformat("2024-12-15")})
 
     visit = uuid.uuid4()
     s.emit("visit_proposed", visit, "2025-01-06", {"member_state": "KEN", "committee": "ctc",
@@ -141,6 +148,18 @@ def envelopes() -> list[dict]:
     s.emit("needs_assessment_shared", visit, "2025-04-02", {
         "donor_id": donor, "donor_name": "Government of Canada", "need_ids": ["KEN-01"],
         "assessment_version": 1, "consent_version": s.versions[visit]})
+    s.emit("visit_report_drafted", visit, "2025-03-25", {"summary": "Findings.", "draft": 1, "recommendations": [
+        {"recommendation_id": "R1", "thematic_area": "border_control", "priority": "high", "text": "Screen."},
+        {"recommendation_id": "R2", "thematic_area": "legislation", "priority": "low", "text": "Legislate."}]})
+    s.emit("visit_report_adopted", visit, "2025-04-10", {"draft": 1, "note": ""})
+    s.emit("visit_report_transmitted", visit, "2025-04-15", {"observations_due_on": date.fromisoformat("2025-05-15"),
+                                                             "response_due_on": date.fromisoformat("2025-10-15")})
+    s.emit("state_reminded", visit, "2025-05-20", {"answer": "observations", "due_on": date.fromisoformat("2025-05-15"),
+                                                   "note": ""})
+    s.emit("state_answer_received", visit, "2025-05-25", {"answer": "observations", "summary": "",
+                                                          "due_on": date.fromisoformat("2025-05-15"), "days_late": 10})
+    s.emit("recommendation_status_updated", visit, "2025-06-01", {"recommendation_id": "R1", "status": "in_progress",
+                                                                  "previous_status": "not_started", "evidence": ""})
     s.emit("follow_up_recorded", visit, "2025-06-10", {"summary": "Committee updated."})
 
     pending = uuid.uuid4()

@@ -107,7 +107,7 @@ def test_a_withdrawal_sends_every_donor_that_received_a_share_a_revocation_notic
     assert broken.value.rule == "sharing_requires_consent_in_force"
 
 
-def test_a_state_withdraws_its_consent_after_the_visit_was_closed_and_the_shares_are_revoked(make):
+def test_after_closure_consent_is_withdrawn_and_given_again_and_a_later_donor_receives_a_share(make):
     a = donor(make)
     visit = shared_visit(make, (a, ["n1"]))
     visit.close(make.ctx(make.ENDS + 20))
@@ -116,8 +116,15 @@ def test_a_state_withdraws_its_consent_after_the_visit_was_closed_and_the_shares
     names = [type(e).__name__ for e in visit.collect_events()]
     assert names == ["DonorSharingConsentWithdrawn", "NeedsAssessmentShareRevoked"]
     assert visit.shares[0]["revoked_reason"] == "new government"
-    with pytest.raises(RuleBroken) as broken:  # and nothing else happens to the closed visit
-        visit.grant_sharing_consent(make.ctx(make.ENDS + 91))
+    # the follow-up goes on after closure: the State may consent again, a donor come forward
+    visit.grant_sharing_consent(make.ctx(make.ENDS + 91))
+    b = donor(make)
+    visit.share_needs_assessment(make.ctx(make.ENDS + 92), donor=b, donor_id=b.id, need_ids=["n1"])
+    assert visit.shares[-1]["donor_id"] == b.id and visit.shares[-1]["revoked_at"] is None
+    visit.end_follow_up(make.ctx(make.ENDS + 200), summary="nothing more to follow")
+    visit.collect_events()
+    with pytest.raises(RuleBroken) as broken:  # once its follow-up ended, nothing more is shared
+        visit.share_needs_assessment(make.ctx(make.ENDS + 201), donor=a, donor_id=a.id, need_ids=["n1"])
     assert broken.value.rule == "ended_visit_cannot_change"
 
 

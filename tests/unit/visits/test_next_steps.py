@@ -26,11 +26,11 @@ def allowed(visit, ctx) -> set[str]:
     ("visit_awaiting_pre_visit_info", {"withdraw-consent", "receive-pre-visit-info", "invite-organization", "schedule",
                                        "record-needs-assessment", "cancel", "postpone"}),
     ("started_visit", {"complete", "record-needs-assessment", "cancel"}),
-    ("conducted_visit", {"record-needs-assessment", "record-follow-up", "close"}),
+    ("conducted_visit", {"record-needs-assessment", "record-follow-up", "draft-report", "close"}),
     ("assessed_visit", {"record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",
-                        "record-follow-up", "close"}),
+                        "record-follow-up", "draft-report", "close"}),
     ("shareable_visit", {"record-needs-assessment", "withdraw-sharing-consent", "share-needs-assessment",
-                         "record-follow-up", "close"}),
+                         "record-follow-up", "draft-report", "close"}),
 ])
 def test_the_steps_allowed_at_each_stage(make, stage, expected):
     assert allowed(getattr(make, stage)(), make.ctx(40)) == expected
@@ -52,11 +52,17 @@ def test_each_refused_step_names_its_rule_and_the_visit_is_not_changed(make):
     assert visit.version == 1 and visit.collect_events() == []
 
 
-def test_a_closed_visit_allows_only_the_withdrawal_of_a_sharing_consent_in_force(make):
+def test_a_closed_visit_offers_its_follow_up_and_sharing_and_once_that_ends_only_a_withdrawal(make):
     visit = make.shareable_visit()
     visit.close(make.ctx(make.ENDS + 20))
     visit.collect_events()
     steps = VISITS.next_steps(visit, make.ctx(make.ENDS + 30))
+    assert set(steps["allowed"]) == {"withdraw-sharing-consent", "share-needs-assessment", "record-follow-up",
+                                     "draft-report", "end-follow-up"}
+    assert steps["refused"]["record-needs-assessment"] == "ended_visit_cannot_change"
+    visit.end_follow_up(make.ctx(make.ENDS + 40), summary="ended")
+    visit.collect_events()
+    steps = VISITS.next_steps(visit, make.ctx(make.ENDS + 50))
     assert set(steps["allowed"]) == {"withdraw-sharing-consent"}
     assert steps["refused"]["record-follow-up"] == "ended_visit_cannot_change"
 

@@ -782,7 +782,6 @@ def test_a_visit_is_closed_only_after_it_was_conducted(make, ctx):
 @pytest.mark.parametrize(
     "step",
     [
-        pytest.param(lambda v, m: v.record_follow_up(m.ctx(120), summary="late"), id="follow-up"),
         pytest.param(
             lambda v, m: v.record_needs_assessment(m.ctx(120), needs=[m.need("n5")]), id="needs"
         ),

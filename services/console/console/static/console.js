@@ -419,7 +419,7 @@ const homeView = {
 
 function waitingBadges(waiting) {
   return (waiting || []).map((w) => badge(
-    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
+    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.answer ? `: ${human(w.answer)}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
     w.overdue ? "overdue" : ""));
 }
 
@@ -545,10 +545,29 @@ function visitView(id) {
             el("h2", {}, "Needs assessment"), needs,
             el("h2", {}, "Donors interested in the needs"), matching,
             el("h2", {}, "Shared with donors"), shares,
-            el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", when(f.at)]), "No follow-up yet.")),
+            el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", when(f.at)]), "No follow-up yet."),
+            el("h2", {}, "The visit's report"), reportFacts(v),
+            el("h2", {}, "What the State owes on the report"), table(["answer", "due on", "received", "days late", "reminded"],
+              Object.entries(v.report.state_answers).map(([name, a]) => [name === "observations" ? "factual observations" : "response on implementation",
+                a.overdue ? badge(`${a.due_on}: overdue`) : a.due_on, when(a.received_at), a.days_late ?? "-", a.reminded_at.map(when).join(", ") || "-"]),
+              "Nothing yet: the report has not been transmitted."),
+            el("h2", {}, "Recommendations"), table(["recommendation", "area", "priority", "text", "status", "since"],
+              v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), r.priority, r.text, human(r.status),
+                r.history.length ? `${when(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
+              "No recommendations drafted.")),
           el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
     },
   };
+}
+
+// A visit report's stage: drafted (which draft), adopted, transmitted; the follow-up's end.
+function reportFacts(v) {
+  const r = v.report;
+  return el("dl", { class: "facts card", "data-testid": "visit-report" }, [
+    ["draft", r.draft ? `${r.draft} (${when(r.drafted_at)})` : "not drafted"], ["summary", r.summary || "-"],
+    ["adopted by the Committee", when(r.adopted_at)], ["transmitted to the State", when(r.transmitted_at)],
+    ["follow-up ended", when(v.follow_up_ended_at)],
+  ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]));
 }
 
 // The "Next steps" of a record: a button for each step its service allows the caller now, and
@@ -593,11 +612,11 @@ const overdueView = {
     const rows = [];
     for (const v of visits) for (const w of v.waiting_for.filter((x) => x.overdue)) {
       rows.push([el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`), v.committee.toUpperCase(),
-        human(w.what), w.organization || "-", w.due_on || "-", human(v.status)]);
+        human(w.what), w.organization || (w.answer ? human(w.answer) : "-"), w.due_on || "-", human(v.status)]);
     }
     return el("div", {}, el("h1", {}, "Overdue"),
-      el("p", { class: "muted" }, "What visits wait for past its due date: the State's consent, organizations' pre-visit information."),
-      el("div", { "data-testid": "overdue" }, table(["visit", "committee", "waiting for", "organization", "due on", "status"], rows, "Nothing is overdue.")));
+      el("p", { class: "muted" }, "What visits wait for past its due date: the State's consent, organizations' pre-visit information, the State's observations and response on a visit report."),
+      el("div", { "data-testid": "overdue" }, table(["visit", "committee", "waiting for", "organization or answer", "due on", "status"], rows, "Nothing is overdue.")));
   },
 };
 

@@ -4,8 +4,10 @@ from visits.domain.model import (  # noqa: F401
     Donor,
     Need,
     Origin,
+    Recommendation,
     RegisteredOrganization,
     SharingConsent,
+    StateAnswer,
     Visit,
     VisitStatus,
 )

@@ -8,14 +8,14 @@ naming it; the ``@event`` methods only assign (they re-run on every replay).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate, committee_day, event_id
+from shared.domain import Context, RecordedAggregate, committee_day, event_id, state_answers_due
 from shared.contract import organizations
 from shared.contract.vocabulary import THEMATIC_AREAS
 from shared.errors import RuleBroken
@@ -96,6 +96,34 @@ class Need:
         }
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommendation of a visit's report, and its implementation followed over time
+    (``history``: each status with its evidence and when)."""
+
+    recommendation_id: str
+    thematic_area: str
+    priority: str  # high | medium | low
+    text: str
+    status: str = "not_started"  # RECOMMENDATION_STATUSES
+    history: tuple[dict, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"recommendation_id": self.recommendation_id, "thematic_area": self.thematic_area,
+                "priority": self.priority, "text": self.text}
+
+
+@dataclass(frozen=True)
+class StateAnswer:
+    """An answer the State owes once the report is transmitted: due by ``due_on``."""
+
+    due_on: date
+    received_at: datetime | None = None
+    days_late: int | None = None
+    summary: str = ""
+    reminded_at: tuple[datetime, ...] = ()
+
+
 class Visit(RecordedAggregate):
     """A country visit of the CTC or the 1540 Committee, from proposal to closure."""
 
@@ -161,6 +189,15 @@ class Visit(RecordedAggregate):
         self.sharing_consent_event_id: UUID | None = None  # the event of the consent in force
         self.shares: list[dict] = []
         self.follow_ups: list[dict] = []
+        # the visit's report and its follow-up (which outlives the field stage: ``close``)
+        self.report_draft = 0  # the number of the latest draft; 0 before any
+        self.report_summary = ""
+        self.recommendations: dict[str, Recommendation] = {}
+        self.report_drafted_at: datetime | None = None
+        self.report_adopted_at: datetime | None = None
+        self.report_transmitted_at: datetime | None = None
+        self.state_answers: dict[str, StateAnswer] = {}  # observations, response: once transmitted
+        self.follow_up_ended_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.ended_reason = ""
         self.postponements = 0
@@ -168,11 +205,26 @@ class Visit(RecordedAggregate):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _require_open(self) -> None:
+    def _require_open(self, *, closed_too: bool = False) -> None:
+        """The visit has not ended; with ``closed_too``, a closed visit whose follow-up goes on
+        counts as open (its report, the State's answers, donors who come forward later)."""
+        if closed_too and self.status == VisitStatus.CLOSED and self.follow_up_ended_at is None:
+            return
         if self.status in ENDED:
             raise RuleBroken(
                 "ended_visit_cannot_change",
-                f"the visit to {self.member_state} is {self.status}; nothing more can happen to it",
+                f"the visit to {self.member_state} is {self.status}"
+                + ("; its follow-up ended too" if self.follow_up_ended_at else "")
+                + "; nothing more can happen to it",
+            )
+
+    def _require_own_areas(self, areas: set[str]) -> None:
+        """Thematic areas (of needs, of recommendations) are the visit's Committee's own."""
+        foreign = sorted(areas - set(THEMATIC_AREAS[self.committee]))
+        if foreign:
+            raise RuleBroken(
+                "thematic_areas_of_the_visits_committee",
+                f"{', '.join(foreign)} is not a thematic area of the {self.committee} Committee",
             )
 
     def _require_approved(self, step: str) -> None:
@@ -439,12 +491,7 @@ class Visit(RecordedAggregate):
         assessment that replaces the needs; a need's thematic area is one of the visit's
         Committee's own."""
         self._require_approved("assess its needs")
-        foreign = sorted({n.thematic_area for n in needs} - set(THEMATIC_AREAS[self.committee]))
-        if foreign:
-            raise RuleBroken(
-                "thematic_areas_of_the_visits_committee",
-                f"{', '.join(foreign)} is not a thematic area of the {self.committee} Committee",
-            )
+        self._require_own_areas({n.thematic_area for n in needs})
         if not needs:
             raise RuleBroken("needs_assessment_names_needs", "a needs assessment lists at least one need")
         ids = [n.need_id for n in needs]
@@ -464,7 +511,7 @@ class Visit(RecordedAggregate):
         self.assessment_recorded_at = ctx.occurred_at
 
     def _require_assessment(self) -> None:
-        self._require_open()
+        self._require_open(closed_too=True)  # a donor may come forward after the visit closed
         if not self.needs:
             raise RuleBroken(
                 "sharing_consent_concerns_a_needs_assessment",
@@ -554,8 +601,9 @@ class Visit(RecordedAggregate):
         self, ctx: Context, *, donor: Donor | None, donor_id: UUID, need_ids: list[str]
     ) -> None:
         """Shared only under a sharing consent in force, only with registered donors, only
-        needs that exist. ``donor`` is the registered donor, or None if there is none."""
-        self._require_open()
+        needs that exist. ``donor`` is the registered donor, or None if there is none; after
+        the visit closed too, while its follow-up goes on (a donor that comes forward later)."""
+        self._require_open(closed_too=True)
         if self.sharing_consent != SharingConsent.GRANTED:
             raise RuleBroken(
                 "sharing_requires_consent_in_force",
@@ -629,9 +677,18 @@ class Visit(RecordedAggregate):
         if self.status != VisitStatus.CONDUCTED:
             raise RuleBroken(rule, f"the visit is {self.status}; {step} only after it was conducted")
 
+    def _require_follow_up(self, step: str) -> None:
+        """Follow-up comes once the visit was conducted, before or after it is closed (closing
+        ends its field stage), until the follow-up itself ends."""
+        self._require_open(closed_too=True)
+        if self.status not in (VisitStatus.CONDUCTED, VisitStatus.CLOSED):
+            raise RuleBroken("follow_up_requires_conducted_visit",
+                             f"the visit is {self.status}; {step} only after it was conducted")
+
     def record_follow_up(self, ctx: Context, *, summary: str, results: str = "") -> None:
-        """Results are assessed and the Committee updated on follow-up to previous visits."""
-        self._require_conducted("follow_up_requires_conducted_visit", "follow-up is recorded")
+        """Results are assessed and the Committee updated on follow-up to previous visits: after
+        the visit, before or after its closure."""
+        self._require_follow_up("follow-up is recorded")
         self._record_follow_up(ctx, summary, results)
 
     @event("FollowUpRecorded")
@@ -639,6 +696,7 @@ class Visit(RecordedAggregate):
         self.follow_ups.append({"summary": summary, "results": results, "at": ctx.occurred_at})
 
     def close(self, ctx: Context, *, summary: str = "") -> None:
+        """Closing ends the visit's field stage, not its follow-up (``end_follow_up``)."""
         self._require_conducted("close_requires_conducted_visit", "a visit is closed")
         self._close(ctx, summary)
 
@@ -646,6 +704,134 @@ class Visit(RecordedAggregate):
     def _close(self, ctx: Context, summary: str) -> None:
         self.closed_at = ctx.occurred_at
         self.status = VisitStatus.CLOSED
+
+    # -- the visit's report, the State's answers, the recommendations followed --------------------
+
+    def draft_report(self, ctx: Context, *, summary: str, recommendations: list[Recommendation]) -> None:
+        """The report of a conducted visit is drafted with its recommendations (each in one of
+        the Committee's thematic areas); drafted again, it replaces the draft, until adopted."""
+        self._require_follow_up("its report is drafted")
+        if self.report_adopted_at is not None:
+            raise RuleBroken("report_drafted_until_adopted",
+                             f"the Committee adopted draft {self.report_draft} of the report; it is not drafted again")
+        self._require_own_areas({r.thematic_area for r in recommendations})
+        ids = [r.recommendation_id for r in recommendations]
+        if len(set(ids)) != len(ids):
+            raise RuleBroken("recommendation_ids_unique", "two recommendations share one recommendation_id")
+        self._draft_report(ctx, summary, [r.as_dict() for r in recommendations], self.report_draft + 1)
+
+    @event("VisitReportDrafted")
+    def _draft_report(self, ctx: Context, summary: str, recommendations: list[dict], draft: int) -> None:
+        self.report_draft = draft
+        self.report_summary = summary
+        self.recommendations = {r["recommendation_id"]: Recommendation(**r) for r in recommendations}
+        self.report_drafted_at = ctx.occurred_at
+
+    def adopt_report(self, ctx: Context, *, note: str = "") -> None:
+        """The Committee adopts the report as last drafted."""
+        self._require_follow_up("its report is adopted")
+        if not self.report_draft:
+            raise RuleBroken("report_adopted_once_drafted", "the visit's report has not been drafted")
+        if self.report_adopted_at is not None:
+            raise RuleBroken("report_adopted_once", f"the report was adopted on {self.report_adopted_at:%Y-%m-%d}")
+        self._adopt_report(ctx, self.report_draft, note)
+
+    @event("VisitReportAdopted")
+    def _adopt_report(self, ctx: Context, draft: int, note: str) -> None:
+        self.report_adopted_at = ctx.occurred_at
+
+    def transmit_report(self, ctx: Context, *, observations_due_on: date | None = None,
+                        response_due_on: date | None = None) -> None:
+        """The adopted report goes to the State, which owes its factual observations and its
+        response on implementation by the dates given, else by the Committee's settings
+        (``shared.domain.state_answers_due``: 30 days, six months)."""
+        self._require_follow_up("its report is transmitted")
+        if self.report_adopted_at is None:
+            raise RuleBroken("report_transmitted_once_adopted", "the Committee has not adopted the report")
+        if self.report_transmitted_at is not None:
+            raise RuleBroken("report_transmitted_once",
+                             f"the report was transmitted on {self.report_transmitted_at:%Y-%m-%d}")
+        today = committee_day(ctx.occurred_at, self.committee)
+        usual = state_answers_due(self.committee, today)
+        observations_due_on, response_due_on = observations_due_on or usual[0], response_due_on or usual[1]
+        if not today < observations_due_on <= response_due_on:
+            raise RuleBroken("state_answers_due_after_transmission",
+                             f"transmitted on {today}, the observations cannot be due on {observations_due_on} "
+                             f"and the response on {response_due_on}: both after it, the response not before them")
+        self._transmit_report(ctx, observations_due_on, response_due_on)
+
+    @event("VisitReportTransmitted")
+    def _transmit_report(self, ctx: Context, observations_due_on: date, response_due_on: date) -> None:
+        self.report_transmitted_at = ctx.occurred_at
+        self.state_answers = {"observations": StateAnswer(observations_due_on), "response": StateAnswer(response_due_on)}
+
+    def _awaited(self, answer: str, step: str) -> StateAnswer:
+        self._require_follow_up(step)
+        if self.report_transmitted_at is None:
+            raise RuleBroken("state_answers_after_transmission",
+                             "the report has not been transmitted to the State: it owes no answer yet")
+        awaited = self.state_answers[answer]
+        if awaited.received_at is not None:
+            raise RuleBroken("state_answer_received_once",
+                             f"the State's {answer} arrived on {awaited.received_at:%Y-%m-%d}")
+        return awaited
+
+    def receive_state_answer(self, ctx: Context, *, answer: str, summary: str = "") -> None:
+        """The State's observations or response arrived; how many days late is recorded (days in
+        the Committee's time zone), not refused."""
+        awaited = self._awaited(answer, f"the State's {answer} are received")
+        late = max(0, (committee_day(ctx.occurred_at, self.committee) - awaited.due_on).days)
+        self._receive_state_answer(ctx, answer, summary, awaited.due_on, late)
+
+    @event("StateAnswerReceived")
+    def _receive_state_answer(self, ctx: Context, answer: str, summary: str, due_on: date, days_late: int) -> None:
+        self.state_answers[answer] = replace(self.state_answers[answer], received_at=ctx.occurred_at,
+                                             days_late=days_late, summary=summary)
+
+    def remind_state(self, ctx: Context, *, answer: str, note: str = "") -> None:
+        """The State is reminded of an answer it still owes (before or after its due date)."""
+        awaited = self._awaited(answer, "the State is reminded")
+        self._remind_state(ctx, answer, awaited.due_on, note)
+
+    @event("StateReminded")
+    def _remind_state(self, ctx: Context, answer: str, due_on: date, note: str) -> None:
+        answered = self.state_answers[answer]
+        self.state_answers[answer] = replace(answered, reminded_at=(*answered.reminded_at, ctx.occurred_at))
+
+    def update_recommendation(self, ctx: Context, *, recommendation_id: str, status: str, evidence: str = "") -> None:
+        """A recommendation of the adopted report is followed: its implementation status, with
+        the evidence, over time."""
+        self._require_follow_up("a recommendation is followed")
+        if self.report_adopted_at is None:
+            raise RuleBroken("recommendations_followed_once_adopted",
+                             "the Committee has not adopted the report: its recommendations may still change")
+        recommendation = self.recommendations.get(recommendation_id)
+        if recommendation is None:
+            raise RuleBroken("recommendation_of_the_report",
+                             f"the report has no recommendation {recommendation_id!r} "
+                             f"(it has {', '.join(sorted(self.recommendations)) or 'none'})")
+        if recommendation.status == status:
+            raise RuleBroken("recommendation_status_changes", f"{recommendation_id} is already {status}")
+        self._update_recommendation(ctx, recommendation_id, status, recommendation.status, evidence)
+
+    @event("RecommendationStatusUpdated")
+    def _update_recommendation(self, ctx: Context, recommendation_id: str, status: str, previous_status: str,
+                               evidence: str) -> None:
+        recommendation = self.recommendations[recommendation_id]
+        self.recommendations[recommendation_id] = replace(
+            recommendation, status=status,
+            history=(*recommendation.history, {"status": status, "evidence": evidence, "at": ctx.occurred_at}))
+
+    def end_follow_up(self, ctx: Context, *, summary: str) -> None:
+        """The follow-up ends, after the visit was closed: nothing more is followed or shared."""
+        self._require_follow_up("its follow-up ends")
+        if self.status != VisitStatus.CLOSED:
+            raise RuleBroken("follow_up_ends_after_closure", f"the visit is {self.status}: close it first")
+        self._end_follow_up(ctx, summary)
+
+    @event("FollowUpEnded")
+    def _end_follow_up(self, ctx: Context, summary: str) -> None:
+        self.follow_up_ended_at = ctx.occurred_at
 
     def cancel(self, ctx: Context, *, reason: str) -> None:
         """A visit not yet conducted can be called off."""
@@ -719,6 +905,8 @@ class Visit(RecordedAggregate):
     def waiting_for(self, today: date) -> list[dict]:
         """What the visit is waiting for, and what of that is past due."""
         waits: list[dict] = []
+        if self.status == VisitStatus.CLOSED and self.follow_up_ended_at is None:
+            return self._answers_awaited(today)  # the field stage ended, not the follow-up
         if self.status in ENDED:
             return waits
         if self.approved_at is None:
@@ -745,7 +933,12 @@ class Visit(RecordedAggregate):
             waits.append({"what": "dates"})
         if self.status == VisitStatus.CONDUCTED:
             waits.append({"what": "follow_up_and_closure"})
-        return waits
+        return waits + self._answers_awaited(today)
+
+    def _answers_awaited(self, today: date) -> list[dict]:
+        """The answers the State owes on the transmitted report, each with its due date."""
+        return [{"what": "state_answer", "answer": name, "due_on": answer.due_on, "overdue": today > answer.due_on}
+                for name, answer in self.state_answers.items() if answer.received_at is None]
 
 
 class Donor(RecordedAggregate):
