@@ -13,7 +13,9 @@ recommendations followed after the visit closed), five steps
 the rules refuse (shown, nothing changed), and
 monthly meetings of the four 1540 working groups and of a CTC special meeting with
 organizations (documents on time, late or none; outcomes logged by the chairs; reports to the
-Committee, one missing; approvals, communication to national contact points, an open meeting;
+Committee, one missing; the Committee's approvals, a rejection, an outcome returned, corrected
+and reported again, an approved outcome amended; action items done; communication to the
+contact points of three States, an open meeting;
 one meeting cancelled, one postponed). It then waits until
 the reporting service has recorded every event it caused, and writes the semi-annual report
 for that half year, one for each Committee's work (the CTC's, the 1540 Committee's), as HTML
@@ -32,6 +34,7 @@ import itertools
 import sys
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -617,6 +620,7 @@ class Plan:
     reported: bool = True
     communicate: bool = False
     open_meeting: bool = False
+    decisions: str = "approve"  # approve | reject_second | return_first | amend_first
 
 
 def meeting_plans(key: str) -> dict[int, Plan]:
@@ -626,10 +630,12 @@ def meeting_plans(key: str) -> dict[int, Plan]:
                 5: Plan(kind="special_meeting_with_organizations", documents="on_time_and_late")}
     plans = {m: Plan() for m in range(1, 7)}
     if key == "Working Group 1":
+        plans[1] = Plan(decisions="amend_first")  # approved, then amended: the amendment approved in turn
         plans[2] = Plan(communicate=True, open_meeting=True)
-        plans[3] = Plan(documents="on_time_and_late")
+        plans[3] = Plan(documents="on_time_and_late", decisions="reject_second")
         plans[5] = Plan(documents="after_start")  # a paper tabled at the meeting: recorded, flagged
     elif key == "Working Group 2":
+        plans[1] = Plan(decisions="return_first")  # returned to the group, corrected, reported again
         plans[2] = Plan(documents="late", communicate=True)
         plans[3] = Plan(kind="donor_forum")
         plans[4] = Plan(postponed_days=7)
@@ -706,8 +712,10 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
     ids = []
     for i, (kind, text) in enumerate(outcomes, start=1):
         outcome_id = f"{doc_id}-{kind[0].upper()}{i}"
+        action = ({"owner": "The group of experts", "due_on": iso((held + timedelta(days=30)).date())}
+                  if kind == "action_item" else {})
         meeting.do("log-outcome", held + timedelta(hours=1, minutes=10 * i), chair,
-                   outcome_id=outcome_id, outcome_kind=kind, text=text)
+                   outcome_id=outcome_id, outcome_kind=kind, text=text, **action)
         ids.append(outcome_id)
         counter.outcomes[kind] += 1
     if rules.reports_to_committee:
@@ -722,9 +730,40 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
         reported = held + timedelta(hours=2)
     approved = half.clamp(reported + timedelta(days=4))
     for i, outcome_id in enumerate(ids):
-        meeting.do("approve-outcome", approved + timedelta(minutes=5 * i), outcome_id=outcome_id)
+        when = approved + timedelta(minutes=5 * i)
+        if plan.decisions == "reject_second" and i == 1:
+            meeting.do("decide-outcome", when, outcome_id=outcome_id, decision="rejected",
+                       note="Outside the group's mandate: for the Committee's plenary")
+            counter.decisions["rejected"] += 1
+        elif plan.decisions == "return_first" and i == 0:
+            meeting.do("decide-outcome", when, outcome_id=outcome_id, decision="returned",
+                       note="Returned to the group: name the States concerned")
+            counter.decisions["returned"] += 1
+        else:
+            meeting.do("approve-outcome", when, outcome_id=outcome_id, note="Approved by the Committee")
+            counter.decisions["approved"] += 1
+    if plan.decisions == "return_first":  # the chair corrects it; a further report carries it back
+        meeting.do("correct-outcome", approved + timedelta(days=1), chair, outcome_id=ids[0],
+                   text=f"{outcomes[0][1]}, naming the States concerned",
+                   **({"owner": "The group of experts", "due_on": iso((held + timedelta(days=40)).date())}
+                      if outcomes[0][0] == "action_item" else {}))
+        meeting.do("report-to-committee", approved + timedelta(days=2), summary="The corrected outcome")
+        meeting.do("approve-outcome", approved + timedelta(days=3), outcome_id=ids[0], note="As corrected")
+        counter.decisions["approved"] += 1
+    if plan.decisions == "amend_first":  # approved, then amended: the amendment supersedes it
+        meeting.do("log-outcome", approved + timedelta(days=1), chair, outcome_id=f"{ids[0]}-rev1",
+                   outcome_kind="decision", text="As amended: the same, with a report to the Committee by year-end",
+                   amends=ids[0])
+        meeting.do("report-to-committee", approved + timedelta(days=2), summary="The amended outcome")
+        meeting.do("approve-outcome", approved + timedelta(days=3), outcome_id=f"{ids[0]}-rev1", note="As amended")
+        counter.decisions["amended"] += 1
+    for kind_and_id in zip((k for k, _ in outcomes), ids):  # the experts act on their action items
+        if kind_and_id[0] == "action_item" and plan.decisions != "return_first":
+            meeting.do("update-action-item", half.clamp(approved + timedelta(days=5)), outcome_id=kind_and_id[1],
+                       status="done", note="Done by the group of experts")
     if plan.communicate:
-        meeting.do("communicate-outcome", half.clamp(approved + timedelta(days=2)), outcome_id=ids[0])
+        meeting.do("communicate-outcome", half.clamp(approved + timedelta(days=6)), outcome_id=ids[0],
+                   member_states=["GHA", "KEN", "PAN"])
         counter.communicated += 1
     if plan.open_meeting:
         meeting.do("hold-open-meeting", half.clamp(approved + timedelta(days=9)), outcome_ids=ids,
@@ -746,6 +785,7 @@ class MeetingTally:
     communicated: int = 0
     open_meetings: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: {"decision": 0, "recommendation": 0, "action_item": 0})
+    decisions: Counter = field(default_factory=Counter)  # approved, rejected, returned, amended
 
 
 def run_meetings(api: Api, half: HalfYear, groups: dict[str, dict]) -> MeetingTally:
@@ -863,7 +903,8 @@ def _demo(output_dir: Path) -> None:
                + f"; {counter.late_documents} late documents, {counter.announced_after_start} announced after the "
                f"start, {counter.without_documents} without documents, "
                f"{counter.unreported} not reported, {counter.communicated} communicated, "
-               f"{counter.open_meetings} open meeting")
+               f"{counter.open_meetings} open meeting; the Committee's decisions: "
+               + ", ".join(f"{n} {k}" for k, n in sorted(counter.decisions.items())))
 
     target = before + api.events
     click.echo(f"reporting: waiting for the {api.events} events of the demo ({target} in all) ...")

@@ -80,6 +80,7 @@ EXAMPLE_ACTORS = {
 }
 EXAMPLE_ACTOR_OVERRIDES = {
     "outcome_logged": {"user": "wg2.chair", "role": "working_group_chair"},
+    "outcome_corrected": {"user": "wg2.chair", "role": "working_group_chair"},
 }
 
 def _example_versions() -> dict[str, int]:
@@ -286,16 +287,44 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "outcome_kind": "recommendation",
             "text": "Forward the three matched assistance requests to the offering States.",
             "amends": None,
-        }
+        },
+        2: {
+            "outcome_id": _OUTCOME,
+            "outcome_kind": "recommendation",
+            "text": "Forward the three matched assistance requests to the offering States.",
+            "amends": None,
+            "owner": "",
+            "due_on": None,
+        },
+    },
+    "outcome_corrected": {
+        1: {"outcome_id": _OUTCOME, "text": "Forward the four matched assistance requests to the offering States.",
+            "owner": "", "due_on": None}
     },
     "meeting_reported_to_committee": {
         1: {
             "summary": "Working Group 2 reviewed 14 assistance requests and matched three.",
             "report_symbol": "S/AC.44/2026/WG2/1",
-        }
+        },
+        2: {
+            "summary": "Working Group 2 reviewed 14 assistance requests and matched three.",
+            "report_symbol": "S/AC.44/2026/WG2/1",
+            "outcome_ids": [_OUTCOME],
+        },
     },
-    "outcome_approved": {1: {"outcome_id": _OUTCOME}},
-    "outcome_communicated": {1: {"outcome_id": _OUTCOME, "recipients": "national_contact_points"}},
+    "outcome_approved": {1: {"outcome_id": _OUTCOME},
+                         2: {"outcome_id": _OUTCOME, "note": "Approved at the Committee's 98th meeting."}},
+    "outcome_decided": {
+        1: {"outcome_id": _OUTCOME, "decision": "returned",
+            "note": "Returned to the group: name the offering States."}
+    },
+    "action_item_status_changed": {
+        1: {"outcome_id": _OUTCOME, "status": "done", "previous_status": "open",
+            "note": "Requests forwarded on 12 May."}
+    },
+    "outcome_communicated": {1: {"outcome_id": _OUTCOME, "recipients": "national_contact_points"},
+                             2: {"outcome_id": _OUTCOME, "recipients": "national_contact_points",
+                                 "member_states": ["GHA", "KEN", "NGA"]}},
     "open_meeting_held": {
         1: {
             "outcome_ids": [_OUTCOME],

@@ -9,7 +9,13 @@ from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as f
 from shared.contract.fields import meant
-from shared.contract.vocabulary import COMMITTEES, MEETING_KINDS, OUTCOME_KINDS
+from shared.contract.vocabulary import (
+    ACTION_ITEM_STATUSES,
+    COMMITTEE_DECISIONS,
+    COMMITTEES,
+    MEETING_KINDS,
+    OUTCOME_KINDS,
+)
 
 # -- working groups -------------------------------------------------------------------------
 
@@ -96,41 +102,133 @@ class MeetingHeld(Schema):
     attendance = fields.List(f.name(), load_default=list, metadata=meant("Who attended, as the secretariat noted it."))
 
 
-class OutcomeLogged(Schema):
-    """The group's chair logged a decision, recommendation or action item; `amends` names an
-    earlier outcome it amends."""
+class OutcomeLoggedV1(Schema):
+    """The group's chair logged a decision, recommendation or action item (schema version 1:
+    an action item has no owner or due date)."""
 
     aggregate = "meeting"
+    event_type = "outcome_logged"
+    schema_version = 1
     outcome_id = f.ident(meaning="The outcome's identifier, unique within the meeting.")
     outcome_kind = f.one_of(OUTCOME_KINDS, meaning="A decision, a recommendation or an action item.")
     text = f.text(required=True, meaning="The outcome as the chair wrote it.")
     amends = f.ident(required=False, meaning="The earlier outcome this one amends, or `null`.")
 
 
-class MeetingReportedToCommittee(Schema):
-    """The group reported on the meeting to the Committee."""
+class OutcomeLogged(Schema):
+    """The group's chair logged a decision, recommendation or action item; `amends` names an
+    earlier outcome it amends (and supersedes); an action item has an owner and a due date."""
 
     aggregate = "meeting"
+    schema_version = 2
+    outcome_id = f.ident(meaning="The outcome's identifier, unique within the meeting.")
+    outcome_kind = f.one_of(OUTCOME_KINDS, meaning="A decision, a recommendation or an action item.")
+    text = f.text(required=True, meaning="The outcome as the chair wrote it.")
+    amends = f.ident(required=False, meaning="The earlier outcome this one amends, or `null`.")
+    owner = f.text(max_length=f.MAX_NAME, meaning="An action item's owner (who is to act); `\"\"` for other outcomes.")
+    due_on = f.date(required=False, allow_none=True, load_default=None,
+                    meaning="When an action item is due; `null` for other outcomes.")
+
+
+class OutcomeCorrected(Schema):
+    """The chair corrected a draft outcome before the Committee took it up (before the report
+    carrying it, or after the Committee returned it to the group)."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The outcome corrected.")
+    text = f.text(required=True, meaning="Its text as corrected.")
+    owner = f.text(max_length=f.MAX_NAME, meaning="An action item's owner as corrected; `\"\"` for other outcomes.")
+    due_on = f.date(required=False, allow_none=True, load_default=None,
+                    meaning="An action item's due date as corrected; `null` for other outcomes.")
+
+
+class MeetingReportedToCommitteeV1(Schema):
+    """The group reported on the meeting to the Committee (schema version 1: the outcomes it
+    carries are not named)."""
+
+    aggregate = "meeting"
+    event_type = "meeting_reported_to_committee"
+    schema_version = 1
     summary = f.text(required=True, meaning="What the group reported.")
     report_symbol = f.text(max_length=100, meaning="The report's document symbol, if it has one.")
 
 
-class OutcomeApproved(Schema):
-    """The Committee approved an outcome."""
+class MeetingReportedToCommittee(Schema):
+    """The group reported on the meeting to the Committee, carrying the outcomes it names (a
+    further report carries outcomes logged since, or corrected after the Committee returned them)."""
 
     aggregate = "meeting"
+    schema_version = 2
+    summary = f.text(required=True, meaning="What the group reported.")
+    report_symbol = f.text(max_length=100, meaning="The report's document symbol, if it has one.")
+    outcome_ids = fields.List(f.ident(), required=True,
+                              metadata=meant("The outcomes the report carries to the Committee (possibly none)."))
+
+
+class OutcomeApprovedV1(Schema):
+    """The Committee approved an outcome (schema version 1: no note)."""
+
+    aggregate = "meeting"
+    event_type = "outcome_approved"
+    schema_version = 1
     outcome_id = f.ident(meaning="The outcome approved.")
 
 
-class OutcomeCommunicated(Schema):
-    """An approved outcome was communicated to national contact points."""
+class OutcomeApproved(Schema):
+    """The Committee approved an outcome the group reported to it."""
 
     aggregate = "meeting"
+    schema_version = 2
+    outcome_id = f.ident(meaning="The outcome approved.")
+    note = f.text(meaning="The Committee's note, if any.")
+
+
+class OutcomeDecided(Schema):
+    """The Committee did not approve an outcome: it rejected it, returned it to the group (which
+    corrects it and reports it again) or deferred it (to decide later)."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The outcome decided on.")
+    decision = f.one_of(COMMITTEE_DECISIONS, meaning="`rejected`, `returned` (to the group) or `deferred`.")
+    note = f.text(meaning="The Committee's note: why, or until when.")
+
+
+class ActionItemStatusChanged(Schema):
+    """An action item's status changed (open, done, dropped)."""
+
+    aggregate = "meeting"
+    outcome_id = f.ident(meaning="The action item.")
+    status = f.one_of(ACTION_ITEM_STATUSES, meaning="Its status now: `open`, `done` or `dropped`.")
+    previous_status = f.one_of(ACTION_ITEM_STATUSES, meaning="Its status before.")
+    note = f.text(meaning="What was done, or why it was dropped.")
+
+
+class OutcomeCommunicatedV1(Schema):
+    """An approved outcome was communicated to national contact points (schema version 1: the
+    States are not named)."""
+
+    aggregate = "meeting"
+    event_type = "outcome_communicated"
+    schema_version = 1
     outcome_id = f.ident(meaning="The outcome communicated.")
     recipients = fields.String(
         required=True, validate=validate.OneOf(["national_contact_points"]),
         metadata=meant("To whom: the national contact points."),
     )
+
+
+class OutcomeCommunicated(Schema):
+    """An approved outcome was communicated to the national contact points of the States named."""
+
+    aggregate = "meeting"
+    schema_version = 2
+    outcome_id = f.ident(meaning="The outcome communicated.")
+    recipients = fields.String(
+        required=True, validate=validate.OneOf(["national_contact_points"]),
+        metadata=meant("To whom: the national contact points."),
+    )
+    member_states = fields.List(f.member_state(), required=True, validate=validate.Length(min=1, max=250),
+                                metadata=meant("The States whose national contact points received it."))
 
 
 class OpenMeetingHeld(Schema):

@@ -56,6 +56,8 @@ MEETING_KINDS = (
     "donor_forum",
 )
 OUTCOME_KINDS = ("decision", "recommendation", "action_item")
+COMMITTEE_DECISIONS = ("rejected", "returned", "deferred")  # what the Committee does but approve
+ACTION_ITEM_STATUSES = ("open", "done", "dropped")
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ def test_a_chair_logs_an_outcome(page, system, browser):
     documents = page.inner_text("main table")
     assert "WG1-1" in documents and "Draft matrix" in documents and f"{now - timedelta(days=10):%Y-%m-%d}" in documents
     page.screens("meeting")
-    fill_step(page, "log-outcome", {"outcome_id": "A1", "text": "Update the matrices"}, {"outcome_kind": "action_item"})
+    fill_step(page, "log-outcome", {"outcome_id": "A1", "text": "Update the matrices", "owner": "the experts",
+                                    "due_on": f"{now + timedelta(days=30):%Y-%m-%d}"}, {"outcome_kind": "action_item"})
     page.wait_for_selector("dialog[open]", state="detached")
     page.wait_for_selector("[data-testid=outcomes] >> text=Update the matrices")
     assert "by chair.za" in page.inner_text("[data-testid=outcomes]")

@@ -109,10 +109,21 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     assert {"consent_granted", "needs_assessment_shared", "pre_visit_info_received"} <= set(events)
     assert len(events) == 18
     assert "dev.visit_coordinator (visit coordinator)" in page.inner_text("[data-testid=timeline]")
-    # closed: the one step left is the State's withdrawal of its sharing consent
+    # closed: the field stage is over, not the follow-up (the report, sharing with donors)
     offered = page.locator("[data-testid=next-steps] button").evaluate_all("bs => bs.map(b => b.dataset.command)")
-    assert offered == ["withdraw-sharing-consent"]
+    assert offered == ["withdraw-sharing-consent", "share-needs-assessment", "record-follow-up", "draft-report",
+                       "end-follow-up"]
     assert "Norway" in page.inner_text("main")
+    step(page, "draft-report", {"summary": "Screening at the borders is uneven",
+                                "recommendations": "R1 | border_control | high | Introduce advance passenger information"})
+    step(page, "adopt-report", {"note": "Adopted at the Committee's meeting"})
+    step(page, "transmit-report")
+    report = page.inner_text("[data-testid=visit-report]")
+    assert "adopted by the Committee" in report and "transmitted to the State" in report
+    main = page.inner_text("main")
+    assert "Introduce advance passenger information" in main and "not started" in main
+    assert "factual observations" in main and "response on implementation" in main
+    page.screens("report transmitted")
 
     # the board: the visit is among the ended ones, and the filters find it
     page.click("nav >> text=Visits")

@@ -124,12 +124,15 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     ok(meetings("circulate-document", m, "--document-id", "WG1-1", "--title", "Draft matrix",
                 "--occurred-at", (now - timedelta(days=8)).isoformat()))
     ok(meetings("hold", m))
-    by_secretariat = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "x")
+    due = (now + timedelta(days=30)).date().isoformat()
+    by_secretariat = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "x",
+                              "--owner", "the experts", "--due-on", due)
     assert by_secretariat.returncode == 1 and "role_may_not_do_this" in by_secretariat.stderr
     refused = meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update",
-                       user="chair.of.another.group")
+                       "--owner", "the experts", "--due-on", due, user="chair.of.another.group")
     assert refused.returncode == 1 and "only_the_chair_logs_outcomes" in refused.stderr
-    ok(meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update", user="chair.za"))
+    ok(meetings("log-outcome", m, "--outcome-id", "A1", "--outcome-kind", "action_item", "--text", "Update",
+                "--owner", "the experts", "--due-on", due, user="chair.za"))
     ok(meetings("report-to-committee", m, "--summary", "Matrices reviewed"))
     assert "A1" in meetings("outcomes-awaiting-approval").stdout
     ok(meetings("approve-outcome", m, "--outcome-id", "A1"))

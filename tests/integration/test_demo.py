@@ -86,6 +86,12 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert answers["received"] >= 2 and answers["received_late"] >= 1 and answers["reminders"] >= 1
         recommendations = visits["recommendations"]["by_status"]
         assert recommendations["in_progress"] >= 1 and recommendations["implemented"] >= 1
+        # the Committee's decisions: approved, one rejected, one returned (then approved as corrected),
+        # one approved outcome amended; communications name the States
+        decisions = report["meetings"]["decisions"]
+        assert decisions["by_decision"]["approved"] >= 10 and decisions["by_decision"]["rejected"] >= 1
+        assert decisions["by_decision"]["superseded"] >= 1
+        assert decisions["states_reached"] == 3 and all(o["text"] for o in decisions["outcomes"])
         for rule in ("need_shared_once_with_a_donor", "visit_starts_on_its_dates", "steps_in_order",
                      "organizations_from_the_directory", "committee_not_yours"):
             assert f"refused, as the rules require: {rule}: " in result.stdout, rule

@@ -57,7 +57,7 @@ def test_a_meeting_from_the_schedule_to_the_open_meeting_publishes_each_event_on
         ("report-to-committee", {"summary": "Reviewed pending requests"},
          None, "meeting_reported_to_committee"),
         ("approve-outcome", {"outcome_id": "R1"}, None, "outcome_approved"),
-        ("communicate-outcome", {"outcome_id": "R1"}, None, "outcome_communicated"),
+        ("communicate-outcome", {"outcome_id": "R1", "member_states": ["KEN", "NGA"]}, None, "outcome_communicated"),
         ("hold-open-meeting", {"outcome_ids": ["R1"]}, None, "open_meeting_held"),
     ]
     for command, body, headers, _ in steps:

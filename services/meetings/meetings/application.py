@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 from uuid import UUID, uuid4
@@ -125,26 +125,43 @@ class MeetingsApplication(FieldworkApplication):
         return self._step(meeting_id, expected_version, lambda meeting: meeting.hold(ctx, attendance=attendance))
 
     def log_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, outcome_kind: str, text: str,
-                    amends: str | None = None, expected_version: int | None = None) -> Meeting:
+                    amends: str | None = None, owner: str = "", due_on: date | None = None,
+                    expected_version: int | None = None) -> Meeting:
         """The meeting's group is read for its chair: only the chair logs outcomes."""
         return self._step(meeting_id, expected_version, lambda meeting: meeting.log_outcome(
             ctx, group=self.load(WorkingGroup, meeting.group_id), outcome_id=outcome_id,
-            outcome_kind=outcome_kind, text=text, amends=amends))
+            outcome_kind=outcome_kind, text=text, amends=amends, owner=owner, due_on=due_on))
+
+    def correct_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, text: str, owner: str = "",
+                        due_on: date | None = None, expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.correct_outcome(
+            ctx, group=self.load(WorkingGroup, meeting.group_id), outcome_id=outcome_id, text=text, owner=owner,
+            due_on=due_on))
 
     def report_to_committee(self, ctx: Context, meeting_id: UUID, *, summary: str, report_symbol: str = "",
                             expected_version: int | None = None) -> Meeting:
         return self._step(meeting_id, expected_version, lambda meeting: meeting.report_to_committee(
             ctx, summary=summary, report_symbol=report_symbol))
 
-    def approve_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str,
+    def approve_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, note: str = "",
                         expected_version: int | None = None) -> Meeting:
         return self._step(meeting_id, expected_version,
-                          lambda meeting: meeting.approve_outcome(ctx, outcome_id=outcome_id))
+                          lambda meeting: meeting.approve_outcome(ctx, outcome_id=outcome_id, note=note))
 
-    def communicate_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str,
+    def decide_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, decision: str, note: str = "",
+                       expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.decide_outcome(
+            ctx, outcome_id=outcome_id, decision=decision, note=note))
+
+    def update_action_item(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, status: str, note: str = "",
+                           expected_version: int | None = None) -> Meeting:
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.update_action_item(
+            ctx, outcome_id=outcome_id, status=status, note=note))
+
+    def communicate_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, member_states: list[str],
                             expected_version: int | None = None) -> Meeting:
-        return self._step(meeting_id, expected_version,
-                          lambda meeting: meeting.communicate_outcome(ctx, outcome_id=outcome_id))
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.communicate_outcome(
+            ctx, outcome_id=outcome_id, member_states=member_states))
 
     def hold_open_meeting(self, ctx: Context, meeting_id: UUID, *, outcome_ids: list[str], summary: str = "",
                           expected_version: int | None = None) -> Meeting:
@@ -192,7 +209,4 @@ class MeetingsApplication(FieldworkApplication):
         return [m for m in self.meetings(group_id=group_id) if what in m.awaiting()]
 
     def outcomes_awaiting_approval(self, *, group_id: UUID | None = None) -> list[tuple[Meeting, Any]]:
-        return [
-            (m, o) for m in self.meetings(group_id=group_id) if m.outcomes_go_to_the_committee
-            for o in m.outcomes.values() if o.approved_at is None
-        ]
+        return [(m, o) for m in self.meetings(group_id=group_id) for o in m.before_the_committee()]

@@ -26,13 +26,29 @@ _NO_GROUP = SimpleNamespace(name="an unknown group", chair_at=lambda moment: Non
 
 
 def _outcome(meeting: Meeting, awaiting: str) -> str:
-    """The first outcome that awaits the step (``approval``, ``communication``), else any."""
+    """The first outcome in force that awaits the step (``approval``: the Committee's
+    decision; ``communication``; ``correction``: a draft or one returned; ``status``: an
+    action item), else any."""
+    waiting = {
+        "approval": lambda o: o.decision in (None, "deferred"),
+        "communication": lambda o: o.approved_at is not None and o.communicated_at is None,
+        "correction": lambda o: o.decision == "returned" or (o.decision is None and o.reported_at is None),
+        "status": lambda o: o.outcome_kind == "action_item",
+    }[awaiting]
     for outcome in meeting.outcomes.values():
-        if awaiting == "approval" and outcome.approved_at is None:
-            return outcome.outcome_id
-        if awaiting == "communication" and outcome.approved_at is not None and outcome.communicated_at is None:
+        if outcome.superseded_by is None and waiting(outcome):
             return outcome.outcome_id
     return next(iter(meeting.outcomes), "an outcome")
+
+
+def _kind(meeting: Meeting, awaiting: str) -> str | None:
+    outcome = meeting.outcomes.get(_outcome(meeting, awaiting))
+    return outcome.outcome_kind if outcome else None
+
+
+def _status(meeting: Meeting) -> str | None:
+    outcome = meeting.outcomes.get(_outcome(meeting, "status"))
+    return outcome.status if outcome else None
 
 
 def _new_dates(meeting: Meeting, ctx) -> dict:
@@ -73,20 +89,39 @@ MEETINGS = Commands(
           lambda meeting, ctx, **_: {"document_id": _NEW, "title": "a document"}, "hours_before_meeting"),
     _step("hold", "The meeting was held (only after it was announced).", contract.MeetingHeld,
           App.hold, Meeting.hold, lambda meeting, ctx, **_: {"attendance": []}),
-    _step("log-outcome", "The group's chair logs a decision, recommendation or action item.",
+    _step("log-outcome", "The group's chair logs a decision, recommendation or action item (an action item with "
+          "--owner and --due-on; --amends an earlier outcome, which it supersedes).",
           contract.OutcomeLogged, App.log_outcome, Meeting.log_outcome,
           lambda meeting, ctx, group=None, **_: {"group": group or _NO_GROUP, "outcome_id": _NEW,
                                                  "outcome_kind": "decision", "text": "an outcome"},
           roles=CHAIRS),
-    _step("report-to-committee", "The group reports the meeting to the Committee.",
-          contract.MeetingReportedToCommittee, App.report_to_committee, Meeting.report_to_committee,
-          lambda meeting, ctx, **_: {"summary": "a report"}),
-    _step("approve-outcome", "The Committee approves an outcome.", contract.OutcomeApproved,
+    _step("correct-outcome", "The chair corrects a draft outcome (--outcome-id, --text) until a report carries it "
+          "to the Committee, or after the Committee returned it.",
+          contract.OutcomeCorrected, App.correct_outcome, Meeting.correct_outcome,
+          lambda meeting, ctx, group=None, **_: {"group": group or _NO_GROUP,
+                                                 "outcome_id": _outcome(meeting, "correction"), "text": "corrected",
+                                                 **({"owner": "an owner", "due_on": ctx.occurred_at.date()}
+                                                    if _kind(meeting, "correction") == "action_item" else {})},
+          roles=CHAIRS),
+    _step("report-to-committee", "The group reports the meeting to the Committee, carrying its outcomes not yet "
+          "reported.", contract.MeetingReportedToCommittee, App.report_to_committee, Meeting.report_to_committee,
+          lambda meeting, ctx, **_: {"summary": "a report"}, "outcome_ids"),
+    _step("approve-outcome", "The Committee approves an outcome the group reported (--note).", contract.OutcomeApproved,
           App.approve_outcome, Meeting.approve_outcome,
-          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "approval")}),
-    _step("communicate-outcome", "Communicate an approved outcome to national contact points.",
+          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "approval"), "note": ""}),
+    _step("decide-outcome", "The Committee rejects, returns to the group or defers an outcome (--decision, --note).",
+          contract.OutcomeDecided, App.decide_outcome, Meeting.decide_outcome,
+          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "approval"), "decision": "deferred", "note": ""}),
+    _step("update-action-item", "An action item is done, dropped or open again (--outcome-id, --status, --note).",
+          contract.ActionItemStatusChanged, App.update_action_item, Meeting.update_action_item,
+          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "status"), "note": "",
+                                     "status": "done" if _status(meeting) != "done" else "open"},
+          "previous_status"),
+    _step("communicate-outcome", "Communicate an approved outcome to the national contact points of the States "
+          "named (--member-states, repeated).",
           contract.OutcomeCommunicated, App.communicate_outcome, Meeting.communicate_outcome,
-          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "communication")}, "recipients"),
+          lambda meeting, ctx, **_: {"outcome_id": _outcome(meeting, "communication"), "member_states": ["KEN"]},
+          "recipients"),
     _step("hold-open-meeting", "An open meeting on approved outcomes (--outcome-ids, repeated).",
           contract.OpenMeetingHeld, App.hold_open_meeting, Meeting.hold_open_meeting,
           lambda meeting, ctx, **_: {"outcome_ids": [o.outcome_id for o in meeting.outcomes.values()

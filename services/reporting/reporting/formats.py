@@ -89,6 +89,16 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
          [[g["group"], a["meeting"], a["hours_after_start"]] for g in m["by_group"] for a in g["announced_after_start"]]),
         ("Meetings lacking a report to the Committee", ["group", "meeting"],
          [[g["group"], title] for g in m["by_group"] for title in g["meetings_lacking_report"]]),
+        ("The Committee's decisions on the groups' outcomes", ["approved", "rejected", "returned", "deferred",
+                                                               "superseded", "communicated", "States reached"],
+         [[*m["decisions"]["by_decision"].values(), m["decisions"]["communicated"], m["decisions"]["states_reached"]]]),
+        ("Outcomes decided", ["group", "meeting", "outcome", "kind", "text", "decision", "on"],
+         [[o["group"], o["meeting"], o["outcome_id"], o["outcome_kind"].replace("_", " "), o["text"], o["decision"],
+           o["decided_on"]] for o in m["decisions"]["outcomes"]]),
+        ("Action items overdue at the end of the period", ["group", "meeting", "action item", "owner", "due on",
+                                                           "days overdue"],
+         [[a["group"], a["meeting"], a["outcome_id"], a["owner"] or "-", a["due_on"], a["days_overdue"]]
+          for a in m["decisions"]["action_items_overdue"]]),
     ]
     if "trends" in report:
         sections.append((

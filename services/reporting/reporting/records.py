@@ -190,16 +190,31 @@ def _meeting(r: dict[str, Any], e: dict) -> None:
                                "hours_before_meeting": p["hours_before_meeting"]})
     elif t == "meeting_held":
         r["held_at"] = at
-    elif t == "outcome_logged":
-        r["outcomes"][p["outcome_id"]] = {"outcome_kind": p["outcome_kind"], "text": p["text"],
-                                          "amends": p.get("amends"), "logged_at": at, "approved_at": None,
-                                          "communicated_at": None}
-    elif t == "meeting_reported_to_committee":
-        r["reported_at"] = at
+    elif t == "outcome_logged":  # schema version 2 gives an action item's owner and due date
+        action = p["outcome_kind"] == "action_item"
+        r["outcomes"][p["outcome_id"]] = {
+            "outcome_kind": p["outcome_kind"], "text": p["text"], "amends": p.get("amends"), "logged_at": at,
+            "approved_at": None, "communicated_at": None, "communicated_to": [], "decision": None, "decided_at": None,
+            "superseded_by": None, "owner": p.get("owner", ""), "due_on": p.get("due_on"),
+            "status": "open" if action else None, "status_history": []}
+        if p.get("amends") in r["outcomes"]:
+            r["outcomes"][p["amends"]]["superseded_by"] = p["outcome_id"]
+    elif t == "outcome_corrected":
+        r["outcomes"].setdefault(p["outcome_id"], {}).update(text=p["text"], owner=p["owner"], due_on=p["due_on"],
+                                                             decision=None)
+    elif t == "meeting_reported_to_committee":  # the first report is the meeting's; v2 names what it carries
+        r["reported_at"] = r["reported_at"] or at
     elif t == "outcome_approved":
-        r["outcomes"].setdefault(p["outcome_id"], {})["approved_at"] = at
-    elif t == "outcome_communicated":
-        r["outcomes"].setdefault(p["outcome_id"], {})["communicated_at"] = at
+        r["outcomes"].setdefault(p["outcome_id"], {}).update(approved_at=at, decision="approved", decided_at=at)
+    elif t == "outcome_decided":
+        r["outcomes"].setdefault(p["outcome_id"], {}).update(decision=p["decision"], decided_at=at)
+    elif t == "action_item_status_changed":
+        outcome = r["outcomes"].setdefault(p["outcome_id"], {})
+        outcome["status"] = p["status"]
+        outcome.setdefault("status_history", []).append({"status": p["status"], "at": at})
+    elif t == "outcome_communicated":  # v2 names the States whose contact points received it
+        r["outcomes"].setdefault(p["outcome_id"], {}).update(communicated_at=at,
+                                                             communicated_to=p.get("member_states", []))
     elif t == "open_meeting_held":
         r["open_meetings"].append({"at": at, "outcome_ids": p["outcome_ids"]})
     elif t == "meeting_cancelled":

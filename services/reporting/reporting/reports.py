@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from shared.contract.vocabulary import (
-    MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
+    COMMITTEE_DECISIONS, MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
 )
 from shared.domain import circulated_late, document_notice, hours_before
 
@@ -189,8 +189,14 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
     elif record["kind"] == "meeting":
         moments = [record["held_at"], record["reported_at"], record["cancelled_at"]]
         for outcome in record["outcomes"].values():
-            moments += [outcome.get("logged_at"), outcome.get("approved_at")]
+            moments += [outcome.get("logged_at"), outcome.get("approved_at"), outcome.get("decided_at"),
+                        outcome.get("communicated_at"), *(h["at"] for h in outcome.get("status_history", []))]
+            if outcome.get("outcome_kind") == "action_item" and outcome.get("due_on"):  # open past its due date
+                history = outcome.get("status_history", [])
+                closed = _day(history[-1]["at"]) if history and history[-1]["status"] != "open" else None
+                spans.append((max(outcome["due_on"], _day(outcome["logged_at"]) or ""), closed, None))
         days.update(m[:10] for m in moments if m)
+        spans = [s for s in spans if s[1] is None or s[1] > s[0]]
     return days, spans
 
 
@@ -457,6 +463,46 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
+        "decisions": _decisions(meetings, groups, period),
+    }
+
+
+def _status_by_end(outcome: dict, by_end) -> str:
+    held = [h["status"] for h in outcome.get("status_history", []) if by_end(h["at"])]
+    return held[-1] if held else "open"
+
+
+def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) -> dict:
+    """The Committee's decisions on the outcomes in the period (each outcome with its text,
+    as it now stands), the outcomes superseded by an amendment logged in the period, those
+    communicated and to how many States, and the action items open past their due date at the
+    period's end, whenever due (the backlog)."""
+    end, by_end = period.end.isoformat(), period.by_end
+
+    def where(m: dict) -> dict:
+        return {"group": (groups.get(m["group_id"]) or {}).get("name") or "(unknown group)", "meeting": m["title"]}
+
+    outcomes = [(m, oid, o) for m in meetings for oid, o in m["outcomes"].items()]
+    decided = sorted(((m, oid, o) for m, oid, o in outcomes if o.get("decided_at") in period),
+                     key=lambda x: (x[2]["decided_at"], x[0]["id"], x[1]))
+    superseded = [(m, oid, o) for m, oid, o in outcomes if o.get("amends") and o.get("logged_at") in period]
+    communicated = [o for _, _, o in outcomes if o.get("communicated_at") in period]
+    overdue = sorted(
+        ({**where(m), "outcome_id": oid, "owner": o.get("owner") or "", "due_on": o["due_on"],
+          "days_overdue": (period.end - date.fromisoformat(o["due_on"])).days}
+         for m, oid, o in outcomes
+         if o.get("outcome_kind") == "action_item" and o.get("due_on") and o["due_on"] < end
+         and by_end(o.get("logged_at")) and _status_by_end(o, by_end) == "open"
+         and not (o.get("superseded_by") and by_end(m["outcomes"].get(o["superseded_by"], {}).get("logged_at")))),
+        key=lambda x: (x["due_on"], x["group"], x["meeting"], x["outcome_id"]))
+    by_decision = Counter(o["decision"] for _, _, o in decided)
+    return {
+        "by_decision": {**{d: by_decision[d] for d in ("approved", *COMMITTEE_DECISIONS)}, "superseded": len(superseded)},
+        "outcomes": [{**where(m), "outcome_id": oid, "outcome_kind": o.get("outcome_kind"), "text": o.get("text"),
+                      "decision": o["decision"], "decided_on": period.day(o["decided_at"])} for m, oid, o in decided],
+        "communicated": len(communicated),
+        "states_reached": len({state for o in communicated for state in o.get("communicated_to", [])}),
+        "action_items_overdue": overdue,
     }
 
 

@@ -192,9 +192,13 @@ def test_catalogue_has_nothing_but_domain_events_and_the_few_the_domain_needs_be
                      "committee_membership_recorded", "committee_membership_revised", "organization_registered",
                      # the visit's report and its follow-up (issue 20)
                      "visit_report_drafted", "visit_report_adopted", "visit_report_transmitted",
-                     "state_answer_received", "state_reminded", "recommendation_status_updated", "follow_up_ended"}
-    assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership", "organization"}
-    assert {CATALOGUE[n].exchange for n in extra if CATALOGUE[n].aggregate != "committee_membership"} == {VISITS_EXCHANGE}
+                     "state_answer_received", "state_reminded", "recommendation_status_updated", "follow_up_ended",
+                     # the Committee's decisions (issue 20)
+                     "outcome_corrected", "outcome_decided", "action_item_status_changed"}
+    assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership", "organization",
+                                                       "meeting"}
+    assert {CATALOGUE[n].exchange for n in extra if CATALOGUE[n].aggregate not in ("committee_membership", "meeting")} \
+        == {VISITS_EXCHANGE}
 
 
 # -- (c) validate_envelope -------------------------------------------------------------------------

@@ -13,8 +13,8 @@ SECRETARIAT_STEPS = {
     "scheduled_meeting": {"announce", "circulate-document", "cancel", "postpone"},
     "announced_meeting": {"circulate-document", "cancel", "postpone"},  # the day before: not held yet
     "held_meeting": {"report-to-committee"},
-    "reported_meeting": {"approve-outcome"},
-    "meeting_with_approved_outcome": {"approve-outcome", "communicate-outcome", "hold-open-meeting"},
+    "reported_meeting": {"approve-outcome", "decide-outcome"},
+    "meeting_with_approved_outcome": {"approve-outcome", "decide-outcome", "communicate-outcome", "hold-open-meeting"},
 }
 
 

@@ -83,7 +83,7 @@ def test_a_meeting_goes_from_the_schedule_to_an_open_meeting_through_every_statu
         ),
         lambda: meeting.report_to_committee(ctx(22), summary="one decision"),
         lambda: meeting.approve_outcome(ctx(25), outcome_id="o-1"),
-        lambda: meeting.communicate_outcome(ctx(26), outcome_id="o-1"),
+        lambda: meeting.communicate_outcome(ctx(26), outcome_id="o-1", member_states=["KEN"]),
         lambda: meeting.hold_open_meeting(ctx(30), outcome_ids=["o-1"], summary="briefing"),
     ]
     statuses = [meeting.status]
@@ -358,8 +358,9 @@ def test_the_chair_logs_decisions_recommendations_and_action_items_once_the_meet
     meeting = make.held_meeting()
 
     for outcome_id, kind in [("o-1", "decision"), ("o-2", "recommendation"), ("o-3", "action_item")]:
+        action = {"owner": "the secretariat", "due_on": make.at(60).date()} if kind == "action_item" else {}
         meeting.log_outcome(
-            make.chair(21), group=make.group, outcome_id=outcome_id, outcome_kind=kind, text=f"a {kind}"
+            make.chair(21), group=make.group, outcome_id=outcome_id, outcome_kind=kind, text=f"a {kind}", **action
         )
 
     assert [o.outcome_kind for o in meeting.outcomes.values()] == ["decision", "recommendation", "action_item"]
@@ -493,7 +494,7 @@ def test_an_approved_outcome_is_never_edited(make):
     assert nothing_changed(meeting, before)
 
 
-def test_an_approved_outcome_is_amended_by_a_new_outcome_and_the_original_stays_approved(make):
+def test_an_approved_outcome_is_amended_by_a_new_outcome_and_the_original_stays_approved_and_superseded(make):
     meeting = make.meeting_with_approved_outcome()
     original = copy.deepcopy(meeting.outcomes["o-1"])
 
@@ -502,11 +503,13 @@ def test_an_approved_outcome_is_amended_by_a_new_outcome_and_the_original_stays_
         text="Revise the matrices by December", amends="o-1",
     )
 
+    original.superseded_by = "o-1a"  # the amendment supersedes it; nothing else changes
     assert meeting.outcomes["o-1"] == original
     assert meeting.outcomes["o-1"].approved_at == make.ctx(25).occurred_at
     amendment = meeting.outcomes["o-1a"]
     assert (amendment.amends, amendment.approved_at) == ("o-1", None)
-    assert meeting.awaiting() == ["outcome_approval"]
+    # the amendment goes to the Committee by a report; o-2 still awaits the Committee
+    assert meeting.awaiting() == ["report_to_committee", "outcome_approval"]
     [logged] = meeting.collect_events()
     assert (logged.outcome_id, logged.amends) == ("o-1a", "o-1")
 
@@ -588,7 +591,7 @@ def test_an_outcome_is_approved_once(make, ctx):
     "step",
     [
         pytest.param(lambda m, ctx: m.approve_outcome(ctx(26), outcome_id="o-9"), id="approve"),
-        pytest.param(lambda m, ctx: m.communicate_outcome(ctx(26), outcome_id="o-9"), id="communicate"),
+        pytest.param(lambda m, ctx: m.communicate_outcome(ctx(26), outcome_id="o-9", member_states=["KEN"]), id="communicate"),
         pytest.param(lambda m, ctx: m.hold_open_meeting(ctx(26), outcome_ids=["o-1", "o-9"]), id="open-meeting"),
     ],
 )
@@ -618,7 +621,7 @@ def test_once_every_outcome_is_approved_the_meeting_awaits_nothing(make, ctx):
 def test_an_approved_outcome_is_communicated_to_national_contact_points(make, ctx):
     meeting = make.meeting_with_approved_outcome()
 
-    meeting.communicate_outcome(ctx(27), outcome_id="o-1")
+    meeting.communicate_outcome(ctx(27), outcome_id="o-1", member_states=["KEN"])
 
     assert meeting.outcomes["o-1"].communicated_at == ctx(27).occurred_at
     [communicated] = meeting.collect_events()
@@ -630,7 +633,7 @@ def test_only_approved_outcomes_are_communicated_to_national_contact_points(make
     before = snapshot(meeting)
 
     with pytest.raises(RuleBroken) as broken:
-        meeting.communicate_outcome(ctx(27), outcome_id="o-2")
+        meeting.communicate_outcome(ctx(27), outcome_id="o-2", member_states=["KEN"])
 
     assert broken.value.rule == "only_approved_outcomes_are_communicated"
     assert meeting.outcomes["o-2"].communicated_at is None
@@ -639,12 +642,12 @@ def test_only_approved_outcomes_are_communicated_to_national_contact_points(make
 
 def test_an_outcome_is_communicated_once(make, ctx):
     meeting = make.meeting_with_approved_outcome()
-    meeting.communicate_outcome(ctx(27), outcome_id="o-1")
+    meeting.communicate_outcome(ctx(27), outcome_id="o-1", member_states=["KEN"])
     meeting.collect_events()
     before = snapshot(meeting)
 
     with pytest.raises(RuleBroken) as broken:
-        meeting.communicate_outcome(ctx(28), outcome_id="o-1")
+        meeting.communicate_outcome(ctx(28), outcome_id="o-1", member_states=["KEN"])
 
     assert broken.value.rule == "outcome_communicated_once"
     assert meeting.outcomes["o-1"].communicated_at == ctx(27).occurred_at
@@ -901,13 +904,15 @@ def _rules_named_in(module) -> set[str]:
 
 
 def test_every_rule_of_working_groups_and_meetings_is_asserted_in_this_file():
-    """(Or in its companion on dates and meeting kinds, test_meeting_chronology.py.)"""
+    """(Or in its companions on dates and meeting kinds, test_meeting_chronology.py, and on the
+    Committee's decisions, test_meeting_decisions.py.)"""
     rules = _rules_named_in(model)
-    source = Path(__file__).read_text(encoding="utf-8") + (Path(__file__).parent / "test_meeting_chronology.py").read_text(
-        encoding="utf-8")
+    source = "".join((Path(__file__).parent / name).read_text(encoding="utf-8") for name in (
+        Path(__file__).name, "test_meeting_chronology.py", "test_meeting_decisions.py"))
 
     assert len(rules) >= 28
-    assert sorted(r for r in rules if f'.rule == "{r}"' not in source) == []
+    # ``.rule == "…"`` here; ``refused(…) == "…"`` in test_meeting_decisions.py (its helper gives the rule)
+    assert sorted(r for r in rules if f'.rule == "{r}"' not in source and f'== "{r}"' not in source) == []
 
 
 def test_a_document_late_for_the_first_dates_is_on_time_once_the_meeting_moves_later(make, ctx):

@@ -6,7 +6,7 @@ A rejected command stores nothing: the notification log (the outbox) does not gr
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 import pytest
@@ -44,7 +44,8 @@ def take(app: MeetingsApplication, make, meeting_id: UUID, upto: str, day: int =
         ("log-outcome", make.chair(day + 1),
          {"outcome_id": "o-1", "outcome_kind": "decision", "text": "Revise the matrices"}),
         ("log-outcome", make.chair(day + 1),
-         {"outcome_id": "o-2", "outcome_kind": "action_item", "text": "Write to the States"}),
+         {"outcome_id": "o-2", "outcome_kind": "action_item", "text": "Write to the States",
+          "owner": "the secretariat", "due_on": make.at(day + 30).date()}),
         ("report-to-committee", make.ctx(day + 2), {"summary": "two outcomes"}),
         ("approve-outcome", make.ctx(day + 5), {"outcome_id": "o-1"}),
     ]
@@ -302,11 +303,12 @@ def run_a_meeting_to_its_open_meeting(app: MeetingsApplication, make) -> tuple[U
     app.postpone(make.ctx(1), meeting_id, reason="clash", starts_at=make.at(21), ends_at=make.at(21, hours=3))
     take(app, make, meeting_id, "approve-outcome", day=21)
     for ctx, command, arguments in [
-        (make.chair(27), "log-outcome",
+        (make.ctx(27), "communicate-outcome", {"outcome_id": "o-1", "member_states": ["KEN", "NGA"]}),
+        (make.chair(27, hours=2), "log-outcome",
          {"outcome_id": "o-1a", "outcome_kind": "decision", "text": "Revise by December", "amends": "o-1"}),
-        (make.ctx(28), "approve-outcome", {"outcome_id": "o-1a"}),
-        (make.ctx(29), "communicate-outcome", {"outcome_id": "o-1"}),
-        (make.ctx(30), "hold-open-meeting", {"outcome_ids": ["o-1", "o-1a"], "summary": "briefing"}),
+        (make.ctx(28), "report-to-committee", {"summary": "the amendment"}),
+        (make.ctx(28, hours=2), "approve-outcome", {"outcome_id": "o-1a", "note": "as amended"}),
+        (make.ctx(30), "hold-open-meeting", {"outcome_ids": ["o-1a"], "summary": "briefing"}),
     ]:
         MEETINGS[command].use_case(app, ctx, meeting_id, **arguments)
     return group_id, meeting_id
@@ -321,7 +323,7 @@ def test_a_meeting_comes_back_from_the_store_as_it_was(open_app, make):
 
     assert type(reloaded) is Meeting
     assert reloaded.status == MeetingStatus.REPORTED
-    assert reloaded.version == written.version == 13
+    assert reloaded.version == written.version == 14
     assert public_state(reloaded) == public_state(written)
 
 
@@ -344,14 +346,17 @@ def test_a_reloaded_meeting_has_aware_datetimes_uuids_and_outcomes_of_the_right_
     assert all(type(o) is Outcome for o in meeting.outcomes.values())
     original, amendment = meeting.outcomes["o-1"], meeting.outcomes["o-1a"]
     assert original.approved_at == make.ctx(26).occurred_at
-    for moment in (original.logged_at, original.approved_at, original.communicated_at,
-                   original.taken_to_open_meeting_at, amendment.approved_at):
+    for moment in (original.logged_at, original.approved_at, original.communicated_at, original.reported_at,
+                   amendment.taken_to_open_meeting_at, amendment.approved_at, amendment.decisions[0]["at"]):
         assert is_aware_datetime(moment), moment
-    assert (amendment.amends, amendment.logged_by) == ("o-1", "chair.fr")
+    assert (amendment.amends, amendment.logged_by, original.superseded_by) == ("o-1", "chair.fr", "o-1a")
+    assert original.communicated_to == ["KEN", "NGA"]
     assert meeting.outcomes["o-2"].approved_at is None
+    assert type(meeting.outcomes["o-2"].due_on) is date and meeting.outcomes["o-2"].owner == "the secretariat"
+    assert [r["outcome_ids"] for r in meeting.reports] == [["o-1", "o-2"], ["o-1a"]]
 
     [open_meeting] = meeting.open_meetings
-    assert open_meeting["outcome_ids"] == ["o-1", "o-1a"]
+    assert open_meeting["outcome_ids"] == ["o-1a"]
     assert is_aware_datetime(open_meeting["held_at"])
 
 

@@ -195,7 +195,7 @@ def meeting_steps() -> list[tuple[str, dict, dict]]:
         ("log-outcome", {"outcome_id": "o-1", "outcome_kind": "decision", "text": "revise"}, CHAIR),
         ("report-to-committee", {"summary": "one outcome"}, SECRETARIAT),
         ("approve-outcome", {"outcome_id": "o-1"}, SECRETARIAT),
-        ("communicate-outcome", {"outcome_id": "o-1"}, SECRETARIAT),
+        ("communicate-outcome", {"outcome_id": "o-1", "member_states": ["KEN", "NGA"]}, SECRETARIAT),
         ("hold-open-meeting", {"outcome_ids": ["o-1"]}, SECRETARIAT),
     ]
 
@@ -412,13 +412,14 @@ def test_any_meeting_command_succeeds_with_one_event_or_is_refused_storing_nothi
     meeting_id = view["id"] if view else value
     schema = MEETING_INPUTS.get(command)
     body, corruption = data.draw(bodies(schema), label="body")
-    actor = data.draw(actors([CHAIR] if command == "log-outcome" else [SECRETARIAT]), label="actor")
+    by_the_chair = command in ("log-outcome", "correct-outcome")
+    actor = data.draw(actors([CHAIR] if by_the_chair else [SECRETARIAT]), label="actor")
 
     result, error = call(meetings.notifications, lambda: over_http(
         MEETINGS, command, actor, lambda: meetings.api.execute(meeting_id, command, copy.deepcopy(body), actor)))
 
     role = (actor or {}).get("role")
-    allowed = role == "working_group_chair" if command == "log-outcome" else role in ("secretariat", "administrator")
+    allowed = role == "working_group_chair" if by_the_chair else role in ("secretariat", "administrator")
     if schema is None:
         allowed = role in ("secretariat", "administrator", "working_group_chair")  # any step's role, then 400
     if result is not None:

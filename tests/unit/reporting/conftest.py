@@ -340,6 +340,8 @@ class MeetingEvents:
     group: GroupEvents
     title: str = ""
     starts_at: datetime | None = None
+    unreported: list[str] = field(default_factory=list)  # outcomes no report carried yet
+    statuses: dict[str, str] = field(default_factory=dict)  # action item -> status
 
     def _emit(self, event_type: str, when: str, payload: dict | None = None, *, chair: bool = False) -> dict:
         if chair:
@@ -372,21 +374,43 @@ class MeetingEvents:
         self._emit("meeting_held", when or self.starts_at.isoformat()[:16], {"attendance": ["FRA", "KEN"]})
         return self
 
-    def outcome(self, when: str, outcome_id: str, outcome_kind: str, amends: str | None = None) -> MeetingEvents:
-        self._emit("outcome_logged", when, {"outcome_id": outcome_id, "outcome_kind": outcome_kind,
-                                            "text": f"{outcome_kind} {outcome_id}", "amends": amends}, chair=True)
+    def outcome(self, when: str, outcome_id: str, outcome_kind: str, amends: str | None = None,
+                due_on: str | None = None) -> MeetingEvents:
+        """An action item's owner is the group's chair, due ``due_on`` (a month after by default)."""
+        action = outcome_kind == "action_item"
+        if action:
+            self.statuses[outcome_id] = "open"
+        self.unreported = [o for o in self.unreported if o != amends] + [outcome_id]
+        self._emit("outcome_logged", when, {
+            "outcome_id": outcome_id, "outcome_kind": outcome_kind, "text": f"{outcome_kind} {outcome_id}",
+            "amends": amends, "owner": "the group's chair" if action else "",
+            "due_on": (day(due_on) if due_on else at(when).date() + timedelta(days=30)) if action else None,
+        }, chair=True)
         return self
 
     def reported(self, when: str) -> MeetingEvents:
-        self._emit("meeting_reported_to_committee", when, {"summary": f"Report on {self.title}", "report_symbol": ""})
+        carried, self.unreported = self.unreported, []
+        self._emit("meeting_reported_to_committee", when, {"summary": f"Report on {self.title}", "report_symbol": "",
+                                                           "outcome_ids": carried})
         return self
 
     def approved(self, when: str, outcome_id: str) -> MeetingEvents:
-        self._emit("outcome_approved", when, {"outcome_id": outcome_id})
+        self._emit("outcome_approved", when, {"outcome_id": outcome_id, "note": ""})
         return self
 
-    def communicated(self, when: str, outcome_id: str) -> MeetingEvents:
-        self._emit("outcome_communicated", when, {"outcome_id": outcome_id, "recipients": "national_contact_points"})
+    def decided(self, when: str, outcome_id: str, decision: str) -> MeetingEvents:
+        self._emit("outcome_decided", when, {"outcome_id": outcome_id, "decision": decision, "note": ""})
+        return self
+
+    def action_item(self, when: str, outcome_id: str, status: str) -> MeetingEvents:
+        self._emit("action_item_status_changed", when, {"outcome_id": outcome_id, "status": status, "note": "",
+                                                        "previous_status": self.statuses[outcome_id]})
+        self.statuses[outcome_id] = status
+        return self
+
+    def communicated(self, when: str, outcome_id: str, *member_states: str) -> MeetingEvents:
+        self._emit("outcome_communicated", when, {"outcome_id": outcome_id, "recipients": "national_contact_points",
+                                                  "member_states": list(member_states or ("KEN", "NGA"))})
         return self
 
     def open_meeting(self, when: str, *outcome_ids: str) -> MeetingEvents:
@@ -729,6 +753,30 @@ def reporting() -> type[Reporting]:
 @pytest.fixture
 def stream() -> Stream:
     return Stream()
+
+
+@pytest.fixture
+def projected(tmp_path, stream):
+    """A reporting application (a store in ``tmp_path``) that has received and projected the
+    ``stream``'s envelopes when the test calls it."""
+    from shared.contract import encode_envelope
+    from shared.store import StoreSettings
+    from reporting.application import ReportingApplication
+    from reporting.intake import Incoming
+
+    opened = []
+
+    def project() -> ReportingApplication:
+        application = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
+        opened.append(application)
+        application.intake.receive([Incoming(encode_envelope(e), "application/json", exchange_of(e), e["event_type"])
+                                    for e in stream.envelopes])
+        application.projection.catch_up()
+        return application
+
+    yield project
+    for application in opened:
+        application.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,11 @@ from datetime import date
 
 import pytest
 
-from shared.contract import encode_envelope
-from shared.store import StoreSettings
-from reporting.application import ReportingApplication
-from reporting.intake import Incoming
 from reporting.reports import annual, semi_annual
 
 
 @pytest.fixture
-def app(tmp_path, reporting, stream):
+def app(stream, projected):
     kenya = stream.visit(1).proposed("2024-01-08T09:00", "KEN").approved("2024-01-09T09:00")
     kenya.consent_requested("2024-01-10T09:00").consent_granted("2024-01-20T09:00")
     kenya.scheduled("2024-01-21T09:00", "2024-03-04", "2024-03-08").started("2024-03-04T09:00")
@@ -37,12 +33,7 @@ def app(tmp_path, reporting, stream):
                    ("R1", "legislation"))
     morocco.state_answered("2025-05-13T15:00", "observations").state_answered("2025-10-01T15:00", "response")
     morocco.closed("2025-11-03T09:00").follow_up_ended("2026-02-02T09:00")
-    application = ReportingApplication(env=StoreSettings(data_dir=str(tmp_path)).environment("reporting"))
-    application.intake.receive([Incoming(encode_envelope(e), "application/json", reporting.exchange_of(e),
-                                         e["event_type"]) for e in stream.envelopes])
-    application.projection.catch_up()
-    yield application
-    application.close()
+    return projected()
 
 
 def test_the_states_answers_received_late_and_reminded_in_the_period(app):

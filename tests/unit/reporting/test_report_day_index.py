@@ -151,13 +151,24 @@ def random_meeting(data, stream, n: int, groups) -> None:
     m.held()
     clock.now = starts_at
     outcomes = [f"O{n}-{k}" for k in range(data.draw(st.integers(0, 2)))]
-    for outcome in outcomes:
-        m.outcome(clock.tick(20), outcome, data.draw(st.sampled_from(["decision", "recommendation", "action_item"])))
+    for outcome in outcomes:  # an action item due up to a year later: open past it, or done, dropped, reopened
+        m.outcome(clock.tick(20), outcome, data.draw(st.sampled_from(["decision", "recommendation", "action_item"])),
+                  due_on=clock.day_after(360))
     if data.draw(st.booleans()):
         m.reported(clock.tick(60))
     for outcome in outcomes:
-        if data.draw(st.booleans()):
+        decision = data.draw(st.sampled_from(["approved", "rejected", "deferred", "none"]))
+        if decision == "approved":
             m.approved(clock.tick(120), outcome)
+            if data.draw(st.booleans()):
+                m.communicated(clock.tick(30), outcome, *data.draw(st.lists(st.sampled_from(["KEN", "NGA", "PER"]),
+                                                                            min_size=1, unique=True)))
+        elif decision != "none":
+            m.decided(clock.tick(120), outcome, decision)
+        if outcome in m.statuses:
+            for status in data.draw(st.lists(st.sampled_from(["done", "dropped", "open"]), max_size=2)):
+                if status != m.statuses[outcome]:
+                    m.action_item(clock.tick(300), outcome, status)
 
 
 def random_stream(data, reporting):

@@ -88,7 +88,8 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "The States' answers to the visit reports", "Answers overdue at the end of the period",
         "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
-        "Meetings lacking a report to the Committee", "Provenance",
+        "Meetings lacking a report to the Committee", "The Committee's decisions on the groups' outcomes",
+        "Outcomes decided", "Action items overdue at the end of the period", "Provenance",
     ]
     n = len(scenario.envelopes)
     assert md.endswith(
@@ -164,9 +165,9 @@ def test_an_empty_period_renders(reporting):
     report = reporting.report([], "annual", annual(2030), reporting.provenance([]))
     assert report["key_figures"] == dict.fromkeys(report["key_figures"], 0)
     md = render(report, "md").decode()
-    # Every table but key figures, consent, sharing consent and the States' answers (always one
-    # row of zeros), trends and provenance.
-    assert md.count("None in this period.") == 13
+    # Every table but key figures, consent, sharing consent, the States' answers and the
+    # Committee's decisions (always one row of zeros), trends and provenance.
+    assert md.count("None in this period.") == 15
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")

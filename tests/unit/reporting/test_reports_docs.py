@@ -179,6 +179,9 @@ def envelopes() -> list[dict]:
     s.emit("meeting_held", held_late, "2025-02-03T15:00")
     s.emit("outcome_logged", held_late, "2025-02-04", {"outcome_id": "D1", "outcome_kind": "decision",
                                                        "text": "Agreed."})
+    s.emit("outcome_logged", held_late, "2025-02-04T11:00", {"outcome_id": "A1", "outcome_kind": "action_item",
+                                                             "text": "Write to the States.", "owner": "the experts",
+                                                             "due_on": date.fromisoformat("2025-03-04")})
     no_documents = uuid.uuid4()  # no document; reported; its outcome approved
     s.emit("meeting_scheduled", no_documents, "2025-03-03", {"group_id": group, "meeting_kind": "working_group",
                                                              "title": "WG1 meeting 2/2025",
@@ -188,7 +191,8 @@ def envelopes() -> list[dict]:
     s.emit("meeting_held", no_documents, "2025-04-07T16:00")  # announced half an hour after its start
     s.emit("outcome_logged", no_documents, "2025-04-08", {"outcome_id": "R1", "outcome_kind": "recommendation",
                                                           "text": "Recommended."})
-    s.emit("meeting_reported_to_committee", no_documents, "2025-04-14T15:00", {"summary": "Reported."})
+    s.emit("meeting_reported_to_committee", no_documents, "2025-04-14T15:00", {"summary": "Reported.",
+                                                                              "outcome_ids": ["R1"]})
     s.emit("outcome_approved", no_documents, "2025-04-20", {"outcome_id": "R1"})
     return s.envelopes
 

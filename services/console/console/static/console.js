@@ -400,7 +400,7 @@ const homeView = {
     const lines = [];
     if (can("driveVisits")) lines.push("Drive country visits: the board, each visit's timeline and its next steps, what is overdue, the donor registry.");
     else if (can("readVisits")) lines.push("Read the country visits and the donor registry (changing them takes a visit coordinator).");
-    if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, approve and communicate outcomes.");
+    if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, record the Committee's decisions (approve, reject, return, defer), follow action items, communicate outcomes.");
     if (can("logOutcomes")) lines.push("Log the outcomes of the meetings of the group you chair; see the published schedule and what awaits a report or approval.");
     else if (can("readMeetings")) lines.push("Read the published schedule, each meeting's documents and outcomes, and what awaits a report or approval.");
     if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download HTML, PDF, JSON or Markdown; watch the reporting service's status.");
@@ -785,9 +785,15 @@ function meetingView(id) {
             table(["document", "title", "symbol", "circulated", "before the meeting"], m.documents.map((d) => [d.document_id, d.title,
               d.symbol || "-", when(d.circulated_at), [`${d.hours_before_meeting} h`, d.late ? badge("late", "late") : ""]]), "No document circulated."),
             el("h2", {}, "Outcomes"),
-            el("div", { "data-testid": "outcomes" }, table(["outcome", "kind", "text", "logged", "approved", "communicated"], m.outcomes.map((o) => [
-              o.outcome_id, human(o.outcome_kind), [o.text, o.amends ? el("div", { class: "muted" }, `amends ${o.amends}`) : ""],
-              `${when(o.logged_at)} by ${o.logged_by}`, when(o.approved_at), when(o.communicated_at)]), "No outcome logged.")),
+            el("div", { "data-testid": "outcomes" }, table(["outcome", "kind", "text", "logged", "the Committee", "communicated", "action"], m.outcomes.map((o) => [
+              o.outcome_id, human(o.outcome_kind), [o.text, o.amends ? el("div", { class: "muted" }, `amends ${o.amends}`) : "",
+                o.superseded_by ? el("div", {}, badge(`superseded by ${o.superseded_by}`, "late")) : ""],
+              `${when(o.logged_at)} by ${o.logged_by}`,
+              o.decision ? [human(o.decision), " ", when(o.decisions[o.decisions.length - 1].at),
+                o.decisions[o.decisions.length - 1].note ? el("div", { class: "muted" }, o.decisions[o.decisions.length - 1].note) : ""]
+                : (o.reported_at ? "before the Committee" : "not reported yet"),
+              o.communicated_at ? `${when(o.communicated_at)} to ${(o.communicated_to || []).join(", ") || "contact points"}` : "-",
+              o.outcome_kind === "action_item" ? `${o.owner || "-"}, due ${o.due_on || "-"}: ${human(o.status)}` : "-"]), "No outcome logged.")),
             m.open_meetings.length ? [el("h2", {}, "Open meetings"), table(["outcomes", "summary", "held"],
               m.open_meetings.map((o) => [o.outcome_ids.join(", "), o.summary, when(o.held_at)]))] : null),
           el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
@@ -798,7 +804,9 @@ function meetingView(id) {
 async function meetingStep(meeting, command) {
   const choices = {};
   const outcomes = meeting.outcomes.map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 60)}`]);
-  if (["approve-outcome", "communicate-outcome"].includes(command) && outcomes.length) choices.outcome_id = outcomes;
+  if (["approve-outcome", "decide-outcome", "communicate-outcome", "correct-outcome"].includes(command) && outcomes.length) choices.outcome_id = outcomes;
+  const actionItems = meeting.outcomes.filter((o) => o.outcome_kind === "action_item").map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 60)}`]);
+  if (command === "update-action-item" && actionItems.length) choices.outcome_id = actionItems;
   await openForm({
     service: "meetings", path: `/meetings/{meeting_id}/${command}`, post: `/meetings/${meeting.id}/${command}`,
     title: `${human(command)}: ${meeting.title}`, hidden: { expected_version: meeting.version }, choices,

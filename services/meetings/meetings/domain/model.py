@@ -10,8 +10,8 @@ Committee".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 import unicodedata
 from uuid import UUID, uuid5
@@ -132,15 +132,31 @@ class CommitteeMembership(RecordedAggregate):
 
 @dataclass
 class Outcome:
+    """A decision, recommendation or action item a group logged, and what became of it: the
+    report that carried it to the Committee, the Committee's decisions on it (``decisions``,
+    the latest in ``decision``: approved, rejected, returned, deferred), the amendment that
+    superseded it, its communication to the States' contact points; an action item's owner,
+    due date and status over time."""
+
     outcome_id: str
     outcome_kind: str  # decision | recommendation | action_item
     text: str
     amends: str | None
     logged_at: datetime
     logged_by: str
+    owner: str = ""
+    due_on: date | None = None
     approved_at: datetime | None = None
     communicated_at: datetime | None = None
+    communicated_to: list[str] = field(default_factory=list)
     taken_to_open_meeting_at: datetime | None = None
+    reported_at: datetime | None = None  # carried to the Committee by a report (the latest that did)
+    decision: str | None = None  # the Committee's latest: approved | rejected | returned | deferred
+    decisions: list[dict] = field(default_factory=list)
+    superseded_by: str | None = None
+    corrected_at: datetime | None = None
+    status: str | None = None  # an action item's: open | done | dropped
+    status_history: list[dict] = field(default_factory=list)
 
 
 class Meeting(RecordedAggregate):
@@ -188,7 +204,8 @@ class Meeting(RecordedAggregate):
         self.announcements: list[dict] = []  # every announcement: when, and the start it announced
         self.moved_at: datetime | None = None  # when it last moved to new dates
         self.held_at: datetime | None = None
-        self.reported_at: datetime | None = None
+        self.reported_at: datetime | None = None  # its first report to the Committee
+        self.reports: list[dict] = []  # every report: when, and the outcomes it carried
         self.cancelled_at: datetime | None = None
         self.postponed_sine_die = False
         self.moves = 0  # times it moved or was postponed: the calendar's SEQUENCE
@@ -317,21 +334,16 @@ class Meeting(RecordedAggregate):
 
     def log_outcome(
         self, ctx: Context, *, group: WorkingGroup, outcome_id: str, outcome_kind: str, text: str,
-        amends: str | None = None,
+        amends: str | None = None, owner: str = "", due_on: date | None = None,
     ) -> None:
-        """Decisions, recommendations and action items are logged by the group's chair, once
-        the meeting was held. An approved outcome is never edited: an amendment is a new
-        outcome that names the one it amends, and the original stays."""
+        """Decisions, recommendations and action items (with their owner and due date) are
+        logged by the group's chair, once the meeting was held. An outcome the Committee took up
+        is never edited: an amendment is a new outcome that names the one it amends, which it
+        supersedes (the original stays, never approved nor communicated again)."""
         self._require_not_cancelled()
         if not self.rules.logs_outcomes:
             raise RuleBroken("meeting_kind_logs_outcomes", f"a {self.meeting_kind} meeting logs no outcomes")
-        chair = group.chair_at(self.starts_at)
-        if chair is None or ctx.user != chair["user"]:
-            raise Forbidden(
-                "only_the_chair_logs_outcomes",
-                f"{ctx.user} did not chair {group.name} when the meeting started ({self.starts_at:%Y-%m-%d})"
-                + (f": {chair['user']} did" if chair else ": it had no chair"),
-            )
+        self._require_chair(ctx, group, "logs outcomes")
         if self.held_at is None:
             raise RuleBroken("outcomes_logged_after_the_meeting_is_held", "the meeting has not been held")
         if outcome_id in self.outcomes:
@@ -341,14 +353,67 @@ class Meeting(RecordedAggregate):
             )
         if amends is not None and amends not in self.outcomes:
             raise RuleBroken("amendments_name_an_existing_outcome", f"no outcome {amends} to amend")
-        self._log_outcome(ctx, outcome_id, outcome_kind, text, amends)
+        if amends is not None and self.outcomes[amends].superseded_by:
+            raise RuleBroken("amend_the_outcome_in_force",
+                             f"{amends} was superseded by {self.outcomes[amends].superseded_by}: amend that one")
+        owner, due_on = self._action_item_fields(outcome_kind, owner, due_on)
+        self._log_outcome(ctx, outcome_id, outcome_kind, text, amends, owner, due_on)
 
     @event("OutcomeLogged")
-    def _log_outcome(self, ctx: Context, outcome_id: str, outcome_kind: str, text: str, amends: str | None) -> None:
+    def _log_outcome(self, ctx: Context, outcome_id: str, outcome_kind: str, text: str, amends: str | None,
+                     owner: str, due_on: date | None) -> None:
         self.outcomes[outcome_id] = Outcome(
             outcome_id=outcome_id, outcome_kind=outcome_kind, text=text, amends=amends,
-            logged_at=ctx.occurred_at, logged_by=ctx.user,
+            logged_at=ctx.occurred_at, logged_by=ctx.user, owner=owner, due_on=due_on,
+            status="open" if outcome_kind == "action_item" else None,
         )
+        if amends is not None:  # the amendment replaces it: never approved nor communicated again
+            self.outcomes[amends].superseded_by = outcome_id
+
+    def _require_chair(self, ctx: Context, group: WorkingGroup, step: str) -> None:
+        """Only the group's chair in office when the meeting started acts on its outcomes."""
+        chair = group.chair_at(self.starts_at)
+        if chair is None or ctx.user != chair["user"]:
+            raise Forbidden(
+                "only_the_chair_logs_outcomes",
+                f"{ctx.user} did not chair {group.name} when the meeting started ({self.starts_at:%Y-%m-%d})"
+                + (f": {chair['user']} did" if chair else ": it had no chair") + f"; only that chair {step}",
+            )
+
+    @staticmethod
+    def _action_item_fields(outcome_kind: str, owner: str, due_on: date | None) -> tuple[str, date | None]:
+        """An action item has an owner and a due date; other outcomes have neither."""
+        if outcome_kind != "action_item":
+            if owner or due_on is not None:
+                raise RuleBroken("only_action_items_have_an_owner", f"a {outcome_kind} has no owner or due date")
+            return "", None
+        if not owner.strip() or due_on is None:
+            raise RuleBroken("action_items_have_an_owner_and_a_due_date",
+                             "an action item names its owner and its due date")
+        return owner, due_on
+
+    def correct_outcome(self, ctx: Context, *, group: WorkingGroup, outcome_id: str, text: str, owner: str = "",
+                        due_on: date | None = None) -> None:
+        """The chair corrects a draft outcome until a report carries it to the Committee, or
+        after the Committee returned it to the group; then it awaits a report again."""
+        self._require_not_cancelled()
+        outcome = self._outcome(outcome_id)
+        self._require_chair(ctx, group, "corrects outcomes")
+        self._require_in_force(outcome)
+        draft = outcome.decision is None and outcome.reported_at is None
+        if not (draft or outcome.decision == "returned"):
+            raise RuleBroken("outcomes_corrected_until_reported",
+                             f"{outcome_id} went to the Committee; correct it only if the Committee returns it "
+                             "(else log an amendment)")
+        owner, due_on = self._action_item_fields(outcome.outcome_kind, owner, due_on)
+        self._correct_outcome(ctx, outcome_id, text, owner, due_on)
+
+    @event("OutcomeCorrected")
+    def _correct_outcome(self, ctx: Context, outcome_id: str, text: str, owner: str, due_on: date | None) -> None:
+        outcome = self.outcomes[outcome_id]
+        outcome.text, outcome.owner, outcome.due_on, outcome.corrected_at = text, owner, due_on, ctx.occurred_at
+        if outcome.decision == "returned":  # corrected, it awaits a report to the Committee again
+            outcome.reported_at, outcome.decision = None, None
 
     # -- after the meeting ----------------------------------------------------------------
 
@@ -361,13 +426,32 @@ class Meeting(RecordedAggregate):
                              f"a {self.meeting_kind} meeting is not reported to the Committee")
         if self.held_at is None:
             raise RuleBroken("report_after_the_meeting", "the meeting has not been held")
-        if self.reported_at is not None:
-            raise RuleBroken("meeting_reported_once", "the meeting was already reported to the Committee")
-        self._report(ctx, summary, report_symbol)
+        carried = self.awaiting_report()
+        if self.reported_at is not None and not carried:
+            raise RuleBroken("meeting_reported_once", "the meeting was already reported to the Committee, and no "
+                             "outcome logged or corrected since awaits a report")
+        self._report(ctx, summary, report_symbol, carried)
+
+    def before_the_committee(self) -> list[Outcome]:
+        """The outcomes in force awaiting the Committee's decision: carried by a report (for a
+        kind not reported to the Committee, once the meeting was held), or deferred."""
+        if not self.outcomes_go_to_the_committee or self.cancelled_at is not None:
+            return []
+        return [o for o in self.outcomes.values() if o.superseded_by is None and o.decision in (None, "deferred")
+                and (o.reported_at is not None or not self.rules.reports_to_committee)]
+
+    def awaiting_report(self) -> list[str]:
+        """The outcomes in force that no report carried to the Committee yet (or that it returned
+        and the chair corrected)."""
+        return [o.outcome_id for o in self.outcomes.values()
+                if o.superseded_by is None and o.reported_at is None and o.decision is None]
 
     @event("MeetingReportedToCommittee")
-    def _report(self, ctx: Context, summary: str, report_symbol: str) -> None:
-        self.reported_at = ctx.occurred_at
+    def _report(self, ctx: Context, summary: str, report_symbol: str, outcome_ids: list[str]) -> None:
+        self.reported_at = self.reported_at or ctx.occurred_at
+        self.reports.append({"at": ctx.occurred_at, "summary": summary, "outcome_ids": list(outcome_ids)})
+        for outcome_id in outcome_ids:
+            self.outcomes[outcome_id].reported_at = ctx.occurred_at
 
     def _outcome(self, outcome_id: str) -> Outcome:
         try:
@@ -375,40 +459,90 @@ class Meeting(RecordedAggregate):
         except KeyError:
             raise RuleBroken("outcome_exists", f"the meeting has no outcome {outcome_id}") from None
 
-    def approve_outcome(self, ctx: Context, *, outcome_id: str) -> None:
-        """The Committee approves outcomes once the group reported to it."""
-        outcome = self._outcome(outcome_id)
+    def _require_in_force(self, outcome: Outcome) -> None:
+        if outcome.superseded_by is not None:
+            raise RuleBroken("superseded_outcomes_stay_as_they_were",
+                             f"{outcome.outcome_id} was superseded by the amendment {outcome.superseded_by}")
+
+    def _before_the_committee(self, outcome: Outcome, step: str) -> None:
+        """The Committee decides on an outcome in force that a report carried to it (for a kind
+        not reported to the Committee, once the meeting was held), and not yet finally."""
+        self._require_in_force(outcome)
         if not self.outcomes_go_to_the_committee:
-            raise RuleBroken(
-                "outcomes_approved_after_report_to_committee",
-                "the group has not reported this meeting to the Committee",
-            )
-        if outcome.approved_at is not None:
-            raise RuleBroken("outcome_approved_once", f"outcome {outcome_id} is already approved")
-        self._approve(ctx, outcome_id)
+            raise RuleBroken("outcomes_approved_after_report_to_committee",
+                             "the group has not reported this meeting to the Committee")
+        if outcome.decision == "approved":
+            raise RuleBroken("outcome_approved_once", f"outcome {outcome.outcome_id} is already approved")
+        if outcome.decision == "rejected":
+            raise RuleBroken("outcome_decided_once", f"the Committee rejected {outcome.outcome_id}")
+        if outcome.decision == "returned" or (self.rules.reports_to_committee and outcome.reported_at is None):
+            raise RuleBroken("outcomes_decided_once_reported",
+                             f"no report carried {outcome.outcome_id} to the Committee"
+                             + (" since it was returned to the group" if outcome.decision == "returned" else "")
+                             + f"; {step} once the group reports it")
+
+    def approve_outcome(self, ctx: Context, *, outcome_id: str, note: str = "") -> None:
+        """The Committee approves an outcome the group reported to it."""
+        self._before_the_committee(self._outcome(outcome_id), "it is approved")
+        self._approve(ctx, outcome_id, note)
 
     @event("OutcomeApproved")
-    def _approve(self, ctx: Context, outcome_id: str) -> None:
-        self.outcomes[outcome_id].approved_at = ctx.occurred_at
+    def _approve(self, ctx: Context, outcome_id: str, note: str) -> None:
+        outcome = self.outcomes[outcome_id]
+        outcome.approved_at, outcome.decision = ctx.occurred_at, "approved"
+        outcome.decisions.append({"decision": "approved", "note": note, "at": ctx.occurred_at})
 
-    def communicate_outcome(self, ctx: Context, *, outcome_id: str) -> None:
-        """Only outcomes approved by the Committee are communicated to national contact points."""
+    def decide_outcome(self, ctx: Context, *, outcome_id: str, decision: str, note: str = "") -> None:
+        """The Committee rejects an outcome, returns it to the group (which corrects it and
+        reports it again) or defers it (it stays before the Committee)."""
+        self._before_the_committee(self._outcome(outcome_id), f"it is {decision}")
+        self._decide(ctx, outcome_id, decision, note)
+
+    @event("OutcomeDecided")
+    def _decide(self, ctx: Context, outcome_id: str, decision: str, note: str) -> None:
+        outcome = self.outcomes[outcome_id]
+        outcome.decision = decision
+        outcome.decisions.append({"decision": decision, "note": note, "at": ctx.occurred_at})
+
+    def update_action_item(self, ctx: Context, *, outcome_id: str, status: str, note: str = "") -> None:
+        """An action item is open until done or dropped (and may be reopened)."""
         outcome = self._outcome(outcome_id)
+        if outcome.outcome_kind != "action_item":
+            raise RuleBroken("only_action_items_have_a_status", f"{outcome_id} is a {outcome.outcome_kind}")
+        self._require_in_force(outcome)
+        current = outcome.status or "open"
+        if status == current:
+            raise RuleBroken("action_item_status_changes", f"{outcome_id} is already {status}")
+        self._update_action_item(ctx, outcome_id, status, current, note)
+
+    @event("ActionItemStatusChanged")
+    def _update_action_item(self, ctx: Context, outcome_id: str, status: str, previous_status: str, note: str) -> None:
+        outcome = self.outcomes[outcome_id]
+        outcome.status = status
+        outcome.status_history.append({"status": status, "note": note, "at": ctx.occurred_at})
+
+    def communicate_outcome(self, ctx: Context, *, outcome_id: str, member_states: list[str]) -> None:
+        """Only outcomes approved by the Committee, and in force, are communicated, to the
+        national contact points of the States named."""
+        outcome = self._outcome(outcome_id)
+        self._require_in_force(outcome)
         if outcome.approved_at is None:
             raise RuleBroken("only_approved_outcomes_are_communicated", f"outcome {outcome_id} is not approved")
         if outcome.communicated_at is not None:
             raise RuleBroken("outcome_communicated_once", f"outcome {outcome_id} was already communicated")
-        self._communicate(ctx, outcome_id, "national_contact_points")
+        self._communicate(ctx, outcome_id, "national_contact_points", sorted(set(member_states)))
 
     @event("OutcomeCommunicated")
-    def _communicate(self, ctx: Context, outcome_id: str, recipients: str) -> None:
+    def _communicate(self, ctx: Context, outcome_id: str, recipients: str, member_states: list[str]) -> None:
         self.outcomes[outcome_id].communicated_at = ctx.occurred_at
+        self.outcomes[outcome_id].communicated_to = list(member_states)
 
     def hold_open_meeting(self, ctx: Context, *, outcome_ids: list[str], summary: str = "") -> None:
         """Open meetings are held on working group outcomes approved by the Committee."""
         if not outcome_ids:
             raise RuleBroken("open_meetings_only_on_approved_outcomes", "name the approved outcomes")
-        unapproved = [o for o in outcome_ids if self._outcome(o).approved_at is None]
+        unapproved = [o for o in outcome_ids
+                      if self._outcome(o).approved_at is None or self._outcome(o).superseded_by is not None]
         if unapproved:
             raise RuleBroken(
                 "open_meetings_only_on_approved_outcomes", f"not approved: {', '.join(unapproved)}"
@@ -472,8 +606,8 @@ class Meeting(RecordedAggregate):
                 waits.append("announcement")
             if not self.documents and self.rules.needs_documents:
                 waits.append("documents")
-        elif self.reported_at is None and self.rules.reports_to_committee:
-            waits.append("report_to_committee")
-        if any(o.approved_at is None for o in self.outcomes.values()) and self.outcomes_go_to_the_committee:
+        elif self.rules.reports_to_committee and (self.reported_at is None or self.awaiting_report()):
+            waits.append("report_to_committee")  # after the meeting, or for outcomes logged or corrected since
+        if self.before_the_committee():
             waits.append("outcome_approval")
         return waits
