@@ -256,7 +256,12 @@ class Visit:
         return self.do("start", at_day(day, 8))
 
     def complete(self, day: date) -> Visit:
-        return self.do("complete", at_day(day, 17))
+        """The visit ends; the invited organizations whose information arrived took part, with
+        the Committee's experts."""
+        taking_part = [o["organization"] for o in self.view["organizations"] if o["pre_visit_info"]["received_at"]]
+        team = (["CTED: legal expert", "CTED: border control expert"] if self.view["committee"] == "ctc"
+                else ["1540 Committee group of experts: two experts"])
+        return self.do("complete", at_day(day, 17), organizations_taking_part=taking_part, team=team)
 
     def conduct(self, starts: date, ends: date) -> Visit:
         return self.start(starts).complete(ends)
@@ -702,8 +707,10 @@ def run_meeting(api: Api, half: HalfYear, key: str, group: dict, month: int, nth
     if plan.documents == "none" and rules.needs_documents:
         counter.without_documents += 1
     held = starts + timedelta(hours=2)
-    attendance = ORGS_AT_SPECIAL_MEETING if key == CTC_GROUP else ATTENDANCE
-    meeting.do("hold", held, attendance=attendance)
+    attendance = ({"delegations": ATTENDANCE[:8], "organizations": ORGS_AT_SPECIAL_MEETING,
+                   "experts": ["Counter-Terrorism Committee Executive Directorate"]} if key == CTC_GROUP
+                  else {"delegations": ATTENDANCE, "experts": ["Group of experts of the 1540 Committee"]})
+    meeting.do("hold", held, **attendance)
     counter.held += 1
     if not rules.logs_outcomes:  # a thematic discussion, an informal briefing, a donor forum
         return

@@ -131,7 +131,8 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
     },
     "visit_scheduled": {1: {"starts_on": "2026-05-18", "ends_on": "2026-05-22"}},
     "visit_started": {1: {}},
-    "visit_completed": {1: {}},
+    "visit_completed": {1: {}, 2: {"organizations_taking_part": ["United Nations Office on Drugs and Crime"],
+                                   "team": ["CTED: legal expert", "CTED: border control expert", "UNODC: expert"]}},
     "needs_assessment_recorded": {
         1: {
             "needs": [
@@ -280,7 +281,10 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "hours_before_meeting": 72.0,
         }
     },
-    "meeting_held": {1: {"attendance": ["France", "Kenya", "Pakistan", "UNODC"]}},
+    "meeting_held": {1: {"attendance": ["France", "Kenya", "Pakistan", "UNODC"]},
+                     2: {"delegations": ["FRA", "KEN", "PAK"],
+                         "organizations": ["United Nations Office on Drugs and Crime"],
+                         "experts": ["Group of experts of the 1540 Committee"]}},
     "outcome_logged": {
         1: {
             "outcome_id": _OUTCOME,

@@ -95,11 +95,27 @@ class DocumentCirculated(Schema):
     hours_before_meeting = f.number(meaning="Hours from its circulation to the meeting's start as it then stood.")
 
 
-class MeetingHeld(Schema):
-    """The meeting was held (only after it was announced)."""
+class MeetingHeldV1(Schema):
+    """The meeting was held (schema version 1: who attended, in one list)."""
 
     aggregate = "meeting"
+    event_type = "meeting_held"
+    schema_version = 1
     attendance = fields.List(f.name(), load_default=list, metadata=meant("Who attended, as the secretariat noted it."))
+
+
+class MeetingHeld(Schema):
+    """The meeting was held (only after it was announced), with who attended: the delegations,
+    the organizations and the experts."""
+
+    aggregate = "meeting"
+    schema_version = 2
+    delegations = fields.List(f.member_state(), load_default=list, validate=validate.Length(max=250),
+                              metadata=meant("The States whose delegations attended (ISO 3166-1 alpha-3 codes)."))
+    organizations = fields.List(f.name(), load_default=list, validate=validate.Length(max=200),
+                                metadata=meant("The organizations that attended, by name."))
+    experts = fields.List(f.name(), load_default=list, validate=validate.Length(max=200),
+                          metadata=meant("The experts who attended (the group of experts, CTED, invited experts), by name."))
 
 
 class OutcomeLoggedV1(Schema):

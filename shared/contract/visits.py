@@ -120,10 +120,24 @@ class VisitStarted(Schema):
     aggregate = "visit"
 
 
-class VisitCompleted(Schema):
-    """The visit ended."""
+class VisitCompletedV1(Schema):
+    """The visit ended (schema version 1: who took part is not said)."""
 
     aggregate = "visit"
+    event_type = "visit_completed"
+    schema_version = 1
+
+
+class VisitCompleted(Schema):
+    """The visit ended, with the invited organizations that took part and the visiting team."""
+
+    aggregate = "visit"
+    schema_version = 2
+    organizations_taking_part = fields.List(
+        f.name(), load_default=list, validate=validate.Length(max=100),
+        metadata=meant("The invited organizations that took part in the visit, by their names in the directory."))
+    team = fields.List(f.name(), load_default=list, validate=validate.Length(max=100),
+                       metadata=meant("Who made up the visiting team (e.g. `CTED: legal expert`), each as noted."))
 
 
 class NeedSchema(Schema):

@@ -63,7 +63,7 @@ def _the_1540_committee_s_records(visits, meetings) -> dict:
         "location": "Conference Room 7", "occurred_at": (NOW - timedelta(days=10)).isoformat()}, as_=ADMIN).json()["id"]
     for command, body, who in [
         ("announce", {"occurred_at": (NOW - timedelta(days=9)).isoformat()}, ADMIN),
-        ("hold", {"attendance": ["FRA", "USA"]}, ADMIN),
+        ("hold", {"delegations": ["FRA", "USA"]}, ADMIN),
         ("log-outcome", {"outcome_id": "R1", "outcome_kind": "recommendation", "text": "Match requests"},
          ("chair.fr", "working_group_chair")),
         ("report-to-committee", {"summary": "Reviewed pending requests"}, ADMIN),

@@ -64,6 +64,11 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
 
         visits = report["visits"]
         conducted_states = {v["member_state"] for v in visits["conducted"]}
+        # who took part: the organizations whose information arrived, and the teams
+        assert all(v["team_size"] >= 1 for v in visits["conducted"])
+        assert any(v["organizations_taking_part"] for v in visits["conducted"])
+        attendance = report["meetings"]["attendance"]
+        assert attendance["mean_delegations_a_meeting"] >= 8 and attendance["organizations"]
         assert len(conducted_states) >= 4, visits["conducted"]
         assert visits["conducted_by_committee"].get("ctc", 0) >= 1
         assert visits["conducted_by_committee"].get("1540", 0) >= 1

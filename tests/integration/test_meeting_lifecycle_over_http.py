@@ -50,7 +50,7 @@ def test_a_meeting_from_the_schedule_to_the_open_meeting_publishes_each_event_on
         ("circulate-document", {"document_id": "WG2-2025-3", "title": "Matching requests with offers",
                                 "symbol": "S/AC.44/WG2/2025/3", "occurred_at": iso(now - timedelta(days=8))},
          None, "document_circulated"),
-        ("hold", {"attendance": ["FRA", "USA", "CHN"]}, None, "meeting_held"),
+        ("hold", {"delegations": ["FRA", "USA", "CHN"], "organizations": ["UNODC"]}, None, "meeting_held"),
         ("log-outcome", {"outcome_id": "R1", "outcome_kind": "recommendation",
                          "text": "Match the 12 pending requests"},
          CHAIR, "outcome_logged"),

@@ -120,9 +120,11 @@ class MeetingsApplication(FieldworkApplication):
         return self._step(meeting_id, expected_version, lambda meeting: meeting.circulate_document(
             ctx, document_id=document_id, title=title, symbol=symbol))
 
-    def hold(self, ctx: Context, meeting_id: UUID, *, attendance: list[str] | None = None,
+    def hold(self, ctx: Context, meeting_id: UUID, *, delegations: list[str] | None = None,
+             organizations: list[str] | None = None, experts: list[str] | None = None,
              expected_version: int | None = None) -> Meeting:
-        return self._step(meeting_id, expected_version, lambda meeting: meeting.hold(ctx, attendance=attendance))
+        return self._step(meeting_id, expected_version, lambda meeting: meeting.hold(
+            ctx, delegations=delegations, organizations=organizations, experts=experts))
 
     def log_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, outcome_kind: str, text: str,
                     amends: str | None = None, owner: str = "", due_on: date | None = None,

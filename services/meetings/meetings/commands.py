@@ -87,8 +87,9 @@ MEETINGS = Commands(
     _step("circulate-document", "Circulate a meeting document to all delegations (before the meeting).",
           contract.DocumentCirculated, App.circulate_document, Meeting.circulate_document,
           lambda meeting, ctx, **_: {"document_id": _NEW, "title": "a document"}, "hours_before_meeting"),
-    _step("hold", "The meeting was held (only after it was announced).", contract.MeetingHeld,
-          App.hold, Meeting.hold, lambda meeting, ctx, **_: {"attendance": []}),
+    _step("hold", "The meeting was held (only after it was announced), with who attended: --delegations (State "
+          "codes), --organizations, --experts, each repeated.", contract.MeetingHeld,
+          App.hold, Meeting.hold, lambda meeting, ctx, **_: {}),
     _step("log-outcome", "The group's chair logs a decision, recommendation or action item (an action item with "
           "--owner and --due-on; --amends an earlier outcome, which it supersedes).",
           contract.OutcomeLogged, App.log_outcome, Meeting.log_outcome,

@@ -88,6 +88,7 @@ def meeting_view(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
                 "announced_after_start_hours": meeting.announced_after_start_hours,
                 "announcements": meeting.announcements,
                 "documents": [document_view(meeting, k, group) for k in meeting.documents],
+                "attendance": meeting.attendance,
                 "reports": meeting.reports,
                 "outcomes": [asdict(o) for o in meeting.outcomes.values()],
                 "open_meetings": meeting.open_meetings,

@@ -64,6 +64,7 @@ def _new_visit() -> dict[str, Any]:
         "consent": {"requested_at": None, "due_on": None, "decided_at": None, "outcome": None,
                     "by_invitation": False, "withdrawn_at": None},
         "organizations": {}, "starts_on": None, "ends_on": None, "started_at": None, "completed_at": None,
+        "organizations_taking_part": [], "team": [],
         "needs_assessments": [], "sharing_consent": [], "shares": [], "follow_ups": [],
         # the visit's report, what the State owes on it, its recommendations followed over time
         "report": {"draft": 0, "drafted_at": None, "adopted_at": None, "transmitted_at": None},
@@ -109,8 +110,9 @@ def _visit(r: dict[str, Any], e: dict) -> None:
         r.update(starts_on=p["starts_on"], ends_on=p["ends_on"], status="scheduled")
     elif t == "visit_started":
         r.update(started_at=at, status="in_progress")
-    elif t == "visit_completed":
-        r.update(completed_at=at, status="conducted")
+    elif t == "visit_completed":  # version 2 says who took part
+        r.update(completed_at=at, status="conducted", team=p.get("team", []),
+                 organizations_taking_part=[common_name(o) for o in p.get("organizations_taking_part", [])])
     elif t == "needs_assessment_recorded":
         r["needs_assessments"].append(
             {"recorded_at": at, "assessment_version": p["assessment_version"], "needs": p["needs"]}
@@ -175,6 +177,7 @@ def _new_meeting() -> dict[str, Any]:
         "group_id": None, "meeting_kind": None, "title": None, "starts_at": None, "ends_at": None,
         "scheduled_at": None, "announced_at": None, "documents": [], "held_at": None, "outcomes": {},
         "reported_at": None, "cancelled_at": None, "postponed_at": [], "open_meetings": [],
+        "attendance": {"delegations": [], "organizations": [], "experts": [], "noted": []},
     }
 
 
@@ -188,8 +191,11 @@ def _meeting(r: dict[str, Any], e: dict) -> None:
     elif t == "document_circulated":
         r["documents"].append({"document_id": p["document_id"], "title": p["title"], "circulated_at": at,
                                "hours_before_meeting": p["hours_before_meeting"]})
-    elif t == "meeting_held":
+    elif t == "meeting_held":  # version 2 says who attended by kind; version 1 in one list (``noted``)
         r["held_at"] = at
+        r["attendance"] = {"delegations": p.get("delegations", []),
+                           "organizations": [common_name(o) for o in p.get("organizations", [])],
+                           "experts": p.get("experts", []), "noted": p.get("attendance", [])}
     elif t == "outcome_logged":  # schema version 2 gives an action item's owner and due date
         action = p["outcome_kind"] == "action_item"
         r["outcomes"][p["outcome_id"]] = {

@@ -70,6 +70,12 @@ class Period:
             return self._bounds[2], self._bounds[3]
         return (self.start - timedelta(days=1)).isoformat(), (self.end + timedelta(days=1)).isoformat()
 
+    def closes_after(self) -> str:
+        """The UTC day after which a span that closes (a day of ``calendar_of``, in UTC) may
+        still be open at the period's end in its zone: its last day, or the day before it
+        outside UTC (a close on 10 January UTC is 11 January in Kiribati)."""
+        return self._bounds[3] if self.zone == "UTC" else (self.end - timedelta(days=1)).isoformat()
+
     def previous_year(self) -> Period:
         """The same period a year earlier (ending the day before the shifted day after its
         end, so that a year ending 28 February 2025 is compared with one ending 29 February)."""
@@ -305,6 +311,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 "committee": v["committee"], "started_on": period.day(v["started_at"]),
                 "completed_on": period.day(v["completed_at"]) if v["completed_at"] else None,
                 "organizations": sorted(v["organizations"]),
+                "organizations_taking_part": sorted(v["organizations_taking_part"]),
+                "team_size": len(v["team"]),
             }
             for v in conducted
         ],
@@ -433,7 +441,9 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "group": (groups.get(group_id) or {}).get("name") or "(unknown group)",
             "meetings_held": len(held),
             "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": period.day(m["held_at"]),
-                      "outcomes": len(m["outcomes"])} for m in held],
+                      "outcomes": len(m["outcomes"]),
+                      "attendance": {k: len(m["attendance"][k]) for k in ("delegations", "organizations", "experts")}}
+                     for m in held],
             "outcomes_logged": {k: outcomes.get(k, 0) for k in ("decision", "recommendation", "action_item")},
             "outcomes_approved": sum(o.get("approved_at") in period for m in mine for o in m["outcomes"].values()),
             "reports_to_committee": len(reported),
@@ -463,7 +473,22 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
+        "attendance": _attendance([m for m in meetings if m["held_at"] in period]),
         "decisions": _decisions(meetings, groups, period),
+    }
+
+
+def _attendance(held: list[dict]) -> dict:
+    """Who attended the meetings held in the period: the delegations (how many meetings each
+    attended, most first), the organizations, and the mean number of delegations a meeting."""
+    delegations = Counter(d for m in held for d in m["attendance"]["delegations"])
+    organizations = Counter(o for m in held for o in m["attendance"]["organizations"])
+    return {
+        "delegations": [{"member_state": d, "country": country_name(d), "meetings": n}
+                        for d, n in sorted(delegations.items(), key=lambda x: (-x[1], x[0]))],
+        "organizations": [{"organization": o, "meetings": n}
+                          for o, n in sorted(organizations.items(), key=lambda x: (-x[1], x[0]))],
+        "mean_delegations_a_meeting": round(sum(delegations.values()) / len(held), 1) if held else 0.0,
     }
 
 

@@ -87,8 +87,12 @@ class VisitsApplication(FieldworkApplication):
     def start(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
         return self._step(visit_id, expected_version, lambda visit: visit.start(ctx))
 
-    def complete(self, ctx: Context, visit_id: UUID, *, expected_version: int | None = None) -> Visit:
-        return self._step(visit_id, expected_version, lambda visit: visit.complete(ctx))
+    def complete(self, ctx: Context, visit_id: UUID, *, organizations_taking_part: list[str] | None = None,
+                 team: list[str] | None = None, expected_version: int | None = None) -> Visit:
+        """The organizations that took part are named by any of their names in the directory."""
+        taking_part = [self._directory_name(o) for o in organizations_taking_part or []]
+        return self._step(visit_id, expected_version, lambda visit: visit.complete(
+            ctx, organizations_taking_part=taking_part, team=team))
 
     def record_needs_assessment(self, ctx: Context, visit_id: UUID, *, needs: list[dict | Need], summary: str = "",
                                 expected_version: int | None = None) -> Visit:

@@ -103,6 +103,8 @@ def visit_view(visit: Visit, today: date) -> dict:
                 ],
                 "started_at": visit.started_at,
                 "completed_at": visit.completed_at,
+                "organizations_taking_part": visit.organizations_taking_part,
+                "team": visit.team,
                 "needs_assessment": {
                     "version": visit.assessment_version,
                     "needs": [n.as_dict() for n in visit.needs.values()],

@@ -407,8 +407,8 @@ def test_optional_payload_fields_take_their_defaults():
     del message["payload"]["purpose"]
     assert validate_envelope(message)["payload"]["purpose"] == ""
     message = example("meeting_held")
-    del message["payload"]["attendance"]
-    assert validate_envelope(message)["payload"]["attendance"] == []
+    del message["payload"]["organizations"]
+    assert validate_envelope(message)["payload"]["organizations"] == []
 
 
 # -- (d) decode_message ----------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class Make:
 
     def held_meeting(self, **kwargs) -> Meeting:
         meeting = self.meeting_with_document(**kwargs)
-        meeting.hold(ctx(STARTS, hours=HOURS), attendance=["FRA", "KEN", "USA"])
+        meeting.hold(ctx(STARTS, hours=HOURS), delegations=["FRA", "KEN", "USA"])
         meeting.collect_events()
         return meeting
 

@@ -77,7 +77,7 @@ def test_a_meeting_goes_from_the_schedule_to_an_open_meeting_through_every_statu
     steps = [
         lambda: meeting.announce(ctx(2)),
         lambda: meeting.circulate_document(ctx(10), document_id="doc-1", title="Agenda"),
-        lambda: meeting.hold(ctx(20, hours=3), attendance=["FRA", "KEN"]),
+        lambda: meeting.hold(ctx(20, hours=3), delegations=["FRA", "KEN"]),
         lambda: meeting.log_outcome(
             make.chair(21), group=group, outcome_id="o-1", outcome_kind="decision", text="Revise"
         ),
@@ -312,13 +312,15 @@ def test_a_meeting_is_held_only_after_it_was_announced(make, ctx):
 def test_an_announced_meeting_is_held_and_then_awaits_its_report(make, ctx):
     meeting = make.meeting_with_document()
 
-    meeting.hold(ctx(make.STARTS, hours=3), attendance=["FRA", "KEN"])
+    meeting.hold(ctx(make.STARTS, hours=3), delegations=["KEN", "FRA", "KEN"], organizations=["UNODC"],
+                 experts=["Group of experts"])
 
     assert meeting.status == MeetingStatus.HELD
     assert meeting.held_at == ctx(make.STARTS, hours=3).occurred_at
     assert meeting.awaiting() == ["report_to_committee"]
     [held] = meeting.collect_events()
-    assert held.attendance == ["FRA", "KEN"]
+    assert (held.delegations, held.organizations, held.experts) == (["FRA", "KEN"], ["UNODC"], ["Group of experts"])
+    assert meeting.attendance == {"delegations": ["FRA", "KEN"], "organizations": ["UNODC"], "experts": ["Group of experts"]}
 
 
 def test_a_meeting_is_held_once(make, ctx):

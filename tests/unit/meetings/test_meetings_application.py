@@ -40,7 +40,7 @@ def take(app: MeetingsApplication, make, meeting_id: UUID, upto: str, day: int =
     steps = [
         ("announce", make.ctx(2), {}),
         ("circulate-document", make.ctx(day - 10), {"document_id": "doc-1", "title": "Agenda", "symbol": "S/1"}),
-        ("hold", make.ctx(day, hours=3), {"attendance": ["FRA", "KEN"]}),
+        ("hold", make.ctx(day, hours=3), {"delegations": ["FRA", "KEN"]}),
         ("log-outcome", make.chair(day + 1),
          {"outcome_id": "o-1", "outcome_kind": "decision", "text": "Revise the matrices"}),
         ("log-outcome", make.chair(day + 1),

@@ -191,7 +191,7 @@ def meeting_steps() -> list[tuple[str, dict, dict]]:
         ("announce", {"notice": "open to all delegations", "occurred_at": days_ago(9)}, SECRETARIAT),
         ("circulate-document", {"document_id": "doc-1", "title": "Draft matrix", "occurred_at": days_ago(8)},
          SECRETARIAT),
-        ("hold", {"attendance": ["FRA", "KEN"]}, SECRETARIAT),
+        ("hold", {"delegations": ["FRA", "KEN"]}, SECRETARIAT),
         ("log-outcome", {"outcome_id": "o-1", "outcome_kind": "decision", "text": "revise"}, CHAIR),
         ("report-to-committee", {"summary": "one outcome"}, SECRETARIAT),
         ("approve-outcome", {"outcome_id": "o-1"}, SECRETARIAT),

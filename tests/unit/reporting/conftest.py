@@ -195,7 +195,9 @@ class VisitEvents:
         return self
 
     def completed(self, when: str) -> VisitEvents:
-        self._emit("visit_completed", when)
+        """The first organization asked for its information took part, with a team of two."""
+        self._emit("visit_completed", when, {"organizations_taking_part": list(self.due_on)[:1],
+                                             "team": ["CTED: legal expert", "CTED: border expert"]})
         return self
 
     def needs(self, when: str, *needs: tuple[str, str, str]) -> VisitEvents:
@@ -371,7 +373,7 @@ class MeetingEvents:
         return self
 
     def held(self, when: str | None = None) -> MeetingEvents:
-        self._emit("meeting_held", when or self.starts_at.isoformat()[:16], {"attendance": ["FRA", "KEN"]})
+        self._emit("meeting_held", when or self.starts_at.isoformat()[:16], {"delegations": ["FRA", "KEN"], "organizations": ["UNODC"], "experts": []})
         return self
 
     def outcome(self, when: str, outcome_id: str, outcome_kind: str, amends: str | None = None,

@@ -88,7 +88,8 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "The States' answers to the visit reports", "Answers overdue at the end of the period",
         "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
-        "Meetings lacking a report to the Committee", "The Committee's decisions on the groups' outcomes",
+        "Meetings lacking a report to the Committee", "Delegations attending the meetings held",
+        "Organizations attending the meetings held", "The Committee's decisions on the groups' outcomes",
         "Outcomes decided", "Action items overdue at the end of the period", "Provenance",
     ]
     n = len(scenario.envelopes)
@@ -167,7 +168,7 @@ def test_an_empty_period_renders(reporting):
     md = render(report, "md").decode()
     # Every table but key figures, consent, sharing consent, the States' answers and the
     # Committee's decisions (always one row of zeros), trends and provenance.
-    assert md.count("None in this period.") == 15
+    assert md.count("None in this period.") == 17
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")

@@ -139,7 +139,8 @@ def envelopes() -> list[dict]:
     s.emit("visit_started", visit, "2025-03-10")
     s.emit("pre_visit_info_received", visit, "2025-03-11", {"organization": "UNODC", "late": True,
                                                             "after_due_date": True})
-    s.emit("visit_completed", visit, "2025-03-14T17:00")
+    s.emit("visit_completed", visit, "2025-03-14T17:00", {"organizations_taking_part": ["UNODC"],
+                                                         "team": ["CTED: legal expert"]})
     s.emit("needs_assessment_recorded", visit, "2025-03-20", {"assessment_version": 1, "needs": [
         {"need_id": "KEN-01", "thematic_area": "border_control", "description": "scanners", "priority": "high"},
         {"need_id": "KEN-02", "thematic_area": "legislation", "description": "a law", "priority": "low"},
@@ -176,7 +177,8 @@ def envelopes() -> list[dict]:
     s.emit("meeting_announced", held_late, "2025-01-07", {"announced_to": "all_council_delegations"})
     s.emit("document_circulated", held_late, "2025-02-01T15:00", {"document_id": "WG1-2025-01-A", "title": "Draft",
                                                                   "hours_before_meeting": 48.0})
-    s.emit("meeting_held", held_late, "2025-02-03T15:00")
+    s.emit("meeting_held", held_late, "2025-02-03T15:00", {"delegations": ["FRA", "KEN"], "organizations": ["UNODC"],
+                                                           "experts": ["Group of experts"]})
     s.emit("outcome_logged", held_late, "2025-02-04", {"outcome_id": "D1", "outcome_kind": "decision",
                                                        "text": "Agreed."})
     s.emit("outcome_logged", held_late, "2025-02-04T11:00", {"outcome_id": "A1", "outcome_kind": "action_item",

@@ -99,18 +99,26 @@ OSCE = "Organization for Security and Co-operation in Europe"
 UNODC = "United Nations Office on Drugs and Crime"
 
 
+# Every meeting of the scenario: two delegations (FRA, KEN) and UNODC (conftest's ``held``).
+ATTENDED = {"delegations": 2, "organizations": 1, "experts": 0}
+
+
 def test_h1_visits_conducted_in_order_with_who_took_part(h1, scenario):
     v = scenario.visits
     assert h1["visits"]["conducted"] == [
-        # KEN started 2025-03-10, completed 03-14; UNODC and Interpol invited (sorted by name).
+        # KEN started 2025-03-10, completed 03-14; UNODC and Interpol invited (sorted by name); UNODC,
+        # the first asked for its information, took part (conftest's ``completed``), with a team of two.
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "country": "Kenya", "committee": "ctc",
-         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC]},
+         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC],
+         "organizations_taking_part": [UNODC], "team_size": 2},
         # KAZ (1540, by invitation) started 04-07, completed 04-10; OSCE took part.
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "country": "Kazakhstan", "committee": "1540",
-         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE]},
+         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE],
+         "organizations_taking_part": [OSCE], "team_size": 2},
         # TUN started on the period's last day (30 June 08:00); completed after it, 4 July.
         {"visit_id": str(v["TUN"]), "member_state": "TUN", "country": "Tunisia", "committee": "ctc",
-         "started_on": "2025-06-30", "completed_on": "2025-07-04", "organizations": [INTERPOL]},
+         "started_on": "2025-06-30", "completed_on": "2025-07-04", "organizations": [INTERPOL],
+         "organizations_taking_part": [INTERPOL], "team_size": 2},
     ]
     # Not conducted in the period: VNM started 2025-07-01 00:30 (just after); NGA, SEN in 2024;
     # MAR declined; JOR cancelled; PHL and IDN never started.
@@ -226,8 +234,8 @@ def test_h1_meetings_per_group(h1, scenario):
         # M1 02-03 and M2 04-07; M8 was held 2024-12-31 (the day before); M3 was cancelled.
         "meetings_held": 2,
         "held": [
-            {"meeting_id": str(m["M1"][0]), "title": "WG1 meeting 1/2025", "held_on": "2025-02-03", "outcomes": 2},
-            {"meeting_id": str(m["M2"][0]), "title": "WG1 meeting 2/2025", "held_on": "2025-04-07", "outcomes": 1},
+            {"meeting_id": str(m["M1"][0]), "title": "WG1 meeting 1/2025", "held_on": "2025-02-03", "outcomes": 2, "attendance": ATTENDED},
+            {"meeting_id": str(m["M2"][0]), "title": "WG1 meeting 2/2025", "held_on": "2025-04-07", "outcomes": 1, "attendance": ATTENDED},
         ],
         # Logged in the period: M8-R1 (2025-01-02, for the 2024 meeting), M1-D1, M1-R1, M2-A1.
         "outcomes_logged": {"decision": 1, "recommendation": 2, "action_item": 1},
@@ -254,8 +262,8 @@ def test_h1_meetings_per_group(h1, scenario):
         # M4 05-12 and M5 06-27; M6 was in 2024.
         "meetings_held": 2,
         "held": [
-            {"meeting_id": str(m["M4"][0]), "title": "WG2 meeting 1/2025", "held_on": "2025-05-12", "outcomes": 2},
-            {"meeting_id": str(m["M5"][0]), "title": "WG2 meeting 2/2025", "held_on": "2025-06-27", "outcomes": 1},
+            {"meeting_id": str(m["M4"][0]), "title": "WG2 meeting 1/2025", "held_on": "2025-05-12", "outcomes": 2, "attendance": ATTENDED},
+            {"meeting_id": str(m["M5"][0]), "title": "WG2 meeting 2/2025", "held_on": "2025-06-27", "outcomes": 1, "attendance": ATTENDED},
         ],
         # M4-R1, M4-D1 (05-13), M5-A1 (06-28).
         "outcomes_logged": {"decision": 1, "recommendation": 1, "action_item": 1},
@@ -473,11 +481,14 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert programme_year["visits"]["conducted"] == [
         # SEN 2024-09-09 (NGA's 2024-05-13 is before 1 June; TUN 06-30 after 31 May).
         {"visit_id": str(v["SEN"]), "member_state": "SEN", "country": "Senegal", "committee": "1540",
-         "started_on": "2024-09-09", "completed_on": "2024-09-12", "organizations": []},
+         "started_on": "2024-09-09", "completed_on": "2024-09-12", "organizations": [],
+         "organizations_taking_part": [], "team_size": 2},
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "country": "Kenya", "committee": "ctc",
-         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC]},
+         "started_on": "2025-03-10", "completed_on": "2025-03-14", "organizations": [INTERPOL, UNODC],
+         "organizations_taking_part": [UNODC], "team_size": 2},
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "country": "Kazakhstan", "committee": "1540",
-         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE]},
+         "started_on": "2025-04-07", "completed_on": "2025-04-10", "organizations": [OSCE],
+         "organizations_taking_part": [OSCE], "team_size": 2},
     ]
     assert programme_year["visits"]["conducted_by_committee"] == {"1540": 2, "ctc": 1}
     assert programme_year["visits"]["consent"] == {
@@ -535,9 +546,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
     ]
     wg1, wg2 = programme_year["meetings"]["by_group"]
     assert wg1["held"] == [
-        {"meeting_id": str(m["M8"][0]), "title": "WG1 meeting 4/2024", "held_on": "2024-12-31", "outcomes": 2},
-        {"meeting_id": str(m["M1"][0]), "title": "WG1 meeting 1/2025", "held_on": "2025-02-03", "outcomes": 2},
-        {"meeting_id": str(m["M2"][0]), "title": "WG1 meeting 2/2025", "held_on": "2025-04-07", "outcomes": 1},
+        {"meeting_id": str(m["M8"][0]), "title": "WG1 meeting 4/2024", "held_on": "2024-12-31", "outcomes": 2, "attendance": ATTENDED},
+        {"meeting_id": str(m["M1"][0]), "title": "WG1 meeting 1/2025", "held_on": "2025-02-03", "outcomes": 2, "attendance": ATTENDED},
+        {"meeting_id": str(m["M2"][0]), "title": "WG1 meeting 2/2025", "held_on": "2025-04-07", "outcomes": 1, "attendance": ATTENDED},
     ]
     # M8-D1, M1-D1 decisions; M8-R1, M1-R1 recommendations; M2-A1.
     assert wg1["outcomes_logged"] == {"decision": 2, "recommendation": 2, "action_item": 1}
@@ -550,8 +561,8 @@ def test_programme_year_2024_2025(programme_year, scenario):
     ]  # M8's document 96 h before
     assert wg1["cancelled"] == 1
     assert wg2["held"] == [
-        {"meeting_id": str(m["M6"][0]), "title": "WG2 meeting 3/2024", "held_on": "2024-10-07", "outcomes": 1},
-        {"meeting_id": str(m["M4"][0]), "title": "WG2 meeting 1/2025", "held_on": "2025-05-12", "outcomes": 2},
+        {"meeting_id": str(m["M6"][0]), "title": "WG2 meeting 3/2024", "held_on": "2024-10-07", "outcomes": 1, "attendance": ATTENDED},
+        {"meeting_id": str(m["M4"][0]), "title": "WG2 meeting 1/2025", "held_on": "2025-05-12", "outcomes": 2, "attendance": ATTENDED},
     ]
     assert wg2["outcomes_logged"] == {"decision": 2, "recommendation": 1, "action_item": 0}  # M6-D1, M4-D1, M4-R1
     assert wg2["outcomes_approved"] == 1  # M6-D1 2024-10-20

@@ -175,3 +175,16 @@ def test_the_periods_the_state_is_given_are_each_committees_settings(monkeypatch
     day = date(2026, 3, 2)
     assert state_answers_due(Committee.C1540, day) == (date(2026, 4, 16), date(2026, 6, 2))
     assert state_answers_due(Committee.CTC, day) == (date(2026, 4, 1), date(2026, 9, 2))
+
+
+def test_a_visit_records_the_invited_organizations_that_took_part_and_its_team(make):
+    visit = make.visit_awaiting_pre_visit_info(organization="United Nations Office on Drugs and Crime")
+    visit.start(make.ctx(make.STARTS))
+    visit.collect_events()
+    assert refused(visit, lambda: visit.complete(make.ctx(make.ENDS), organizations_taking_part=["Interpol"])) \
+        == "organizations_taking_part_were_invited"
+    visit.complete(make.ctx(make.ENDS), organizations_taking_part=["United Nations Office on Drugs and Crime"] * 2,
+                   team=["CTED: legal expert", "CTED: border expert"])
+    [completed] = visit.collect_events()
+    assert completed.organizations_taking_part == ["United Nations Office on Drugs and Crime"]
+    assert visit.team == ["CTED: legal expert", "CTED: border expert"]

@@ -212,6 +212,7 @@ class Meeting(RecordedAggregate):
         self.documents: dict[str, dict] = {}
         self.outcomes: dict[str, Outcome] = {}
         self.open_meetings: list[dict] = []
+        self.attendance: dict[str, list[str]] = {"delegations": [], "organizations": [], "experts": []}
         self.ended_reason = ""
 
     @property
@@ -307,7 +308,8 @@ class Meeting(RecordedAggregate):
 
     # -- the meeting --------------------------------------------------------------------
 
-    def hold(self, ctx: Context, *, attendance: list[str] | None = None) -> None:
+    def hold(self, ctx: Context, *, delegations: list[str] | None = None, organizations: list[str] | None = None,
+             experts: list[str] | None = None) -> None:
         """A meeting is held at or after its start, only after it was announced to all
         delegations (again, if it moved since)."""
         self._require_not_cancelled()
@@ -326,11 +328,13 @@ class Meeting(RecordedAggregate):
                 "held_at_or_after_its_start",
                 f"the meeting starts {self.starts_at:%Y-%m-%d %H:%M} UTC; it cannot be held {ctx.occurred_at:%Y-%m-%d %H:%M} UTC",
             )
-        self._hold(ctx, list(attendance or []))
+        self._hold(ctx, sorted(set(delegations or [])), list(dict.fromkeys(organizations or [])),
+                   list(dict.fromkeys(experts or [])))
 
     @event("MeetingHeld")
-    def _hold(self, ctx: Context, attendance: list[str]) -> None:
+    def _hold(self, ctx: Context, delegations: list[str], organizations: list[str], experts: list[str]) -> None:
         self.held_at = ctx.occurred_at
+        self.attendance = {"delegations": delegations, "organizations": organizations, "experts": experts}
 
     def log_outcome(
         self, ctx: Context, *, group: WorkingGroup, outcome_id: str, outcome_kind: str, text: str,

@@ -176,6 +176,8 @@ class Visit(RecordedAggregate):
         self.ends_on: date | None = None
         self.started_at: datetime | None = None
         self.completed_at: datetime | None = None
+        self.organizations_taking_part: list[str] = []  # of those invited, as recorded at completion
+        self.team: list[str] = []  # the visiting team
         self.needs: dict[str, Need] = {}
         self.assessment_version = 0
         self.assessment_summary = ""
@@ -468,7 +470,10 @@ class Visit(RecordedAggregate):
         self.started_at = ctx.occurred_at
         self.status = VisitStatus.IN_PROGRESS
 
-    def complete(self, ctx: Context) -> None:
+    def complete(self, ctx: Context, *, organizations_taking_part: list[str] | None = None,
+                 team: list[str] | None = None) -> None:
+        """The visit ends; the invited organizations that took part in it, and the visiting
+        team, are recorded (an organization not invited did not take part as invited)."""
         self._require_open()
         if self.status != VisitStatus.IN_PROGRESS:
             raise RuleBroken(
@@ -476,12 +481,20 @@ class Visit(RecordedAggregate):
             )
         if ctx.occurred_at < self.started_at:
             raise RuleBroken("visit_ends_after_it_starts", "completion is before the start")
-        self._complete(ctx)
+        taking_part = list(dict.fromkeys(organizations_taking_part or []))
+        uninvited = [o for o in taking_part if o not in self.organizations]
+        if uninvited:
+            raise RuleBroken("organizations_taking_part_were_invited",
+                             f"{', '.join(uninvited)} {'was' if len(uninvited) == 1 else 'were'} not invited "
+                             f"(invited: {', '.join(sorted(self.organizations)) or 'none'})")
+        self._complete(ctx, taking_part, list(dict.fromkeys(team or [])))
 
     @event("VisitCompleted")
-    def _complete(self, ctx: Context) -> None:
+    def _complete(self, ctx: Context, organizations_taking_part: list[str], team: list[str]) -> None:
         self.completed_at = ctx.occurred_at
         self.status = VisitStatus.CONDUCTED
+        self.organizations_taking_part = organizations_taking_part
+        self.team = team
 
     # -- needs assessment and donors ---------------------------------------------------------
 
