@@ -136,6 +136,11 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     ok(meetings("report-to-committee", m, "--summary", "Matrices reviewed"))
     assert "A1" in meetings("outcomes-awaiting-approval").stdout
     ok(meetings("approve-outcome", m, "--outcome-id", "A1"))
+    # the action item is due in 30 days: not overdue now, overdue the day after its due date
+    assert meetings("list", "--overdue").stdout.strip() == "0 meeting(s)"
+    later = meetings_service.get("/meetings", params={"overdue": "true",
+                                                      "today": (now + timedelta(days=31)).date().isoformat()})
+    assert [a["outcome_id"] for row in later.json() for a in row["action_items_overdue"]] == ["A1"]
 
     url = meetings("calendar-url", "--group-id", group_id).stdout.strip()
     feed = Calendar.from_ical(requests.get(url, timeout=10).content)

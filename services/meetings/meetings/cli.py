@@ -40,7 +40,8 @@ record_commands(meetings, "meetings", "meetings", "meeting", "status, documents,
 
 def _print_meetings(rows: list[dict]) -> None:
     for m in rows:
-        flags = " ".join(m["awaiting"])
+        flags = " ".join(m["awaiting"] + [f"overdue:{a['outcome_id']} (due {a['due_on']}, {a['owner']})"
+                                          for a in m.get("action_items_overdue", [])])
         click.echo(f"{m['id']}  {m['starts_at'] or '-':25}  {m['status']:9}  {m['title']}  ({m['group']})  {flags}")
     click.echo(f"{len(rows)} meeting(s)")
 
@@ -57,10 +58,13 @@ def schedule_list(group_id, as_json) -> None:
 @meetings.command("list")
 @click.option("--group-id")
 @click.option("--awaiting", type=click.Choice(["announcement", "documents", "report_to_committee", "outcome_approval"]))
+@click.option("--overdue", is_flag=True, help="Only those with an action item open past its due date.")
 @click.option("--json", "as_json", is_flag=True)
-def list_meetings(group_id, awaiting, as_json) -> None:
-    """Meetings, e.g. those held but not yet reported (--awaiting report_to_committee)."""
-    params = {k: v for k, v in {"group_id": group_id, "awaiting": awaiting}.items() if v}
+def list_meetings(group_id, awaiting, overdue, as_json) -> None:
+    """Meetings, e.g. those held but not yet reported (--awaiting report_to_committee), or with an
+    action item overdue (--overdue)."""
+    params = {k: v for k, v in {"group_id": group_id, "awaiting": awaiting, "overdue": "true" if overdue else None}.items()
+              if v}
     rows = call("meetings", "GET", "/meetings", params=params)
     show(rows) if as_json else _print_meetings(rows)
 

@@ -211,8 +211,9 @@ class MeetingsService(runtime.FieldworkService):
         groups = self._groups()
         found = (self.app.awaiting(wanted["awaiting"], group_id=wanted["group_id"]) if wanted["awaiting"]
                  else self.app.meetings(group_id=wanted["group_id"]))
-        return [meeting_summary(m, groups.get(m.group_id)) for m in found
-                if _of(groups.get(m.group_id), wanted["committee"])]
+        views = [meeting_summary(m, groups.get(m.group_id), wanted["today"]) for m in found
+                 if _of(groups.get(m.group_id), wanted["committee"])]
+        return [v for v in views if v["action_items_overdue"]] if wanted["overdue"] else views
 
     @rpc
     def schedule(self, filters=None):

@@ -3,12 +3,12 @@ JSON-ready views of working groups and meetings they answer with."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from marshmallow import Schema, fields, validate
 
 from shared.contract.vocabulary import COMMITTEES
-from shared.domain import Context, document_notice
+from shared.domain import Context, committee_day, document_notice
 from shared.http import jsonable, load
 from meetings.commands import MEETINGS
 from meetings.domain import Meeting, WorkingGroup
@@ -21,6 +21,10 @@ class MeetingFilters(Schema):
     committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES),
                               metadata={"description": "only the meetings of this Committee's groups"})
     awaiting = fields.String(load_default=None, validate=validate.OneOf(AWAITING))
+    overdue = fields.Boolean(load_default=False, metadata={
+        "description": "only the meetings with an action item open past its due date"})
+    today = fields.Date(load_default=None, metadata={
+        "description": "the day overdue is judged on (default: today in the group's Committee's time zone)"})
 
 
 # the schedule, its calendar, outcomes awaiting approval
@@ -53,7 +57,9 @@ def membership_view(membership) -> dict:
                      "year": membership.year, "member_states": membership.member_states})
 
 
-def meeting_summary(meeting: Meeting, group: WorkingGroup | None = None) -> dict:
+def meeting_summary(meeting: Meeting, group: WorkingGroup | None = None, today: date | None = None) -> dict:
+    """``today`` (the Committee's day unless given) judges its action items overdue."""
+    today = today or committee_day(datetime.now(timezone.utc), group.committee if group else None)
     return jsonable(
         {
             "id": meeting.id,
@@ -69,6 +75,8 @@ def meeting_summary(meeting: Meeting, group: WorkingGroup | None = None) -> dict
             "status": meeting.status,
             "missing_documents": meeting.missing_documents,
             "awaiting": meeting.awaiting(),
+            "action_items_overdue": [{"outcome_id": o.outcome_id, "owner": o.owner, "due_on": o.due_on}
+                                     for o in meeting.action_items_overdue(today)],
         }
     )
 

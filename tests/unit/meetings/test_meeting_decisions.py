@@ -140,3 +140,14 @@ def test_the_committees_decisions_are_offered_as_next_steps_and_a_correction_to_
     found = MEETINGS.next_steps(meeting, make.ctx(23), group=make.group)
     assert {"approve-outcome", "decide-outcome"} <= set(found["allowed"])
     assert found["refused"]["update-action-item"] == "only_action_items_have_a_status"
+
+
+def test_an_action_item_open_past_its_due_date_is_overdue_until_done(make):
+    meeting = make.held_meeting()
+    due = make.at(50).date()
+    meeting.log_outcome(make.chair(21), group=make.group, outcome_id="a-1", outcome_kind="action_item",
+                        text="Write to the States", owner="the secretariat", due_on=due)
+    assert meeting.action_items_overdue(due) == []  # due that day: not yet overdue
+    assert [o.outcome_id for o in meeting.action_items_overdue(make.at(51).date())] == ["a-1"]
+    meeting.update_action_item(make.ctx(52), outcome_id="a-1", status="done")
+    assert meeting.action_items_overdue(make.at(60).date()) == []

@@ -609,14 +609,24 @@ async function visitStep(visit, command) {
 
 const overdueView = {
   title: "Overdue",
-  load: () => api("visits", "/visits?overdue=true"),
-  render(visits) {
+  load: async () => {
+    const [visits, meetings] = await Promise.all([api("visits", "/visits?overdue=true"), api("meetings", "/meetings?overdue=true")]);
+    return { visits, meetings };
+  },
+  render({ visits, meetings }) {
     const rows = [];
     for (const v of visits) for (const w of v.waiting_for.filter((x) => x.overdue)) {
       rows.push([el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`), v.committee.toUpperCase(),
         human(w.what), w.organization || (w.answer ? human(w.answer) : "-"), w.due_on || "-", human(v.status)]);
     }
+    const actions = [];
+    for (const m of meetings) for (const a of m.action_items_overdue) {
+      actions.push([el("a", { href: `#/meetings/${m.id}` }, m.title), m.group || "-", a.outcome_id, a.owner || "-", a.due_on]);
+    }
     return el("div", {}, el("h1", {}, "Overdue"),
+      el("h2", {}, "Action items of the meetings"),
+      el("div", { "data-testid": "overdue-action-items" }, table(["meeting", "group", "action item", "owner", "due on"], actions, "No action item is overdue.")),
+      el("h2", {}, "Visits"),
       el("p", { class: "muted" }, "What visits wait for past its due date: the State's consent, organizations' pre-visit information, the State's observations and response on a visit report."),
       el("div", { "data-testid": "overdue" }, table(["visit", "committee", "waiting for", "organization or answer", "due on", "status"], rows, "Nothing is overdue.")));
   },

@@ -444,6 +444,12 @@ class Meeting(RecordedAggregate):
         return [o for o in self.outcomes.values() if o.superseded_by is None and o.decision in (None, "deferred")
                 and (o.reported_at is not None or not self.rules.reports_to_committee)]
 
+    def action_items_overdue(self, today: date) -> list[Outcome]:
+        """Its action items in force still open after their due date (``today`` in the
+        Committee's time zone)."""
+        return [o for o in self.outcomes.values() if o.outcome_kind == "action_item" and o.superseded_by is None
+                and o.status == "open" and o.due_on is not None and today > o.due_on]
+
     def awaiting_report(self) -> list[str]:
         """The outcomes in force that no report carried to the Committee yet (or that it returned
         and the chair corrected)."""
