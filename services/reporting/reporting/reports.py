@@ -191,9 +191,14 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
             spans.append((answer["due_on"], _earliest(_day(answer["received_at"]), followed_until), None))
         if record["report"]["adopted_at"]:  # its recommendations, followed until the follow-up ends
             spans.append((record["report"]["adopted_at"][:10], followed_until, None))
+        if record["completed_at"]:  # lacking follow-up until the first step of it
+            spans.append((record["completed_at"][:10], _earliest(
+                *(_day(f["at"]) for f in record["follow_ups"]), _day(record["report"]["transmitted_at"]),
+                followed_until), None))
         spans = [s for s in spans if s[1] is None or s[1] > s[0]]  # never open at any end: no span
     elif record["kind"] == "meeting":
-        moments = [record["held_at"], record["reported_at"], record["cancelled_at"]]
+        moments = [record["held_at"], record["reported_at"], record["cancelled_at"],
+                   *(o["at"] for o in record["open_meetings"])]
         for outcome in record["outcomes"].values():
             moments += [outcome.get("logged_at"), outcome.get("approved_at"), outcome.get("decided_at"),
                         outcome.get("communicated_at"), *(h["at"] for h in outcome.get("status_history", []))]
@@ -355,9 +360,24 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             {"visit_id": v["id"], "member_state": v["member_state"], "on": period.day(f["at"]), "summary": f["summary"]}
             for v in visits for f in v["follow_ups"] if f["at"] in period
         ],
+        "lacking_follow_up": _lacking_follow_up(visits, period),
         "state_answers": _state_answers(visits, period),
         "recommendations": _recommendations(visits, period),
     }
+
+
+def _lacking_follow_up(visits: list[dict], period: Period) -> list[dict]:
+    """The visits conducted by the period's end, whenever (the backlog), that had no follow-up
+    by then: none recorded, no report transmitted to the State, the follow-up not ended."""
+    by_end = period.by_end
+    lacking = [v for v in visits
+               if by_end(v["completed_at"]) and not (v["cancelled_at"] and by_end(v["cancelled_at"]))
+               and not any(by_end(f["at"]) for f in v["follow_ups"])
+               and not by_end(v["report"]["transmitted_at"]) and not by_end(v["follow_up_ended_at"])]
+    return [{"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
+             "committee": v["committee"], "completed_on": period.day(v["completed_at"]),
+             "days_since": (period.end - date.fromisoformat(period.day(v["completed_at"]))).days}
+            for v in sorted(lacking, key=lambda v: (v["completed_at"], v["member_state"] or "", v["id"]))]
 
 
 def _state_answers(visits: list[dict], period: Period) -> dict:
@@ -526,6 +546,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
         "outcomes": [{**where(m), "outcome_id": oid, "outcome_kind": o.get("outcome_kind"), "text": o.get("text"),
                       "decision": o["decision"], "decided_on": period.day(o["decided_at"])} for m, oid, o in decided],
         "communicated": len(communicated),
+        "open_meetings": sum(o["at"] in period for m in meetings for o in m["open_meetings"]),
         "states_reached": len({state for o in communicated for state in o.get("communicated_to", [])}),
         "action_items_overdue": overdue,
     }

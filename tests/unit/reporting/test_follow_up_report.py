@@ -72,3 +72,15 @@ def test_the_annual_report_counts_the_years_answers(app):
     answers = app.report("annual", annual(2025))["visits"]["state_answers"]
     assert (answers["received"], answers["received_late"]) == (2, 0)
     assert [a["member_state"] for a in answers["outstanding_at_end"]] == ["KEN"]
+
+
+def test_a_visit_conducted_without_follow_up_is_listed_until_its_first_follow_up(app):
+    from reporting.reports import Period
+
+    march = app.report("semi-annual", Period(date(2025, 3, 1), date(2025, 3, 31)))["visits"]["lacking_follow_up"]
+    # Morocco completed 7 March 2025; its report went to the State on 14 April
+    assert [(x["member_state"], x["completed_on"], x["days_since"]) for x in march] == [("MAR", "2025-03-07", 24)]
+    later = app.report("semi-annual", Period(date(2025, 4, 1), date(2025, 4, 30)))["visits"]["lacking_follow_up"]
+    assert later == []
+    # Kenya (2024) had its report transmitted in May 2024: never in 2025's lists
+    assert app.report("semi-annual", semi_annual(2025, 1))["visits"]["lacking_follow_up"] == []

@@ -163,6 +163,15 @@ def envelopes() -> list[dict]:
                                                                   "previous_status": "not_started", "evidence": ""})
     s.emit("follow_up_recorded", visit, "2025-06-10", {"summary": "Committee updated."})
 
+    unfollowed = uuid.uuid4()  # conducted in 2025, no follow-up at all
+    s.emit("visit_proposed", unfollowed, "2025-01-08", {"member_state": "SEN", "committee": "1540",
+                                                        "origin": "state_invitation"})
+    s.emit("visit_approved", unfollowed, "2025-01-09")
+    s.emit("visit_scheduled", unfollowed, "2025-01-10", {"starts_on": date.fromisoformat("2025-02-17"),
+                                                         "ends_on": date.fromisoformat("2025-02-20")})
+    s.emit("visit_started", unfollowed, "2025-02-17")
+    s.emit("visit_completed", unfollowed, "2025-02-20T17:00")
+
     pending = uuid.uuid4()
     s.emit("visit_proposed", pending, "2025-02-01", {"member_state": "PHL", "committee": "1540",
                                                      "origin": "committee_selection"})
