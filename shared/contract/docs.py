@@ -191,9 +191,11 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "summary": "Kenya has criminalized terrorist financing; screening at the borders remains uneven.",
             "recommendations": [
                 {"recommendation_id": "R1", "thematic_area": "border_control", "priority": "high",
-                 "text": "Introduce advance passenger information at the main international airports."},
+                 "text": "Introduce advance passenger information at the main international airports.",
+                 "due_on": "2027-06-30"},
                 {"recommendation_id": "R2", "thematic_area": "counter_financing_of_terrorism", "priority": "medium",
-                 "text": "Give the financial reporting centre access to the beneficial ownership register."},
+                 "text": "Give the financial reporting centre access to the beneficial ownership register.",
+                 "due_on": None},
             ],
             "draft": 1,
         }

@@ -19,6 +19,7 @@ British or American spelling ("organisation", "centre") do not matter.
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ _WITH_ABBREVIATION = re.compile(r"^\s*(.+?)\s*\(([^()]+)\)\s*$")
 _SPELLINGS = (("organisation", "organization"), ("centre", "center"), ("programme", "program"))
 
 
+@lru_cache(maxsize=8192)
 def key(text: str) -> str:
     """What two names of one organization have in common: lower case, no accents, no
     punctuation or spaces, no leading "the", one spelling of "organization", "center" and
@@ -247,6 +249,7 @@ ANNEX_2003: tuple[Organization, ...] = tuple([
 REFERENCE = Directory(list(ANNEX_2003))
 
 
+@lru_cache(maxsize=8192)
 def common_name(name: str) -> str:
     """The name the reference list gives the organization called ``name`` (itself if it is
     not listed): how a record written before the directory, or under another of its names,

@@ -223,6 +223,8 @@ class RecommendationSchema(Schema):
     thematic_area = f.thematic_area(meaning="The thematic area it concerns (the visit's Committee's own list).")
     priority = f.one_of(PRIORITIES, meaning="Its priority: `high`, `medium` or `low`.")
     text = f.text(required=True, meaning="What the State is recommended to do.")
+    due_on = f.date(required=False, allow_none=True, load_default=None,
+                    meaning="When it is to be implemented by, if the report says; past it, an open one is overdue.")
 
 
 class VisitReportDrafted(Schema):

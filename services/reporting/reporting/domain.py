@@ -78,11 +78,14 @@ class ReceivedTranscoder(JSONTranscoder):
             decoded = orjson.loads(state)
         except orjson.JSONDecodeError:  # not strict JSON (written by another version?)
             return None
-        if type(decoded) is not dict or decoded.keys() != _STATE_KEYS or decoded["originator_topic"] != _TOPIC:
+        try:  # a dict of exactly _STATE_KEYS (four keys, each there), else None
+            if len(decoded) != 4 or decoded["originator_topic"] != _TOPIC:
+                return None
+            stamp, envelope, exchange = decoded["timestamp"], decoded["envelope"], decoded["exchange"]
+        except (KeyError, TypeError):
             return None
-        stamp = decoded["timestamp"]
-        if type(stamp) is dict and stamp.get("_type_") == _DATETIME and type(decoded["envelope"]) is dict:
-            return decoded["envelope"], datetime.fromisoformat(stamp["_data_"]), decoded["exchange"]
+        if type(stamp) is dict and stamp.get("_type_") == _DATETIME and type(envelope) is dict:
+            return envelope, datetime.fromisoformat(stamp["_data_"]), exchange
         return None
 
 

@@ -71,6 +71,10 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
          [[f"{a['country']} ({a['member_state']})", "factual observations" if a["answer"] == "observations"
            else "response on implementation", a["due_on"], a["days_overdue"]]
           for a in v["state_answers"]["outstanding_at_end"]]),
+        ("Recommendations overdue at the end of the period", ["State", "recommendation", "thematic area", "due on",
+                                                              "status", "days overdue"],
+         [[r["member_state"], r["recommendation_id"], r["thematic_area"].replace("_", " "), r["due_on"],
+           r["status"].replace("_", " "), r["days_overdue"]] for r in v["recommendations"]["overdue_at_end"]]),
         ("Recommendations by thematic area and status", ["thematic area", "not started", "in progress",
                                                          "implemented", "no longer relevant", "total"],
          [[area.replace("_", " "), n["not_started"], n["in_progress"], n["implemented"], n["no_longer_relevant"],

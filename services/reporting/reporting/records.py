@@ -135,7 +135,7 @@ def _visit(r: dict[str, Any], e: dict) -> None:
         r["report"].update(draft=p["draft"], drafted_at=at)
         r["recommendations"] = {
             x["recommendation_id"]: {"thematic_area": x["thematic_area"], "priority": x["priority"],
-                                     "status": "not_started", "history": []}
+                                     "due_on": x.get("due_on"), "status": "not_started", "history": []}
             for x in p["recommendations"]}
     elif t == "visit_report_adopted":
         r["report"]["adopted_at"] = at

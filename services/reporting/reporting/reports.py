@@ -172,10 +172,14 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
         moments += [s["at"] for s in record["shares"]] + [s["revoked_at"] for s in record["shares"]]
         moments += [c["at"] for c in record["sharing_consent"]]
         moments += [f["at"] for f in record["follow_ups"]]
-        moments += [record["report"]["adopted_at"], record["report"]["transmitted_at"], record["follow_up_ended_at"]]
-        for answer in record["state_answers"].values():
-            moments += [answer["received_at"], *answer["reminded_at"]]
-        moments += [h["at"] for x in record["recommendations"].values() for h in x["history"]]
+        report, answers, recommendations = record["report"], record["state_answers"], record["recommendations"]
+        if report["adopted_at"]:  # the visit's report and what followed it (most records have none)
+            moments += [report["adopted_at"], report["transmitted_at"], record["follow_up_ended_at"]]
+            for answer in answers.values():
+                moments += [answer["received_at"], *answer["reminded_at"]]
+            moments += [h["at"] for x in recommendations.values() for h in x["history"]]
+        elif record["follow_up_ended_at"]:
+            moments.append(record["follow_up_ended_at"])
         days.update(m[:10] for m in moments if m)
         if consent["requested_at"]:  # pending at the period's end
             spans.append((consent["requested_at"][:10],
@@ -187,15 +191,16 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
                 spans.append((max(org["info_requested_at"][:10], org["info_due_on"]),
                               _earliest(_day(org.get("info_received_at")), ended), _day(record["completed_at"])))
         followed_until = _day(record["follow_up_ended_at"])
-        for answer in record["state_answers"].values():  # owed by the State at the period's end
+        for answer in answers.values():  # owed by the State at the period's end
             spans.append((answer["due_on"], _earliest(_day(answer["received_at"]), followed_until), None))
-        if record["report"]["adopted_at"]:  # its recommendations, followed until the follow-up ends
-            spans.append((record["report"]["adopted_at"][:10], followed_until, None))
+        if report["adopted_at"]:  # its recommendations, followed until the follow-up ends
+            spans.append((report["adopted_at"][:10], followed_until, None))
         if record["completed_at"]:  # lacking follow-up until the first step of it
+            follow_ups = record["follow_ups"]
             spans.append((record["completed_at"][:10], _earliest(
-                *(_day(f["at"]) for f in record["follow_ups"]), _day(record["report"]["transmitted_at"]),
-                followed_until), None))
-        spans = [s for s in spans if s[1] is None or s[1] > s[0]]  # never open at any end: no span
+                follow_ups[0]["at"][:10] if follow_ups else None, _day(report["transmitted_at"]), followed_until),
+                None))
+        spans = _needed(spans, days)
     elif record["kind"] == "meeting":
         moments = [record["held_at"], record["reported_at"], record["cancelled_at"],
                    *(o["at"] for o in record["open_meetings"])]
@@ -207,8 +212,16 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
                 closed = _day(history[-1]["at"]) if history and history[-1]["status"] != "open" else None
                 spans.append((max(outcome["due_on"], _day(outcome["logged_at"]) or ""), closed, None))
         days.update(m[:10] for m in moments if m)
-        spans = [s for s in spans if s[1] is None or s[1] > s[0]]
+        spans = _needed(spans, days)
     return days, spans
+
+
+def _needed(spans: list[tuple[str, str | None, str | None]], days: set[str]) -> list[tuple]:
+    """The spans the day index needs: not one never open at any end (it closes when it
+    opens), nor one between the record's first and last days, closing on one of them: a
+    period whose end it is open at overlaps those days, which find the record already."""
+    first, last = (min(days), max(days)) if days else ("", "")
+    return [s for s in spans if s[1] is None or (s[1] > s[0] and not (first <= s[0] and s[1] <= last))]
 
 
 # -- visits -------------------------------------------------------------------------------
@@ -409,7 +422,8 @@ def _status_at(recommendation: dict, by_end) -> str:
 def _recommendations(visits: list[dict], period: Period) -> dict:
     """The recommendations of the reports the Committee adopted by the period's end, as they
     stood then, for visits whose follow-up had not ended before the period: by status, and by
-    thematic area and status; and how many changed status in the period."""
+    thematic area and status; how many changed status in the period; and those with a due date
+    not implemented by the period's end past it, whenever due (until the follow-up ends)."""
     by_end = period.by_end
     followed = [v for v in visits if by_end(v["report"]["adopted_at"])
                 and not (v["follow_up_ended_at"] and period.before_start(v["follow_up_ended_at"]))]
@@ -423,6 +437,15 @@ def _recommendations(visits: list[dict], period: Period) -> dict:
                     for area, counts in sorted(by_area.items())},
         "status_changes": sum(h["at"] in period for v in visits for x in v["recommendations"].values()
                               for h in x["history"]),
+        "overdue_at_end": sorted(
+            ({"visit_id": v["id"], "member_state": v["member_state"], "recommendation_id": rid,
+              "thematic_area": x["thematic_area"], "due_on": x["due_on"], "status": _status_at(x, by_end),
+              "days_overdue": (period.end - date.fromisoformat(x["due_on"])).days}
+             for v in followed if not by_end(v["follow_up_ended_at"])
+             for rid, x in v["recommendations"].items()
+             if x.get("due_on") and x["due_on"] < period.end.isoformat()
+             and _status_at(x, by_end) in ("not_started", "in_progress")),
+            key=lambda r: (r["due_on"], r["member_state"] or "", r["recommendation_id"])),
     }
 
 

@@ -18,7 +18,7 @@ from visits.domain import Donor, RegisteredOrganization, Visit, VisitStatus
 
 STATUSES = tuple(s.value for s in VisitStatus)
 WAITING_FOR = ("committee_approval", "consent_request", "state_consent", "pre_visit_info", "dates",
-               "follow_up_and_closure", "state_answer")
+               "follow_up_and_closure", "state_answer", "recommendation")
 
 
 class ListFilters(Schema):

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+import marshmallow
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -211,12 +212,18 @@ _FIXED = {
 
 
 def utc_times(event_type: str, payload: dict) -> dict:
-    """The (JSON) payload as the canonical form writes it: its date-times in UTC."""
+    """The (JSON) payload as the canonical form writes it: its date-times in UTC, and the
+    defaults of the optional fields of its nested objects (a recommendation's ``due_on``)."""
     schema_fields = CATALOGUE[event_type].schema().fields
 
     def utc(name: str, value: Any) -> Any:
-        if isinstance(schema_fields.get(name), fields.AwareDateTime) and isinstance(value, str):
+        field = schema_fields.get(name)
+        if isinstance(field, fields.AwareDateTime) and isinstance(value, str):
             return datetime.fromisoformat(value).astimezone(timezone.utc).isoformat()
+        if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested) and isinstance(value, list):
+            nested = field.inner.schema.fields
+            defaults = {k: f.load_default for k, f in nested.items() if f.load_default is not marshmallow.missing}
+            return [{**defaults, **item} if isinstance(item, dict) else item for item in value]
         return value
 
     return {k: utc(k, v) for k, v in payload.items()}

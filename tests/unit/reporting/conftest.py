@@ -251,13 +251,15 @@ class VisitEvents:
         return self
 
     def report(self, drafted: str, adopted: str, transmitted: str, observations_due_on: str, response_due_on: str,
-               *recommendations: tuple[str, str]) -> VisitEvents:
-        """The visit's report drafted, adopted and transmitted; ``recommendations``: (id, area)."""
+               *recommendations: tuple[str, ...]) -> VisitEvents:
+        """The visit's report drafted, adopted and transmitted; ``recommendations``: (id, area)
+        or (id, area, due date)."""
         self.answers_due = {"observations": day(observations_due_on), "response": day(response_due_on)}
-        self.recommendations = {rid: "not_started" for rid, _ in recommendations}
+        self.recommendations = {rid: "not_started" for rid, *_ in recommendations}
         self._emit("visit_report_drafted", drafted, {"summary": "findings", "draft": 1, "recommendations": [
-            {"recommendation_id": rid, "thematic_area": area, "priority": "high", "text": "do"}
-            for rid, area in recommendations]})
+            {"recommendation_id": rid, "thematic_area": area, "priority": "high", "text": "do",
+             "due_on": day(due[0]) if due else None}
+            for rid, area, *due in recommendations]})
         self._emit("visit_report_adopted", adopted, {"draft": 1, "note": ""})
         self._emit("visit_report_transmitted", transmitted, {"observations_due_on": day(observations_due_on),
                                                              "response_due_on": day(response_due_on)})

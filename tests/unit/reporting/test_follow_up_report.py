@@ -19,7 +19,7 @@ def app(stream, projected):
     kenya.scheduled("2024-01-21T09:00", "2024-03-04", "2024-03-08").started("2024-03-04T09:00")
     kenya.completed("2024-03-08T17:00")
     kenya.report("2024-04-02T09:00", "2024-04-20T09:00", "2024-05-02T09:00", "2024-06-01", "2024-11-02",
-                  ("R1", "border_control"), ("R2", "legislation"), ("R3", "border_control"))
+                  ("R1", "border_control", "2024-12-31"), ("R2", "legislation"), ("R3", "border_control", "2025-06-30"))
     kenya.state_reminded("2024-06-05T09:00", "observations").state_answered("2024-06-11T15:00", "observations")
     kenya.recommendation("2024-09-10T09:00", "R1", "in_progress").recommendation("2025-02-03T09:00", "R1", "implemented")
     kenya.recommendation("2024-10-01T09:00", "R2", "no_longer_relevant")
@@ -84,3 +84,13 @@ def test_a_visit_conducted_without_follow_up_is_listed_until_its_first_follow_up
     assert later == []
     # Kenya (2024) had its report transmitted in May 2024: never in 2025's lists
     assert app.report("semi-annual", semi_annual(2025, 1))["visits"]["lacking_follow_up"] == []
+
+
+def test_a_recommendation_not_implemented_by_its_due_date_is_overdue_in_every_later_period(app):
+    # R1 due 31 Dec 2024, implemented 3 Feb 2025; R3 due 30 June 2025, never followed
+    h1_2025 = app.report("semi-annual", semi_annual(2025, 1))["visits"]["recommendations"]["overdue_at_end"]
+    assert h1_2025 == []  # R1 implemented by then; R3 due on the period's last day
+    h2_2024 = app.report("semi-annual", semi_annual(2024, 2))["visits"]["recommendations"]["overdue_at_end"]
+    assert h2_2024 == []  # R1 due on its last day
+    later = app.report("semi-annual", semi_annual(2026, 2))["visits"]["recommendations"]["overdue_at_end"]
+    assert [(r["recommendation_id"], r["status"], r["days_overdue"]) for r in later] == [("R3", "not_started", 549)]

@@ -85,7 +85,8 @@ def test_markdown_provenance_comes_last(scenario, reporting):
         "Pre-visit information by organization", "Needs identified by thematic area and priority",
         "The States' consent to share needs assessments with donors", "Needs that found no interested donor",
         "Needs assessments shared with donors under the State's consent", "Follow-up",
-        "Visits lacking follow-up at the end of the period", "The States' answers to the visit reports", "Answers overdue at the end of the period",
+        "Visits lacking follow-up at the end of the period", "The States' answers to the visit reports",
+        "Answers overdue at the end of the period", "Recommendations overdue at the end of the period",
         "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
         "Meetings lacking a report to the Committee", "Delegations attending the meetings held",
@@ -168,7 +169,7 @@ def test_an_empty_period_renders(reporting):
     md = render(report, "md").decode()
     # Every table but key figures, consent, sharing consent, the States' answers and the
     # Committee's decisions (always one row of zeros), trends and provenance.
-    assert md.count("None in this period.") == 18
+    assert md.count("None in this period.") == 19
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "<svg" not in render(report, "html").decode()
     assert render(report, "pdf").startswith(b"%PDF")

@@ -122,7 +122,8 @@ def envelopes() -> list[dict]:
     s.emit("visit_completed", earlier, "2024-05-17T17:00")
     # its report transmitted in 2024, never answered: owed at the end of 2025's periods (the backlog)
     s.emit("visit_report_drafted", earlier, "2024-06-01", {"summary": "Findings.", "draft": 1, "recommendations": [
-        {"recommendation_id": "R1", "thematic_area": "law_enforcement", "priority": "medium", "text": "Train."}]})
+        {"recommendation_id": "R1", "thematic_area": "law_enforcement", "priority": "medium", "text": "Train.",
+         "due_on": date.fromisoformat("2024-12-31")}]})
     s.emit("visit_report_adopted", earlier, "2024-06-10", {"draft": 1, "note": ""})
     s.emit("visit_report_transmitted", earlier, "2024-06-15", {"observations_due_on": date.fromisoformat("2024-07-15"),
                                                                "response_due_on": date.fromisoformat("2024-12-15")})

@@ -188,3 +188,15 @@ def test_a_visit_records_the_invited_organizations_that_took_part_and_its_team(m
     [completed] = visit.collect_events()
     assert completed.organizations_taking_part == ["United Nations Office on Drugs and Crime"]
     assert visit.team == ["CTED: legal expert", "CTED: border expert"]
+
+
+def test_a_recommendation_with_a_due_date_is_awaited_and_overdue_until_implemented(make):
+    visit = make.conducted_visit()
+    due = make.day(200)
+    visit.draft_report(make.ctx(40), summary="x", recommendations=[
+        Recommendation("R1", "border_control", "high", "API at airports", due_on=due), R2])
+    visit.adopt_report(make.ctx(41))
+    assert [w for w in visit.waiting_for(make.day(201)) if w["what"] == "recommendation"] == [
+        {"what": "recommendation", "recommendation_id": "R1", "due_on": due, "overdue": True}]
+    visit.update_recommendation(make.ctx(210), recommendation_id="R1", status="implemented", evidence="in force")
+    assert [w for w in visit.waiting_for(make.day(300)) if w["what"] == "recommendation"] == []

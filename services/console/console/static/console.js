@@ -419,7 +419,7 @@ const homeView = {
 
 function waitingBadges(waiting) {
   return (waiting || []).map((w) => badge(
-    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.answer ? `: ${human(w.answer)}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
+    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.answer ? `: ${human(w.answer)}` : ""}${w.recommendation_id ? `: ${w.recommendation_id}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
     w.overdue ? "overdue" : ""));
 }
 
@@ -553,8 +553,8 @@ function visitView(id) {
               Object.entries(v.report.state_answers).map(([name, a]) => [name === "observations" ? "factual observations" : "response on implementation",
                 a.overdue ? badge(`${a.due_on}: overdue`) : a.due_on, when(a.received_at), a.days_late ?? "-", a.reminded_at.map(when).join(", ") || "-"]),
               "Nothing yet: the report has not been transmitted."),
-            el("h2", {}, "Recommendations"), table(["recommendation", "area", "priority", "text", "status", "since"],
-              v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), r.priority, r.text, human(r.status),
+            el("h2", {}, "Recommendations"), table(["recommendation", "area", "priority", "text", "due", "status", "since"],
+              v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), r.priority, r.text, r.due_on || "-", human(r.status),
                 r.history.length ? `${when(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
               "No recommendations drafted.")),
           el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
@@ -617,7 +617,7 @@ const overdueView = {
     const rows = [];
     for (const v of visits) for (const w of v.waiting_for.filter((x) => x.overdue)) {
       rows.push([el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`), v.committee.toUpperCase(),
-        human(w.what), w.organization || (w.answer ? human(w.answer) : "-"), w.due_on || "-", human(v.status)]);
+        human(w.what), w.organization || (w.answer ? human(w.answer) : w.recommendation_id || "-"), w.due_on || "-", human(v.status)]);
     }
     const actions = [];
     for (const m of meetings) for (const a of m.action_items_overdue) {

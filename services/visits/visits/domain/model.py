@@ -105,12 +105,17 @@ class Recommendation:
     thematic_area: str
     priority: str  # high | medium | low
     text: str
+    due_on: date | None = None  # when it is to be implemented by, if the report says
     status: str = "not_started"  # RECOMMENDATION_STATUSES
     history: tuple[dict, ...] = ()
 
+    @property
+    def open(self) -> bool:
+        return self.status in ("not_started", "in_progress")
+
     def as_dict(self) -> dict:
         return {"recommendation_id": self.recommendation_id, "thematic_area": self.thematic_area,
-                "priority": self.priority, "text": self.text}
+                "priority": self.priority, "text": self.text, "due_on": self.due_on}
 
 
 @dataclass(frozen=True)
@@ -949,9 +954,15 @@ class Visit(RecordedAggregate):
         return waits + self._answers_awaited(today)
 
     def _answers_awaited(self, today: date) -> list[dict]:
-        """The answers the State owes on the transmitted report, each with its due date."""
-        return [{"what": "state_answer", "answer": name, "due_on": answer.due_on, "overdue": today > answer.due_on}
-                for name, answer in self.state_answers.items() if answer.received_at is None]
+        """The answers the State owes on the transmitted report, each with its due date; and the
+        recommendations of the adopted report with a due date, not yet implemented."""
+        answers = [{"what": "state_answer", "answer": name, "due_on": answer.due_on, "overdue": today > answer.due_on}
+                   for name, answer in self.state_answers.items() if answer.received_at is None]
+        if self.report_adopted_at is None:
+            return answers
+        return answers + [{"what": "recommendation", "recommendation_id": r.recommendation_id, "due_on": r.due_on,
+                           "overdue": today > r.due_on}
+                          for r in self.recommendations.values() if r.due_on is not None and r.open]
 
 
 class Donor(RecordedAggregate):
