@@ -414,9 +414,11 @@ def _state_answers(visits: list[dict], period: Period) -> dict:
     }
 
 
-def _status_at(recommendation: dict, by_end) -> str:
-    held = [h["status"] for h in recommendation["history"] if by_end(h["at"])]
-    return held[-1] if held else "not_started"
+def _status_at(history: list[dict], by_end, before: str) -> str:
+    """The status a history of status changes (``status``, ``at``) held at the period's end:
+    the latest by then, else ``before`` (what it was before any change)."""
+    held = [h["status"] for h in history if by_end(h["at"])]
+    return held[-1] if held else before
 
 
 def _recommendations(visits: list[dict], period: Period) -> dict:
@@ -430,7 +432,7 @@ def _recommendations(visits: list[dict], period: Period) -> dict:
     by_area: dict[str, Counter] = defaultdict(Counter)
     for v in followed:
         for x in v["recommendations"].values():
-            by_area[x["thematic_area"] or "unknown"][_status_at(x, by_end)] += 1
+            by_area[x["thematic_area"] or "unknown"][_status_at(x["history"], by_end, "not_started")] += 1
     return {
         "by_status": {s: sum(c[s] for c in by_area.values()) for s in RECOMMENDATION_STATUSES},
         "by_area": {area: {**{s: counts[s] for s in RECOMMENDATION_STATUSES}, "total": sum(counts.values())}
@@ -439,12 +441,13 @@ def _recommendations(visits: list[dict], period: Period) -> dict:
                               for h in x["history"]),
         "overdue_at_end": sorted(
             ({"visit_id": v["id"], "member_state": v["member_state"], "recommendation_id": rid,
-              "thematic_area": x["thematic_area"], "due_on": x["due_on"], "status": _status_at(x, by_end),
+              "thematic_area": x["thematic_area"], "due_on": x["due_on"],
+              "status": _status_at(x["history"], by_end, "not_started"),
               "days_overdue": (period.end - date.fromisoformat(x["due_on"])).days}
              for v in followed if not by_end(v["follow_up_ended_at"])
              for rid, x in v["recommendations"].items()
              if x.get("due_on") and x["due_on"] < period.end.isoformat()
-             and _status_at(x, by_end) in ("not_started", "in_progress")),
+             and _status_at(x["history"], by_end, "not_started") in ("not_started", "in_progress")),
             key=lambda r: (r["due_on"], r["member_state"] or "", r["recommendation_id"])),
     }
 
@@ -535,11 +538,6 @@ def _attendance(held: list[dict]) -> dict:
     }
 
 
-def _status_by_end(outcome: dict, by_end) -> str:
-    held = [h["status"] for h in outcome.get("status_history", []) if by_end(h["at"])]
-    return held[-1] if held else "open"
-
-
 def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) -> dict:
     """The Committee's decisions on the outcomes in the period (each outcome with its text,
     as it now stands), the outcomes superseded by an amendment logged in the period, those
@@ -560,7 +558,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
           "days_overdue": (period.end - date.fromisoformat(o["due_on"])).days}
          for m, oid, o in outcomes
          if o.get("outcome_kind") == "action_item" and o.get("due_on") and o["due_on"] < end
-         and by_end(o.get("logged_at")) and _status_by_end(o, by_end) == "open"
+         and by_end(o.get("logged_at")) and _status_at(o.get("status_history", []), by_end, "open") == "open"
          and not (o.get("superseded_by") and by_end(m["outcomes"].get(o["superseded_by"], {}).get("logged_at")))),
         key=lambda x: (x["due_on"], x["group"], x["meeting"], x["outcome_id"]))
     by_decision = Counter(o["decision"] for _, _, o in decided)
