@@ -50,6 +50,14 @@ ensure_venv() {
   fi
 }
 
+# The reports' PDF embeds DejaVu and Droid Sans Fallback (the six official languages' scripts);
+# without them it falls back to Latin-only fonts, so say so rather than fail.
+ensure_fonts() {
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] && return 0
+  apt_install fonts-dejavu-core fonts-droid-fallback ||
+    say "WARNING: could not install the fonts the PDF reports embed (Debian: apt-get install fonts-dejavu-core fonts-droid-fallback); PDFs will use Latin-only fonts"
+}
+
 broker_answers() {
   "$VENV/bin/python" - "$1" "$2" <<'PY'
 import socket, sys

@@ -4,6 +4,7 @@
 # headless Chromium). Extra arguments go to pytest, e.g. `-m "not slow"` or `tests/unit`.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_venv
+ensure_fonts
 ensure_rabbitmq
 ensure_rabbitmq_management
 ensure_chromium

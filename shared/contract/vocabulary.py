@@ -91,6 +91,38 @@ def is_member_state(code: str) -> bool:
     return isinstance(code, str) and code.isupper() and pycountry.countries.get(alpha_3=code) is not None
 
 
+# ISO 3166 writes "Iran, Islamic Republic of"; the United Nations write "Iran (Islamic Republic
+# of)" for these four and "Republic of Korea" (the qualifier first) for the others.
+_UN_PARENTHESIZED = {"Bolivia", "Iran", "Micronesia", "Venezuela"}
+
+
 def country_name(code: str) -> str:
+    """A State's name as the United Nations write it ("Republic of Korea", "Iran (Islamic
+    Republic of)", "Democratic Republic of the Congo"); the code itself if it is no country."""
     country = pycountry.countries.get(alpha_3=code)
-    return country.name if country else code
+    if not country:
+        return code
+    name = country.name
+    if ", " not in name:
+        return name
+    short, qualifier = name.split(", ", 1)
+    if short in _UN_PARENTHESIZED:
+        return f"{short} ({qualifier})"
+    return f"{qualifier.removeprefix('The ')} {short}"
+
+
+# Codes of the contract as words, where replacing the underscores is not enough.
+_WORDS = {
+    "counter_financing_of_terrorism": "countering the financing of terrorism",
+    "export_and_trans_shipment_controls": "export and trans-shipment controls",
+    "human_rights_compliance": "compliance with human rights",
+    "un_body": "United Nations body",
+    "committee_selection": "selected by the Committee",
+    "state_invitation": "at the State's invitation",
+    "action_item": "action item",
+}
+
+
+def in_words(code: str) -> str:
+    """A code of the contract (a thematic area, a kind, a status) as a person reads it."""
+    return _WORDS.get(code) or code.replace("_", " ")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 
 from shared.store import FieldworkApplication
@@ -40,7 +40,7 @@ class ReportingApplication(FieldworkApplication):
         return transcoder
 
     def report(self, kind: str, period: Period, as_of: datetime | None = None, basis: str = "recorded",
-               committee: str = "both") -> dict:
+               committee: str = "both", issued_on: date | None = None, symbol: str | None = None) -> dict:
         """The report from the projection; ``as_of`` rebuilds the record as it stood then: by
         when events were recorded (what the secretariat knew then) or by when they happened."""
         # the Committee's days (its time zone: New York unless set), both Committees' in the
@@ -52,11 +52,13 @@ class ReportingApplication(FieldworkApplication):
         if as_of is None:
             self.projection.catch_up()
             provenance = {"as_of": None, "basis": "recorded", **self.projection.provenance()}
-            return build_report(self.projection.records_for(*periods), kind, period, provenance, committee)
+            return build_report(self.projection.records_for(*periods), kind, period, provenance, committee,
+                                issued_on, symbol)
         if basis not in BASES:
             raise ValueError(f"basis is one of {BASES}")
         records, used = self.projection.as_of(periods, as_of, basis)
-        return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used}, committee)
+        return build_report(records, kind, period, {"as_of": as_of.isoformat(), "basis": basis, **used}, committee,
+                            issued_on, symbol)
 
     # -- what the reporting staff read and do -------------------------------------------------
 

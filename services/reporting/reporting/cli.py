@@ -30,11 +30,14 @@ def reports() -> None:
 @click.option("--as-of", help="the record as it stood at this moment (ISO 8601 with offset)")
 @click.option("--basis", type=click.Choice(["recorded", "occurred"]), default="recorded", show_default=True,
               help="as of: by when things were recorded, or by when they happened")
+@click.option("--issued-on", help="the date of issue the document bears (YYYY-MM-DD; default: today)")
+@click.option("--symbol", help="the document symbol the secretariat assigned (default: a place to fill in)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="file to write (default: reports/<name>)")
-def build(kind, committee, year, half, starts_in_month, start, end, fmt, as_of, basis, output) -> None:
+def build(kind, committee, year, half, starts_in_month, start, end, fmt, as_of, basis, issued_on, symbol,
+          output) -> None:
     """Build a report and write it to a file; prints the file's path."""
     params = {"kind": kind, "committee": committee, "year": year, "half": half, "starts_in_month": starts_in_month, "start": start,
-              "end": end, "format": fmt, "as_of": as_of, "basis": basis}
+              "end": end, "format": fmt, "as_of": as_of, "basis": basis, "issued_on": issued_on, "symbol": symbol}
     try:
         body, name = CLIENT.download("reporting", "/reports", {k: v for k, v in params.items() if v is not None})
     except ServiceUnreachable as unreachable:

@@ -5,13 +5,16 @@ commands, the unit tests); ``run_job`` is what runs a job, in the worker or here
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 import threading
 import time
 from typing import Any, Callable
 
+from shared.domain import committee_day
 from shared.errors import InvalidInput
 from shared.http import load
-from reporting.formats import FORMATS, render
+from reporting.document import file_stem
+from reporting.formats import EXTENSIONS, FORMATS, render
 from reporting.views import ReportQuery, period_of
 
 
@@ -21,9 +24,10 @@ def run_job(app: Any, job: str, args: dict, progress: Callable[[int], None] | No
         query = load(ReportQuery(), args)
         period = period_of(query)
         committee = query["committee"] or "both"
-        report = app.report(query["kind"], period, query["as_of"], query["basis"], committee)
-        name = (f"{query['kind']}-report-{committee}-{period.start.isoformat()}-{period.end.isoformat()}"
-                f"{'-as-of-' + query['as_of'].strftime('%Y%m%dT%H%M') if query['as_of'] else ''}.{query['format']}")
+        # the date of issue: today in the Committee's time zone unless the query says
+        issued_on = query["issued_on"] or committee_day(datetime.now(timezone.utc), None if committee == "both" else committee)
+        report = app.report(query["kind"], period, query["as_of"], query["basis"], committee, issued_on, query["symbol"])
+        name = f"{file_stem(report)}.{EXTENSIONS[query['format']]}"
         body = render(report, query["format"])
         return {"body": base64.b64encode(body).decode(), "content_type": FORMATS[query["format"]], "name": name}
     if job == "verify":

@@ -17,6 +17,7 @@ from shared.contract.vocabulary import (
     COMMITTEE_DECISIONS, MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
 )
 from shared.domain import circulated_late, document_notice, hours_before
+from reporting.document import title_of
 
 # An as-of report's basis: "recorded", as the record stood (what the secretariat knew then);
 # "occurred", as things were.
@@ -594,8 +595,6 @@ def _key_figures(report: dict) -> dict[str, int]:
 
 # Whose report: one Committee's, or both together (only when asked, and labelled so).
 REPORT_COMMITTEES = ("ctc", "1540", "both")
-COMMITTEE_NAMES = {"ctc": "the Counter-Terrorism Committee", "1540": "the 1540 Committee",
-                   "both": "both Committees together"}
 
 
 def for_committee(records: dict[str, dict], committee: str) -> dict[str, dict]:
@@ -615,10 +614,11 @@ def for_committee(records: dict[str, dict], committee: str) -> dict[str, dict]:
 
 
 def build_report(records: dict[str, dict], kind: str, period: Period, provenance: dict,
-                 committee: str = "both") -> dict:
+                 committee: str = "both", issued_on: date | None = None, symbol: str | None = None) -> dict:
     """The report of ``kind`` for ``period`` of ``committee``'s work (or both Committees'
     together) from projection ``records``; ``provenance`` says what they were built from (as
-    of, basis, events, stream position, events hash)."""
+    of, basis, events, stream position, events hash); ``issued_on`` and ``symbol`` are the date
+    of issue and the symbol the secretariat gives the document (none: left to fill in)."""
     if kind not in KINDS:
         raise ValueError(f"kind is one of {KINDS}")
     if committee not in REPORT_COMMITTEES:
@@ -628,10 +628,10 @@ def build_report(records: dict[str, dict], kind: str, period: Period, provenance
         "report": {
             "kind": kind,
             "committee": committee,
-            "title": f"{'Semi-annual' if kind == 'semi-annual' else 'Annual'} report on country visits and "
-                     f"working-group meetings of {COMMITTEE_NAMES[committee]}, "
-                     f"{period.start.isoformat()} to {period.end.isoformat()}",
+            "title": title_of(kind, committee, period.as_dict(), provenance.get("as_of"), provenance.get("basis")),
             "period": period.as_dict(),
+            "issued_on": issued_on.isoformat() if issued_on else None,
+            "symbol": symbol,
         },
         "visits": _visits_section(records, period),
         "meetings": _meetings_section(records, period),

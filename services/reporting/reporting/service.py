@@ -97,5 +97,5 @@ class ReportingService(runtime.FieldworkService):
     @rpc
     def report(self, query):
         body, content_type, name = self.app.long_work.report(query)
-        return {"content_type": content_type, "name": name,
-                "body": body.decode() if not content_type.startswith("application/pdf") else None}
+        text = content_type.startswith(("application/json", "text/"))
+        return {"content_type": content_type, "name": name, "body": body.decode() if text else None}

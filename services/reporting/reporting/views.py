@@ -29,6 +29,10 @@ class ReportQuery(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(list(FORMATS)))
     as_of = f.when(required=False, load_default=None)
     basis = fields.String(load_default="recorded", validate=validate.OneOf(BASES))
+    issued_on = f.date(False, "the date of issue the document bears (default: today in the Committee's time zone)",
+                       load_default=None)
+    symbol = fields.String(load_default=None, validate=validate.Length(min=1, max=60), metadata={
+        "description": "the document symbol the secretariat assigned (e.g. S/2013/400); default: a place to fill in"})
 
     @validates_schema
     def _period(self, data, **kwargs):

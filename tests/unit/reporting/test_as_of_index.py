@@ -36,7 +36,8 @@ def feed(app, reporting, envelopes: list[dict]) -> None:
 
 
 def without_provenance(report: dict) -> dict:
-    return {k: v for k, v in report.items() if k != "provenance"}
+    """The figures: not the provenance, nor the title (an as-of report's says as of when)."""
+    return {k: {**v, "title": None} if k == "report" else v for k, v in report.items() if k != "provenance"}
 
 
 def moments(envelopes: list[dict]) -> list[datetime]:

@@ -85,8 +85,11 @@ def test_h1_heading(h1):
     assert h1["report"] == {
         "kind": "semi-annual",
         "committee": "both",  # the scenario's work of both Committees, built together on request
-        "title": "Semi-annual report on country visits and working-group meetings of both Committees together, 2025-01-01 to 2025-06-30",
+        "title": "Semi-annual report of the Counter-Terrorism Committee and the 1540 Committee together on country "
+                 "visits and working-group meetings, 1 January to 30 June 2025",
         "period": {"start": "2025-01-01", "end": "2025-06-30", "time_zone": "UTC"},
+        "issued_on": None,  # given by the query (default: the day it is built)
+        "symbol": None,  # a place for the symbol the secretariat assigns
     }
     assert "trends" not in h1  # trends are for annual reports
 
@@ -344,9 +347,9 @@ def test_events_outside_the_period_do_not_change_it(scenario, reporting):
 def test_year_2025(year, scenario):
     v, g, m = scenario.visits, scenario.groups, scenario.meetings
     assert year["report"]["kind"] == "annual"
-    assert year["report"]["title"] == ("Annual report on country visits and working-group meetings of both "
-                                       "Committees together, "
-                                       "2025-01-01 to 2025-12-31")
+    assert year["report"]["title"] == ("Annual report of the Counter-Terrorism Committee and the 1540 Committee "
+                                       "together on country visits and working-group meetings, "
+                                       "1 January to 31 December 2025")
     # The three of the first half, and VNM (started 07-01 00:30, no organization invited).
     assert [(x["member_state"], x["started_on"], x["completed_on"], x["organizations"])
             for x in year["visits"]["conducted"]] == [
