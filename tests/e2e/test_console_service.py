@@ -60,7 +60,7 @@ def test_calls_pass_through_with_the_callers_token_and_come_back_as_the_service_
     report = requests.get(f"{system.console}/api/reporting/reports?kind=annual&committee=both&year=2025&format=md", timeout=60,
                           headers={"Authorization": f"Bearer {system.dev_token('reporting_staff')}"})
     assert report.status_code == 200
-    assert report.headers["Content-Disposition"] == 'attachment; filename="annual-report-both-2025-01-01-2025-12-31.md"'
+    assert report.headers["Content-Disposition"] == 'attachment; filename="both-annual-report-2025-01-01-to-2025-12-31.md"'
     # the public schedule and its calendar feed need no token
     assert requests.get(f"{system.console}/api/meetings/schedule.ics", timeout=10).text.startswith("BEGIN:VCALENDAR")
     unknown = requests.get(f"{system.console}/api/payroll/salaries", timeout=10)

@@ -38,12 +38,16 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     page.select_option("#committee", "ctc")  # CTED's report: one Committee's work
     page.fill("#year", str(now.year))
     page.select_option("#half", "1" if now.month <= 6 else "2")
+    page.fill("#symbol", "S/2026/999")
     page.click("#build")
     frame = page.frame_locator("[data-testid=report-frame]")
     frame.locator("text=Key figures").first.wait_for()
     shown = frame.locator("body").inner_text()
     assert "Provenance" in shown and "everything recorded" in shown
     assert "of the Counter-Terrorism Committee" in shown
+    assert "S/2026/999" in shown and "Distr.: General" in shown  # the document's front matter
+    assert "Security Council Committee established pursuant to resolution 1373 (2001)" in shown
+    assert "During the period under review" in shown  # the numbered paragraphs
     assert frame.locator("svg").count() + frame.locator("table").count() > 1  # its tables (and charts)
     page.screens("report")
 
@@ -54,26 +58,28 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
         page.click("[data-testid=downloads] button[data-format=pdf]")
     half = 1 if now.month <= 6 else 2
     start, end = (f"{now.year}-01-01", f"{now.year}-06-30") if half == 1 else (f"{now.year}-07-01", f"{now.year}-12-31")
-    assert pdf.value.suggested_filename == f"semi-annual-report-ctc-{start}-{end}.pdf"
+    assert pdf.value.suggested_filename == f"ctc-semi-annual-report-{start}-to-{end}.pdf"
     pdf_path = folder / pdf.value.suggested_filename
     pdf.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF")
     saved = {}
-    for format in ("json", "md", "html"):
+    for format in ("json", "md", "html", "docx", "xlsx", "csv"):
         with page.expect_download() as download:
             page.click(f"[data-testid=downloads] button[data-format={format}]")
         saved[format] = folder / download.value.suggested_filename
         download.value.save_as(saved[format])
     report = json.loads(saved["json"].read_text())
     assert report["provenance"]["events"] >= 2
-    assert saved["md"].read_text().startswith("#")
+    assert "# Semi-annual report of the Counter-Terrorism Committee" in saved["md"].read_text()
+    assert saved["docx"].read_bytes().startswith(b"PK") and saved["xlsx"].read_bytes().startswith(b"PK")
+    assert saved["csv"].name.endswith(".csv.zip")
     assert saved["html"].read_text().startswith("<!DOCTYPE html>")
 
     # "as of" a moment before anything happened: a report of nothing, built all the same
     page.fill("#as_of", "2000-01-01T00:00")
     page.click("#build")
     page.wait_for_selector("#build:text-is('Build the report'):not([disabled])")
-    frame.locator("text=2000-01-01").first.wait_for()  # the provenance's "as of"
+    frame.locator("text=as recorded on 1 January 2000").first.wait_for()  # the title says as of when
     assert "Provenance" in frame.locator("body").inner_text()
     page.screens("report as of")
 

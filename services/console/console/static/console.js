@@ -849,7 +849,8 @@ const awaitingView = {
 
 // -- reports --------------------------------------------------------------------------------
 
-const FORMATS = [["html", "HTML"], ["pdf", "PDF"], ["json", "JSON"], ["md", "Markdown"]];
+const FORMATS = [["pdf", "PDF"], ["docx", "Word"], ["xlsx", "Excel (XLSX)"], ["csv", "CSV tables (zip)"], ["html", "HTML"],
+  ["md", "Markdown"], ["json", "JSON (figures)"]];
 
 function reportQuery(form) {
   const data = new FormData(form);
@@ -864,6 +865,8 @@ function reportQuery(form) {
   }
   const asOf = data.get("as_of");
   if (asOf) { params.set("as_of", `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`); params.set("basis", data.get("basis")); }
+  if (data.get("issued_on")) params.set("issued_on", data.get("issued_on"));
+  if (data.get("symbol")) params.set("symbol", data.get("symbol"));
   return params;
 }
 
@@ -903,6 +906,8 @@ const reportsView = {
         el("div", {}, el("label", { for: "as_of" }, "As of (UTC; empty: everything recorded)"), el("input", { id: "as_of", name: "as_of", type: "datetime-local" })),
         el("div", {}, el("label", { for: "basis" }, "Basis (with as of)"), el("select", { id: "basis", name: "basis" },
           el("option", { value: "recorded" }, "recorded by then"), el("option", { value: "occurred" }, "happened by then"))),
+        el("div", {}, el("label", { for: "issued_on" }, "Date of issue (empty: today)"), el("input", { id: "issued_on", name: "issued_on", type: "date" })),
+        el("div", {}, el("label", { for: "symbol" }, "Symbol (empty: S/____ to fill in)"), el("input", { id: "symbol", name: "symbol", type: "text", maxlength: 60, placeholder: "S/2026/100" })),
         el("button", { type: "submit", id: "build" }, "Build the report")),
       errorBox);
     form.addEventListener("submit", async (event) => {
@@ -921,7 +926,7 @@ const reportsView = {
           el("button", { type: "button", class: "secondary", "data-format": format, onclick: () => {
             const query = new URLSearchParams(params);
             query.set("format", format);
-            download("reporting", `/reports?${query}`, `report.${format}`, errorBox);
+            download("reporting", `/reports?${query}`, `report.${format === "csv" ? "csv.zip" : format}`, errorBox);
           } }, label)));
         downloads.hidden = false;
       } catch (error) {
@@ -933,7 +938,7 @@ const reportsView = {
       }
     });
     return el("div", {}, el("h1", {}, "Reports"),
-      el("p", { class: "muted" }, "Built by the reporting service from the events alone; each ends with its provenance."),
+      el("p", { class: "muted" }, "Built by the reporting service from the events alone, as the document the Committee circulates: front matter, numbered paragraphs, charts and the statistical annex, ending with its provenance. Word, Excel and CSV are for finishing it in the secretariat's own template."),
       form, downloads, frame);
   },
 };
