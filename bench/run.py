@@ -461,7 +461,7 @@ def rebuild_and_reports(folder: Path, n: int, results: Results) -> None:
     whole visit lifecycles over 25 years, then rebuild its projections and build the reports
     from them: a half year and a year at the end of the history, and a period covering it all
     (the worst case: every record is in it)."""
-    from reporting.formats import render
+    from reporting.formats import FORMATS, render
     from reporting.reports import Period, annual, semi_annual
 
     store = folder / f"rebuild-{n}"
@@ -474,19 +474,21 @@ def rebuild_and_reports(folder: Path, n: int, results: Results) -> None:
     results.add(f"projection rebuild, {n:,} events", rate, "events/s", "raw read + JSON decode", rate / decode,
                 f"{rate / fetch:.2f} x raw fetch only")
 
-    reports = [("semi-annual", semi_annual(2024, 2), ("json", "html", "pdf")),
-               ("annual", annual(2024), ("json", "html", "pdf")),
-               ("semi-annual", Period(HISTORY[0].date(), date(2025, 12, 31)), ("json",))]
+    every = tuple(FORMATS)
+    reports = [("semi-annual", semi_annual(2024, 2), every),
+               ("annual", annual(2024), every),
+               ("semi-annual", Period(HISTORY[0].date(), date(2025, 12, 31)), ("json", "pdf", "docx"))]
     for kind, period, formats in reports:
         label = f"{kind} report" if period.end.year - period.start.year < 2 else "report of the whole history"
         for fmt in formats:
             began = time.perf_counter()
             report = app.report(kind, period)
-            render(report, fmt)
+            body = render(report, fmt)
             if fmt == "json":
                 results.point(f"{label}, json", n, time.perf_counter() - began)
             results.add(f"{label} over {n:,} events, {fmt}", (time.perf_counter() - began) * 1000, "ms",
-                        note=f"{len(report['visits']['conducted']):,} visits conducted in {period.start}..{period.end}")
+                        note=f"{len(report['visits']['conducted']):,} visits conducted in {period.start}..{period.end}"
+                             + ("" if fmt == "json" else f"; {len(body):,} bytes"))
     for basis in ("recorded", "occurred"):
         began = time.perf_counter()
         app.report("semi-annual", semi_annual(2024, 2), as_of=datetime(2025, 6, 1, tzinfo=timezone.utc), basis=basis)
@@ -597,6 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=list(SIZES), default="default")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--plot", help="also write an SVG plot of time against events to this file")
+    parser.add_argument("--only", choices=["all", "reports"], default="all",
+                        help="reports: only the store of the size's largest rebuild, its rebuild and its reports "
+                             "in every format (--size large: 1,000,000 events)")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     vhost = f"fieldwork-bench-{uuid.uuid4().hex[:8]}"
@@ -606,6 +611,9 @@ def main(argv: list[str] | None = None) -> int:
     load_definitions(uri)
     try:
         print(f"benchmark at size {args.size} on {os.cpu_count()} cores; vhost {vhost}", file=sys.stderr)
+        if args.only == "reports":
+            rebuild_and_reports(folder, size["rebuild"][-1], results)
+            return _finish(args, results)
         pika_e2e, pika_consume = pika_baselines(uri, size["pika"], results)
         sqlite_baselines(folder, size["sqlite"], results)
         intake(uri, folder, size["intake"], pika_consume, results)
@@ -617,6 +625,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         delete_vhost(vhost)
         shutil.rmtree(folder, ignore_errors=True)
+    return _finish(args, results)
+
+
+def _finish(args, results: Results) -> int:
     print(results.table())
     if args.json:
         Path(args.json).write_text(json.dumps([r.__dict__ for r in results.rows], indent=2))

@@ -9,7 +9,6 @@ has what the others have. A pure function of the report: the same report, the sa
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -77,6 +76,7 @@ class Document:
     charts: list[Chart]
     annex: list[Table]
     file_stem: str
+    running_head: str  # at the top of every page but the first
     language: str = "en"
     provenance: dict = field(default_factory=dict)
 
@@ -187,7 +187,7 @@ def tables_of(report: dict) -> list[Table]:
           for n in sharing["needs_without_interested_donor"]]),
         ("shares-by-donor", "Needs assessments shared with donors under the State's consent",
          ("donor", "shares", "States", "needs"),
-         [[d["donor"], d["shares"], ", ".join(d.get("countries") or d["visits"]), d["needs"]] for d in sharing["by_donor"]]),
+         [[d["donor"], d["shares"], ", ".join(country_name(c) for c in d["visits"]), d["needs"]] for d in sharing["by_donor"]]),
         ("follow-up", "Follow-up", ("State", "on", "summary"),
          [[state(f), written(f["on"]), f["summary"]] for f in sorted(v["follow_up"], key=lambda f: (f["on"], state(f)))]),
         ("lacking-follow-up", "Visits lacking follow-up at the end of the period",
@@ -299,6 +299,9 @@ def document_of(report: dict) -> Document:
         charts=charts_of(report),
         annex=tables_of(report),
         file_stem=file_stem(report),
+        running_head=f"{profile.short_name[:1].upper()}{profile.short_name[1:]}: {r['kind']} report, "
+                     f"{written_period(r['period']['start'], r['period']['end'])}"
+                     + (", as of " + written(report["provenance"]["as_of"]) if report["provenance"].get("as_of") else ""),
         provenance=report["provenance"],
     )
 
@@ -306,7 +309,3 @@ def document_of(report: dict) -> Document:
 def cell(value) -> str:
     """A table cell as text: ``-`` for nothing."""
     return "-" if value is None else str(value)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -167,15 +167,25 @@ def _chart(chart: Chart, s: dict) -> Drawing:
     return drawing
 
 
-def _widths(header: tuple, rows: list[list]) -> list[float]:
-    """Column widths in proportion to what they hold (a long cell counts as 40 characters)."""
-    sample = rows[:200]
-    wanted = []
+def _widths(header: tuple, rows: list[list], s: dict) -> list[float]:
+    """Column widths: each at least its longest word (header or cell, a third of the page at
+    most), the rest of the page shared in proportion to what the columns hold on one line."""
+    width_of = pdfmetrics.stringWidth
+    sample = [[cell(v) for v in row] for row in rows[:200]]
+    head, body = s["head"], s["cell"]
+    least, wanted = [], []
     for i, h in enumerate(header):
-        longest = max([len(cell(r[i])) for r in sample] + [max(len(w) for w in h.split())])
-        wanted.append(min(max(longest, 4), 40))
-    total = sum(wanted)
-    return [WIDTH * w / total for w in wanted]
+        words = [width_of(w, head.fontName, head.fontSize) for w in h.split()]
+        words += [width_of(w, body.fontName, body.fontSize) for r in sample for w in r[i].split()]
+        least.append(min(max(words or [10]) + 7, WIDTH / 3))
+        lines = [width_of(r[i], body.fontName, body.fontSize) for r in sample] + [width_of(h, head.fontName, head.fontSize)]
+        wanted.append(max(least[-1], min(max(lines) + 7, WIDTH / 2)))
+    if sum(wanted) <= WIDTH:
+        return [w * WIDTH / sum(wanted) for w in wanted]
+    if sum(least) >= WIDTH:
+        return [w * WIDTH / sum(least) for w in least]
+    spare, extra = WIDTH - sum(least), [w - m for w, m in zip(wanted, least)]
+    return [m + spare * e / sum(extra) for m, e in zip(least, extra)]
 
 
 CHUNK = 60  # rows a table holds: a longer one is several, each with the header (reportlab lays
@@ -183,7 +193,7 @@ CHUNK = 60  # rows a table holds: a longer one is several, each with the header 
 
 
 def _tables(header: tuple, rows: list[list], s: dict) -> list[Table]:
-    widths = _widths(header, rows)
+    widths = _widths(header, rows, s)
     return [_table(header, rows[i:i + CHUNK], widths, s) for i in range(0, len(rows), CHUNK)]
 
 
@@ -232,7 +242,7 @@ def to_pdf(document: Document) -> bytes:
         canvas.setFont(f["Sans"], 8)
         if doc.page > 1:
             canvas.drawString(MARGIN, PAGE[1] - 1.2 * cm, document.symbol)
-            canvas.drawRightString(PAGE[0] - MARGIN, PAGE[1] - 1.2 * cm, document.title[:110])
+            canvas.drawRightString(PAGE[0] - MARGIN, PAGE[1] - 1.2 * cm, document.running_head)
             canvas.line(MARGIN, PAGE[1] - 1.35 * cm, PAGE[0] - MARGIN, PAGE[1] - 1.35 * cm)
         canvas.drawCentredString(PAGE[0] / 2, 1.1 * cm, str(doc.page))
         canvas.restoreState()

@@ -211,7 +211,10 @@ def test_the_pdf_has_what_the_html_has_page_numbers_and_a_running_header(scenari
     for n, page in enumerate(pages, start=1):  # a page number at the foot, the header from the second
         lines = [line.strip() for line in page.splitlines()]
         assert str(n) in lines, n
-        assert any(line.startswith("S/2026/12 Annual report") for line in lines) == (n > 1), n
+        assert any(line.startswith("S/2026/12 ") and line.endswith(document.running_head)
+                   for line in lines) == (n > 1), n
+    assert document.running_head == ("Counter-Terrorism Committee and the 1540 Committee together: annual report, "
+                                     "1 January to 31 December 2025")
     assert "Kenya" in text and "Provenance" in text
 
 
