@@ -378,7 +378,8 @@ def test_reporting_staff_build_the_semi_annual_report_with_the_cli(broker, repor
     recorded(reporting_service, 3)
     env = {**os.environ, "FIELDWORK_REPORTING_URL": reporting_service.url,
            "FIELDWORK_TOKEN": reporting_service.token("rita", "reporting_staff")}
-    for fmt, magic in [("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("md", b"# Semi-annual"), ("json", b"{")]:
+    for fmt, magic in [("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("md", b"United Nations"), ("json", b"{"),
+                       ("docx", b"PK"), ("xlsx", b"PK"), ("csv", b"PK")]:
         result = subprocess.run(
             [sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual", "--committee", "both", "--year", "2025",
              "--half", "1", "--format", fmt, "-o", str(tmp_path / f"report.{fmt}")],
@@ -386,6 +387,17 @@ def test_reporting_staff_build_the_semi_annual_report_with_the_cli(broker, repor
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == str(tmp_path / f"report.{fmt}")
         assert (tmp_path / f"report.{fmt}").read_bytes().startswith(magic)
+    # by default, a file named by Committee, kind, period and date of issue given
+    named = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual", "--committee", "both",
+         "--year", "2025", "--half", "1", "--format", "docx", "--issued-on", "2025-07-15", "--symbol", "S/2025/500"],
+        capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == str(tmp_path / "reports" / "both-semi-annual-report-2025-01-01-to-2025-06-30.docx")
+    import docx
+    text = [p.text for p in docx.Document(named.stdout.strip()).paragraphs]
+    assert any(t.startswith("Semi-annual report of the Counter-Terrorism Committee and the 1540 Committee") for t in text)
+    assert "S/2025/500" in docx.Document(named.stdout.strip()).tables[0].cell(0, 1).text
     bad = subprocess.run([sys.executable, "-m", "shared.cli.main", "reports", "build", "--kind", "semi-annual",
                           "--year", "2025"], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "half" in bad.stderr
