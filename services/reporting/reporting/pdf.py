@@ -86,16 +86,22 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
 _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
+def _visual(text: str) -> str:
+    """Text with Arabic (or Hebrew) in it shaped and in the order it is drawn, left to right."""
+    if not _RTL.search(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+    return get_display(arabic_reshaper.reshape(text))
+
+
 def markup(text) -> str:
     """A cell or paragraph as reportlab's paragraph markup: escaped; Arabic shaped and in visual
     order; Chinese, Japanese and Korean in the CJK font."""
     text = cell(text)
     if text.isascii():
         return escape(text)
-    if _RTL.search(text):
-        import arabic_reshaper
-        from bidi import get_display
-        text = get_display(arabic_reshaper.reshape(text))
+    text = _visual(text)
     cjk = fonts()["CJK"]
     out, at = [], 0
     for run in _CJK.finditer(text):
@@ -104,6 +110,15 @@ def markup(text) -> str:
         at = run.end()
     out.append(escape(text[at:]))
     return "".join(out)
+
+
+def drawn(text: str, font: str) -> tuple[str, str]:
+    """A label for reportlab's graphics (one font a string): Arabic shaped and in visual order,
+    a label with Chinese, Japanese or Korean in the CJK font."""
+    if text.isascii():
+        return text, font
+    text = _visual(text)
+    return text, fonts()["CJK"] if _CJK.search(text) else font
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -149,8 +164,8 @@ def _masthead(document: Document, s: dict) -> Table:
 def _chart(chart: Chart, s: dict) -> Drawing:
     f = fonts()
     labels = chart_labels(chart)
-    label_width = min(WIDTH / 2,
-                      max(pdfmetrics.stringWidth(line, f["Sans"], 8) for lines in labels for line in lines) + 8)
+    label_width = min(WIDTH / 2, max(pdfmetrics.stringWidth(*drawn(line, f["Sans"]), 8)
+                                     for lines in labels for line in lines) + 8)
     bar_width = min(BAR_WIDTH, WIDTH - label_width - 40)
     top = max(n for _, n in chart.bars) or 1
     height = sum(BAR_ROW * len(lines) for lines in labels) * 0.8 + 20
@@ -159,7 +174,8 @@ def _chart(chart: Chart, s: dict) -> Drawing:
     y = height - 24
     for (name, n), lines in zip(chart.bars, labels):
         for i, line in enumerate(lines):
-            drawing.add(String(label_width - 6, y - i * 9, line, fontName=f["Sans"], fontSize=8, textAnchor="end"))
+            text, font = drawn(line, f["Sans"])
+            drawing.add(String(label_width - 6, y - i * 9, text, fontName=font, fontSize=8, textAnchor="end"))
         w = max(1, bar_width * n / top) if n else 0
         drawing.add(Rect(label_width, y - 3, w, 11, fillColor=colors.HexColor("#1f5fa8"), strokeColor=None))
         drawing.add(String(label_width + w + 4, y, f"{n:,}", fontName=f["Sans"], fontSize=8))

@@ -216,6 +216,11 @@ def test_the_pdf_has_what_the_html_has_page_numbers_and_a_running_header(scenari
     assert document.running_head == ("Counter-Terrorism Committee and the 1540 Committee together: annual report, "
                                      "1 January to 31 December 2025")
     assert "Kenya" in text and "Provenance" in text
+    # The charts are drawn: the page with their titles, rendered, has their bars' blue.
+    shown = next(i for i, page in enumerate(pages) if "Needs identified by thematic area" in page)
+    image = pypdfium2.PdfDocument(pdf)[shown].render(scale=1).to_pil().convert("RGB")
+    bars = sum(n for n, (r, g, b) in image.getcolors(1 << 20) if abs(r - 0x1f) + abs(g - 0x5f) + abs(b - 0xa8) < 30)
+    assert bars > 2_000, bars
 
 
 def test_the_pdf_embeds_fonts_for_the_official_languages_scripts(reporting):
