@@ -298,3 +298,19 @@ def test_an_empty_period_renders(reporting):
     assert "<svg" not in render(report, "html").decode()
     for fmt in ("pdf", "docx", "xlsx", "csv"):
         assert render(report, fmt)
+
+
+def test_each_committee_has_its_own_name_and_the_1540_committee_its_programme_year(reporting):
+    records = reporting.records([])
+    provenance = reporting.provenance([])
+    programme = document_of(build_report(records, "annual", annual(2024, starts_in_month=6), provenance, "1540"))
+    assert programme.title == ("Annual report of the 1540 Committee on country visits and working-group meetings, "
+                               "programme year 1 June 2024 to 31 May 2025")
+    assert programme.committee_name == "Security Council Committee established pursuant to resolution 1540 (2004)"
+    assert programme.paragraphs[1] == ("During the period under review, the Committee, with its group of experts, "
+                                       "conducted no country visit.")
+    calendar = document_of(build_report(records, "annual", annual(2024), provenance, "1540"))
+    assert calendar.title.endswith("meetings, 1 January to 31 December 2024")
+    ctc = document_of(build_report(records, "semi-annual", H1_2025, provenance, "ctc"))
+    assert ctc.title.startswith("Semi-annual report of the Counter-Terrorism Committee on")
+    assert "1540" not in ctc.committee_name and "1540" not in " ".join(ctc.paragraphs)
