@@ -57,19 +57,24 @@ def _find(name: str) -> Path | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def font(role: str) -> str:
+    """The registered font of a role (``Serif``, ``Sans``, their bold, ``CJK``), registered the
+    first time it is asked for (the CJK font, 4 MB, only for a document that has such text)."""
+    file_name = FONT_FILES[role]
+    path = _find(file_name)
+    if path is None:
+        log.warning("font %s not found (Debian: apt-get install fonts-dejavu-core fonts-droid-fallback); "
+                    "the PDF uses %s for %s", file_name, BASE14[role], role)
+        return BASE14[role]
+    pdfmetrics.registerFont(TTFont(f"Fieldwork-{role}", str(path)))
+    return f"Fieldwork-{role}"
+
+
 @lru_cache(maxsize=1)
 def fonts() -> dict[str, str]:
-    """The registered font of each role (``Serif``, ``Sans``, their bold, ``CJK``)."""
-    chosen = {}
-    for role, file_name in FONT_FILES.items():
-        path = _find(file_name)
-        if path is None:
-            log.warning("font %s not found (Debian: apt-get install fonts-dejavu-core fonts-droid-fallback); "
-                        "the PDF uses %s for %s", file_name, BASE14[role], role)
-            chosen[role] = BASE14[role]
-            continue
-        pdfmetrics.registerFont(TTFont(f"Fieldwork-{role}", str(path)))
-        chosen[role] = f"Fieldwork-{role}"
+    """The registered fonts of the roles every document uses (Serif, Sans, their bold)."""
+    chosen = {role: font(role) for role in ("Serif", "Serif-Bold", "Sans", "Sans-Bold")}
     # reportlab's graphics start each drawing in Helvetica (a base-14 font, not embedded)
     from reportlab.graphics import shapes
     shapes.STATE_DEFAULTS["fontName"] = chosen["Sans"]
@@ -102,7 +107,7 @@ def markup(text) -> str:
     if text.isascii():
         return escape(text)
     text = _visual(text)
-    cjk = fonts()["CJK"]
+    cjk = font("CJK") if _CJK.search(text) else None
     out, at = [], 0
     for run in _CJK.finditer(text):
         out.append(escape(text[at:run.start()]))
@@ -112,13 +117,13 @@ def markup(text) -> str:
     return "".join(out)
 
 
-def drawn(text: str, font: str) -> tuple[str, str]:
+def drawn(text: str, fallback: str) -> tuple[str, str]:
     """A label for reportlab's graphics (one font a string): Arabic shaped and in visual order,
-    a label with Chinese, Japanese or Korean in the CJK font."""
+    a label with Chinese, Japanese or Korean in the CJK font, else in ``fallback``."""
     if text.isascii():
-        return text, font
+        return text, fallback
     text = _visual(text)
-    return text, fonts()["CJK"] if _CJK.search(text) else font
+    return text, font("CJK") if _CJK.search(text) else fallback
 
 
 def _styles() -> dict[str, ParagraphStyle]:
