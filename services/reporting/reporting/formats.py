@@ -53,7 +53,7 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
         ("The States' consent to share needs assessments with donors",
          ["consent granted", "declined", "withdrawn", "shares made", "withheld", "revoked"],
          [[v["sharing"]["consent"]["granted"], v["sharing"]["consent"]["declined"], v["sharing"]["consent"]["withdrawn"],
-           v["sharing"]["shares"], v["sharing"]["withheld"], v["sharing"]["revoked"]]]),
+           v["sharing"]["shares"], v["sharing"]["interested_donors_not_shared_with"], v["sharing"]["revoked"]]]),
         ("Needs that found no interested donor", ["State", "need", "thematic area", "priority"],
          [[n["member_state"], n["need_id"], n["thematic_area"].replace("_", " "), n["priority"]]
           for n in v["sharing"]["needs_without_interested_donor"]]),

@@ -239,10 +239,11 @@ def _interests_at(donor: dict, moment: str) -> list[str]:
     return held[-1] if held else []
 
 
-def _withheld(visit: dict, decision: dict, donors: list[dict]) -> int:
-    """Shares a State's decline or withdrawal held back: the registered donors interested in a
-    need of the assessment as it stood then (what matching would have proposed), but for those
-    whose share that very withdrawal revoked (counted as revoked)."""
+def _interested_donors_not_shared_with(visit: dict, decision: dict, donors: list[dict]) -> int:
+    """The registered donors a State's decline or withdrawal left without the assessment: those
+    interested then in a thematic area of a need of the assessment as it stood (what matching
+    would have proposed), but for those whose share that very withdrawal revoked (counted as
+    revoked). Donors who would have matched, not shares: nothing says they would have had it."""
     at = decision["at"]
     recorded = [a for a in visit["needs_assessments"] if a["recorded_at"] <= at]
     if not recorded:
@@ -310,8 +311,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     )
     donors = _by_kind(records, "donor")
     revoked = sum(s["revoked_at"] in period for v in visits for s in v["shares"])
-    withheld = sum(
-        _withheld(v, c, donors) for v in visits for c in v["sharing_consent"]
+    not_shared_with = sum(
+        _interested_donors_not_shared_with(v, c, donors) for v in visits for c in v["sharing_consent"]
         if c["at"] in period and c["decision"] in ("declined", "withdrawn")
     )
     interested_areas = {a for d in donors for a in _interests_at(d, end + "T23:59:59.999999+00:00")}
@@ -362,7 +363,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "sharing": {
             "consent": {k: sharing_decisions[k] for k in ("granted", "declined", "withdrawn")},
             "shares": len(shares),
-            "withheld": withheld,
+            "interested_donors_not_shared_with": not_shared_with,
             "revoked": revoked,
             "needs_without_interested_donor": unmatched,
             "by_donor": [

@@ -194,7 +194,7 @@ def test_h1_sharing_with_donors_under_consent(h1, scenario):
         "shares": 2,
         # SEN's withdrawal of 02-10 revoked its share with the EU (the only donor interested in
         # SEN-01); KAZ's decline of 05-05 held back nothing: no donor was interested in its needs.
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,
         # KAZ's assessment of 04-25: no registered donor is interested in these areas by 06-30.
         "needs_without_interested_donor": [
@@ -391,7 +391,7 @@ def test_year_2025(year, scenario):
     assert year["visits"]["sharing"] == {
         "consent": {"granted": 1, "declined": 1, "withdrawn": 1},
         "shares": 3,  # + KEN -> Canada 08-01 (KEN-05)
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,  # SEN -> EU, on SEN's withdrawal of 02-10
         # the latest assessment of the year of KEN (v3, 07-10), KAZ and TUN (07-02)
         "needs_without_interested_donor": [
@@ -526,7 +526,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         # SEN granted 2024-10-01 and withdrew 2025-02-10; KEN granted 04-20; KAZ declined 05-05.
         "consent": {"granted": 2, "declined": 1, "withdrawn": 1},
         "shares": 3,  # SEN -> EU 2024-10-15, KEN -> Canada 05-02, KEN -> EU 05-10
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,  # SEN -> EU, on SEN's withdrawal of 2025-02-10
         "needs_without_interested_donor": [
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-01", "thematic_area": "export_and_trans_shipment_controls", "priority": "high"},
