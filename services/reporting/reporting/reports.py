@@ -227,10 +227,11 @@ def _needed(spans: list[tuple[str, str | None, str | None]], days: set[str]) -> 
 # -- visits -------------------------------------------------------------------------------
 
 
-def _latest_assessment_in(visit: dict, period: Period) -> list[dict]:
-    """The needs of the latest version of the visit's needs assessment recorded in the period."""
+def _latest_assessment_in(visit: dict, period: Period) -> dict:
+    """The latest version of the visit's needs assessment recorded in the period (its
+    ``recorded_at`` and ``needs``; no needs when there is none)."""
     in_period = [a for a in visit["needs_assessments"] if a["recorded_at"] in period]
-    return in_period[-1]["needs"] if in_period else []
+    return in_period[-1] if in_period else {"recorded_at": "", "needs": []}
 
 
 def _interests_at(donor: dict, moment: str) -> list[str]:
@@ -294,7 +295,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
     for v in visits:
-        latest = _latest_assessment_in(v, period)  # an assessment names at least one need
+        latest = _latest_assessment_in(v, period)["needs"]  # an assessment names at least one need
         assessments += bool(latest)
         for need in latest:
             needs_by_area[need["thematic_area"]][need["priority"]] += 1
@@ -316,11 +317,13 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         if c["at"] in period and c["decision"] in ("declined", "withdrawn")
     )
     interested_areas = {a for d in donors for a in _interests_at(d, end + "T23:59:59.999999+00:00")}
+    assessed = sorted(((_latest_assessment_in(v, period), v) for v in visits),
+                      key=lambda x: (x[0]["recorded_at"], x[1]["member_state"] or "", x[1]["id"]))
     unmatched = [
         {"visit_id": v["id"], "member_state": v["member_state"], "need_id": need["need_id"],
          "thematic_area": need["thematic_area"], "priority": need["priority"]}
-        for v in visits
-        for need in _latest_assessment_in(v, period)
+        for assessment, v in assessed
+        for need in assessment["needs"]
         if need["thematic_area"] not in interested_areas
     ]
     return {
@@ -370,9 +373,10 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 {**d, "visits": sorted(d["visits"])} for d in sorted(by_donor.values(), key=lambda d: (d["donor"], d["donor_id"]))
             ],
         },
-        "follow_up": [
+        "follow_up": [  # by date (a sort keeps a visit's follow-ups of one moment as recorded)
             {"visit_id": v["id"], "member_state": v["member_state"], "on": period.day(f["at"]), "summary": f["summary"]}
-            for v in visits for f in v["follow_ups"] if f["at"] in period
+            for v, f in sorted(((v, f) for v in visits for f in v["follow_ups"] if f["at"] in period),
+                               key=lambda x: (x[1]["at"], x[0]["member_state"] or "", x[0]["id"]))
         ],
         "lacking_follow_up": _lacking_follow_up(visits, period),
         "state_answers": _state_answers(visits, period),

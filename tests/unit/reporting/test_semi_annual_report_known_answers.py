@@ -213,15 +213,15 @@ def test_h1_sharing_with_donors_under_consent(h1, scenario):
 
 def test_h1_follow_up(h1, scenario):
     v = scenario.visits
-    # Follow-ups recorded in the period, listed by visit (id order: KEN 1, KAZ 5, NGA 7), not by
-    # date; KEN's of 07-15 and SEN's of 2024-12-05 are outside it.
+    # Follow-ups recorded in the period, by date (not by visit id: KEN 1, KAZ 5, NGA 7); KEN's
+    # of 07-15 and SEN's of 2024-12-05 are outside it.
     assert h1["visits"]["follow_up"] == [
+        {"visit_id": str(v["NGA"]), "member_state": "NGA", "on": "2025-02-14",
+         "summary": "Committee updated on the follow-up to the visit to Nigeria."},
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "on": "2025-06-10",
          "summary": "Committee updated on the visit to Kenya."},
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "on": "2025-06-20",
          "summary": "Committee updated on the visit to Kazakhstan."},
-        {"visit_id": str(v["NGA"]), "member_state": "NGA", "on": "2025-02-14",
-         "summary": "Committee updated on the follow-up to the visit to Nigeria."},
     ]
 
 
@@ -393,13 +393,14 @@ def test_year_2025(year, scenario):
         "shares": 3,  # + KEN -> Canada 08-01 (KEN-05)
         "interested_donors_not_shared_with": 0,
         "revoked": 1,  # SEN -> EU, on SEN's withdrawal of 02-10
-        # the latest assessment of the year of KEN (v3, 07-10), KAZ and TUN (07-02)
+        # the latest assessment of the year of KAZ (04-25), TUN (07-02) and KEN (v3, 07-10), by
+        # the assessment's date (not by visit id: KEN 1, KAZ 5, TUN 9)
         "needs_without_interested_donor": [
-            {"visit_id": str(v["KEN"]), "member_state": "KEN", "need_id": "KEN-05", "thematic_area": "human_rights_compliance", "priority": "medium"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-01", "thematic_area": "export_and_trans_shipment_controls", "priority": "high"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-02", "thematic_area": "physical_protection", "priority": "medium"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-03", "thematic_area": "accountability", "priority": "low"},
             {"visit_id": str(v["TUN"]), "member_state": "TUN", "need_id": "TUN-01", "thematic_area": "transport_security", "priority": "medium"},
+            {"visit_id": str(v["KEN"]), "member_state": "KEN", "need_id": "KEN-05", "thematic_area": "human_rights_compliance", "priority": "medium"},
         ],
         "by_donor": [
             {"donor": "European Union", "donor_id": str(scenario.donors["EU"]), "shares": 1, "visits": ["KEN"],
@@ -409,7 +410,7 @@ def test_year_2025(year, scenario):
         ],
     }
     assert [(f["member_state"], f["on"]) for f in year["visits"]["follow_up"]] == [
-        ("KEN", "2025-06-10"), ("KEN", "2025-07-15"), ("KAZ", "2025-06-20"), ("NGA", "2025-02-14"),
+        ("NGA", "2025-02-14"), ("KEN", "2025-06-10"), ("KAZ", "2025-06-20"), ("KEN", "2025-07-15"),
     ]
     wg1, wg2 = year["meetings"]["by_group"]
     assert (wg1["group_id"], wg2["group_id"]) == (str(g["WG1"]), str(g["WG2"]))
@@ -540,9 +541,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
              "needs": 2},
         ],
     }
-    # NGA (visit 7) 2025-02-14 and SEN (visit 8) 2024-12-05: listed by visit id.
+    # SEN (visit 8) 2024-12-05 and NGA (visit 7) 2025-02-14: by date, not by visit id.
     assert [(f["member_state"], f["on"]) for f in programme_year["visits"]["follow_up"]] == [
-        ("NGA", "2025-02-14"), ("SEN", "2024-12-05"),
+        ("SEN", "2024-12-05"), ("NGA", "2025-02-14"),
     ]
     wg1, wg2 = programme_year["meetings"]["by_group"]
     assert wg1["held"] == [
