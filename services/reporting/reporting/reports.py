@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,9 @@ class Period:
     start: date
     end: date  # inclusive
     zone: str = "UTC"
+    # The moment an as-of report stands at (ISO 8601 with offset), else None: what is open "at
+    # the period's end" is judged then if it comes first (``judged_on``, ``past_due``).
+    as_of: str | None = None
 
     def __post_init__(self) -> None:
         tz = ZoneInfo(self.zone)
@@ -43,6 +46,22 @@ class Period:
         after = datetime.combine(self.end + timedelta(days=1), time(), tz).astimezone(timezone.utc)
         object.__setattr__(self, "_bounds", (first.isoformat(), after.isoformat(),
                                              self.start.isoformat(), self.end.isoformat()))
+        as_of_day = datetime.fromisoformat(self.as_of).astimezone(tz).date() if self.as_of else None
+        cut = as_of_day is not None and as_of_day <= self.end
+        object.__setattr__(self, "judged_on", as_of_day if cut else self.end)
+        object.__setattr__(self, "_cut", cut)
+
+    # judged_on: the day on which the report judges what is open "at the period's end" (what
+    # is owed, overdue, lacking, and the days counted to it): the period's last day, or the
+    # as-of day when the as-of moment comes before the period's end (an as-of report cannot
+    # know the end of a period still to come, nor count a due date not yet reached as past).
+    judged_on: date = field(init=False, repr=False, compare=False)
+
+    def past_due(self, due_on: str) -> bool:
+        """A due date (``YYYY-MM-DD``) is past when the report judges the period's end: on or
+        before its last day (that day is over at the end), or before the as-of day (the as-of
+        moment leaves the rest of its day to the one who owes)."""
+        return due_on < self.judged_on.isoformat() or (due_on == self.judged_on.isoformat() and not self._cut)
 
     def __contains__(self, moment: str | None) -> bool:
         return moment is not None and not self.before_start(moment) and self.by_end(moment)
@@ -80,7 +99,7 @@ class Period:
         """The same period a year earlier (ending the day before the shifted day after its
         end, so that a year ending 28 February 2025 is compared with one ending 29 February)."""
         return Period(_shift_year(self.start, -1), _shift_year(self.end + timedelta(days=1), -1) - timedelta(days=1),
-                      self.zone)
+                      self.zone, self.as_of)
 
     def as_dict(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "time_zone": self.zone}
@@ -289,7 +308,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             # Information never given is reported up to the period in which the visit took
             # place; not in every later period, nor for a visit called off.
             if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
-                    and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)
+                    and org.get("info_due_on") and period.past_due(org["info_due_on"]) and not ended_by_end(v)
                     and not (v["completed_at"] and period.before_start(v["completed_at"]))):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
@@ -394,7 +413,7 @@ def _lacking_follow_up(visits: list[dict], period: Period) -> list[dict]:
                and not by_end(v["report"]["transmitted_at"]) and not by_end(v["follow_up_ended_at"])]
     return [{"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
              "committee": v["committee"], "completed_on": period.day(v["completed_at"]),
-             "days_since": (period.end - date.fromisoformat(period.day(v["completed_at"]))).days}
+             "days_since": (period.judged_on - date.fromisoformat(period.day(v["completed_at"]))).days}
             for v in sorted(lacking, key=lambda v: (v["completed_at"], v["member_state"] or "", v["id"]))]
 
 
@@ -402,12 +421,12 @@ def _state_answers(visits: list[dict], period: Period) -> dict:
     """What the States answered on the visit reports transmitted to them: received in the
     period (and how many late), reminders sent, and each answer still owed at the period's end
     past its due date, whenever it fell due (the backlog), until the visit's follow-up ended."""
-    end, by_end = period.end.isoformat(), period.by_end
+    end, by_end = period.judged_on.isoformat(), period.by_end
     answers = [(v, name, a) for v in visits for name, a in v["state_answers"].items()]
     received = [a for _, _, a in answers if a["received_at"] in period]
     outstanding = sorted(
         ({"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
-          "answer": name, "due_on": a["due_on"], "days_overdue": (period.end - date.fromisoformat(a["due_on"])).days}
+          "answer": name, "due_on": a["due_on"], "days_overdue": (period.judged_on - date.fromisoformat(a["due_on"])).days}
          for v, name, a in answers
          if a["due_on"] < end and not by_end(a["received_at"]) and not by_end(v["follow_up_ended_at"])),
         key=lambda x: (x["due_on"], x["member_state"] or "", x["answer"], x["visit_id"]))
@@ -448,10 +467,10 @@ def _recommendations(visits: list[dict], period: Period) -> dict:
             ({"visit_id": v["id"], "member_state": v["member_state"], "recommendation_id": rid,
               "thematic_area": x["thematic_area"], "due_on": x["due_on"],
               "status": _status_at(x["history"], by_end, "not_started"),
-              "days_overdue": (period.end - date.fromisoformat(x["due_on"])).days}
+              "days_overdue": (period.judged_on - date.fromisoformat(x["due_on"])).days}
              for v in followed if not by_end(v["follow_up_ended_at"])
              for rid, x in v["recommendations"].items()
-             if x.get("due_on") and x["due_on"] < period.end.isoformat()
+             if x.get("due_on") and x["due_on"] < period.judged_on.isoformat()
              and _status_at(x["history"], by_end, "not_started") in ("not_started", "in_progress")),
             key=lambda r: (r["due_on"], r["member_state"] or "", r["recommendation_id"])),
     }
@@ -548,7 +567,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
     as it now stands), the outcomes superseded by an amendment logged in the period, those
     communicated and to how many States, and the action items open past their due date at the
     period's end, whenever due (the backlog)."""
-    end, by_end = period.end.isoformat(), period.by_end
+    end, by_end = period.judged_on.isoformat(), period.by_end
 
     def where(m: dict) -> dict:
         return {"group": (groups.get(m["group_id"]) or {}).get("name") or "(unknown group)", "meeting": m["title"]}
@@ -560,7 +579,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
     communicated = [o for _, _, o in outcomes if o.get("communicated_at") in period]
     overdue = sorted(
         ({**where(m), "outcome_id": oid, "owner": o.get("owner") or "", "due_on": o["due_on"],
-          "days_overdue": (period.end - date.fromisoformat(o["due_on"])).days}
+          "days_overdue": (period.judged_on - date.fromisoformat(o["due_on"])).days}
          for m, oid, o in outcomes
          if o.get("outcome_kind") == "action_item" and o.get("due_on") and o["due_on"] < end
          and by_end(o.get("logged_at")) and _status_at(o.get("status_history", []), by_end, "open") == "open"
@@ -629,6 +648,8 @@ def build_report(records: dict[str, dict], kind: str, period: Period, provenance
     if committee not in REPORT_COMMITTEES:
         raise ValueError(f"committee is one of {REPORT_COMMITTEES}")
     records = for_committee(records, committee)
+    if provenance.get("as_of"):  # what is open at the period's end is judged at the as-of moment if earlier
+        period = replace(period, as_of=provenance["as_of"])
     report = {
         "report": {
             "kind": kind,
