@@ -42,7 +42,7 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list]]]:
            x["team_size"] or "-"] for x in v["conducted"]]),
         ("Consent of the States", ["requested", "granted", "declined", "by invitation", "pending at end",
                                    "days to answer (mean / median / max)"],
-         [[c["requested"], c["granted"], c["declined"], c["by_invitation"], c["pending_at_end"],
+         [[c["requested"], c["granted_on_request"], c["declined"], c["by_invitation"], c["pending_at_end"],
            "-" if not t["count"] else f"{t['mean_days']} / {t['median_days']} / {t['max_days']}"]]),
         ("Pre-visit information by organization", ["organization", "invited", "asked", "received", "late",
                                                    "after due date", "overdue at end"],

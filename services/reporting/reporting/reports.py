@@ -283,6 +283,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
     )
     consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
+    granted_on_request = sum(v["consent"]["outcome"] == "granted" for v in consent_decisions)
+    by_invitation = sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits)
     end = period.end.isoformat()
     by_end = period.by_end
 
@@ -360,10 +362,12 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "conducted_by_committee": dict(sorted(Counter(v["committee"] for v in conducted).items())),
         "consent": {
             "requested": sum(v["consent"]["requested_at"] in period for v in visits),
-            "granted": sum(v["consent"]["outcome"] == "granted" for v in consent_decisions),
+            # an invitation counts as consent: granted is both ways, each shown
+            "granted": granted_on_request + by_invitation,
+            "granted_on_request": granted_on_request,
+            "by_invitation": by_invitation,
             "declined": sum(v["consent"]["outcome"] == "declined" for v in consent_decisions),
             "withdrawn": sum(v["consent"].get("withdrawn_at") in period for v in visits),
-            "by_invitation": sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits),
             "pending_at_end": len(pending),
             "time_to_answer": _summary(
                 [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in consent_decisions
@@ -606,6 +610,7 @@ def _key_figures(report: dict) -> dict[str, int]:
         "visits conducted": len(v["conducted"]),
         "consent requested": v["consent"]["requested"],
         "consent granted": v["consent"]["granted"],
+        "consent granted at the State's invitation": v["consent"]["by_invitation"],
         "consent declined": v["consent"]["declined"],
         "pre-visit information received late": sum(o["late"] for o in v["pre_visit_information"]),
         "needs identified": sum(a["total"] for a in v["needs"]["by_area"].values()),
@@ -613,6 +618,9 @@ def _key_figures(report: dict) -> dict[str, int]:
         "meetings held": m["totals"]["meetings_held"],
         "outcomes logged": m["totals"]["outcomes_logged"],
         "reports to the Committee": m["totals"]["reports_to_committee"],
+        "outcomes communicated": m["decisions"]["communicated"],
+        "States reached by the outcomes communicated": m["decisions"]["states_reached"],
+        "open meetings held": m["decisions"]["open_meetings"],
     }
 
 

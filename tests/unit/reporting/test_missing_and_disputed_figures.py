@@ -55,3 +55,39 @@ def test_an_as_of_report_counts_days_overdue_to_the_as_of_day(stream, projected)
     may = app.report("semi-annual", semi_annual(2025, 1), as_of=datetime(2025, 5, 10, 9, tzinfo=timezone.utc),
                      basis="occurred")["visits"]["state_answers"]["outstanding_at_end"]
     assert may == []
+
+
+def test_consent_granted_counts_the_states_invitations_and_shows_them(reporting):
+    """KEN asked 01-10, granted 01-20; MAR asked 01-12, declined 01-30; KAZ and SEN proposed at
+    their invitation 02-03 and 03-03 (their consent); PHL asked 06-20, not answered."""
+    s = reporting.Stream()
+    s.visit(1).proposed("2025-01-06", "KEN").approved("2025-01-07").consent_requested("2025-01-10").consent_granted("2025-01-20")
+    s.visit(2).proposed("2025-01-08", "MAR").approved("2025-01-09").consent_requested("2025-01-12").consent_declined("2025-01-30")
+    s.visit(3).proposed("2025-02-03", "KAZ", "1540", "state_invitation").approved("2025-02-05")
+    s.visit(4).proposed("2025-03-03", "SEN", "1540", "state_invitation")
+    s.visit(5).proposed("2025-06-16", "PHL").approved("2025-06-17").consent_requested("2025-06-20")
+    report = reporting.report(s.envelopes, "semi-annual", semi_annual(2025, 1))
+    consent = report["visits"]["consent"]
+    assert (consent["requested"], consent["granted_on_request"], consent["by_invitation"], consent["granted"],
+            consent["declined"], consent["pending_at_end"]) == (3, 1, 2, 3, 1, 1)
+    figures = report["key_figures"]
+    assert (figures["consent granted"], figures["consent granted at the State's invitation"]) == (3, 2)
+
+
+def test_key_figures_count_the_outcomes_communicated_their_reach_and_the_open_meetings(reporting):
+    """WG2's meeting of 02-03: D1 and D2 approved 02-20; D1 communicated 02-22 to KEN, NGA, PER,
+    D2 03-01 to KEN and SEN (four States reached); open meetings on D1 03-05 and on both 05-10;
+    D3, approved 06-25, communicated 07-02 to BRA, after the half year."""
+    s = reporting.Stream()
+    group = s.group(1).established("2024-06-01", "Working Group 2").chair("2024-06-02", "FRA", "chair.fr")
+    m = s.meeting(1, group).scheduled("2025-01-06", "WG2 meeting 1/2025", "2025-02-03T15:00")
+    m.announced("2025-01-07").document("2025-01-27T15:00", "WG2-1").held()
+    m.outcome("2025-02-04", "D1", "decision").outcome("2025-02-04T10:00", "D2", "decision")
+    m.outcome("2025-02-04T11:00", "D3", "decision").reported("2025-02-10T15:00")
+    m.approved("2025-02-20", "D1").approved("2025-02-20T10:00", "D2")
+    m.communicated("2025-02-22", "D1", "KEN", "NGA", "PER").communicated("2025-03-01", "D2", "KEN", "SEN")
+    m.open_meeting("2025-03-05", "D1").open_meeting("2025-05-10", "D1", "D2")
+    m.approved("2025-06-25", "D3").communicated("2025-07-02", "D3", "BRA")
+    figures = reporting.report(s.envelopes, "semi-annual", semi_annual(2025, 1))["key_figures"]
+    assert (figures["outcomes communicated"], figures["States reached by the outcomes communicated"],
+            figures["open meetings held"]) == (2, 4, 2)

@@ -133,11 +133,12 @@ def test_h1_consent_of_the_states(h1):
         "requested": 6,
         # Answered in the period: KEN 01-20, VNM 02-03, TUN 03-13, PHL 06-26 (recorded only on
         # 07-03, but it happened in June); IDN's 07-21 is after the period.
-        "granted": 4,
+        "granted_on_request": 4,
         # MAR declined on 2025-01-06 (asked in 2024: the answer is what counts).
         "declined": 1,
         # KAZ was proposed on 2025-02-03 at the State's invitation (its consent).
         "by_invitation": 1,
+        "granted": 5,  # both ways
         "withdrawn": 0,
         # At 30 June: IDN asked 06-16, answered 07-21 -> pending. JOR was never answered but the
         # visit was cancelled (03-03). PHL had answered on 06-26.
@@ -304,7 +305,8 @@ def test_h1_key_figures(h1):
     assert h1["key_figures"] == {
         "visits conducted": 3,  # KEN, KAZ, TUN
         "consent requested": 6,
-        "consent granted": 4,
+        "consent granted": 5,  # 4 on request, KAZ by invitation
+        "consent granted at the State's invitation": 1,
         "consent declined": 1,
         "pre-visit information received late": 2,  # Interpol (TUN), OSCE (KAZ)
         "needs identified": 6,  # KEN v2: 3, KAZ: 3
@@ -312,6 +314,9 @@ def test_h1_key_figures(h1):
         "meetings held": 4,
         "outcomes logged": 7,
         "reports to the Committee": 3,
+        "outcomes communicated": 1,  # M1-D1 02-25
+        "States reached by the outcomes communicated": 2,  # KEN, NGA
+        "open meetings held": 1,  # on M1-D1, 03-05
     }
     assert list(h1) == ["report", "visits", "meetings", "key_figures", "provenance"]
 
@@ -359,9 +364,10 @@ def test_year_2025(year, scenario):
     assert year["visits"]["conducted_by_committee"] == {"1540": 1, "ctc": 3}
     assert year["visits"]["consent"] == {
         "requested": 6,  # the same six: nothing asked in the second half
-        "granted": 5,  # + IDN 07-21
+        "granted_on_request": 5,  # + IDN 07-21
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "granted": 6,
         "withdrawn": 0,
         "pending_at_end": 0,  # IDN answered; JOR cancelled
         # 10, 21, 28, 3.4, 45 and IDN 06-16 09:00 -> 07-21 21:00 = 35.5: mean 142.9 / 6 = 23.82 -> 23.8;
@@ -436,7 +442,8 @@ def test_year_2025(year, scenario):
     assert year["key_figures"] == {
         "visits conducted": 4,
         "consent requested": 6,
-        "consent granted": 5,
+        "consent granted": 6,
+        "consent granted at the State's invitation": 1,
         "consent declined": 1,
         "pre-visit information received late": 2,
         "needs identified": 8,  # KEN v3: 3, KAZ: 3, TUN: 2
@@ -444,6 +451,9 @@ def test_year_2025(year, scenario):
         "meetings held": 4,
         "outcomes logged": 7,
         "reports to the Committee": 4,
+        "outcomes communicated": 1,
+        "States reached by the outcomes communicated": 2,
+        "open meetings held": 1,
     }
 
 
@@ -455,7 +465,8 @@ def test_year_2025_trends_against_2024(year):
         # 2024: NGA 03-11, SEN 06-17, MAR 12-16 asked.
         {"figure": "consent requested", "this_period": 6, "previous_period": 3, "change": 3},
         # 2024: NGA 03-25, SEN 07-01 granted (MAR declined only in 2025).
-        {"figure": "consent granted", "this_period": 5, "previous_period": 2, "change": 3},
+        {"figure": "consent granted", "this_period": 6, "previous_period": 2, "change": 4},
+        {"figure": "consent granted at the State's invitation", "this_period": 1, "previous_period": 0, "change": 1},
         {"figure": "consent declined", "this_period": 1, "previous_period": 0, "change": 1},
         # 2024: NGA's UNODC answered 04-20, before the visit.
         {"figure": "pre-visit information received late", "this_period": 2, "previous_period": 0, "change": 2},
@@ -469,6 +480,10 @@ def test_year_2025_trends_against_2024(year):
         {"figure": "outcomes logged", "this_period": 7, "previous_period": 2, "change": 5},
         # 2024: M6 (10-09); M8 was reported 2025-01-03.
         {"figure": "reports to the Committee", "this_period": 4, "previous_period": 1, "change": 3},
+        # 2024: nothing communicated, no open meeting.
+        {"figure": "outcomes communicated", "this_period": 1, "previous_period": 0, "change": 1},
+        {"figure": "States reached by the outcomes communicated", "this_period": 2, "previous_period": 0, "change": 2},
+        {"figure": "open meetings held", "this_period": 1, "previous_period": 0, "change": 1},
     ]
     assert list(year) == ["report", "visits", "meetings", "key_figures", "trends", "provenance"]
 
@@ -495,9 +510,10 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert programme_year["visits"]["consent"] == {
         # SEN 2024-06-17, MAR 12-16, VNM 01-06, KEN 01-10, JOR 01-20, TUN 03-10, PHL 05-12.
         "requested": 7,
-        "granted": 4,  # SEN 2024-07-01, KEN, VNM, TUN (PHL's 06-26 is after 31 May)
+        "granted_on_request": 4,  # SEN 2024-07-01, KEN, VNM, TUN (PHL's 06-26 is after 31 May)
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "granted": 5,
         "withdrawn": 0,
         "pending_at_end": 1,  # PHL, asked 05-12, answered 06-26
         # SEN 14, MAR 21, KEN 10, VNM 28, TUN 3.4: mean 76.4 / 5 = 15.28 -> 15.3; median 14; max 28.
@@ -584,7 +600,8 @@ def test_programme_year_2024_2025(programme_year, scenario):
             for f in programme_year["trends"]["figures"]] == [
         ("visits conducted", 3, 1, 2),
         ("consent requested", 7, 1, 6),
-        ("consent granted", 4, 1, 3),
+        ("consent granted", 5, 1, 4),  # + KAZ, by invitation
+        ("consent granted at the State's invitation", 1, 0, 1),
         ("consent declined", 1, 0, 1),
         ("pre-visit information received late", 1, 0, 1),  # OSCE (KAZ)
         ("needs identified", 7, 2, 5),
@@ -592,6 +609,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
         ("meetings held", 5, 0, 5),
         ("outcomes logged", 8, 0, 8),
         ("reports to the Committee", 4, 0, 4),
+        ("outcomes communicated", 1, 0, 1),  # M1-D1 2025-02-25
+        ("States reached by the outcomes communicated", 2, 0, 2),
+        ("open meetings held", 1, 0, 1),
     ]
 
 
