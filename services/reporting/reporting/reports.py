@@ -230,6 +230,8 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
                 history = outcome.get("status_history", [])
                 closed = _day(history[-1]["at"]) if history and history[-1]["status"] != "open" else None
                 spans.append((max(outcome["due_on"], _day(outcome["logged_at"]) or ""), closed, None))
+        if _owes_a_report(record):  # lacking its report to the Committee at the period's end
+            spans.append((record["held_at"][:10], _day(record["reported_at"]), None))
         days.update(m[:10] for m in moments if m)
         spans = _needed(spans, days)
     return days, spans
@@ -512,7 +514,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
         ]
         row = {
             "group_id": group_id,
-            "group": (groups.get(group_id) or {}).get("name") or "(unknown group)",
+            "group": _group_name(groups, group_id),
             "meetings_held": len(held),
             "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": period.day(m["held_at"]),
                       "outcomes": len(m["outcomes"]),
@@ -529,7 +531,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
                                            if not m["documents"] and _kind_rules(m).needs_documents],
             # judged at the end of the period, like what was pending then; only the kinds of
             # meeting reported to the Committee lack a report
-            "meetings_lacking_report": [m["title"] for m in held if _kind_rules(m).reports_to_committee
+            "meetings_lacking_report": [m["title"] for m in held if _owes_a_report(m)
                                         and not period.by_end(m["reported_at"])],
             "cancelled": sum(m["cancelled_at"] in period for m in mine),
         }
@@ -547,9 +549,30 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
+        "backlog_lacking_report": _backlog_lacking_report(meetings, groups, period),
         "attendance": _attendance([m for m in meetings if m["held_at"] in period]),
         "decisions": _decisions(meetings, groups, period),
     }
+
+
+def _owes_a_report(meeting: dict) -> bool:
+    """A meeting held, of a kind reported to the Committee: it lacks a report until it has one."""
+    return bool(meeting["held_at"]) and _kind_rules(meeting).reports_to_committee
+
+
+def _backlog_lacking_report(meetings: list[dict], groups: dict[str, dict], period: Period) -> list[dict]:
+    """The meetings held before the period, whenever, still not reported to the Committee at its
+    end (those held in it are each group's ``meetings_lacking_report``), in the order held."""
+    lacking = sorted((m for m in meetings if _owes_a_report(m) and period.before_start(m["held_at"])
+                      and not period.by_end(m["reported_at"])), key=lambda m: (m["held_at"], m["id"]))
+    return [{"group": _group_name(groups, m["group_id"]), "meeting_id": m["id"], "meeting": m["title"],
+             "held_on": period.day(m["held_at"]),
+             "days_since_held": (period.judged_on - date.fromisoformat(period.day(m["held_at"]))).days}
+            for m in lacking]
+
+
+def _group_name(groups: dict[str, dict], group_id: str | None) -> str:
+    return (groups.get(group_id) or {}).get("name") or "(unknown group)"
 
 
 def _attendance(held: list[dict]) -> dict:
@@ -574,7 +597,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
     end, by_end = period.judged_on.isoformat(), period.by_end
 
     def where(m: dict) -> dict:
-        return {"group": (groups.get(m["group_id"]) or {}).get("name") or "(unknown group)", "meeting": m["title"]}
+        return {"group": _group_name(groups, m["group_id"]), "meeting": m["title"]}
 
     outcomes = [(m, oid, o) for m in meetings for oid, o in m["outcomes"].items()]
     decided = sorted(((m, oid, o) for m, oid, o in outcomes if o.get("decided_at") in period),

@@ -91,3 +91,56 @@ def test_key_figures_count_the_outcomes_communicated_their_reach_and_the_open_me
     figures = reporting.report(s.envelopes, "semi-annual", semi_annual(2025, 1))["key_figures"]
     assert (figures["outcomes communicated"], figures["States reached by the outcomes communicated"],
             figures["open meetings held"]) == (2, 4, 2)
+
+
+@pytest.fixture
+def meetings_left_unreported(stream, projected):
+    """Working Group 1's meetings: M1 held 2024-10-07, never reported to the Committee; M2 held
+    2024-11-04, reported 2025-03-03; M3 held 2024-12-02, reported 2025-08-04; M4 held 2025-02-03,
+    never reported (in the period: the period's own list); a briefing held 2024-10-21 owes no
+    report. Nothing else happens to them in 2025 (the index must still find M1)."""
+    wg1 = stream.group(1).established("2024-06-01", "Working Group 1").chair("2024-06-02", "FRA", "chair.fr")
+    m1 = stream.meeting(1, wg1).scheduled("2024-09-02", "WG1 meeting 3/2024", "2024-10-07T15:00")
+    m1.announced("2024-09-03").held()
+    m2 = stream.meeting(2, wg1).scheduled("2024-10-01", "WG1 meeting 4/2024", "2024-11-04T15:00")
+    m2.announced("2024-10-02").held().reported("2025-03-03T15:00")
+    m3 = stream.meeting(3, wg1).scheduled("2024-11-01", "WG1 meeting 5/2024", "2024-12-02T15:00")
+    m3.announced("2024-11-02").held().reported("2025-08-04T15:00")
+    briefing = stream.meeting(5, wg1).scheduled("2024-10-01", "Briefing", "2024-10-21T15:00",
+                                                meeting_kind="informal_briefing")
+    briefing.announced("2024-10-02").held()
+    m4 = stream.meeting(4, wg1).scheduled("2025-01-06", "WG1 meeting 1/2025", "2025-02-03T15:00")
+    m4.announced("2025-01-07").held()
+    return projected()
+
+
+def backlog(app, *half: int) -> list[tuple[str, str, int]]:
+    return [(m["meeting"], m["held_on"], m["days_since_held"])
+            for m in app.report("semi-annual", semi_annual(*half))["meetings"]["backlog_lacking_report"]]
+
+
+def test_meetings_held_in_earlier_periods_and_still_unreported_are_the_backlog(meetings_left_unreported):
+    app = meetings_left_unreported
+    h1 = app.report("semi-annual", semi_annual(2025, 1))["meetings"]
+    # M1 (held 2024-10-07: 266 days to 30 June) and M3 (2024-12-02: 210 days); M2 was reported
+    # in March; M4 was held in the period: the period's own list, not the backlog.
+    assert [(m["group"], m["meeting"], m["held_on"], m["days_since_held"]) for m in h1["backlog_lacking_report"]] == [
+        ("Working Group 1", "WG1 meeting 3/2024", "2024-10-07", 266),
+        ("Working Group 1", "WG1 meeting 5/2024", "2024-12-02", 210)]
+    assert h1["by_group"][0]["meetings_lacking_report"] == ["WG1 meeting 1/2025"]
+    assert h1["totals"]["meetings_lacking_report"] == 1
+    # the second half: M3 reported in August; M4 joins M1
+    assert backlog(app, 2025, 2) == [("WG1 meeting 3/2024", "2024-10-07", 450),
+                                     ("WG1 meeting 1/2025", "2025-02-03", 331)]
+    # the half in which they were held: its own list, no backlog from before
+    assert backlog(app, 2024, 2) == []
+    assert app.report("semi-annual", semi_annual(2024, 2))["meetings"]["by_group"][0]["meetings_lacking_report"] == [
+        "WG1 meeting 3/2024", "WG1 meeting 4/2024", "WG1 meeting 5/2024"]
+
+
+def test_the_day_index_hands_the_report_a_meeting_unreported_for_years(meetings_left_unreported, reporting):
+    app = meetings_left_unreported
+    assert backlog(app, 2027, 1) == [("WG1 meeting 3/2024", "2024-10-07", 996),
+                                     ("WG1 meeting 1/2025", "2025-02-03", 877)]
+    records = app.projection.records_for(semi_annual(2027, 1))
+    assert str(reporting.meeting_id(1)) in records and str(reporting.meeting_id(2)) not in records
