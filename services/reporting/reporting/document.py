@@ -166,10 +166,11 @@ def tables_of(report: dict) -> list[Table]:
          [[state(x), COMMITTEES[x["committee"]].short_name, written(x["started_on"]), written(x["completed_on"]),
            ", ".join(x["organizations"]) or "-", ", ".join(x["organizations_taking_part"]) or "-",
            x["team_size"] or "-"] for x in sorted(v["conducted"], key=lambda x: (x["started_on"], state(x)))]),
-        ("consent", "Consent of the States", ("requested", "granted", "declined", "at the State's invitation",
-                                              "pending at the end", "days to answer (mean / median / max)"),
-         [[c["requested"], c["granted"], c["declined"], c["by_invitation"], c["pending_at_end"],
-           _mean(c["time_to_answer"])]]),
+        ("consent", "Consent of the States", ("requested", "granted on request", "declined", "pending at the end",
+                                              "at the State's invitation", "granted in all",
+                                              "days to answer (mean / median / max)"),
+         [[c["requested"], c["granted_on_request"], c["declined"], c["pending_at_end"], c["by_invitation"],
+           c["granted"], _mean(c["time_to_answer"])]]),
         ("pre-visit-information", "Pre-visit information by organization",
          ("organization", "invited", "asked", "received", "late", "after the due date", "overdue at the end"),
          [[o["organization"], o["invited"], o["asked"], o["received"], o["late"], o["after_due_date"],
@@ -180,7 +181,7 @@ def tables_of(report: dict) -> list[Table]:
         ("sharing-consent", "The States' consent to share needs assessments with donors",
          ("consent granted", "declined", "withdrawn", "shares made", "interested donors not shared with", "revoked"),
          [[sharing["consent"]["granted"], sharing["consent"]["declined"], sharing["consent"]["withdrawn"],
-           sharing["shares"], sharing.get("interested_donors_not_shared_with", sharing.get("withheld")),
+           sharing["shares"], sharing["interested_donors_not_shared_with"],
            sharing["revoked"]]]),
         ("needs-without-donor", "Needs that found no interested donor", ("State", "need", "thematic area", "priority"),
          [[state(n), n["need_id"], in_words(n["thematic_area"]), n["priority"]]
@@ -272,9 +273,9 @@ def charts_of(report: dict) -> list[Chart]:
         Chart("Needs identified by thematic area",
               [(in_words(a), n["total"]) for a, n in v["needs"]["by_area"].items()]),
         Chart("Meetings held by working group", [(g["group"], g["meetings_held"]) for g in m["by_group"]]),
-        Chart("Consent of the States", [("requested", c["requested"]), ("granted", c["granted"]),
-                                        ("at the State's invitation", c["by_invitation"]),
-                                        ("declined", c["declined"]), ("pending at the end", c["pending_at_end"])]),
+        Chart("Consent of the States", [("requested", c["requested"]), ("granted on request", c["granted_on_request"]),
+                                        ("declined", c["declined"]), ("pending at the end", c["pending_at_end"]),
+                                        ("at the State's invitation", c["by_invitation"])]),
     ]
     return [chart for chart in charts if any(n for _, n in chart.bars)]
 

@@ -103,7 +103,7 @@ def _consent(v: dict, end: str) -> str | None:
         return None
     parts = []
     if c["requested"]:
-        answered = [counted(c["granted"], "State") + " granted it" if c["granted"] else None,
+        answered = [counted(c["granted_on_request"], "State") + " granted it" if c["granted_on_request"] else None,
                     counted(c["declined"], "State") + " declined" if c["declined"] else None]
         text = f"The consent of {counted(c['requested'], 'State')} to a visit was requested"
         answered = [a for a in answered if a]
@@ -117,7 +117,8 @@ def _consent(v: dict, end: str) -> str | None:
             parts.append(f"The States answered in {_days(t['mean_days'])} on average (median {_days(t['median_days'])}).")
     if c["by_invitation"]:
         parts.append(f"{_capital(counted(c['by_invitation'], 'visit'))} {'was' if c['by_invitation'] == 1 else 'were'} "
-                     "proposed at the State's own invitation, which counts as its consent.")
+                     "proposed at the State's own invitation, which counts as its consent: consent was given for "
+                     f"{counted(c['granted'], 'visit')} in all.")
     return " ".join(parts)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,9 @@ class Period:
     start: date
     end: date  # inclusive
     zone: str = "UTC"
+    # The moment an as-of report stands at (ISO 8601 with offset), else None: what is open "at
+    # the period's end" is judged then if it comes first (``judged_on``, ``past_due``).
+    as_of: str | None = None
 
     def __post_init__(self) -> None:
         tz = ZoneInfo(self.zone)
@@ -44,6 +47,22 @@ class Period:
         after = datetime.combine(self.end + timedelta(days=1), time(), tz).astimezone(timezone.utc)
         object.__setattr__(self, "_bounds", (first.isoformat(), after.isoformat(),
                                              self.start.isoformat(), self.end.isoformat()))
+        as_of_day = datetime.fromisoformat(self.as_of).astimezone(tz).date() if self.as_of else None
+        cut = as_of_day is not None and as_of_day <= self.end
+        object.__setattr__(self, "judged_on", as_of_day if cut else self.end)
+        object.__setattr__(self, "_cut", cut)
+
+    # judged_on: the day on which the report judges what is open "at the period's end" (what
+    # is owed, overdue, lacking, and the days counted to it): the period's last day, or the
+    # as-of day when the as-of moment comes before the period's end (an as-of report cannot
+    # know the end of a period still to come, nor count a due date not yet reached as past).
+    judged_on: date = field(init=False, repr=False, compare=False)
+
+    def past_due(self, due_on: str) -> bool:
+        """A due date (``YYYY-MM-DD``) is past when the report judges the period's end: on or
+        before its last day (that day is over at the end), or before the as-of day (the as-of
+        moment leaves the rest of its day to the one who owes)."""
+        return due_on < self.judged_on.isoformat() or (due_on == self.judged_on.isoformat() and not self._cut)
 
     def __contains__(self, moment: str | None) -> bool:
         return moment is not None and not self.before_start(moment) and self.by_end(moment)
@@ -81,7 +100,7 @@ class Period:
         """The same period a year earlier (ending the day before the shifted day after its
         end, so that a year ending 28 February 2025 is compared with one ending 29 February)."""
         return Period(_shift_year(self.start, -1), _shift_year(self.end + timedelta(days=1), -1) - timedelta(days=1),
-                      self.zone)
+                      self.zone, self.as_of)
 
     def as_dict(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "time_zone": self.zone}
@@ -212,6 +231,8 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
                 history = outcome.get("status_history", [])
                 closed = _day(history[-1]["at"]) if history and history[-1]["status"] != "open" else None
                 spans.append((max(outcome["due_on"], _day(outcome["logged_at"]) or ""), closed, None))
+        if _owes_a_report(record):  # lacking its report to the Committee at the period's end
+            spans.append((record["held_at"][:10], _day(record["reported_at"]), None))
         days.update(m[:10] for m in moments if m)
         spans = _needed(spans, days)
     return days, spans
@@ -228,10 +249,11 @@ def _needed(spans: list[tuple[str, str | None, str | None]], days: set[str]) -> 
 # -- visits -------------------------------------------------------------------------------
 
 
-def _latest_assessment_in(visit: dict, period: Period) -> list[dict]:
-    """The needs of the latest version of the visit's needs assessment recorded in the period."""
+def _latest_assessment_in(visit: dict, period: Period) -> dict:
+    """The latest version of the visit's needs assessment recorded in the period (its
+    ``recorded_at`` and ``needs``; no needs when there is none)."""
     in_period = [a for a in visit["needs_assessments"] if a["recorded_at"] in period]
-    return in_period[-1]["needs"] if in_period else []
+    return in_period[-1] if in_period else {"recorded_at": "", "needs": []}
 
 
 def _interests_at(donor: dict, moment: str) -> list[str]:
@@ -240,10 +262,11 @@ def _interests_at(donor: dict, moment: str) -> list[str]:
     return held[-1] if held else []
 
 
-def _withheld(visit: dict, decision: dict, donors: list[dict]) -> int:
-    """Shares a State's decline or withdrawal held back: the registered donors interested in a
-    need of the assessment as it stood then (what matching would have proposed), but for those
-    whose share that very withdrawal revoked (counted as revoked)."""
+def _interested_donors_not_shared_with(visit: dict, decision: dict, donors: list[dict]) -> int:
+    """The registered donors a State's decline or withdrawal left without the assessment: those
+    interested then in a thematic area of a need of the assessment as it stood (what matching
+    would have proposed), but for those whose share that very withdrawal revoked (counted as
+    revoked). Donors who would have matched, not shares: nothing says they would have had it."""
     at = decision["at"]
     recorded = [a for a in visit["needs_assessments"] if a["recorded_at"] <= at]
     if not recorded:
@@ -263,6 +286,8 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
     )
     consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
+    granted_on_request = sum(v["consent"]["outcome"] == "granted" for v in consent_decisions)
+    by_invitation = sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits)
     end = period.end.isoformat()
     by_end = period.by_end
 
@@ -288,13 +313,13 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
             # Information never given is reported up to the period in which the visit took
             # place; not in every later period, nor for a visit called off.
             if (by_end(org.get("info_requested_at")) and not by_end(org.get("info_received_at"))
-                    and org.get("info_due_on") and org["info_due_on"] <= end and not ended_by_end(v)
+                    and org.get("info_due_on") and period.past_due(org["info_due_on"]) and not ended_by_end(v)
                     and not (v["completed_at"] and period.before_start(v["completed_at"]))):
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
     for v in visits:
-        latest = _latest_assessment_in(v, period)  # an assessment names at least one need
+        latest = _latest_assessment_in(v, period)["needs"]  # an assessment names at least one need
         assessments += bool(latest)
         for need in latest:
             needs_by_area[need["thematic_area"]][need["priority"]] += 1
@@ -311,16 +336,18 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
     )
     donors = _by_kind(records, "donor")
     revoked = sum(s["revoked_at"] in period for v in visits for s in v["shares"])
-    withheld = sum(
-        _withheld(v, c, donors) for v in visits for c in v["sharing_consent"]
+    not_shared_with = sum(
+        _interested_donors_not_shared_with(v, c, donors) for v in visits for c in v["sharing_consent"]
         if c["at"] in period and c["decision"] in ("declined", "withdrawn")
     )
     interested_areas = {a for d in donors for a in _interests_at(d, end + "T23:59:59.999999+00:00")}
+    assessed = sorted(((_latest_assessment_in(v, period), v) for v in visits),
+                      key=lambda x: (x[0]["recorded_at"], x[1]["member_state"] or "", x[1]["id"]))
     unmatched = [
         {"visit_id": v["id"], "member_state": v["member_state"], "need_id": need["need_id"],
          "thematic_area": need["thematic_area"], "priority": need["priority"]}
-        for v in visits
-        for need in _latest_assessment_in(v, period)
+        for assessment, v in assessed
+        for need in assessment["needs"]
         if need["thematic_area"] not in interested_areas
     ]
     return {
@@ -338,10 +365,12 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "conducted_by_committee": dict(sorted(Counter(v["committee"] for v in conducted).items())),
         "consent": {
             "requested": sum(v["consent"]["requested_at"] in period for v in visits),
-            "granted": sum(v["consent"]["outcome"] == "granted" for v in consent_decisions),
+            # an invitation counts as consent: granted is both ways, each shown
+            "granted": granted_on_request + by_invitation,
+            "granted_on_request": granted_on_request,
+            "by_invitation": by_invitation,
             "declined": sum(v["consent"]["outcome"] == "declined" for v in consent_decisions),
             "withdrawn": sum(v["consent"].get("withdrawn_at") in period for v in visits),
-            "by_invitation": sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits),
             "pending_at_end": len(pending),
             "time_to_answer": _summary(
                 [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in consent_decisions
@@ -363,16 +392,17 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "sharing": {
             "consent": {k: sharing_decisions[k] for k in ("granted", "declined", "withdrawn")},
             "shares": len(shares),
-            "withheld": withheld,
+            "interested_donors_not_shared_with": not_shared_with,
             "revoked": revoked,
             "needs_without_interested_donor": unmatched,
             "by_donor": [
                 {**d, "visits": sorted(d["visits"])} for d in sorted(by_donor.values(), key=lambda d: (d["donor"], d["donor_id"]))
             ],
         },
-        "follow_up": [
+        "follow_up": [  # by date (a sort keeps a visit's follow-ups of one moment as recorded)
             {"visit_id": v["id"], "member_state": v["member_state"], "on": period.day(f["at"]), "summary": f["summary"]}
-            for v in visits for f in v["follow_ups"] if f["at"] in period
+            for v, f in sorted(((v, f) for v in visits for f in v["follow_ups"] if f["at"] in period),
+                               key=lambda x: (x[1]["at"], x[0]["member_state"] or "", x[0]["id"]))
         ],
         "lacking_follow_up": _lacking_follow_up(visits, period),
         "state_answers": _state_answers(visits, period),
@@ -390,7 +420,7 @@ def _lacking_follow_up(visits: list[dict], period: Period) -> list[dict]:
                and not by_end(v["report"]["transmitted_at"]) and not by_end(v["follow_up_ended_at"])]
     return [{"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
              "committee": v["committee"], "completed_on": period.day(v["completed_at"]),
-             "days_since": (period.end - date.fromisoformat(period.day(v["completed_at"]))).days}
+             "days_since": (period.judged_on - date.fromisoformat(period.day(v["completed_at"]))).days}
             for v in sorted(lacking, key=lambda v: (v["completed_at"], v["member_state"] or "", v["id"]))]
 
 
@@ -398,12 +428,12 @@ def _state_answers(visits: list[dict], period: Period) -> dict:
     """What the States answered on the visit reports transmitted to them: received in the
     period (and how many late), reminders sent, and each answer still owed at the period's end
     past its due date, whenever it fell due (the backlog), until the visit's follow-up ended."""
-    end, by_end = period.end.isoformat(), period.by_end
+    end, by_end = period.judged_on.isoformat(), period.by_end
     answers = [(v, name, a) for v in visits for name, a in v["state_answers"].items()]
     received = [a for _, _, a in answers if a["received_at"] in period]
     outstanding = sorted(
         ({"visit_id": v["id"], "member_state": v["member_state"], "country": country_name(v["member_state"] or ""),
-          "answer": name, "due_on": a["due_on"], "days_overdue": (period.end - date.fromisoformat(a["due_on"])).days}
+          "answer": name, "due_on": a["due_on"], "days_overdue": (period.judged_on - date.fromisoformat(a["due_on"])).days}
          for v, name, a in answers
          if a["due_on"] < end and not by_end(a["received_at"]) and not by_end(v["follow_up_ended_at"])),
         key=lambda x: (x["due_on"], x["member_state"] or "", x["answer"], x["visit_id"]))
@@ -444,10 +474,10 @@ def _recommendations(visits: list[dict], period: Period) -> dict:
             ({"visit_id": v["id"], "member_state": v["member_state"], "recommendation_id": rid,
               "thematic_area": x["thematic_area"], "due_on": x["due_on"],
               "status": _status_at(x["history"], by_end, "not_started"),
-              "days_overdue": (period.end - date.fromisoformat(x["due_on"])).days}
+              "days_overdue": (period.judged_on - date.fromisoformat(x["due_on"])).days}
              for v in followed if not by_end(v["follow_up_ended_at"])
              for rid, x in v["recommendations"].items()
-             if x.get("due_on") and x["due_on"] < period.end.isoformat()
+             if x.get("due_on") and x["due_on"] < period.judged_on.isoformat()
              and _status_at(x["history"], by_end, "not_started") in ("not_started", "in_progress")),
             key=lambda r: (r["due_on"], r["member_state"] or "", r["recommendation_id"])),
     }
@@ -485,7 +515,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
         ]
         row = {
             "group_id": group_id,
-            "group": (groups.get(group_id) or {}).get("name") or "(unknown group)",
+            "group": _group_name(groups, group_id),
             "meetings_held": len(held),
             "held": [{"meeting_id": m["id"], "title": m["title"], "held_on": period.day(m["held_at"]),
                       "outcomes": len(m["outcomes"]),
@@ -502,7 +532,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
                                            if not m["documents"] and _kind_rules(m).needs_documents],
             # judged at the end of the period, like what was pending then; only the kinds of
             # meeting reported to the Committee lack a report
-            "meetings_lacking_report": [m["title"] for m in held if _kind_rules(m).reports_to_committee
+            "meetings_lacking_report": [m["title"] for m in held if _owes_a_report(m)
                                         and not period.by_end(m["reported_at"])],
             "cancelled": sum(m["cancelled_at"] in period for m in mine),
         }
@@ -520,9 +550,30 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
+        "backlog_lacking_report": _backlog_lacking_report(meetings, groups, period),
         "attendance": _attendance([m for m in meetings if m["held_at"] in period]),
         "decisions": _decisions(meetings, groups, period),
     }
+
+
+def _owes_a_report(meeting: dict) -> bool:
+    """A meeting held, of a kind reported to the Committee: it lacks a report until it has one."""
+    return bool(meeting["held_at"]) and _kind_rules(meeting).reports_to_committee
+
+
+def _backlog_lacking_report(meetings: list[dict], groups: dict[str, dict], period: Period) -> list[dict]:
+    """The meetings held before the period, whenever, still not reported to the Committee at its
+    end (those held in it are each group's ``meetings_lacking_report``), in the order held."""
+    lacking = sorted((m for m in meetings if _owes_a_report(m) and period.before_start(m["held_at"])
+                      and not period.by_end(m["reported_at"])), key=lambda m: (m["held_at"], m["id"]))
+    return [{"group": _group_name(groups, m["group_id"]), "meeting_id": m["id"], "meeting": m["title"],
+             "held_on": period.day(m["held_at"]),
+             "days_since_held": (period.judged_on - date.fromisoformat(period.day(m["held_at"]))).days}
+            for m in lacking]
+
+
+def _group_name(groups: dict[str, dict], group_id: str | None) -> str:
+    return (groups.get(group_id) or {}).get("name") or "(unknown group)"
 
 
 def _attendance(held: list[dict]) -> dict:
@@ -544,10 +595,10 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
     as it now stands), the outcomes superseded by an amendment logged in the period, those
     communicated and to how many States, and the action items open past their due date at the
     period's end, whenever due (the backlog)."""
-    end, by_end = period.end.isoformat(), period.by_end
+    end, by_end = period.judged_on.isoformat(), period.by_end
 
     def where(m: dict) -> dict:
-        return {"group": (groups.get(m["group_id"]) or {}).get("name") or "(unknown group)", "meeting": m["title"]}
+        return {"group": _group_name(groups, m["group_id"]), "meeting": m["title"]}
 
     outcomes = [(m, oid, o) for m in meetings for oid, o in m["outcomes"].items()]
     decided = sorted(((m, oid, o) for m, oid, o in outcomes if o.get("decided_at") in period),
@@ -556,7 +607,7 @@ def _decisions(meetings: list[dict], groups: dict[str, dict], period: Period) ->
     communicated = [o for _, _, o in outcomes if o.get("communicated_at") in period]
     overdue = sorted(
         ({**where(m), "outcome_id": oid, "owner": o.get("owner") or "", "due_on": o["due_on"],
-          "days_overdue": (period.end - date.fromisoformat(o["due_on"])).days}
+          "days_overdue": (period.judged_on - date.fromisoformat(o["due_on"])).days}
          for m, oid, o in outcomes
          if o.get("outcome_kind") == "action_item" and o.get("due_on") and o["due_on"] < end
          and by_end(o.get("logged_at")) and _status_at(o.get("status_history", []), by_end, "open") == "open"
@@ -583,6 +634,7 @@ def _key_figures(report: dict) -> dict[str, int]:
         "visits conducted": len(v["conducted"]),
         "consent requested": v["consent"]["requested"],
         "consent granted": v["consent"]["granted"],
+        "consent granted at the State's invitation": v["consent"]["by_invitation"],
         "consent declined": v["consent"]["declined"],
         "pre-visit information received late": sum(o["late"] for o in v["pre_visit_information"]),
         "needs identified": sum(a["total"] for a in v["needs"]["by_area"].values()),
@@ -590,6 +642,9 @@ def _key_figures(report: dict) -> dict[str, int]:
         "meetings held": m["totals"]["meetings_held"],
         "outcomes logged": m["totals"]["outcomes_logged"],
         "reports to the Committee": m["totals"]["reports_to_committee"],
+        "outcomes communicated": m["decisions"]["communicated"],
+        "States reached by the outcomes communicated": m["decisions"]["states_reached"],
+        "open meetings held": m["decisions"]["open_meetings"],
     }
 
 
@@ -624,6 +679,8 @@ def build_report(records: dict[str, dict], kind: str, period: Period, provenance
     if committee not in REPORT_COMMITTEES:
         raise ValueError(f"committee is one of {REPORT_COMMITTEES}")
     records = for_committee(records, committee)
+    if provenance.get("as_of"):  # what is open at the period's end is judged at the as-of moment if earlier
+        period = replace(period, as_of=provenance["as_of"])
     report = {
         "report": {
             "kind": kind,

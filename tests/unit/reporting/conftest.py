@@ -55,7 +55,8 @@ def day(moment: str) -> date:
 
 
 def visit_id(n: int) -> UUID:
-    """Visit ids sort in the order they are numbered (the report lists follow-ups by visit id)."""
+    """Visit ids sort in the order they are numbered (ties between two visits on one day are
+    listed by member State, then visit id)."""
     return UUID(f"10000000-0000-4000-8000-{n:012d}")
 
 

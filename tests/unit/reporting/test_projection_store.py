@@ -307,9 +307,10 @@ def test_as_recorded_on_1_july_the_late_consent_and_later_events_are_left_out(ap
     assert report["visits"]["consent"] == {
         "requested": 6,
         # PHL's consent (granted 06-26) was recorded only on 07-03: not known on 1 July.
-        "granted": 3,  # KEN, VNM, TUN
+        "granted_on_request": 3,  # KEN, VNM, TUN
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "granted": 4,
         "withdrawn": 0,
         "pending_at_end": 2,  # IDN and PHL
         # KEN 10, MAR 21, VNM 28, TUN 3.4: mean 62.4 / 4 = 15.6; median (10 + 21) / 2 = 15.5; max 28.
@@ -322,7 +323,7 @@ def test_as_recorded_on_1_july_the_late_consent_and_later_events_are_left_out(ap
     wg1, wg2 = report["meetings"]["by_group"]
     assert wg2["meetings_lacking_report"] == ["WG2 meeting 1/2025", "WG2 meeting 2/2025"]
     assert report["meetings"]["totals"]["meetings_lacking_report"] == 2
-    assert report["key_figures"]["consent granted"] == 3
+    assert report["key_figures"]["consent granted"] == 4  # KEN, VNM, TUN on request; KAZ by invitation
     # Built from what was recorded by then, and says so.
     kept = [e for e in scenario.envelopes if e["recorded_at"] <= "2025-07-01T00:00:00+00:00"]
     log_order = {event_id: i for i, event_id in enumerate(first_seen(delivered), start=1)}
@@ -343,7 +344,7 @@ def test_as_happened_by_1_july_the_late_consent_counts(app, reporting, scenario)
     full = app.report("semi-annual", H1_2025)
     # PHL's consent happened on 06-26: as in the full report.
     assert report["visits"]["consent"] == full["visits"]["consent"]
-    assert report["visits"]["consent"]["granted"] == 4
+    assert report["visits"]["consent"]["granted_on_request"] == 4
     assert report["visits"]["consent"]["pending_at_end"] == 1
     # But nothing that happened after 1 July: TUN's completion, M5's report.
     assert report["visits"]["conducted"][2]["completed_on"] is None
@@ -360,7 +361,8 @@ def test_as_of_the_end_of_march(app, reporting, scenario):
     assert report["key_figures"] == {
         "visits conducted": 1,  # KEN (KAZ started 04-07)
         "consent requested": 4,  # VNM, KEN, JOR, TUN (PHL, IDN later)
-        "consent granted": 3,  # KEN, VNM, TUN
+        "consent granted": 4,  # KEN, VNM, TUN on request; KAZ (02-03) by invitation
+        "consent granted at the State's invitation": 1,
         "consent declined": 1,  # MAR
         "pre-visit information received late": 0,  # OSCE (KAZ) 04-08, Interpol (TUN) 06-30 later
         "needs identified": 3,  # KEN v1 (03-20): KEN-01, KEN-02, KEN-03
@@ -368,6 +370,9 @@ def test_as_of_the_end_of_march(app, reporting, scenario):
         "meetings held": 1,  # M1 (M2 04-07)
         "outcomes logged": 3,  # M8-R1, M1-D1, M1-R1
         "reports to the Committee": 2,  # M8 01-03, M1 02-06
+        "outcomes communicated": 1,  # M1-D1 02-25
+        "States reached by the outcomes communicated": 2,
+        "open meetings held": 1,  # 03-05
     }
 
 

@@ -179,6 +179,14 @@ def envelopes() -> list[dict]:
     s.emit("visit_approved", pending, "2025-02-02")
     s.emit("consent_requested", pending, "2025-02-03", {"due_on": date.fromisoformat("2025-03-03")})
 
+    unreported = uuid.uuid4()  # held in 2024, never reported: the backlog of 2025's periods
+    s.emit("meeting_scheduled", unreported, "2024-10-01", {"group_id": group, "meeting_kind": "working_group",
+                                                           "title": "WG1 meeting 3/2024",
+                                                           "starts_at": when("2024-11-04T15:00"),
+                                                           "ends_at": when("2024-11-04T18:00")})
+    s.emit("meeting_announced", unreported, "2024-10-02", {"announced_to": "all_council_delegations"})
+    s.emit("meeting_held", unreported, "2024-11-04T15:00")
+
     held_late = uuid.uuid4()  # a late document; never reported to the Committee
     s.emit("meeting_scheduled", held_late, "2025-01-06", {"group_id": group, "meeting_kind": "working_group",
                                                           "title": "WG1 meeting 1/2025",

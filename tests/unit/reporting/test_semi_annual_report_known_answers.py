@@ -136,11 +136,12 @@ def test_h1_consent_of_the_states(h1):
         "requested": 6,
         # Answered in the period: KEN 01-20, VNM 02-03, TUN 03-13, PHL 06-26 (recorded only on
         # 07-03, but it happened in June); IDN's 07-21 is after the period.
-        "granted": 4,
+        "granted_on_request": 4,
         # MAR declined on 2025-01-06 (asked in 2024: the answer is what counts).
         "declined": 1,
         # KAZ was proposed on 2025-02-03 at the State's invitation (its consent).
         "by_invitation": 1,
+        "granted": 5,  # both ways
         "withdrawn": 0,
         # At 30 June: IDN asked 06-16, answered 07-21 -> pending. JOR was never answered but the
         # visit was cancelled (03-03). PHL had answered on 06-26.
@@ -197,7 +198,7 @@ def test_h1_sharing_with_donors_under_consent(h1, scenario):
         "shares": 2,
         # SEN's withdrawal of 02-10 revoked its share with the EU (the only donor interested in
         # SEN-01); KAZ's decline of 05-05 held back nothing: no donor was interested in its needs.
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,
         # KAZ's assessment of 04-25: no registered donor is interested in these areas by 06-30.
         "needs_without_interested_donor": [
@@ -216,15 +217,15 @@ def test_h1_sharing_with_donors_under_consent(h1, scenario):
 
 def test_h1_follow_up(h1, scenario):
     v = scenario.visits
-    # Follow-ups recorded in the period, listed by visit (id order: KEN 1, KAZ 5, NGA 7), not by
-    # date; KEN's of 07-15 and SEN's of 2024-12-05 are outside it.
+    # Follow-ups recorded in the period, by date (not by visit id: KEN 1, KAZ 5, NGA 7); KEN's
+    # of 07-15 and SEN's of 2024-12-05 are outside it.
     assert h1["visits"]["follow_up"] == [
+        {"visit_id": str(v["NGA"]), "member_state": "NGA", "on": "2025-02-14",
+         "summary": "Committee updated on the follow-up to the visit to Nigeria."},
         {"visit_id": str(v["KEN"]), "member_state": "KEN", "on": "2025-06-10",
          "summary": "Committee updated on the visit to Kenya."},
         {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "on": "2025-06-20",
          "summary": "Committee updated on the visit to Kazakhstan."},
-        {"visit_id": str(v["NGA"]), "member_state": "NGA", "on": "2025-02-14",
-         "summary": "Committee updated on the follow-up to the visit to Nigeria."},
     ]
 
 
@@ -307,7 +308,8 @@ def test_h1_key_figures(h1):
     assert h1["key_figures"] == {
         "visits conducted": 3,  # KEN, KAZ, TUN
         "consent requested": 6,
-        "consent granted": 4,
+        "consent granted": 5,  # 4 on request, KAZ by invitation
+        "consent granted at the State's invitation": 1,
         "consent declined": 1,
         "pre-visit information received late": 2,  # Interpol (TUN), OSCE (KAZ)
         "needs identified": 6,  # KEN v2: 3, KAZ: 3
@@ -315,6 +317,9 @@ def test_h1_key_figures(h1):
         "meetings held": 4,
         "outcomes logged": 7,
         "reports to the Committee": 3,
+        "outcomes communicated": 1,  # M1-D1 02-25
+        "States reached by the outcomes communicated": 2,  # KEN, NGA
+        "open meetings held": 1,  # on M1-D1, 03-05
     }
     assert list(h1) == ["report", "visits", "meetings", "key_figures", "provenance"]
 
@@ -362,9 +367,10 @@ def test_year_2025(year, scenario):
     assert year["visits"]["conducted_by_committee"] == {"1540": 1, "ctc": 3}
     assert year["visits"]["consent"] == {
         "requested": 6,  # the same six: nothing asked in the second half
-        "granted": 5,  # + IDN 07-21
+        "granted_on_request": 5,  # + IDN 07-21
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "granted": 6,
         "withdrawn": 0,
         "pending_at_end": 0,  # IDN answered; JOR cancelled
         # 10, 21, 28, 3.4, 45 and IDN 06-16 09:00 -> 07-21 21:00 = 35.5: mean 142.9 / 6 = 23.82 -> 23.8;
@@ -394,15 +400,16 @@ def test_year_2025(year, scenario):
     assert year["visits"]["sharing"] == {
         "consent": {"granted": 1, "declined": 1, "withdrawn": 1},
         "shares": 3,  # + KEN -> Canada 08-01 (KEN-05)
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,  # SEN -> EU, on SEN's withdrawal of 02-10
-        # the latest assessment of the year of KEN (v3, 07-10), KAZ and TUN (07-02)
+        # the latest assessment of the year of KAZ (04-25), TUN (07-02) and KEN (v3, 07-10), by
+        # the assessment's date (not by visit id: KEN 1, KAZ 5, TUN 9)
         "needs_without_interested_donor": [
-            {"visit_id": str(v["KEN"]), "member_state": "KEN", "need_id": "KEN-05", "thematic_area": "human_rights_compliance", "priority": "medium"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-01", "thematic_area": "export_and_trans_shipment_controls", "priority": "high"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-02", "thematic_area": "physical_protection", "priority": "medium"},
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-03", "thematic_area": "accountability", "priority": "low"},
             {"visit_id": str(v["TUN"]), "member_state": "TUN", "need_id": "TUN-01", "thematic_area": "transport_security", "priority": "medium"},
+            {"visit_id": str(v["KEN"]), "member_state": "KEN", "need_id": "KEN-05", "thematic_area": "human_rights_compliance", "priority": "medium"},
         ],
         "by_donor": [
             {"donor": "European Union", "donor_id": str(scenario.donors["EU"]), "shares": 1, "visits": ["KEN"],
@@ -412,7 +419,7 @@ def test_year_2025(year, scenario):
         ],
     }
     assert [(f["member_state"], f["on"]) for f in year["visits"]["follow_up"]] == [
-        ("KEN", "2025-06-10"), ("KEN", "2025-07-15"), ("KAZ", "2025-06-20"), ("NGA", "2025-02-14"),
+        ("NGA", "2025-02-14"), ("KEN", "2025-06-10"), ("KAZ", "2025-06-20"), ("KEN", "2025-07-15"),
     ]
     wg1, wg2 = year["meetings"]["by_group"]
     assert (wg1["group_id"], wg2["group_id"]) == (str(g["WG1"]), str(g["WG2"]))
@@ -438,7 +445,8 @@ def test_year_2025(year, scenario):
     assert year["key_figures"] == {
         "visits conducted": 4,
         "consent requested": 6,
-        "consent granted": 5,
+        "consent granted": 6,
+        "consent granted at the State's invitation": 1,
         "consent declined": 1,
         "pre-visit information received late": 2,
         "needs identified": 8,  # KEN v3: 3, KAZ: 3, TUN: 2
@@ -446,6 +454,9 @@ def test_year_2025(year, scenario):
         "meetings held": 4,
         "outcomes logged": 7,
         "reports to the Committee": 4,
+        "outcomes communicated": 1,
+        "States reached by the outcomes communicated": 2,
+        "open meetings held": 1,
     }
 
 
@@ -457,7 +468,8 @@ def test_year_2025_trends_against_2024(year):
         # 2024: NGA 03-11, SEN 06-17, MAR 12-16 asked.
         {"figure": "consent requested", "this_period": 6, "previous_period": 3, "change": 3},
         # 2024: NGA 03-25, SEN 07-01 granted (MAR declined only in 2025).
-        {"figure": "consent granted", "this_period": 5, "previous_period": 2, "change": 3},
+        {"figure": "consent granted", "this_period": 6, "previous_period": 2, "change": 4},
+        {"figure": "consent granted at the State's invitation", "this_period": 1, "previous_period": 0, "change": 1},
         {"figure": "consent declined", "this_period": 1, "previous_period": 0, "change": 1},
         # 2024: NGA's UNODC answered 04-20, before the visit.
         {"figure": "pre-visit information received late", "this_period": 2, "previous_period": 0, "change": 2},
@@ -471,6 +483,10 @@ def test_year_2025_trends_against_2024(year):
         {"figure": "outcomes logged", "this_period": 7, "previous_period": 2, "change": 5},
         # 2024: M6 (10-09); M8 was reported 2025-01-03.
         {"figure": "reports to the Committee", "this_period": 4, "previous_period": 1, "change": 3},
+        # 2024: nothing communicated, no open meeting.
+        {"figure": "outcomes communicated", "this_period": 1, "previous_period": 0, "change": 1},
+        {"figure": "States reached by the outcomes communicated", "this_period": 2, "previous_period": 0, "change": 2},
+        {"figure": "open meetings held", "this_period": 1, "previous_period": 0, "change": 1},
     ]
     assert list(year) == ["report", "visits", "meetings", "key_figures", "trends", "provenance"]
 
@@ -497,9 +513,10 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert programme_year["visits"]["consent"] == {
         # SEN 2024-06-17, MAR 12-16, VNM 01-06, KEN 01-10, JOR 01-20, TUN 03-10, PHL 05-12.
         "requested": 7,
-        "granted": 4,  # SEN 2024-07-01, KEN, VNM, TUN (PHL's 06-26 is after 31 May)
+        "granted_on_request": 4,  # SEN 2024-07-01, KEN, VNM, TUN (PHL's 06-26 is after 31 May)
         "declined": 1,  # MAR
         "by_invitation": 1,  # KAZ
+        "granted": 5,
         "withdrawn": 0,
         "pending_at_end": 1,  # PHL, asked 05-12, answered 06-26
         # SEN 14, MAR 21, KEN 10, VNM 28, TUN 3.4: mean 76.4 / 5 = 15.28 -> 15.3; median 14; max 28.
@@ -529,7 +546,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         # SEN granted 2024-10-01 and withdrew 2025-02-10; KEN granted 04-20; KAZ declined 05-05.
         "consent": {"granted": 2, "declined": 1, "withdrawn": 1},
         "shares": 3,  # SEN -> EU 2024-10-15, KEN -> Canada 05-02, KEN -> EU 05-10
-        "withheld": 0,
+        "interested_donors_not_shared_with": 0,
         "revoked": 1,  # SEN -> EU, on SEN's withdrawal of 2025-02-10
         "needs_without_interested_donor": [
             {"visit_id": str(v["KAZ"]), "member_state": "KAZ", "need_id": "KAZ-01", "thematic_area": "export_and_trans_shipment_controls", "priority": "high"},
@@ -543,9 +560,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
              "needs": 2},
         ],
     }
-    # NGA (visit 7) 2025-02-14 and SEN (visit 8) 2024-12-05: listed by visit id.
+    # SEN (visit 8) 2024-12-05 and NGA (visit 7) 2025-02-14: by date, not by visit id.
     assert [(f["member_state"], f["on"]) for f in programme_year["visits"]["follow_up"]] == [
-        ("NGA", "2025-02-14"), ("SEN", "2024-12-05"),
+        ("SEN", "2024-12-05"), ("NGA", "2025-02-14"),
     ]
     wg1, wg2 = programme_year["meetings"]["by_group"]
     assert wg1["held"] == [
@@ -586,7 +603,8 @@ def test_programme_year_2024_2025(programme_year, scenario):
             for f in programme_year["trends"]["figures"]] == [
         ("visits conducted", 3, 1, 2),
         ("consent requested", 7, 1, 6),
-        ("consent granted", 4, 1, 3),
+        ("consent granted", 5, 1, 4),  # + KAZ, by invitation
+        ("consent granted at the State's invitation", 1, 0, 1),
         ("consent declined", 1, 0, 1),
         ("pre-visit information received late", 1, 0, 1),  # OSCE (KAZ)
         ("needs identified", 7, 2, 5),
@@ -594,6 +612,9 @@ def test_programme_year_2024_2025(programme_year, scenario):
         ("meetings held", 5, 0, 5),
         ("outcomes logged", 8, 0, 8),
         ("reports to the Committee", 4, 0, 4),
+        ("outcomes communicated", 1, 0, 1),  # M1-D1 2025-02-25
+        ("States reached by the outcomes communicated", 2, 0, 2),
+        ("open meetings held", 1, 0, 1),
     ]
 
 
