@@ -108,7 +108,7 @@ def to_docx(document: Document) -> bytes:
 
     word = docx.Document()
     props = word.core_properties
-    props.title, props.subject = document.title, f"Report for {document.period}"
+    props.title, props.subject = _text(document.title), f"Report for {document.period}"
     props.author = props.last_modified_by = "Secretariat of the " + document.committee_name
     props.created = props.modified = props.last_printed = _issued(document)
     props.revision, props.language, props.comments = 1, "en", "Written by the fieldwork reporting service"
@@ -122,27 +122,27 @@ def to_docx(document: Document) -> bytes:
     for (r, c), text in {(0, 0): "United Nations", (0, 1): document.symbol, (1, 0): "Security Council",
                          (1, 1): f"Distr.: {document.distribution}\n{document.issued_on}\nOriginal: {document.original}"}.items():
         paragraph = masthead.cell(r, c).paragraphs[0]
-        paragraph.add_run(text).bold = (r, c) == (0, 1)
+        paragraph.add_run(_text(text)).bold = (r, c) == (0, 1)
         if c == 1:
             paragraph.alignment = 2  # right
     word.add_paragraph().add_run(document.committee_name).bold = True
-    word.add_heading(document.title, level=1)
+    word.add_heading(_text(document.title), level=1)
     if document.as_of:
         word.add_paragraph(document.as_of, style="Intense Quote")
     for paragraph in document.paragraphs:
-        word.add_paragraph(paragraph, style="List Number")
+        word.add_paragraph(_text(paragraph), style="List Number")
     for chart in document.charts:
         word.add_picture(io.BytesIO(_chart_png(chart)), width=Cm(16))
         word.paragraphs[-1].add_run().add_break()
     word.add_heading("Annex: statistical tables", level=1)
     for table in document.annex:
-        word.add_heading(f"Table {table.number}. {table.title}", level=2).paragraph_format.keep_with_next = True
+        word.add_heading(_text(f"Table {table.number}. {table.title}"), level=2).paragraph_format.keep_with_next = True
         if not table.rows:
             word.add_paragraph(table.empty)
             continue
         grid = word.add_table(rows=1, cols=len(table.header), style="Table Grid")
         for c, heading in zip(grid.rows[0].cells, table.header):
-            c.paragraphs[0].add_run(heading).bold = True
+            c.paragraphs[0].add_run(_text(heading)).bold = True
         header_row = grid.rows[0]._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
@@ -170,23 +170,23 @@ def to_xlsx(document: Document) -> bytes:
 
     book = Workbook(write_only=True)
     book.properties.creator = book.properties.lastModifiedBy = "fieldwork reporting service"
-    book.properties.title = document.title
+    book.properties.title = _text(document.title)
     book.properties.created = book.properties.modified = _issued(document)
     bold = Font(bold=True)
     contents = book.create_sheet("Contents")
     contents.column_dimensions["A"].width = 110
     for line in [document.committee_name, document.title, f"Symbol: {document.symbol}",
                  f"Distr.: {document.distribution}; issued {document.issued_on}", document.as_of or "", ""]:
-        contents.append([line])
+        contents.append([_text(line)])
     for n, paragraph in enumerate(document.paragraphs, start=1):
-        text = WriteOnlyCell(contents, f"{n}. {paragraph}")
+        text = WriteOnlyCell(contents, _text(f"{n}. {paragraph}"))
         text.alignment = Alignment(wrap_text=True, vertical="top")
         contents.append([text])
     contents.append([""])
     contents.append(["Tables of the annex, one a sheet:"])
     taken: set[str] = set()
     for table in document.annex:
-        contents.append([f"Table {table.number}. {table.title}"])
+        contents.append([_text(f"Table {table.number}. {table.title}")])
     for table in document.annex:
         sheet = book.create_sheet(_sheet_name(table.number, table.title, taken))
         sheet.freeze_panes = "A2"
@@ -195,7 +195,7 @@ def to_xlsx(document: Document) -> bytes:
             sheet.column_dimensions[chr(ord("A") + i)].width = min(max(longest + 2, 8), 60)
         header = []
         for heading in table.header:
-            c = WriteOnlyCell(sheet, heading)
+            c = WriteOnlyCell(sheet, _text(heading))
             c.font = bold
             header.append(c)
         sheet.append(header)

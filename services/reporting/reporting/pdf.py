@@ -87,6 +87,7 @@ def fonts() -> dict[str, str]:
     return chosen
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
 _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
@@ -103,7 +104,7 @@ def _visual(text: str) -> str:
 def markup(text) -> str:
     """A cell or paragraph as reportlab's paragraph markup: escaped; Arabic shaped and in visual
     order; Chinese, Japanese and Korean in the CJK font."""
-    text = cell(text)
+    text = _CONTROL.sub("", cell(text))
     if text.isascii():
         return escape(text)
     text = _visual(text)

@@ -31,7 +31,9 @@ class ReportQuery(Schema):
     basis = fields.String(load_default="recorded", validate=validate.OneOf(BASES))
     issued_on = f.date(False, "the date of issue the document bears (default: today in the Committee's time zone)",
                        load_default=None)
-    symbol = fields.String(load_default=None, validate=validate.Length(min=1, max=60), metadata={
+    symbol = fields.String(load_default=None, validate=[
+        validate.Length(min=1, max=60),
+        validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="a symbol is printable characters, e.g. S/2025/400")], metadata={
         "description": "the document symbol the secretariat assigned (e.g. S/2013/400); default: a place to fill in"})
 
     @validates_schema

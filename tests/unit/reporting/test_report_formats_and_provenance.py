@@ -314,3 +314,12 @@ def test_each_committee_has_its_own_name_and_the_1540_committee_its_programme_ye
     ctc = document_of(build_report(records, "semi-annual", H1_2025, provenance, "ctc"))
     assert ctc.title.startswith("Semi-annual report of the Counter-Terrorism Committee on")
     assert "1540" not in ctc.committee_name and "1540" not in " ".join(ctc.paragraphs)
+
+
+def test_control_characters_that_users_typed_do_not_break_a_format(reporting):
+    s = reporting.Stream()
+    wg = s.group(1).established("2025-01-06", "Group\x01 one\x1b").chair("2025-01-06T10:00", "FRA", "c")
+    s.meeting(1, wg).scheduled("2025-01-07", "Meeting\x0b 1", "2025-02-03T15:00").announced("2025-01-08").held()
+    report = issued(reporting.report(s.envelopes, "semi-annual", H1_2025), symbol="S/2025/\x02")
+    for fmt in FORMATS:
+        assert render(report, fmt)
