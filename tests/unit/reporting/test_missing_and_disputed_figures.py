@@ -2,11 +2,11 @@
 worked out by hand from a small timeline (times 09:00 UTC unless written; days in UTC)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
-from reporting.reports import annual, semi_annual
+from reporting.reports import Period, annual, semi_annual
 
 
 def overdue(report: dict) -> dict[str, int]:
@@ -184,10 +184,15 @@ def test_the_year_s_main_counts_quarter_by_quarter(scenario, reporting):
         (1, 0, 1, 0, 0),
         (0, 0, 0, 0, 0),
     ]
-    for key, figure in (("visits_conducted", "visits conducted"), ("consent_requested", "consent requested"),
-                        ("consent_granted", "consent granted"), ("meetings_held", "meetings held"),
-                        ("outcomes_logged", "outcomes logged")):  # the quarters add up to the year
+    names = (("visits_conducted", "visits conducted"), ("consent_requested", "consent requested"),
+             ("consent_granted", "consent granted"), ("meetings_held", "meetings held"),
+             ("outcomes_logged", "outcomes logged"))
+    for key, figure in names:  # the quarters add up to the year
         assert sum(q[key] for q in quarters) == report["key_figures"][figure]
+    for q in quarters:  # each is the key figures of a report of that quarter, from every record
+        alone = reporting.report(scenario.envelopes, "semi-annual", Period(date.fromisoformat(q["period"]["start"]),
+                                                                         date.fromisoformat(q["period"]["end"])))
+        assert {key: q[key] for key, _ in names} == {key: alone["key_figures"][figure] for key, figure in names}
 
 
 def test_a_programme_year_s_quarters_start_in_june(scenario, reporting):
