@@ -494,13 +494,15 @@ def _kind_rules(meeting: dict) -> MeetingKindRules:
 def _meetings_section(records: dict[str, dict], period: Period) -> dict:
     groups = {g["id"]: g for g in _by_kind(records, "working_group")}
     meetings = _by_kind(records, "meeting")
-    rows = []
+    rows, every_report = [], []
     for group_id in sorted({m["group_id"] for m in meetings if m["group_id"]} | set(groups),
                            key=lambda g: ((groups.get(g) or {}).get("name") or "", g)):
         mine = [m for m in meetings if m["group_id"] == group_id]
         held = sorted((m for m in mine if m["held_at"] in period), key=lambda m: (m["held_at"], m["id"]))
         outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
         reported = [m for m in mine if m["reported_at"] in period]
+        to_report = [_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]
+        every_report += to_report
         notice = document_notice((groups.get(group_id) or {}).get("committee"))
         late_documents = [
             {"meeting": m["title"], "document_id": d["document_id"], "hours_before_meeting": hours,
@@ -524,8 +526,9 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "outcomes_logged": {k: outcomes.get(k, 0) for k in ("decision", "recommendation", "action_item")},
             "outcomes_approved": sum(o.get("approved_at") in period for m in mine for o in m["outcomes"].values()),
             "reports_to_committee": len(reported),
-            "time_to_report": _summary([_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]),
+            "time_to_report": _summary(to_report),
             "document_notice_hours": notice.total_seconds() / 3600,
+            "documents_circulated": sum(len(m["documents"]) for m in held),
             "documents_circulated_late": late_documents,
             "announced_after_start": announced_late,
             "meetings_without_documents": [m["title"] for m in held
@@ -545,11 +548,13 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "outcomes_logged": sum(sum(r["outcomes_logged"].values()) for r in rows),
             "reports_to_committee": sum(r["reports_to_committee"] for r in rows),
             "meetings_lacking_report": sum(len(r["meetings_lacking_report"]) for r in rows),
+            "documents_circulated": sum(r["documents_circulated"] for r in rows),
             "documents_circulated_late": sum(len(r["documents_circulated_late"]) for r in rows),
             "documents_circulated_after_start": sum(d["after_start"] for r in rows for d in r["documents_circulated_late"]),
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
         },
+        "time_to_report": _summary(every_report),  # every group's reports in the period
         "backlog_lacking_report": _backlog_lacking_report(meetings, groups, period),
         "attendance": _attendance([m for m in meetings if m["held_at"] in period]),
         "decisions": _decisions(meetings, groups, period),
@@ -693,18 +698,95 @@ def build_report(records: dict[str, dict], kind: str, period: Period, provenance
         "visits": _visits_section(records, period),
         "meetings": _meetings_section(records, period),
     }
-    figures = _key_figures(report)
-    report["key_figures"] = figures
+    report["key_figures"] = _key_figures(report)
     if kind == "annual":
-        previous = period.previous_year()
-        before = _key_figures({"visits": _visits_section(records, previous), "meetings": _meetings_section(records, previous)})
-        report["trends"] = {
-            "previous_period": previous.as_dict(),
-            "figures": [
-                {"figure": name, "this_period": figures[name], "previous_period": before[name],
-                 "change": figures[name] - before[name]}
-                for name in figures
-            ],
-        }
+        report["trends"] = _trends(records, period, report)
     report["provenance"] = {"period": period.as_dict(), **provenance}
     return report
+
+
+def _sections_of(records: dict[str, dict], period: Period) -> dict:
+    return {"visits": _visits_section(records, period), "meetings": _meetings_section(records, period)}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _rates(report: dict) -> dict[str, float | None]:
+    """Shares (0 to 1, to 0.001; null without a whole), each taken from the report itself."""
+    v, m = report["visits"], report["meetings"]
+    consent, information = v["consent"], v["pre_visit_information"]
+    return {
+        "consent requests granted": _share(consent["granted_on_request"],
+                                           consent["granted_on_request"] + consent["declined"]),
+        "pre-visit information received late": _share(sum(o["late"] for o in information),
+                                                      sum(o["received"] for o in information)),
+        "documents circulated late": _share(m["totals"]["documents_circulated_late"],
+                                            m["totals"]["documents_circulated"]),
+    }
+
+
+def _durations(report: dict) -> dict[str, float | None]:
+    """Mean durations in days, each taken from the report itself (null without any)."""
+    return {
+        "mean days to the consent answer": report["visits"]["consent"]["time_to_answer"]["mean_days"],
+        "mean days from a meeting held to its report to the Committee":
+            report["meetings"]["time_to_report"]["mean_days"],
+    }
+
+
+# The counts of each quarter of an annual period: key -> the key figure it is.
+QUARTER_COUNTS = {"visits_conducted": "visits conducted", "meetings_held": "meetings held",
+                  "consent_requested": "consent requested", "consent_granted": "consent granted",
+                  "outcomes_logged": "outcomes logged"}
+
+
+def _quarters(period: Period) -> list[Period]:
+    """The period in quarters: three months each from its first day, the last one ending with it."""
+    starts = [_shift_months(period.start, 3 * q) for q in range(4)]
+    return [replace(period, start=first, end=min(period.end, _shift_months(period.start, 3 * (q + 1)) - timedelta(days=1)))
+            for q, first in enumerate(starts) if first <= period.end]
+
+
+def _shift_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _compared(now: dict, before: dict, kind: str) -> list[dict]:
+    """Each value of ``now`` against ``before`` (``change``: now minus before; null if either is)."""
+    return [{kind: key, "this_period": now[key], "previous_period": before[key],
+             "change": None if now[key] is None or before[key] is None else round(now[key] - before[key], 3)}
+            for key in now]
+
+
+def _trends(records: dict[str, dict], period: Period, report: dict) -> dict:
+    """The annual report's year against the same period a year earlier (key figures, rates and
+    mean durations), and the year's main counts quarter by quarter."""
+    previous = period.previous_year()
+    before = _sections_of(records, previous)
+    return {
+        "previous_period": previous.as_dict(),
+        "figures": _compared(report["key_figures"], _key_figures(before), "figure"),
+        "rates": _compared(_rates(report), _rates(before), "rate"),
+        "durations": _compared(_durations(report), _durations(before), "duration"),
+        "by_quarter": _by_quarter(records, period),
+    }
+
+
+def _by_quarter(records: dict[str, dict], period: Period) -> list[dict]:
+    """The counts of ``QUARTER_COUNTS`` for each quarter, each the key figure over the quarter.
+    They count what happened in it only, so each quarter reads just the records with a day of
+    ``calendar_of`` in it (and the groups): the rest would add nothing, at four times the cost."""
+    days = {ident: calendar_of(record)[0] for ident, record in records.items()}
+    counts = []
+    for quarter in _quarters(period):
+        first, last = quarter.indexed_days()
+        in_quarter = {ident: r for ident, r in records.items()
+                      if r["kind"] == "working_group" or any(first <= d <= last for d in days[ident])}
+        figures = _key_figures(_sections_of(in_quarter, quarter))
+        counts.append({"period": quarter.as_dict(), **{key: figures[name] for key, name in QUARTER_COUNTS.items()}})
+    return counts

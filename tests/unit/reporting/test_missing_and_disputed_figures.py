@@ -2,11 +2,11 @@
 worked out by hand from a small timeline (times 09:00 UTC unless written; days in UTC)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
-from reporting.reports import semi_annual
+from reporting.reports import Period, annual, semi_annual
 
 
 def overdue(report: dict) -> dict[str, int]:
@@ -144,3 +144,59 @@ def test_the_day_index_hands_the_report_a_meeting_unreported_for_years(meetings_
                                      ("WG1 meeting 1/2025", "2025-02-03", 877)]
     records = app.projection.records_for(semi_annual(2027, 1))
     assert str(reporting.meeting_id(1)) in records and str(reporting.meeting_id(2)) not in records
+
+
+def test_the_year_s_rates_and_durations_against_the_year_before(scenario, reporting):
+    """The scenario of conftest.build_scenario, 2025 against 2024."""
+    trends = reporting.report(scenario.envelopes, "annual", annual(2025))["trends"]
+    assert trends["rates"] == [
+        # 2025: KEN, VNM, TUN, PHL, IDN granted on request, MAR declined: 5 / 6; 2024: NGA, SEN: 2 / 2
+        {"rate": "consent requests granted", "this_period": 0.833, "previous_period": 1.0, "change": -0.167},
+        # 2025: six received (KEN 2, KAZ, TUN, PHL 2), OSCE (KAZ) and Interpol (TUN) late; 2024: NGA's on time
+        {"rate": "pre-visit information received late", "this_period": 0.333, "previous_period": 0.0,
+         "change": 0.333},
+        # 2025: five documents (M1 1, M2 2, M5 2), M2's second and both of M5's late; 2024: M6's and M8's on time
+        {"rate": "documents circulated late", "this_period": 0.6, "previous_period": 0.0, "change": 0.6},
+    ]
+    assert trends["durations"] == [
+        # 2025: 10, 21, 28, 3.4, 45, 35.5 -> 23.8; 2024: NGA 14, SEN 14
+        {"duration": "mean days to the consent answer", "this_period": 23.8, "previous_period": 14.0,
+         "change": 9.8},
+        # 2025: M8 3, M1 3, M2 7, M5 5.92 (06-27 17:00 to 07-03 15:00) -> 4.7; 2024: M6 2
+        {"duration": "mean days from a meeting held to its report to the Committee", "this_period": 4.7,
+         "previous_period": 2.0, "change": 2.7},
+    ]
+
+
+def test_the_year_s_main_counts_quarter_by_quarter(scenario, reporting):
+    report = reporting.report(scenario.envelopes, "annual", annual(2025))
+    quarters = report["trends"]["by_quarter"]
+    assert [(q["period"]["start"], q["period"]["end"]) for q in quarters] == [
+        ("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-07-01", "2025-09-30"),
+        ("2025-10-01", "2025-12-31")]
+    assert [(q["visits_conducted"], q["consent_requested"], q["consent_granted"], q["meetings_held"],
+             q["outcomes_logged"]) for q in quarters] == [
+        # KEN; VNM, KEN, JOR, TUN asked; KEN, VNM, TUN granted and KAZ invited; M1; M8-R1, M1-D1, M1-R1
+        (1, 4, 4, 1, 3),
+        # KAZ, TUN; PHL, IDN asked; PHL granted 06-26; M2, M4, M5; M2-A1, M4-R1, M4-D1, M5-A1
+        (2, 2, 1, 3, 4),
+        # VNM (07-01); IDN granted 07-21
+        (1, 0, 1, 0, 0),
+        (0, 0, 0, 0, 0),
+    ]
+    names = (("visits_conducted", "visits conducted"), ("consent_requested", "consent requested"),
+             ("consent_granted", "consent granted"), ("meetings_held", "meetings held"),
+             ("outcomes_logged", "outcomes logged"))
+    for key, figure in names:  # the quarters add up to the year
+        assert sum(q[key] for q in quarters) == report["key_figures"][figure]
+    for q in quarters:  # each is the key figures of a report of that quarter, from every record
+        alone = reporting.report(scenario.envelopes, "semi-annual", Period(date.fromisoformat(q["period"]["start"]),
+                                                                         date.fromisoformat(q["period"]["end"])))
+        assert {key: q[key] for key, _ in names} == {key: alone["key_figures"][figure] for key, figure in names}
+
+
+def test_a_programme_year_s_quarters_start_in_june(scenario, reporting):
+    quarters = reporting.report(scenario.envelopes, "annual", annual(2024, 6))["trends"]["by_quarter"]
+    assert [(q["period"]["start"], q["period"]["end"]) for q in quarters] == [
+        ("2024-06-01", "2024-08-31"), ("2024-09-01", "2024-11-30"), ("2024-12-01", "2025-02-28"),
+        ("2025-03-01", "2025-05-31")]

@@ -250,6 +250,7 @@ def test_h1_meetings_per_group(h1, scenario):
         # mean 13 / 3 = 4.33 -> 4.3; median 3; max 7.
         "time_to_report": summary(3, 4.3, 3.0, 7.0),
         "document_notice_hours": 72.0,  # the 1540 Committee's notice (its setting's default)
+        "documents_circulated": 3,  # M1's one, M2's two
         # M2's second document went out 04-05 15:00 for 04-07 15:00: 48 h (< 72). M1's 168 h.
         "documents_circulated_late": [
             {"meeting": "WG1 meeting 2/2025", "document_id": "WG1-2025-02-B", "hours_before_meeting": 48.0,
@@ -276,6 +277,7 @@ def test_h1_meetings_per_group(h1, scenario):
         "reports_to_committee": 0,
         "time_to_report": NO_DURATION,
         "document_notice_hours": 72.0,
+        "documents_circulated": 2,  # M5's two (M4 had none)
         # M5's document 06-26 09:00 for 06-27 15:00: 30 h; its second at 15:30, half an hour
         # after the start: recorded and counted, the worst breach.
         "documents_circulated_late": [
@@ -297,6 +299,7 @@ def test_h1_meetings_per_group(h1, scenario):
         "outcomes_logged": 7,  # 4 + 3
         "reports_to_committee": 3,  # 3 + 0
         "meetings_lacking_report": 2,  # M4, M5
+        "documents_circulated": 5,
         "documents_circulated_late": 3,  # M2's WG1-2025-02-B, M5's WG2-2025-02-A and -B
         "documents_circulated_after_start": 1,  # M5's WG2-2025-02-B
         "announced_after_start": 1,  # M5
@@ -439,7 +442,8 @@ def test_year_2025(year, scenario):
     assert [d["document_id"] for d in wg2["documents_circulated_late"]] == ["WG2-2025-02-A", "WG2-2025-02-B"]
     assert year["meetings"]["totals"] == {
         "meetings_held": 4, "outcomes_logged": 7, "reports_to_committee": 4, "meetings_lacking_report": 1,
-        "documents_circulated_late": 3, "documents_circulated_after_start": 1, "announced_after_start": 1,
+        "documents_circulated": 5, "documents_circulated_late": 3, "documents_circulated_after_start": 1,
+        "announced_after_start": 1,
         "meetings_without_documents": 1,
     }
     assert year["key_figures"] == {
@@ -593,6 +597,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
     assert wg2["meetings_lacking_report"] == ["WG2 meeting 1/2025"]
     assert programme_year["meetings"]["totals"] == {
         "meetings_held": 5, "outcomes_logged": 8, "reports_to_committee": 4, "meetings_lacking_report": 1,
+        "documents_circulated": 5,  # M6, M8, M1 one each, M2 two
         "documents_circulated_late": 1, "documents_circulated_after_start": 0, "announced_after_start": 0,
         "meetings_without_documents": 1,
     }
