@@ -153,6 +153,15 @@ def _mean(t: dict) -> str:
     return "-" if not t.get("count") else f"{t['mean_days']} / {t['median_days']} / {t['max_days']}"
 
 
+def percent(share: float | None) -> str:
+    """A share (0 to 1) as a percentage: ``62.5%``; ``-`` for none."""
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+def days(value: float | None) -> str:
+    return "-" if value is None else f"{value:g} days"
+
+
 def tables_of(report: dict) -> list[Table]:
     """Every table of the annex, in reading order, numbered."""
     v, m = report["visits"], report["meetings"]
@@ -229,6 +238,10 @@ def tables_of(report: dict) -> list[Table]:
           for a in g["announced_after_start"]]),
         ("lacking-report", "Meetings lacking a report to the Committee", ("group", "meeting"),
          [[g["group"], title] for g in m["by_group"] for title in g["meetings_lacking_report"]]),
+        ("backlog", "Meetings held before the period still lacking a report to the Committee at its end",
+         ("group", "meeting", "held on", "days since held"),
+         [[b["group"], b["meeting"], written(b["held_on"]), b["days_since_held"]]
+          for b in m.get("backlog_lacking_report", [])]),
         ("delegations", "Delegations attending the meetings held", ("State", "meetings attended"),
          [[state(d), d["meetings"]] for d in m["attendance"]["delegations"]]),
         ("organizations", "Organizations attending the meetings held", ("organization", "meetings attended"),
@@ -254,6 +267,20 @@ def tables_of(report: dict) -> list[Table]:
             ("figure", "this period", "previous period", "change"),
             [[f["figure"], f["this_period"], f["previous_period"], f"{f['change']:+d}"]
              for f in report["trends"]["figures"]]))
+        specs.append((
+            "trends-rates", "Rates and durations against the previous period",
+            ("figure", "this period", "previous period", "change"),
+            [[r["rate"], percent(r["this_period"]), percent(r["previous_period"]),
+              "-" if r["change"] is None else f"{r['change'] * 100:+.1f} points"] for r in report["trends"]["rates"]]
+            + [[d["duration"], days(d["this_period"]), days(d["previous_period"]),
+                "-" if d["change"] is None else f"{d['change']:+g} days"] for d in report["trends"]["durations"]]))
+        specs.append((
+            "by-quarter", "The year quarter by quarter",
+            ("quarter", "visits conducted", "meetings held", "consent requested", "consent granted",
+             "outcomes logged"),
+            [[written_period(q["period"]["start"], q["period"]["end"]), q["visits_conducted"], q["meetings_held"],
+              q["consent_requested"], q["consent_granted"], q["outcomes_logged"]]
+             for q in report["trends"]["by_quarter"]]))
     p = report["provenance"]
     specs.append(("provenance", "Provenance", ("period", "as of", "basis", "events", "stream position",
                                                "events hash (SHA-256)"),

@@ -8,7 +8,7 @@ order and, past a handful, counted instead of listed (the annex lists them all).
 from __future__ import annotations
 
 from shared.contract.vocabulary import in_words
-from reporting.document import COMMITTEES, state, written, written_period
+from reporting.document import COMMITTEES, percent, state, written, written_period
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 LISTED = 8  # past this many, a list is counted and the reader sent to the annex
@@ -204,7 +204,7 @@ def _follow_up(v: dict, end: str) -> str | None:
 def _meetings(m: dict, end: str) -> str | None:
     t, groups = m["totals"], m["by_group"]
     if not (t["meetings_held"] or any(g["cancelled"] for g in groups)):
-        return None
+        return _backlog(m).strip() or None
     text = f"The working groups held {counted(t['meetings_held'], 'meeting')}"
     cancelled = sum(g["cancelled"] for g in groups)
     if cancelled:
@@ -222,7 +222,16 @@ def _meetings(m: dict, end: str) -> str | None:
     if lacking:
         text += f" {_capital(counted(len(lacking), 'meeting'))} held lacked a report to the Committee on {end}"
         text += (": " + listing([title for _, title in lacking]) + ".") if len(lacking) <= LISTED else "."
-    return text
+    return text + _backlog(m)
+
+
+def _backlog(m: dict) -> str:
+    backlog = m.get("backlog_lacking_report", [])
+    if not backlog:
+        return ""
+    n = len(backlog)
+    return (f" {_capital(counted(n, 'meeting'))} held in an earlier period still lacked "
+            f"{'its report' if n == 1 else 'their reports'}, the oldest held on {written(backlog[0]['held_on'])}.")
 
 
 def _documents(m: dict) -> str | None:
@@ -289,6 +298,16 @@ def _trends(report: dict) -> str:
             way = "rose" if f["change"] > 0 else "fell"
             changes.append(f"{f['figure']} {way} from {f['previous_period']:,} to {f['this_period']:,}")
     period = written_period(previous["start"], previous["end"])
-    if not changes:
-        return f"Every key figure was the same as from {period}."
-    return f"Compared with {period}, {listing(changes[:LISTED])}."
+    text = (f"Compared with {period}, {listing(changes[:LISTED])}." if changes
+            else f"Every key figure was the same as from {period}.")
+    shares = [f"{r['rate']} went from {percent(r['previous_period'])} to {percent(r['this_period'])}"
+              for r in report["trends"].get("rates", [])
+              if r["change"] and r["this_period"] is not None and r["previous_period"] is not None]
+    if shares:
+        text += f" As shares, {listing(shares)}."
+    spans = [f"the {d['duration'].removeprefix('mean ')} went from {d['previous_period']:g} to "
+             f"{d['this_period']:g} on average"
+             for d in report["trends"].get("durations", []) if d["change"]]
+    if spans:
+        text += f" In time, {listing(spans)}."
+    return text

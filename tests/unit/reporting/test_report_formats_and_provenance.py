@@ -107,13 +107,15 @@ def test_the_annex_ends_with_the_provenance(scenario, reporting):
         "Answers overdue at the end of the period", "Recommendations overdue at the end of the period",
         "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
-        "Meetings lacking a report to the Committee", "Delegations attending the meetings held",
+        "Meetings lacking a report to the Committee",
+        "Meetings held before the period still lacking a report to the Committee at its end",
+        "Delegations attending the meetings held",
         "Organizations attending the meetings held", "The Committee's decisions on the groups' outcomes",
         "Outcomes decided", "Action items overdue at the end of the period", "Provenance",
     ]
     n = len(scenario.envelopes)
     assert md.endswith(
-        "### Table 25. Provenance\n\n"
+        "### Table 26. Provenance\n\n"
         "| period | as of | basis | events | stream position | events hash (SHA-256) |\n"
         "| --- | --- | --- | --- | --- | --- |\n"
         f"| 1 January to 30 June 2025 (days in UTC) | everything recorded | recorded | {n} | {n} | "
@@ -125,8 +127,16 @@ def test_the_annex_ends_with_the_provenance(scenario, reporting):
 def test_annual_markdown_has_the_trends_before_the_provenance(scenario, reporting):
     md = render(reporting.report(scenario.envelopes, "annual", YEAR_2025), "md").decode()
     tables = re.findall(r"^### Table \d+\. (.+)$", md, flags=re.M)
-    assert tables[-2:] == ["Trends against 1 January to 31 December 2024", "Provenance"]
+    assert tables[-4:] == ["Trends against 1 January to 31 December 2024",
+                           "Rates and durations against the previous period", "The year quarter by quarter",
+                           "Provenance"]
     assert "| visits conducted | 4 | 2 | +2 |" in md
+    # Rates, durations and the quarters (worked out in test_missing_and_disputed_figures.py).
+    assert "| consent requests granted | 83.3% | 100.0% | -16.7 points |" in md
+    assert "| mean days to the consent answer | 23.8 days | 14 days | +9.8 days |" in md
+    assert "| 1 April to 30 June 2025 | 2 | 3 | 2 | 1 | 4 |" in md
+    assert ("As shares, consent requests granted went from 100.0% to 83.3%, pre-visit information received late "
+            "went from 0.0% to 33.3% and documents circulated late went from 0.0% to 60.0%.") in md
     assert "| consent declined | 1 | 0 | +1 |" in md
     assert "Compared with 1 January to 31 December 2024, visits conducted rose from 2 to 4, " in md
 
@@ -169,7 +179,7 @@ def test_html_draws_its_charts_inline_and_fetches_nothing(scenario, reporting):
     assert '<tspan x="' in html and "Monitoring and national implementation" in html
     assert '<div class="distr">Distr.: General<br><span data-field="issued-on">15 July 2025</span>' in html
     assert html.count('<ol class="paragraphs">') == 1 and "<li>During the period under review" in html
-    assert '<h3>Table 25. Provenance</h3>' in html and '<th scope="col">' in html
+    assert '<h3>Table 26. Provenance</h3>' in html and '<th scope="col">' in html
     # No asset from anywhere: no src/href/url()/@import to http(s), no external script or style.
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, flags=re.I)
     assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", html, flags=re.I)
@@ -291,8 +301,9 @@ def test_an_empty_period_renders(reporting):
     assert report["key_figures"] == dict.fromkeys(report["key_figures"], 0)
     md = render(report, "md").decode()
     # Every table but key figures, consent, sharing consent, the States' answers and the
-    # Committee's decisions (always one row of zeros), trends and provenance.
-    assert md.count("None in this period.") == 19
+    # Committee's decisions (always one row of zeros), trends (figures, rates and durations,
+    # quarters) and provenance.
+    assert md.count("None in this period.") == 20
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "conducted no country visit." in md
     assert "<svg" not in render(report, "html").decode()
@@ -323,3 +334,14 @@ def test_control_characters_that_users_typed_do_not_break_a_format(reporting):
     report = issued(reporting.report(s.envelopes, "semi-annual", H1_2025), symbol="S/2025/\x02")
     for fmt in FORMATS:
         assert render(report, fmt)
+
+
+def test_a_meeting_left_unreported_is_carried_into_the_next_periods_document(reporting):
+    s = reporting.Stream()
+    wg = s.group(1).established("2024-09-02", "Working Group 3").chair("2024-09-02T10:00", "FRA", "c")
+    s.meeting(1, wg).scheduled("2024-09-03", "WG3 meeting 4/2024", "2024-11-04T15:00").announced("2024-09-04").held()
+    document = document_of(issued(reporting.report(s.envelopes, "semi-annual", H1_2025)))
+    backlog = next(t for t in document.annex if t.key == "backlog")
+    assert backlog.rows == [["Working Group 3", "WG3 meeting 4/2024", "4 November 2024", 238]]
+    assert ("One meeting held in an earlier period still lacked its report, the oldest held on 4 November 2024."
+            in document.paragraphs)
