@@ -6,6 +6,7 @@ Adding a value is a compatible change; removing one is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pycountry
 
@@ -96,6 +97,7 @@ def is_member_state(code: str) -> bool:
 _UN_PARENTHESIZED = {"Bolivia", "Iran", "Micronesia", "Venezuela"}
 
 
+@lru_cache(maxsize=None)
 def country_name(code: str) -> str:
     """A State's name as the United Nations write it ("Republic of Korea", "Iran (Islamic
     Republic of)", "Democratic Republic of the Congo"); the code itself if it is no country."""

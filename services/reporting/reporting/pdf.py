@@ -27,6 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -210,48 +211,69 @@ def _widths(header: tuple, rows: list[list], s: dict) -> list[float]:
     return [m + spare * e / sum(extra) for m, e in zip(least, extra)]
 
 
-CHUNK = 60  # rows a table holds: a longer one is several, each with the header (reportlab lays
+class _Grid(Table):
+    """reportlab's table, but a plain-string cell (left, top, in an embedded TrueType font: every
+    cell of the annex's tables but the few paragraphs) is written as its text operators at once,
+    where reportlab makes a text object for each line: the annex of a large year draws about
+    60,000 strings. Where and how it is drawn are reportlab's own (``Table._drawCell``)."""
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        font = pdfmetrics.getFont(cellstyle.fontname)
+        if type(cellval) is not str or not font._dynamicFont or (cellstyle.alignment, cellstyle.valign) != ("LEFT", "TOP"):
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        canv = self.canv
+        if self._curcellstyle is None or cellstyle.color != self._curcellstyle.color:
+            canv.setFillColor(cellstyle.color)
+        self._curcellstyle = cellstyle
+        doc, escaped, points = canv._doc, canv._escape, fp_str(cellstyle.fontsize)
+        x = fp_str(pos[0] + cellstyle.leftPadding)
+        y = pos[1] + size[1] - cellstyle.topPadding - cellstyle.fontsize
+        for line in cellval.split("\n"):
+            shown = " ".join(f"{font.getSubsetInternalName(subset, doc)} {points} Tf ({escaped(text)}) Tj"
+                             for subset, text in font.splitString(line, doc))
+            canv._code.append(f"BT 1 0 0 1 {x} {fp_str(y)} Tm {shown} ET")
+            y -= cellstyle.leading
+
+
+CHUNK = 100  # rows a table holds: a longer one is several, each with the header (reportlab lays
 # out all the remaining rows of a table again at each page it splits it over: quadratic)
 
 
 def _tables(header: tuple, rows: list[list], s: dict) -> list[Table]:
+    """A table of the annex, in tables of ``CHUNK`` rows. Cells are plain strings, wrapped to
+    their column here (reportlab lays a string out far faster than a paragraph, and a table
+    split over pages lays out its cells again on each page), each distinct text of a column
+    laid out once; a cell in a script that needs another font or shaping (Chinese, Arabic) is a
+    paragraph."""
     widths = _widths(header, rows, s)
-    return [_table(header, rows[i:i + CHUNK], widths, s) for i in range(0, len(rows), CHUNK)]
-
-
-def _table(header: tuple, rows: list[list], widths: list[float], s: dict) -> Table:
-    """A table of the annex. Cells are plain strings, wrapped to their column here (reportlab
-    lays a string out far faster than a paragraph, and a table split over pages lays out its
-    cells again on each page); a cell in a script that needs another font or shaping (Chinese,
-    Arabic) is a paragraph."""
     font, size = s["cell"].fontName, s["cell"].fontSize
-    data = [[Paragraph(markup(h), s["head"]) for h in header]]
-    wrapped: dict[tuple[str, float], str] = {}
     width_of = pdfmetrics.stringWidth
-    for row in rows:
-        line = []
-        for value, width in zip(row, widths):
-            text = cell(value)
-            if not text.isascii() and (_CJK.search(text) or _RTL.search(text)):
-                line.append(Paragraph(markup(text), s["cell"]))
-            elif width_of(text, font, size) < width - 6:
-                line.append(text)
-            else:
-                key = (text, width)
-                if key not in wrapped:
-                    wrapped[key] = "\n".join(simpleSplit(text, font, size, width - 6))
-                line.append(wrapped[key])
-        data.append(line)
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
+    laid_out: list[dict[str, str]] = [{} for _ in header]
+
+    def lay_out(value, column: int):
+        text = cell(value)
+        done = laid_out[column].get(text)
+        if done is not None:
+            return done
+        if not text.isascii() and (_CJK.search(text) or _RTL.search(text)):
+            return Paragraph(markup(text), s["cell"])  # a flowable: one per cell
+        room = widths[column] - 6
+        done = text if width_of(text, font, size) < room else "\n".join(simpleSplit(text, font, size, room))
+        laid_out[column][text] = done
+        return done
+
+    style = TableStyle([
         ("FONT", (0, 0), (-1, -1), font, size, s["cell"].leading),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]))
-    return table
+    ])
+    return [_Grid([[Paragraph(markup(h), s["head"]) for h in header]]
+                  + [[lay_out(v, i) for i, v in enumerate(row)] for row in rows[start:start + CHUNK]],
+                  colWidths=widths, repeatRows=1, style=style)
+            for start in range(0, len(rows), CHUNK)]
 
 
 def to_pdf(document: Document) -> bytes:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from shared.contract.vocabulary import (
-    COMMITTEE_DECISIONS, MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
+    COMMITTEE_DECISIONS, OUTCOME_KINDS, MEETING_KIND_RULES, PRIORITIES, RECOMMENDATION_STATUSES, MeetingKindRules, country_name,
 )
 from shared.domain import circulated_late, document_notice, hours_before
 from reporting.document import title_of
@@ -279,15 +279,30 @@ def _interested_donors_not_shared_with(visit: dict, decision: dict, donors: list
     )
 
 
-def _visits_section(records: dict[str, dict], period: Period) -> dict:
-    visits = _by_kind(records, "visit")
-    conducted = sorted(  # started in the period; a visit cancelled while in progress was not conducted
+def _conducted(visits: list[dict], period: Period) -> list[dict]:
+    """The visits conducted in the period: started in it; a visit cancelled while in progress
+    was not conducted."""
+    return sorted(
         (v for v in visits if v["started_at"] in period and not (v["cancelled_at"] and not v["completed_at"])),
         key=lambda v: (v["started_at"], v["member_state"] or "", v["id"]),
     )
-    consent_decisions = [v for v in visits if v["consent"]["decided_at"] in period]
-    granted_on_request = sum(v["consent"]["outcome"] == "granted" for v in consent_decisions)
+
+
+def _consent(visits: list[dict], period: Period) -> dict[str, int]:
+    """The States' consent in the period: asked, granted on request, declined, and the visits
+    proposed at a State's invitation (an invitation counts as consent: granted is both ways)."""
+    decided = [v["consent"]["outcome"] for v in visits if v["consent"]["decided_at"] in period]
+    on_request = decided.count("granted")
     by_invitation = sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits)
+    return {"requested": sum(v["consent"]["requested_at"] in period for v in visits),
+            "granted": on_request + by_invitation, "granted_on_request": on_request, "by_invitation": by_invitation,
+            "declined": decided.count("declined")}
+
+
+def _visits_section(records: dict[str, dict], period: Period) -> dict:
+    visits = _by_kind(records, "visit")
+    conducted = _conducted(visits, period)
+    consent = _consent(visits, period)
     end = period.end.isoformat()
     by_end = period.by_end
 
@@ -318,8 +333,9 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
                 o["overdue_at_end"] += 1
     needs_by_area: dict[str, Counter] = defaultdict(Counter)
     assessments = 0
+    latest_of = {v["id"]: _latest_assessment_in(v, period) for v in visits}
     for v in visits:
-        latest = _latest_assessment_in(v, period)["needs"]  # an assessment names at least one need
+        latest = latest_of[v["id"]]["needs"]  # an assessment names at least one need
         assessments += bool(latest)
         for need in latest:
             needs_by_area[need["thematic_area"]][need["priority"]] += 1
@@ -341,7 +357,7 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         if c["at"] in period and c["decision"] in ("declined", "withdrawn")
     )
     interested_areas = {a for d in donors for a in _interests_at(d, end + "T23:59:59.999999+00:00")}
-    assessed = sorted(((_latest_assessment_in(v, period), v) for v in visits),
+    assessed = sorted(((latest_of[v["id"]], v) for v in visits),
                       key=lambda x: (x[0]["recorded_at"], x[1]["member_state"] or "", x[1]["id"]))
     unmatched = [
         {"visit_id": v["id"], "member_state": v["member_state"], "need_id": need["need_id"],
@@ -364,17 +380,12 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         ],
         "conducted_by_committee": dict(sorted(Counter(v["committee"] for v in conducted).items())),
         "consent": {
-            "requested": sum(v["consent"]["requested_at"] in period for v in visits),
-            # an invitation counts as consent: granted is both ways, each shown
-            "granted": granted_on_request + by_invitation,
-            "granted_on_request": granted_on_request,
-            "by_invitation": by_invitation,
-            "declined": sum(v["consent"]["outcome"] == "declined" for v in consent_decisions),
+            **consent,
             "withdrawn": sum(v["consent"].get("withdrawn_at") in period for v in visits),
             "pending_at_end": len(pending),
             "time_to_answer": _summary(
-                [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in consent_decisions
-                 if v["consent"]["requested_at"]]
+                [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in visits
+                 if v["consent"]["decided_at"] in period and v["consent"]["requested_at"]]
             ),
         },
         "pre_visit_information": [
@@ -491,6 +502,12 @@ def _kind_rules(meeting: dict) -> MeetingKindRules:
     return MEETING_KIND_RULES.get(meeting["meeting_kind"] or "working_group", MEETING_KIND_RULES["working_group"])
 
 
+def _logged(meetings: list[dict], period: Period) -> list[dict]:
+    """The outcomes (decisions, recommendations, action items) logged in the period."""
+    return [o for m in meetings for o in m["outcomes"].values()
+            if o.get("logged_at") in period and o.get("outcome_kind") in OUTCOME_KINDS]
+
+
 def _meetings_section(records: dict[str, dict], period: Period) -> dict:
     groups = {g["id"]: g for g in _by_kind(records, "working_group")}
     meetings = _by_kind(records, "meeting")
@@ -499,7 +516,7 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
                            key=lambda g: ((groups.get(g) or {}).get("name") or "", g)):
         mine = [m for m in meetings if m["group_id"] == group_id]
         held = sorted((m for m in mine if m["held_at"] in period), key=lambda m: (m["held_at"], m["id"]))
-        outcomes = Counter(o.get("outcome_kind") for m in mine for o in m["outcomes"].values() if o.get("logged_at") in period)
+        outcomes = Counter(o["outcome_kind"] for o in _logged(mine, period))
         reported = [m for m in mine if m["reported_at"] in period]
         to_report = [_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]
         every_report += to_report
@@ -736,12 +753,6 @@ def _durations(report: dict) -> dict[str, float | None]:
     }
 
 
-# The counts of each quarter of an annual period: key -> the key figure it is.
-QUARTER_COUNTS = {"visits_conducted": "visits conducted", "meetings_held": "meetings held",
-                  "consent_requested": "consent requested", "consent_granted": "consent granted",
-                  "outcomes_logged": "outcomes logged"}
-
-
 def _quarters(period: Period) -> list[Period]:
     """The period in quarters: three months each from its first day, the last one ending with it."""
     starts = [_shift_months(period.start, 3 * q) for q in range(4)]
@@ -778,15 +789,16 @@ def _trends(records: dict[str, dict], period: Period, report: dict) -> dict:
 
 
 def _by_quarter(records: dict[str, dict], period: Period) -> list[dict]:
-    """The counts of ``QUARTER_COUNTS`` for each quarter, each the key figure over the quarter.
-    They count what happened in it only, so each quarter reads just the records with a day of
-    ``calendar_of`` in it (and the groups): the rest would add nothing, at four times the cost."""
-    days = {ident: calendar_of(record)[0] for ident, record in records.items()}
+    """The year's main counts for each quarter, each the key figure over the quarter,
+    counted by the rules the sections count them by (``_conducted``, ``_consent``, meetings held,
+    ``_logged``), without the rest of a report."""
+    visits = _by_kind(records, "visit")
+    meetings = [m for m in _by_kind(records, "meeting") if m["group_id"]]  # as the groups' rows count them
     counts = []
     for quarter in _quarters(period):
-        first, last = quarter.indexed_days()
-        in_quarter = {ident: r for ident, r in records.items()
-                      if r["kind"] == "working_group" or any(first <= d <= last for d in days[ident])}
-        figures = _key_figures(_sections_of(in_quarter, quarter))
-        counts.append({"period": quarter.as_dict(), **{key: figures[name] for key, name in QUARTER_COUNTS.items()}})
+        consent = _consent(visits, quarter)
+        counts.append({"period": quarter.as_dict(), "visits_conducted": len(_conducted(visits, quarter)),
+                       "meetings_held": sum(m["held_at"] in quarter for m in meetings),
+                       "consent_requested": consent["requested"], "consent_granted": consent["granted"],
+                       "outcomes_logged": len(_logged(meetings, quarter))})
     return counts
