@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 import zipfile
 from datetime import date, datetime
 from xml.sax.saxutils import escape
@@ -166,7 +167,7 @@ def _sheet_name(number: int, title: str, taken: set[str]) -> str:
 def to_xlsx(document: Document) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     book.properties.creator = book.properties.lastModifiedBy = "fieldwork reporting service"
@@ -178,10 +179,9 @@ def to_xlsx(document: Document) -> bytes:
     for line in [document.committee_name, document.title, f"Symbol: {document.symbol}",
                  f"Distr.: {document.distribution}; issued {document.issued_on}", document.as_of or "", ""]:
         contents.append([_text(line)])
-    for n, paragraph in enumerate(document.paragraphs, start=1):
-        text = WriteOnlyCell(contents, _text(f"{n}. {paragraph}"))
-        text.alignment = Alignment(wrap_text=True, vertical="top")
-        contents.append([text])
+    for n, paragraph in enumerate(document.paragraphs, start=1):  # in lines (a write-only sheet has no row heights)
+        for line in textwrap.wrap(_text(f"{n}. {paragraph}"), 110, subsequent_indent="    "):
+            contents.append([line])
     contents.append([""])
     contents.append(["Tables of the annex, one a sheet:"])
     taken: set[str] = set()
@@ -190,6 +190,11 @@ def to_xlsx(document: Document) -> bytes:
     for table in document.annex:
         sheet = book.create_sheet(_sheet_name(table.number, table.title, taken))
         sheet.freeze_panes = "A2"
+        # printed: landscape, every column on one page wide, the header on every page
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
         for i, heading in enumerate(table.header):
             longest = max([len(heading)] + [len(cell(r[i])) for r in table.rows[:200]])
             sheet.column_dimensions[chr(ord("A") + i)].width = min(max(longest + 2, 8), 60)

@@ -4,7 +4,8 @@
 
 The known-answer scenario's first half of 2025, both Committees together, issued 15 July 2025:
 the PDF's first and third pages (pypdfium2), the HTML's top (Chromium, through Playwright) and
-the Word document's first page (converted to PDF by LibreOffice, where ``soffice`` is there)."""
+the Word document's first page and the XLSX's sheet of the visits conducted (converted to PDF
+by LibreOffice, where ``soffice`` is there)."""
 from __future__ import annotations
 
 import shutil
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pypdfium2
+from PIL import ImageOps
 
 from reporting.formats import render
 from reporting.reports import build_report, semi_annual
@@ -41,3 +43,11 @@ def test_write_the_pictures(scenario, reporting, tmp_path):
                         str(tmp_path / "report.docx")], check=True, capture_output=True, timeout=120)
         word = pypdfium2.PdfDocument(str(tmp_path / "word" / "report.pdf"))
         word[0].render(scale=1.0).to_pil().save(DOCS / "docx-page-1.png", optimize=True)
+        (tmp_path / "report.xlsx").write_bytes(render(report, "xlsx"))
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "sheets"),
+                        str(tmp_path / "report.xlsx")], check=True, capture_output=True, timeout=120)
+        sheets = pypdfium2.PdfDocument(str(tmp_path / "sheets" / "report.pdf"))
+        page = next(i for i in range(len(sheets)) if "organizations invited" in sheets[i].get_textpage().get_text_range())
+        image = sheets[page].render(scale=2.5).to_pil().convert("RGB")
+        box = ImageOps.invert(image).getbbox()  # the printed part of the page
+        image.crop((box[0] - 20, box[1] - 20, box[2] + 20, box[3] + 20)).save(DOCS / "xlsx-visits.png", optimize=True)
