@@ -403,7 +403,7 @@ const homeView = {
     if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, record the Committee's decisions (approve, reject, return, defer), follow action items, communicate outcomes.");
     if (can("logOutcomes")) lines.push("Log the outcomes of the meetings of the group you chair; see the published schedule and what awaits a report or approval.");
     else if (can("readMeetings")) lines.push("Read the published schedule, each meeting's documents and outcomes, and what awaits a report or approval.");
-    if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download HTML, PDF, JSON or Markdown; watch the reporting service's status.");
+    if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download them as PDF, Word, Excel, CSV, HTML, Markdown or JSON; watch the reporting service's status.");
     if (can("donorShares")) lines.push("See the needs assessments that States consented to share with you, and nothing else.");
     return el("div", {},
       el("h1", {}, `Signed in as ${state.me.user}`),
