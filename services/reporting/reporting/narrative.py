@@ -24,6 +24,11 @@ def counted(n: int, singular: str, plural: str | None = None) -> str:
     return f"{number(n)} {singular if n in (0, 1) else plural or singular + 's'}"
 
 
+def times(n: int) -> str:
+    """``once``, ``twice``, ``three times``, ``1,525 times``."""
+    return {1: "once", 2: "twice"}.get(n) or f"{number(n)} times"
+
+
 def listing(items: list[str], before: str = "") -> str:
     """``Kenya and Trinidad and Tobago``; with ``before="to "``: ``to Kenya and to Trinidad and
     Tobago``; three or more with commas: ``a, b and c``."""
@@ -129,8 +134,8 @@ def _pre_visit(v: dict, end: str) -> str | None:
         return None
     received, late = sum(o["received"] for o in info), sum(o["late"] for o in info)
     overdue = sum(o["overdue_at_end"] for o in info)
-    text = (f"Invited organizations were asked {number(asked)} {'time' if asked == 1 else 'times'} for pre-visit "
-            f"information and provided it {number(received)} {'time' if received == 1 else 'times'}")
+    text = (f"Invited organizations were asked {times(asked)} for pre-visit information and provided it "
+            f"{times(received) if received else 'no time'}")
     text += f", {number(late)} of them late." if late else "."
     if overdue:
         text += f" {_capital(number(overdue))} {'request was' if overdue == 1 else 'requests were'} overdue on {end}."
@@ -161,7 +166,7 @@ def _sharing(v: dict) -> str | None:
     parts = []
     if s["shares"]:
         text = (f"With the consent of the States concerned, needs assessments were shared "
-                f"{number(s['shares'])} {'time' if s['shares'] == 1 else 'times'}")
+                f"{times(s['shares'])}")
         text += f", with {listing(donors)}." if len(donors) <= LISTED else f", with {counted(len(donors), 'donor')}."
         parts.append(text)
     refused = [counted(s["consent"]["declined"], "State") + " declined to let its assessment be shared"
@@ -184,7 +189,7 @@ def _follow_up(v: dict, end: str) -> str | None:
     parts = []
     if follow:
         states = sorted({state(f) for f in follow})
-        parts.append(f"Follow-up was recorded {number(len(follow))} {'time' if len(follow) == 1 else 'times'}"
+        parts.append(f"Follow-up was recorded {times(len(follow))}"
                      + (f", on the visits to {listing(states)}." if len(states) <= LISTED else "."))
     if lacking:
         parts.append(f"{_capital(counted(len(lacking), 'visit'))} completed had no follow-up on {end}.")
@@ -211,13 +216,9 @@ def _meetings(m: dict, end: str) -> str | None:
         text += f" ({number(cancelled)} cancelled)"
     text += f" and logged {counted(t['outcomes_logged'], 'outcome')}."
     if t["reports_to_committee"]:
-        days = [g["time_to_report"] for g in groups if g["time_to_report"]["count"]]
-        text += f" They reported to the Committee {number(t['reports_to_committee'])} " \
-                f"{'time' if t['reports_to_committee'] == 1 else 'times'}"
-        if len(days) == 1:
-            text += f", {_days(days[0]['mean_days'])} after the meeting on average."
-        else:
-            text += "."
+        text += f" They reported to the Committee {times(t['reports_to_committee'])}"
+        mean = m["time_to_report"]["mean_days"]
+        text += f", {_days(mean)} after the meeting on average." if mean is not None else "."
     lacking = [(g["group"], title) for g in groups for title in g["meetings_lacking_report"]]
     if lacking:
         text += f" {_capital(counted(len(lacking), 'meeting'))} held lacked a report to the Committee on {end}"

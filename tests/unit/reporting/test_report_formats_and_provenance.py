@@ -79,6 +79,9 @@ def test_markdown_has_the_front_matter_the_paragraphs_and_the_annex(scenario, re
     assert ("\n3. The consent of six States to a visit was requested; four States granted it and one State "
             "declined, and one had not answered by 30 June 2025.") in md
     assert "\n7. Follow-up was recorded three times, on the visits to Kazakhstan, Kenya and Nigeria.\n" in md
+    assert ("needs assessments were shared twice, with European Union and Government of Canada. One State declined "
+            "to let its assessment be shared, one State withdrew its consent and one share was revoked.") in md
+    assert "They reported to the Committee three times, 4.3 days after the meeting on average." in md
     assert ("Two meetings held lacked a report to the Committee on 30 June 2025: WG2 meeting 1/2025 and "
             "WG2 meeting 2/2025.") in md
     assert ("It communicated one outcome to the national contact points of two States. "
