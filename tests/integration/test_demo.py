@@ -46,7 +46,7 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
 
         lines = result.stdout.strip().splitlines()
         paths = [Path(line) for line in lines[-4:]]  # the CTC's HTML and PDF, the 1540 Committee's
-        assert [p.name.split("-")[3] for p in paths] == ["ctc", "ctc", "1540", "1540"], paths
+        assert [p.name.split("-")[0] for p in paths] == ["ctc", "ctc", "1540", "1540"], paths
         for html_path, pdf_path in (paths[:2], paths[2:]):
             assert html_path.is_absolute() and pdf_path.is_absolute()
             assert html_path.parent == pdf_path.parent == output_dir.resolve()
