@@ -48,13 +48,14 @@ CHUNK = 400  # ids a query
 # 9: a meeting's announcement in force (a move calls for a new one); 10: the dates a visit's
 # postponement gave up, due dates set again; 11: the Committees' membership by year; 12: a
 # State's consent withdrawn; 13: organizations by their name in the directory, and those registered;
-# 15: a meeting held and not reported to the Committee stays open across periods (the backlog)
-VERSION = 15
+# 15: a meeting held and not reported to the Committee stays open across periods (the backlog);
+# 16: a State asked again for its consent after withdrawing it: each request and answer kept
+VERSION = 16
 # The fingerprint of the code each version was built by (records.py, the directory of
 # organizations it names them by, reports.calendar_of and the statements that make the tables,
 # in Projection.__init__), which tests/unit/reporting/test_projection_version.py recomputes: a
 # change to that code without a new VERSION fails there. (Versions before 8 were bumped by hand.)
-FINGERPRINTS = {8: "f827b7d0e17bdb4c", 9: "273d33ead5bc4c1d", 10: "4efb52094bc6ec53", 11: "3103fe110c8c4700", 12: "46370ba55a7be3d1", 13: "4ef9eeef7e8c4bf4", 14: "efcf663ed904a78e", 15: "361a3b8c3f73297c"}
+FINGERPRINTS = {8: "f827b7d0e17bdb4c", 9: "273d33ead5bc4c1d", 10: "4efb52094bc6ec53", 11: "3103fe110c8c4700", 12: "46370ba55a7be3d1", 13: "4ef9eeef7e8c4bf4", 14: "efcf663ed904a78e", 15: "361a3b8c3f73297c", 16: "1a22a2374bd851f5"}
 BLOCK = 500  # events a block of the log (projection_blocks), at least (but the last)
 _VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)

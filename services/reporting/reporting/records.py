@@ -62,7 +62,7 @@ def _new_visit() -> dict[str, Any]:
         "member_state": None, "committee": None, "origin": None, "status": "proposed",
         "proposed_at": None, "approved_at": None,
         "consent": {"requested_at": None, "due_on": None, "decided_at": None, "outcome": None,
-                    "by_invitation": False, "withdrawn_at": None},
+                    "by_invitation": False, "withdrawn_at": None, "earlier": []},
         "organizations": {}, "starts_on": None, "ends_on": None, "started_at": None, "completed_at": None,
         "organizations_taking_part": [], "team": [],
         "needs_assessments": [], "sharing_consent": [], "shares": [], "follow_ups": [],
@@ -82,7 +82,11 @@ def _visit(r: dict[str, Any], e: dict) -> None:
         r["approved_at"] = at
         r["status"] = "approved"
     elif t == "consent_requested":
-        r["consent"].update(requested_at=at, due_on=p.get("due_on"))
+        consent = r["consent"]
+        if consent["decided_at"]:  # asked again (after a withdrawal): the earlier round is kept whole
+            consent["earlier"].append({k: consent[k] for k in ("requested_at", "decided_at", "outcome", "withdrawn_at")})
+            consent.update(decided_at=None, outcome=None, withdrawn_at=None)
+        consent.update(requested_at=at, due_on=p.get("due_on"))
         r["status"] = "awaiting_consent"
     elif t == "consent_granted":
         r["consent"].update(decided_at=at, outcome="granted")

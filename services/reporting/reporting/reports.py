@@ -184,8 +184,8 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
     spans: list[tuple[str, str | None, str | None]] = []
     if record["kind"] == "visit":
         consent = record["consent"]
-        moments = [record["started_at"], consent["decided_at"], consent["requested_at"],
-                   record["proposed_at"] if consent["by_invitation"] else None]
+        moments = [record["started_at"], record["proposed_at"] if consent["by_invitation"] else None]
+        moments += [x for c in _rounds(consent) for x in (c["requested_at"], c["decided_at"], c["withdrawn_at"])]
         for org in record["organizations"].values():
             moments += [org.get("invited_at"), org.get("info_requested_at"), org.get("info_received_at")]
         moments += [a["recorded_at"] for a in record["needs_assessments"]]
@@ -288,13 +288,22 @@ def _conducted(visits: list[dict], period: Period) -> list[dict]:
     )
 
 
+def _rounds(consent: dict) -> list[dict]:
+    """Each request for a State's consent and its answer: those before a withdrawal (the State
+    asked again), then the one in force."""
+    return [*consent.get("earlier", ()), consent]
+
+
 def _consent(visits: list[dict], period: Period) -> dict[str, int]:
-    """The States' consent in the period: asked, granted on request, declined, and the visits
-    proposed at a State's invitation (an invitation counts as consent: granted is both ways)."""
-    decided = [v["consent"]["outcome"] for v in visits if v["consent"]["decided_at"] in period]
+    """The States' consent in the period, each request and answer counted in the period it fell
+    in (a State asked again after withdrawing its consent is asked twice): asked, granted on
+    request, declined, and the visits proposed at a State's invitation (an invitation counts as
+    consent: granted is both ways)."""
+    rounds = [c for v in visits for c in _rounds(v["consent"])]
+    decided = [c["outcome"] for c in rounds if c["decided_at"] in period]
     on_request = decided.count("granted")
     by_invitation = sum(v["consent"]["by_invitation"] and v["proposed_at"] in period for v in visits)
-    return {"requested": sum(v["consent"]["requested_at"] in period for v in visits),
+    return {"requested": sum(c["requested_at"] in period for c in rounds),
             "granted": on_request + by_invitation, "granted_on_request": on_request, "by_invitation": by_invitation,
             "declined": decided.count("declined")}
 
@@ -381,11 +390,11 @@ def _visits_section(records: dict[str, dict], period: Period) -> dict:
         "conducted_by_committee": dict(sorted(Counter(v["committee"] for v in conducted).items())),
         "consent": {
             **consent,
-            "withdrawn": sum(v["consent"].get("withdrawn_at") in period for v in visits),
+            "withdrawn": sum(c["withdrawn_at"] in period for v in visits for c in _rounds(v["consent"])),
             "pending_at_end": len(pending),
             "time_to_answer": _summary(
-                [_days(v["consent"]["requested_at"], v["consent"]["decided_at"]) for v in visits
-                 if v["consent"]["decided_at"] in period and v["consent"]["requested_at"]]
+                [_days(c["requested_at"], c["decided_at"]) for v in visits for c in _rounds(v["consent"])
+                 if c["decided_at"] in period and c["requested_at"]]
             ),
         },
         "pre_visit_information": [

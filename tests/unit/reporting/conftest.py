@@ -155,6 +155,12 @@ class VisitEvents:
         self._emit("visit_approved", when)
         return self
 
+    def consent_withdrawn(self, when: str, starts_on: str | None = None, ends_on: str | None = None) -> VisitEvents:
+        """The State withdraws its consent (the dates it had agreed to, if any, given up)."""
+        self._emit("consent_withdrawn", when, {"reason": "To be considered again after the elections.",
+                                               "starts_on": starts_on, "ends_on": ends_on})
+        return self
+
     def consent_requested(self, when: str, due_on: str | None = None) -> VisitEvents:
         self._emit("consent_requested", when, {"due_on": day(due_on) if due_on else None})
         return self

@@ -200,3 +200,20 @@ def test_a_programme_year_s_quarters_start_in_june(scenario, reporting):
     assert [(q["period"]["start"], q["period"]["end"]) for q in quarters] == [
         ("2024-06-01", "2024-08-31"), ("2024-09-01", "2024-11-30"), ("2024-12-01", "2025-02-28"),
         ("2025-03-01", "2025-05-31")]
+
+
+def test_a_state_asked_again_after_withdrawing_its_consent_counts_each_request_and_answer(reporting):
+    """Granted on 25 February, withdrawn on 30 March, asked again on 12 May and not answered by
+    30 June (as the demo does for Maldives): two requests, one grant (later withdrawn, so not
+    "granted"), one withdrawal, one pending; the time to answer is the first round's, never the
+    new request's against the old answer (it was -76 days)."""
+    s = reporting.Stream()
+    s.visit(1).proposed("2026-01-29", "MDV").approved("2026-01-30").consent_requested("2026-02-02") \
+        .consent_granted("2026-02-25").consent_withdrawn("2026-03-30").consent_requested("2026-05-12")
+    consent = reporting.report(s.envelopes, "semi-annual", semi_annual(2026, 1))["visits"]["consent"]
+    assert {k: consent[k] for k in ("requested", "granted_on_request", "declined", "withdrawn", "pending_at_end")} == \
+        {"requested": 2, "granted_on_request": 0, "declined": 0, "withdrawn": 1, "pending_at_end": 1}
+    assert consent["time_to_answer"] == {"count": 1, "mean_days": 23.0, "median_days": 23.0, "max_days": 23.0}
+    # the second half-year: nothing of it happened then; the request of 12 May is still pending
+    later = reporting.report(s.envelopes, "semi-annual", semi_annual(2026, 2))["visits"]["consent"]
+    assert (later["requested"], later["withdrawn"], later["pending_at_end"]) == (0, 0, 1)
