@@ -9,7 +9,8 @@ has what the others have. A pure function of the report: the same report, the sa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from shared.contract.vocabulary import country_name, in_words
@@ -55,10 +56,27 @@ class Table:
     empty: str = "None in this period."
 
 
+# A chart's geometry, shared by the SVG (HTML), the PDF's drawing and Word's picture: a label
+# column wide enough for the longest label (wrapped on two lines past LABEL_CHARS), then the bars.
+BAR_ROW, BAR_WIDTH, LABEL_CHARS = 22, 300, 46
+
+
 @dataclass(frozen=True)
 class Chart:
     title: str
     bars: list[tuple[str, int]]
+
+    def label_lines(self) -> list[list[str]]:
+        """Each bar's label as lines: never cut, wrapped at a space past ``LABEL_CHARS``."""
+        lines = []
+        for label, _ in self.bars:
+            if len(label) <= LABEL_CHARS:
+                lines.append([label])
+                continue
+            cut = label.rfind(" ", 0, LABEL_CHARS)
+            cut = cut if cut > 0 else LABEL_CHARS
+            lines.append([label[:cut], label[cut:].strip()])
+        return lines
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,7 @@ class Document:
     symbol: str  # a place for the symbol the secretariat assigns
     distribution: str
     issued_on: str  # written out
+    issued: date | None  # the same date, if given (the Office formats' creation time)
     original: str
     title: str
     period: str  # written out
@@ -307,7 +326,22 @@ def charts_of(report: dict) -> list[Chart]:
     return [chart for chart in charts if any(n for _, n in chart.bars)]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value):
+    """A string without the control characters a user may have typed (Word, XLSX and the PDF
+    cannot hold them); anything else as it is."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def _printable_table(table: Table) -> Table:
+    return replace(table, title=printable(table.title),
+                   rows=[[printable(v) for v in row] for row in table.rows])
+
+
 def document_of(report: dict) -> Document:
+    """The report as its document, every text in it printable (one place for every format)."""
     from reporting.narrative import paragraphs_of
 
     r = report["report"]
@@ -316,16 +350,17 @@ def document_of(report: dict) -> Document:
     return Document(
         committee=committee,
         committee_name=profile.full_name,
-        symbol=r.get("symbol") or SYMBOL_PLACEHOLDER,
+        symbol=printable(r.get("symbol") or SYMBOL_PLACEHOLDER),
         distribution="General",
         issued_on=written(r["issued_on"]) if r.get("issued_on") else "[date of issue]",
+        issued=date.fromisoformat(r["issued_on"]) if r.get("issued_on") else None,
         original="English",
-        title=r["title"],
+        title=printable(r["title"]),
         period=written_period(r["period"]["start"], r["period"]["end"]),
         as_of=as_of_sentence(report["provenance"]),
-        paragraphs=paragraphs_of(report),
-        charts=charts_of(report),
-        annex=tables_of(report),
+        paragraphs=[printable(p) for p in paragraphs_of(report)],
+        charts=[replace(c, bars=[(printable(label), n) for label, n in c.bars]) for c in charts_of(report)],
+        annex=[_printable_table(t) for t in tables_of(report)],
         file_stem=file_stem(report),
         running_head=f"{profile.short_name[:1].upper()}{profile.short_name[1:]}: {r['kind']} report, "
                      f"{written_period(r['period']['start'], r['period']['end'])}"

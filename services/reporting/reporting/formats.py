@@ -14,7 +14,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from reporting.document import Chart, Document, cell, document_of
+from reporting.document import BAR_ROW, BAR_WIDTH, Chart, Document, cell, document_of
 
 FORMATS = {
     "json": "application/json",
@@ -68,28 +68,10 @@ def to_html(document: Document) -> str:
     return _templates().get_template("report.html.j2").render(doc=document, charts=charts)
 
 
-# A chart's geometry, shared by the SVG (HTML) and the PDF's drawing: a label column wide
-# enough for the longest label (wrapped on two lines past LABEL_CHARS), then the bars.
-BAR_ROW, BAR_WIDTH, LABEL_CHARS = 22, 300, 46
-
-
-def chart_labels(chart: Chart) -> list[list[str]]:
-    """Each bar's label as lines: never cut, wrapped at a space past ``LABEL_CHARS``."""
-    lines = []
-    for label, _ in chart.bars:
-        if len(label) <= LABEL_CHARS:
-            lines.append([label])
-            continue
-        cut = label.rfind(" ", 0, LABEL_CHARS)
-        cut = cut if cut > 0 else LABEL_CHARS
-        lines.append([label[:cut], label[cut:].strip()])
-    return lines
-
-
 def bar_chart_svg(chart: Chart) -> str:
     """A horizontal bar chart as inline SVG, its figures as text beside each bar."""
     top = max(n for _, n in chart.bars) or 1
-    labels = chart_labels(chart)
+    labels = chart.label_lines()
     label_width = 7 * max(len(line) for lines in labels for line in lines) + 12
     rows, y = [], 4
     for (name, n), lines in zip(chart.bars, labels):

@@ -8,7 +8,7 @@ order and, past a handful, counted instead of listed (the annex lists them all).
 from __future__ import annotations
 
 from shared.contract.vocabulary import in_words
-from reporting.document import COMMITTEES, percent, state, written, written_period
+from reporting.document import COMMITTEES, days, percent, state, written, written_period
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 LISTED = 8  # past this many, a list is counted and the reader sent to the annex
@@ -41,9 +41,6 @@ def listing(items: list[str], before: str = "") -> str:
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
-
-def _days(value) -> str:
-    return f"{value:g} days"
 
 
 def paragraphs_of(report: dict) -> list[str]:
@@ -119,7 +116,7 @@ def _consent(v: dict, end: str) -> str | None:
         parts.append(text + ".")
         t = c["time_to_answer"]
         if t["count"]:
-            parts.append(f"The States answered in {_days(t['mean_days'])} on average (median {_days(t['median_days'])}).")
+            parts.append(f"The States answered in {days(t['mean_days'])} on average (median {days(t['median_days'])}).")
     if c["by_invitation"]:
         parts.append(f"{_capital(counted(c['by_invitation'], 'visit'))} {'was' if c['by_invitation'] == 1 else 'were'} "
                      "proposed at the State's own invitation, which counts as its consent: consent was given for "
@@ -218,7 +215,7 @@ def _meetings(m: dict, end: str) -> str | None:
     if t["reports_to_committee"]:
         text += f" They reported to the Committee {times(t['reports_to_committee'])}"
         mean = m["time_to_report"]["mean_days"]
-        text += f", {_days(mean)} after the meeting on average." if mean is not None else "."
+        text += f", {days(mean)} after the meeting on average." if mean is not None else "."
     lacking = [(g["group"], title) for g in groups for title in g["meetings_lacking_report"]]
     if lacking:
         text += f" {_capital(counted(len(lacking), 'meeting'))} held lacked a report to the Committee on {end}"

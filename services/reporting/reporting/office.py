@@ -21,7 +21,6 @@ from xml.sax.saxutils import escape
 from reporting.document import Chart, Document, cell
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def fixed_zip(data: bytes, modified: datetime | None = None) -> bytes:
@@ -31,27 +30,26 @@ def fixed_zip(data: bytes, modified: datetime | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            entry = zipfile.ZipInfo(item.filename, FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
             body = source.read(item.filename)
             if modified is not None and item.filename == "docProps/core.xml":
                 body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode(),
                               body)
-            target.writestr(entry, body)
+            target.writestr(_entry(item.filename), body)
     return out.getvalue()
 
 
 def _issued(document: Document) -> datetime:
-    try:
-        return datetime.strptime(document.issued_on, "%d %B %Y")
-    except ValueError:
-        day = date.fromisoformat(document.provenance["period"]["end"])
-        return datetime(day.year, day.month, day.day)
+    """The documents' creation time: the date of issue, else the period's last day."""
+    day = document.issued or date.fromisoformat(document.provenance["period"]["end"])
+    return datetime(day.year, day.month, day.day)
 
 
-def _text(value) -> str:
-    return _NOT_XML.sub("", cell(value))
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry dated ``FIXED_TIME``, compressed, readable by all."""
+    entry = zipfile.ZipInfo(name, FIXED_TIME)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    return entry
 
 
 # -- Word -------------------------------------------------------------------------------------
@@ -61,13 +59,12 @@ def _chart_png(chart: Chart) -> bytes:
     """A bar chart as a PNG (Pillow), for the Word document: the PDF's and the HTML's chart."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from reporting.formats import chart_labels
-    from reporting.pdf import FONT_FILES, _find
+    from reporting.pdf import FONT_FILES, find_font
 
-    path = _find(FONT_FILES["Sans"])
+    path = find_font(FONT_FILES["Sans"])
     font = ImageFont.truetype(str(path), 22) if path else ImageFont.load_default()
-    bold = ImageFont.truetype(str(_find(FONT_FILES["Sans-Bold"]) or path), 24) if path else font
-    labels = chart_labels(chart)
+    bold = ImageFont.truetype(str(find_font(FONT_FILES["Sans-Bold"]) or path), 24) if path else font
+    labels = chart.label_lines()
     draw_probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_width = int(max(draw_probe.textlength(line, font=font) for lines in labels for line in lines)) + 20
     row, bar_width = 30, 700
@@ -94,7 +91,7 @@ def _table_rows_xml(rows: list[list]):
     from docx.oxml.ns import nsdecls
 
     body = "".join(
-        "<w:tr>" + "".join(f'<w:tc><w:p><w:r><w:t xml:space="preserve">{escape(_text(v))}</w:t></w:r></w:p></w:tc>'
+        "<w:tr>" + "".join(f'<w:tc><w:p><w:r><w:t xml:space="preserve">{escape(cell(v))}</w:t></w:r></w:p></w:tc>'
                            for v in row) + "</w:tr>"
         for row in rows)
     return parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
@@ -109,7 +106,7 @@ def to_docx(document: Document) -> bytes:
 
     word = docx.Document()
     props = word.core_properties
-    props.title, props.subject = _text(document.title), f"Report for {document.period}"
+    props.title, props.subject = cell(document.title), f"Report for {document.period}"
     props.author = props.last_modified_by = "Secretariat of the " + document.committee_name
     props.created = props.modified = props.last_printed = _issued(document)
     props.revision, props.language, props.comments = 1, "en", "Written by the fieldwork reporting service"
@@ -123,27 +120,27 @@ def to_docx(document: Document) -> bytes:
     for (r, c), text in {(0, 0): "United Nations", (0, 1): document.symbol, (1, 0): "Security Council",
                          (1, 1): f"Distr.: {document.distribution}\n{document.issued_on}\nOriginal: {document.original}"}.items():
         paragraph = masthead.cell(r, c).paragraphs[0]
-        paragraph.add_run(_text(text)).bold = (r, c) == (0, 1)
+        paragraph.add_run(cell(text)).bold = (r, c) == (0, 1)
         if c == 1:
             paragraph.alignment = 2  # right
     word.add_paragraph().add_run(document.committee_name).bold = True
-    word.add_heading(_text(document.title), level=1)
+    word.add_heading(cell(document.title), level=1)
     if document.as_of:
         word.add_paragraph(document.as_of, style="Intense Quote")
     for paragraph in document.paragraphs:
-        word.add_paragraph(_text(paragraph), style="List Number")
+        word.add_paragraph(cell(paragraph), style="List Number")
     for chart in document.charts:
         word.add_picture(io.BytesIO(_chart_png(chart)), width=Cm(16))
         word.paragraphs[-1].add_run().add_break()
     word.add_heading("Annex: statistical tables", level=1)
     for table in document.annex:
-        word.add_heading(_text(f"Table {table.number}. {table.title}"), level=2).paragraph_format.keep_with_next = True
+        word.add_heading(cell(f"Table {table.number}. {table.title}"), level=2).paragraph_format.keep_with_next = True
         if not table.rows:
             word.add_paragraph(table.empty)
             continue
         grid = word.add_table(rows=1, cols=len(table.header), style="Table Grid")
         for c, heading in zip(grid.rows[0].cells, table.header):
-            c.paragraphs[0].add_run(_text(heading)).bold = True
+            c.paragraphs[0].add_run(cell(heading)).bold = True
         header_row = grid.rows[0]._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
@@ -171,22 +168,22 @@ def to_xlsx(document: Document) -> bytes:
 
     book = Workbook(write_only=True)
     book.properties.creator = book.properties.lastModifiedBy = "fieldwork reporting service"
-    book.properties.title = _text(document.title)
+    book.properties.title = cell(document.title)
     book.properties.created = book.properties.modified = _issued(document)
     bold = Font(bold=True)
     contents = book.create_sheet("Contents")
     contents.column_dimensions["A"].width = 110
     for line in [document.committee_name, document.title, f"Symbol: {document.symbol}",
                  f"Distr.: {document.distribution}; issued {document.issued_on}", document.as_of or "", ""]:
-        contents.append([_text(line)])
+        contents.append([cell(line)])
     for n, paragraph in enumerate(document.paragraphs, start=1):  # in lines (a write-only sheet has no row heights)
-        for line in textwrap.wrap(_text(f"{n}. {paragraph}"), 110, subsequent_indent="    "):
+        for line in textwrap.wrap(cell(f"{n}. {paragraph}"), 110, subsequent_indent="    "):
             contents.append([line])
     contents.append([""])
     contents.append(["Tables of the annex, one a sheet:"])
     taken: set[str] = set()
     for table in document.annex:
-        contents.append([_text(f"Table {table.number}. {table.title}")])
+        contents.append([cell(f"Table {table.number}. {table.title}")])
     for table in document.annex:
         sheet = book.create_sheet(_sheet_name(table.number, table.title, taken))
         sheet.freeze_panes = "A2"
@@ -200,12 +197,12 @@ def to_xlsx(document: Document) -> bytes:
             sheet.column_dimensions[chr(ord("A") + i)].width = min(max(longest + 2, 8), 60)
         header = []
         for heading in table.header:
-            c = WriteOnlyCell(sheet, _text(heading))
+            c = WriteOnlyCell(sheet, cell(heading))
             c.font = bold
             header.append(c)
         sheet.append(header)
         for row in table.rows:
-            sheet.append([v if isinstance(v, (int, float)) else _text(v) for v in row])
+            sheet.append([v if isinstance(v, (int, float)) else cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return fixed_zip(out.getvalue(), modified=_issued(document))
@@ -221,8 +218,5 @@ def to_csv_zip(document: Document) -> bytes:
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow(table.header)
             writer.writerows([cell(v) for v in row] for row in table.rows)
-            entry = zipfile.ZipInfo(f"{table.number:02d}-{table.key}.csv", FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, "\ufeff" + text.getvalue())
+            archive.writestr(_entry(f"{table.number:02d}-{table.key}.csv"), "\ufeff" + text.getvalue())
     return out.getvalue()

@@ -36,8 +36,7 @@ from reportlab.platypus import (
     BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 
-from reporting.document import Chart, Document, cell
-from reporting.formats import BAR_ROW, BAR_WIDTH, chart_labels
+from reporting.document import BAR_ROW, BAR_WIDTH, Chart, Document, cell
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ BASE14 = {"Serif": "Times-Roman", "Serif-Bold": "Times-Bold", "Sans": "Helvetica
           "CJK": "Helvetica"}
 
 
-def _find(name: str) -> Path | None:
+def find_font(name: str) -> Path | None:
     dirs = [d for d in os.environ.get("FIELDWORK_FONT_DIRS", "").split(os.pathsep) if d] + list(FONT_DIRS)
     for folder in dirs:
         path = Path(folder) / name
@@ -63,7 +62,7 @@ def font(role: str) -> str:
     """The registered font of a role (``Serif``, ``Sans``, their bold, ``CJK``), registered the
     first time it is asked for (the CJK font, 4 MB, only for a document that has such text)."""
     file_name = FONT_FILES[role]
-    path = _find(file_name)
+    path = find_font(file_name)
     if path is None:
         log.warning("font %s not found (Debian: apt-get install fonts-dejavu-core fonts-droid-fallback); "
                     "the PDF uses %s for %s", file_name, BASE14[role], role)
@@ -88,7 +87,6 @@ def fonts() -> dict[str, str]:
     return chosen
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
 _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
@@ -105,7 +103,7 @@ def _visual(text: str) -> str:
 def markup(text) -> str:
     """A cell or paragraph as reportlab's paragraph markup: escaped; Arabic shaped and in visual
     order; Chinese, Japanese and Korean in the CJK font."""
-    text = _CONTROL.sub("", cell(text))
+    text = cell(text)
     if text.isascii():
         return escape(text)
     text = _visual(text)
@@ -170,7 +168,7 @@ def _masthead(document: Document, s: dict) -> Table:
 
 def _chart(chart: Chart, s: dict) -> Drawing:
     f = fonts()
-    labels = chart_labels(chart)
+    labels = chart.label_lines()
     label_width = min(WIDTH / 2, max(pdfmetrics.stringWidth(*drawn(line, f["Sans"]), 8)
                                      for lines in labels for line in lines) + 8)
     bar_width = min(BAR_WIDTH, WIDTH - label_width - 40)
