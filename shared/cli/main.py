@@ -19,7 +19,7 @@ import uuid
 import click
 import kombu
 
-from shared.contract import MEETINGS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message
+from shared.contract import MEETINGS_EXCHANGE, NOTIFICATIONS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message
 from shared.messaging import topology
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/fieldwork"
@@ -180,7 +180,7 @@ def events() -> None:
 
 
 @events.command("watch")
-@click.option("--exchange", "exchanges", multiple=True, default=[VISITS_EXCHANGE, MEETINGS_EXCHANGE],
+@click.option("--exchange", "exchanges", multiple=True, default=[VISITS_EXCHANGE, MEETINGS_EXCHANGE, NOTIFICATIONS_EXCHANGE],
               show_default=True)
 @click.option("--count", type=int, default=0, help="stop after this many events (0: until Ctrl-C)")
 @click.option("--json", "as_json", is_flag=True, help="print each whole envelope as JSON")

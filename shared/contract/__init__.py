@@ -3,6 +3,7 @@ from shared.contract.catalogue import (  # noqa: F401
     CATALOGUE,
     CONTENT_TYPE,
     MEETINGS_EXCHANGE,
+    NOTIFICATIONS_EXCHANGE,
     VISITS_EXCHANGE,
     ContractViolation,
     EventType,

@@ -12,12 +12,13 @@ from uuid import UUID
 import orjson
 from marshmallow import Schema, ValidationError
 
-from shared.contract import meetings, visits
+from shared.contract import meetings, notifications, visits
 from shared.contract.envelope import EnvelopeSchema, plain_envelope
 from shared.domain import EVENT_ID_NAMESPACE, event_id
 
 VISITS_EXCHANGE = "visits.events"
 MEETINGS_EXCHANGE = "meetings.events"
+NOTIFICATIONS_EXCHANGE = "notifications.events"
 CONTENT_TYPE = "application/json"
 
 # Event ids are derived from (aggregate id, version, the command that stored it): unique per
@@ -73,7 +74,8 @@ def _types(module, exchange: str) -> dict[str, EventType]:
 
 
 # Every event type, in lifecycle order (the order of the payload schemas in their modules).
-CATALOGUE: dict[str, EventType] = {**_types(visits, VISITS_EXCHANGE), **_types(meetings, MEETINGS_EXCHANGE)}
+CATALOGUE: dict[str, EventType] = {**_types(visits, VISITS_EXCHANGE), **_types(meetings, MEETINGS_EXCHANGE),
+                                   **_types(notifications, NOTIFICATIONS_EXCHANGE)}
 
 
 class ContractViolation(Exception):

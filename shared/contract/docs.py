@@ -33,6 +33,7 @@ from shared.contract.catalogue import (
     CONTENT_TYPE,
     EVENT_ID_NAMESPACE,
     MEETINGS_EXCHANGE,
+    NOTIFICATIONS_EXCHANGE,
     VISITS_EXCHANGE,
     event_id_for,
     validate_envelope,
@@ -48,6 +49,8 @@ REGENERATE = "python -m shared.contract.docs > docs/events.md"
 EXCHANGE_OWNERS = {
     VISITS_EXCHANGE: "the visits service (services/visits): country visits and donors",
     MEETINGS_EXCHANGE: "the meetings service (services/meetings): working groups and their meetings",
+    NOTIFICATIONS_EXCHANGE: "the notifications service (services/notifications): the directory of contacts and "
+                            "the notifications sent to them",
 }
 
 # Validators that are plain functions: what they check, in words.
@@ -67,6 +70,8 @@ EXAMPLE_AGGREGATE_IDS = {
     "organization": UUID("4d6a1f3e-8c2b-4e9a-b5d7-1a3c9e0f6b28"),
     "working_group": UUID("5a9d3e7c-2b1f-4e8a-a6c4-7d0e3b9f2c15"),
     "meeting": UUID("c1d8f4a6-9e2b-4d7c-b3a5-6e1f0c8d2a97"),
+    "contact": UUID("7a1e5c93-4d2b-4f8e-9c6a-1b3d5e7f9a02"),
+    "notification": UUID("e2c4a6f8-1b3d-4e5f-8a7c-9d0b2e4f6a81"),
 }
 EXAMPLE_OCCURRED_AT = "2026-03-02T09:30:00+00:00"
 EXAMPLE_RECORDED_AT = "2026-03-02T09:30:00.412000+00:00"
@@ -77,6 +82,8 @@ EXAMPLE_ACTORS = {
     "organization": {"user": "a.mensah", "role": "visit_coordinator"},
     "working_group": {"user": "l.moreau", "role": "secretariat"},
     "meeting": {"user": "l.moreau", "role": "secretariat"},
+    "contact": {"user": "l.moreau", "role": "secretariat"},
+    "notification": {"user": "notifications", "role": "system"},
 }
 EXAMPLE_ACTOR_OVERRIDES = {
     "outcome_logged": {"user": "wg2.chair", "role": "working_group_chair"},
@@ -345,6 +352,35 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "ends_at": "2026-06-17T17:00:00+00:00",
         }
     },
+    "contact_listed": {
+        1: {
+            "role": "delegation", "committee": "both", "name": "Permanent Mission of Kenya to the United Nations",
+            "email": "kenya@un.example.org", "member_state": "KEN", "organization": "", "donor_id": None,
+            "since": "2026-01-01", "until": "2027-12-31",
+        }
+    },
+    "contact_changed": {1: {"name": "Permanent Mission of Kenya to the United Nations",
+                            "email": "kenya.mission@un.example.org"}},
+    "contact_ended": {1: {"until": "2027-12-31", "reason": "Kenya's term on the Council ended."}},
+    "notification_recorded": {
+        1: {
+            "cause_event_id": "0b6f3a55-2a43-5d2e-9b1a-6f0e3c2d7a14", "cause_event_type": "meeting_announced",
+            "notice": "meeting_announced", "subject_kind": "meeting",
+            "subject_id": "c1d8f4a6-9e2b-4d7c-b3a5-6e1f0c8d2a97", "committee": "1540", "regarding_on": "2026-06-10",
+            "contact_id": "7a1e5c93-4d2b-4f8e-9c6a-1b3d5e7f9a02", "role": "delegation",
+            "recipient": "Permanent Mission of Kenya to the United Nations", "email": "kenya@un.example.org",
+            "member_state": "KEN", "organization": "",
+            "subject": "Announcement: Working Group 2 (assistance), 10 June 2026",
+            "text": "The 1540 Committee announces a meeting of Working Group 2 ...",
+            "html": "<p>The 1540 Committee announces a meeting of Working Group 2 ...</p>",
+            "attachments": [{"filename": "meeting.ics", "content_type": "text/calendar; method=REQUEST",
+                             "content": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n"}],
+        }
+    },
+    "notification_sent": {1: {"attempt": 1, "answer": "250 2.0.0 Ok: queued as 4Q2fJd1Xz"}},
+    "notification_deferred": {1: {"attempt": 1, "answer": "ConnectionRefusedError: [Errno 111] Connection refused",
+                                  "next_attempt_at": "2026-03-02T09:31:00+00:00"}},
+    "notification_failed": {1: {"attempt": 3, "answer": "550 5.1.1 <kenya@un.example.org>: Recipient address rejected"}},
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +502,8 @@ def _describe(field: fields.Field, prefix: str = "") -> tuple[list[str], list[st
             other.append(prefix + _range(check))
         elif isinstance(check, validate.Regexp):
             other.append(prefix + "matches " + _code(check.regex.pattern))
+        elif isinstance(check, validate.Email):
+            other.append(prefix + "an e-mail address (`name@domain`)")
         elif check in FUNCTION_CHECKS:
             other.append(prefix + FUNCTION_CHECKS[check])
         else:

@@ -60,6 +60,26 @@ OUTCOME_KINDS = ("decision", "recommendation", "action_item")
 COMMITTEE_DECISIONS = ("rejected", "returned", "deferred")  # what the Committee does but approve
 ACTION_ITEM_STATUSES = ("open", "done", "dropped")
 
+# The directory (services/notifications): who a person or office in it is to the Committees.
+CONTACT_ROLES = (
+    "delegation",  # a Council delegation: told of every meeting and its documents
+    "national_contact_point",  # a State's contact point (CTC focal point, 1540 point of contact)
+    "organization_focal_point",  # an organization's focal point (the directory of organizations)
+    "donor_contact",  # whom to tell at a registered donor
+    "secretariat",  # the Committee's secretariat (CTED, the 1540 group of experts): reminders
+)
+CONTACT_COMMITTEES = (*COMMITTEES, "both")  # a contact of one Committee, or of both
+# What a notification tells; a reminder before a due date is ``..._due_soon``, after it ``..._overdue``.
+NOTICES = (
+    "meeting_announced", "meeting_moved", "meeting_postponed", "meeting_cancelled",
+    "document_circulated", "outcome_communicated", "pre_visit_info_requested",
+    "share_made", "share_revoked",
+    "consent_due_soon", "consent_overdue", "pre_visit_info_due_soon", "pre_visit_info_overdue",
+    "observations_due_soon", "observations_overdue", "response_due_soon", "response_overdue",
+    "action_item_due_soon", "action_item_overdue", "meeting_report_overdue",
+)
+SUBJECT_KINDS = ("visit", "meeting")
+
 
 @dataclass(frozen=True)
 class MeetingKindRules:

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from shared.services import Manifest
 
-MANIFEST = Manifest(name="console", address="127.0.0.1:8000", order=4, behind_console=False)
+MANIFEST = Manifest(name="console", address="127.0.0.1:8000", order=5, behind_console=False)

@@ -287,7 +287,40 @@ def _membership(r: dict[str, Any], e: dict) -> None:
     r["member_states"] = p["member_states"]
 
 
+def _new_contact() -> dict[str, Any]:
+    """A contact of the directory (services/notifications): who the notifications went to."""
+    return {"role": None, "committee": None, "member_state": None, "since": None, "until": None}
+
+
+def _contact(r: dict[str, Any], e: dict) -> None:
+    p = e["payload"]
+    if e["event_type"] == "contact_listed":
+        r.update({k: p[k] for k in ("role", "committee", "member_state", "since", "until")})
+    elif e["event_type"] == "contact_ended":
+        r["until"] = p["until"]
+
+
+def _new_notification() -> dict[str, Any]:
+    """A notification (services/notifications): what it told whom about which visit or meeting,
+    and whether it was delivered."""
+    return {"notice": None, "subject_id": None, "subject_kind": None, "committee": None, "cause_event_id": None,
+            "role": None, "member_state": None, "contact_id": None, "regarding_on": None, "recorded_at": None,
+            "status": None, "attempts": 0, "settled_at": None}
+
+
+def _notification(r: dict[str, Any], e: dict) -> None:
+    t, p, at = e["event_type"], e["payload"], e["occurred_at"]
+    if t == "notification_recorded":
+        r.update({k: p[k] for k in ("notice", "subject_id", "subject_kind", "committee", "cause_event_id", "role",
+                                    "member_state", "contact_id", "regarding_on")}, recorded_at=at, status="recorded")
+    elif t in ("notification_sent", "notification_deferred", "notification_failed"):
+        r.update(status=t.removeprefix("notification_"), attempts=p["attempt"])
+        if t != "notification_deferred":
+            r["settled_at"] = at
+
+
 # kind -> (the record before any event, what one event does to it)
 FOLDS = {"visit": (_new_visit, _visit), "meeting": (_new_meeting, _meeting), "working_group": (_new_group, _group),
          "donor": (_new_donor, _donor), "committee_membership": (_new_membership, _membership),
-         "organization": (_new_organization, _organization)}
+         "organization": (_new_organization, _organization), "contact": (_new_contact, _contact),
+         "notification": (_new_notification, _notification)}

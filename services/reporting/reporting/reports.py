@@ -235,6 +235,8 @@ def calendar_of(record: dict) -> tuple[set[str], list[tuple[str, str | None, str
             spans.append((record["held_at"][:10], _day(record["reported_at"]), None))
         days.update(m[:10] for m in moments if m)
         spans = _needed(spans, days)
+    elif record["kind"] == "notification":  # found by a report of the days it is about and was recorded
+        days.update(d[:10] for d in (record["regarding_on"], record["recorded_at"]) if d)
     return days, spans
 
 
