@@ -161,9 +161,9 @@ def supervise(procs: list[ServiceProcess], echo=print, poll: float = 1.0) -> int
     for proc in procs:
         if wait_healthy(proc):
             proc.answered = True
-            echo(f"{proc.name:10} up   {proc.health_url.rsplit('/health', 1)[0]}   log: {proc.log_path}")
+            echo(f"{proc.name:13} up   {proc.health_url.rsplit('/health', 1)[0]}   log: {proc.log_path}")
         else:
-            echo(f"{proc.name:10} did not become healthy; see {proc.log_path}")
+            echo(f"{proc.name:13} did not become healthy; see {proc.log_path}")
             stop_all(procs, echo)
             return 1
     echo("all services up; Ctrl-C stops them")

@@ -21,7 +21,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable
 from uuid import UUID, uuid4
 
-from shared.contract import ContractViolation, decode_message
+from shared.contract import ContractViolation, canonical_envelope, decode_message
 from shared.domain import Context, committee_day
 from shared.errors import RuleBroken
 from shared.store import AggregateIndex, FieldworkApplication, SideTables
@@ -102,7 +102,7 @@ class NotificationsApplication(FieldworkApplication):
         decisions = []
         for body, content_type in messages:
             try:
-                envelope = decode_message(body, content_type)
+                envelope = canonical_envelope(decode_message(body, content_type))  # JSON values, UTC
             except ContractViolation as violation:
                 self._dead_letter(body, violation.reason, str(violation.detail or ""))
                 decisions.append(DEAD)
@@ -111,6 +111,7 @@ class NotificationsApplication(FieldworkApplication):
         return decisions
 
     def take(self, envelope: dict) -> str:
+        """One event (its canonical JSON form): folded into its subject, its notices recorded."""
         kind = SUBJECT_OF.get(envelope["event_type"])
         if kind is None:
             return IGNORED

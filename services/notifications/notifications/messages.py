@@ -17,9 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shared.contract.vocabulary import country_name, in_words
 from shared.domain import committee_zone
 
-COMMITTEE_NAMES = {
-    "ctc": "Counter-Terrorism Committee",
-    "1540": "1540 Committee",
+COMMITTEE_NAMES = {  # as a sentence names them
+    "ctc": "the Counter-Terrorism Committee",
+    "1540": "the 1540 Committee",
 }
 ROLE_WORDS = {
     "delegation": "a Council delegation",
@@ -69,7 +69,7 @@ def _meeting_line(f: dict) -> str:
 def compose(notice: str, facts: dict, *, recipient: str, role: str, subject_id: str) -> Message:
     """The message of a notice to one recipient."""
     committee = facts.get("committee") or ""
-    body = COMMITTEE_NAMES.get(committee, "The Committee")
+    body = COMMITTEE_NAMES.get(committee, "the Committee")
     subject, lines, rows = _WORDING[notice](facts, body, committee)
     rows = [(label, value) for label, value in rows if value not in (None, "")]
     context = {"subject": subject, "lines": lines, "rows": rows, "recipient": recipient, "body": body,
@@ -77,8 +77,13 @@ def compose(notice: str, facts: dict, *, recipient: str, role: str, subject_id: 
     attachments = []
     if notice in ("meeting_announced", "meeting_moved", "meeting_postponed", "meeting_cancelled"):
         attachments.append(meeting_ics(notice, facts, subject_id))
-    return Message(f"{body}: {subject}"[:300], _TEMPLATES.get_template("message.txt").render(context),
+    context["heading"] = _capital(body)
+    return Message(f"{_capital(body)}: {subject}"[:300], _TEMPLATES.get_template("message.txt").render(context),
                    _TEMPLATES.get_template("message.html").render(context), attachments)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def meeting_ics(notice: str, facts: dict, subject_id: str) -> dict:
@@ -114,7 +119,7 @@ def _meeting_rows(f: dict, committee: str) -> list[tuple[str, str]]:
 
 
 def _announced(f, body, c):
-    lines = [f"{body} announces a meeting, open to all Council delegations: {_meeting_line(f)}.",
+    lines = [f"{_capital(body)} announces a meeting, open to all Council delegations: {_meeting_line(f)}.",
              "The calendar entry is attached."]
     if f.get("notice_text"):
         lines.append(f["notice_text"])
@@ -150,7 +155,7 @@ def _circulated(f, body, c):
 def _communicated(f, body, c):
     kind = in_words(f.get("outcome_kind") or "outcome")
     return (f"{kind} approved by the Committee ({f.get('outcome_id')})",
-            [f"{body} communicates to national contact points a {kind} it approved, from the meeting "
+            [f"{_capital(body)} communicates to national contact points a {kind} it approved, from the meeting "
              f"{_meeting_line(f)}:", f.get("outcome_text") or "-"],
             [("Outcome", f.get("outcome_id")), ("Meeting", f.get("title")), ("Of", f.get("group"))])
 
@@ -161,7 +166,7 @@ def _state(f) -> str:
 
 def _info_requested(f, body, c):
     return (f"pre-visit information requested for the visit to {_state(f)}, due {written(f.get('due_on'))}",
-            [f"{body} invites your organization to the visit to {_state(f)} and asks for its pre-visit "
+            [f"{_capital(body)} invites your organization to the visit to {_state(f)} and asks for its pre-visit "
              f"information by {written(f.get('due_on'))}."],
             [("Visit to", _state(f)), ("Organization", f.get("organization")), ("Due", written(f.get("due_on")))])
 

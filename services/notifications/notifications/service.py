@@ -6,6 +6,8 @@ Run: ``nameko run --config services/notifications/config.yml notifications.servi
 """
 from __future__ import annotations
 
+from nameko.rpc import rpc
+
 from shared.auth import STAFF
 from shared.http import (
     actor_of, context_for, identity_of, json_endpoint, json_response, parse_uuid, read_json, require_own_committee,
@@ -89,6 +91,13 @@ class NotificationsService(runtime.FieldworkService):
     @json_endpoint(*STAFF)
     def http_dead_letters(self, request):
         return 200, self.app.dead_letters()
+
+    # -- RPC ------------------------------------------------------------------------------
+
+    @rpc
+    def notifications_of(self, subject_id):
+        """Who was told what about one visit or meeting."""
+        return [notification_view(n) for n in self.app.notifications(subject_id=parse_uuid(subject_id, "subject"))]
 
     @http("GET", "/commands")
     @json_endpoint(*STAFF)

@@ -14,12 +14,17 @@ from shared.services import manifests
 from meetings.application import MeetingsApplication
 from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 from visits.application import VisitsApplication
+from notifications.application import NotificationsApplication
+from notifications.domain import Contact
 from visits.domain import Donor, RegisteredOrganization, Visit
 
-APPLICATIONS = {"visits": VisitsApplication, "meetings": MeetingsApplication}
-AGGREGATES = (Visit, Donor, RegisteredOrganization, WorkingGroup, Meeting, CommitteeMembership)
+APPLICATIONS = {"visits": VisitsApplication, "meetings": MeetingsApplication,
+                "notifications": NotificationsApplication}
+# (A notification's steps, sent, deferred, failed, are the sender's: recorded by the service,
+# never a user's command; so ``Notification`` is not here.)
+AGGREGATES = (Visit, Donor, RegisteredOrganization, WorkingGroup, Meeting, CommitteeMembership, Contact)
 CREATORS = {Visit: "propose", Meeting: "schedule", Donor: "__init__", WorkingGroup: "__init__",
-            CommitteeMembership: "__init__", RegisteredOrganization: "__init__"}
+            CommitteeMembership: "__init__", RegisteredOrganization: "__init__", Contact: "list"}
 
 
 def takes_a_context(function) -> bool:
@@ -40,7 +45,7 @@ ROWS = [(service, table, command) for service, tables in TABLES.items() for tabl
 
 
 def test_the_readers_find_what_is_there():
-    assert set(TABLES) == {"visits", "meetings"}
+    assert set(TABLES) == {"visits", "meetings", "notifications"}
     assert len(ROWS) >= 35
     assert Visit.schedule in aggregate_commands(Visit) and Meeting.log_outcome in aggregate_commands(Meeting)
     assert Visit.waiting_for not in aggregate_commands(Visit)

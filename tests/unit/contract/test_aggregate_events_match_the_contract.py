@@ -12,8 +12,9 @@ from shared.contract import CATALOGUE
 from shared.contract.catalogue import wire_name
 from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 from visits.domain.model import Donor, RegisteredOrganization, Visit
+from notifications.domain import Contact, Notification
 
-AGGREGATES = (Visit, Donor, RegisteredOrganization, WorkingGroup, Meeting, CommitteeMembership)
+AGGREGATES = (Visit, Donor, RegisteredOrganization, WorkingGroup, Meeting, CommitteeMembership, Contact, Notification)
 # what every event of the library carries, and the context every event of ours does: in the
 # envelope, not the payload
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type", "ctx"}
