@@ -409,3 +409,93 @@ class PrivatePostgresPair(PrivatePostgres):
 
     def _folders(self) -> list[str]:
         return ["data", "standby"]
+
+
+class MailServer:
+    """A real SMTP server of the test's own (aiosmtpd) on a port of its own, that keeps what it
+    accepted: each message's Message-ID, recipients and bytes. It can be stopped and started
+    again on the same port (a mail server down), refuse some recipients for good (``refuse``:
+    addresses answered 550) or for now (``defer``: 451), and offer STARTTLS with a login
+    (``tls``: the tests' certificate, tests/certs; ``users``: name -> password)."""
+
+    CERT = Path(__file__).parent / "certs" / "mail-test.crt"
+    KEY = Path(__file__).parent / "certs" / "mail-test.key"
+
+    def __init__(self, port: int | None = None, *, tls: bool = False, users: dict[str, str] | None = None) -> None:
+        self.port = port or free_port()
+        self.tls = tls
+        self.users = users or {}
+        self.refuse: set[str] = set()
+        self.defer: set[str] = set()
+        self.messages: list[dict] = []
+        self.lock = threading.Lock()
+        self.controller = None
+
+    @property
+    def url(self) -> str:
+        if self.users:
+            user = next(iter(self.users))
+            return f"smtp+starttls://{user}@127.0.0.1:{self.port}"
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> MailServer:
+        import ssl
+        from email import message_from_bytes
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        server = self
+
+        class Handler:
+            async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
+                if address in server.refuse:
+                    return "550 5.1.1 <%s>: Recipient address rejected" % address
+                if address in server.defer:
+                    return "451 4.3.0 <%s>: try again later" % address
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, smtp, session, envelope):
+                parsed = message_from_bytes(envelope.content)
+                with server.lock:
+                    server.messages.append({"message_id": parsed["Message-ID"], "to": list(envelope.rcpt_tos),
+                                            "subject": parsed["Subject"], "notice": parsed["X-Fieldwork-Notice"],
+                                            "content": envelope.content, "tls": session.ssl is not None,
+                                            "login": getattr(session, "login_data", None)})
+                return "250 2.0.0 Ok: queued"
+
+        def authenticate(smtp, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and server.users.get(auth_data.login.decode()) == \
+                auth_data.password.decode()
+            return AuthResult(success=ok, handled=False)
+
+        kwargs = {}
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(self.CERT), str(self.KEY))
+            kwargs.update(tls_context=context, require_starttls=True)
+        if self.users:
+            kwargs.update(authenticator=authenticate, auth_required=True)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def __enter__(self) -> MailServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def by_message_id(self) -> dict[str, int]:
+        """How often each Message-ID arrived."""
+        counts: dict[str, int] = {}
+        with self.lock:
+            for message in self.messages:
+                counts[message["message_id"]] = counts.get(message["message_id"], 0) + 1
+        return counts

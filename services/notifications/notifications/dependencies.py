@@ -33,7 +33,7 @@ class NotificationsRuntime(EventSourcedRuntime):
         config = self.container.config
         env = {**os.environ, **{k: str(v) for k, v in config.items() if isinstance(v, (str, int, float))}}
         self.transport = transport_from(str(config.get("MAIL_URL") or ""), str(config.get("DATA_DIR") or "data"),
-                                        password_from(env))
+                                        password_from(env), str(config.get("MAIL_CA_FILE") or ""))
         self.sender = Sender(
             self.app, self.transport, sender=str(config.get("MAIL_FROM") or "fieldwork@localhost"),
             first=float(config.get("MAIL_RETRY_FIRST") or 60), cap=float(config.get("MAIL_RETRY_MAX") or 900),

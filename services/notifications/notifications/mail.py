@@ -6,7 +6,8 @@
   ``.eml`` file. No mail leaves a development machine unless a server is configured.
 - ``smtp://host:port``: plain SMTP (a mail catcher such as Mailpit, a relay on the same host).
 - ``smtp+starttls://user@host:587``: STARTTLS required (the connection is refused without it),
-  then authentication; the password from ``MAIL_PASSWORD_FILE`` (a compose secret) or ``MAIL_PASSWORD``.
+  then authentication; the password from ``MAIL_PASSWORD_FILE`` (a compose secret) or ``MAIL_PASSWORD``;
+  the server's certificate checked against the system's CAs, or ``MAIL_CA_FILE`` (a private CA).
 - ``smtps://user@host:465``: TLS from the first byte, then authentication.
 
 A transport answers with the server's answer, or raises ``Deferred`` (worth trying again: the
@@ -88,7 +89,7 @@ class FileTransport:
 class SMTPTransport:
     """SMTP through the standard library's smtplib: one connection for a round of messages."""
 
-    def __init__(self, url: str, password: str = "", timeout: float = 30.0) -> None:
+    def __init__(self, url: str, password: str = "", timeout: float = 30.0, ca_file: str = "") -> None:
         parts = urlsplit(url)
         self.scheme = parts.scheme
         if self.scheme not in ("smtp", "smtp+starttls", "smtps"):
@@ -98,12 +99,13 @@ class SMTPTransport:
         self.user = unquote(parts.username or "")
         self.password = unquote(parts.password or "") or password
         self.timeout = timeout
+        self.ca_file = ca_file or None  # a private CA's certificate (else the system's CAs)
 
     def describe(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}" + (f" as {self.user}" if self.user else "")
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)
         if self.scheme == "smtps":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -188,12 +190,12 @@ def _why(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def transport_from(url: str, data_dir: str, password: str = "") -> FileTransport | SMTPTransport:
+def transport_from(url: str, data_dir: str, password: str = "", ca_file: str = "") -> FileTransport | SMTPTransport:
     url = (url or "").strip()
     if not url or url.startswith("file:"):
         folder = url[len("file:"):].lstrip("/") if url.startswith("file:") and len(url) > 5 else ""
         return FileTransport(Path(folder) if folder else Path(data_dir) / "mail")
-    return SMTPTransport(url, password)
+    return SMTPTransport(url, password, ca_file=ca_file)
 
 
 def password_from(env: dict) -> str:

@@ -31,7 +31,7 @@ def imported(path: Path) -> set[str]:
 
 def test_the_readers_find_what_is_there():
     # a reader that found nothing would let the tests below pass
-    assert {m.name for m in manifests()} == {"visits", "meetings", "reporting", "console"}
+    assert {m.name for m in manifests()} == {"visits", "meetings", "reporting", "notifications", "console"}
     assert "shared" in imported(ROOT / "services/visits/visits/manifest.py")
     assert "eventsourcing" in imported(ROOT / "services/meetings/meetings/domain/model.py")
     assert len(DOMAIN) >= 6 and all(path.exists() for path in DOMAIN)
@@ -54,7 +54,7 @@ def test_a_service_on_sqlite_loads_nothing_of_postgresql():
     import subprocess
     import sys
 
-    probe = ("import sys, tempfile; import visits.service, meetings.service, reporting.service; "
+    probe = ("import sys, tempfile; import visits.service, meetings.service, reporting.service, notifications.service; "
              "from shared.store import StoreSettings; from reporting.application import ReportingApplication; "
              "ReportingApplication(env=StoreSettings(data_dir=tempfile.mkdtemp()).environment('reporting')); "
              "print(sorted(m for m in ('psycopg', 'psycopg_pool', 'eventsourcing.postgres') if m in sys.modules))")

@@ -14,6 +14,7 @@ from shared.contract import (
     CATALOGUE,
     CONTENT_TYPE,
     MEETINGS_EXCHANGE,
+    NOTIFICATIONS_EXCHANGE,
     VISITS_EXCHANGE,
     ContractViolation,
     build_envelope,
@@ -186,8 +187,18 @@ def test_meeting_events_travel_on_meetings_events(name):
     assert CATALOGUE[name].name == name
 
 
+NOTIFICATION_EVENTS = ["contact_listed", "contact_changed", "contact_ended", "notification_recorded",
+                       "notification_sent", "notification_deferred", "notification_failed"]
+
+
+@pytest.mark.parametrize("name", NOTIFICATION_EVENTS)
+def test_the_directory_and_notifications_travel_on_notifications_events(name):
+    assert CATALOGUE[name].exchange == NOTIFICATIONS_EXCHANGE == "notifications.events"
+    assert CATALOGUE[name].aggregate in ("contact", "notification")
+
+
 def test_catalogue_has_nothing_but_domain_events_and_the_few_the_domain_needs_besides():
-    extra = set(CATALOGUE) - set(VISIT_EVENTS) - set(MEETING_EVENTS)
+    extra = set(CATALOGUE) - set(VISIT_EVENTS) - set(MEETING_EVENTS) - set(NOTIFICATION_EVENTS)
     assert extra == {"donor_registered", "donor_interests_updated", "due_date_reset", "consent_withdrawn",
                      "committee_membership_recorded", "committee_membership_revised", "organization_registered",
                      # the visit's report and its follow-up (issue 20)

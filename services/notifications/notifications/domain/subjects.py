@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from shared.contract.organizations import common_name
 from shared.contract.vocabulary import MEETING_KIND_RULES
 
 
@@ -130,20 +131,25 @@ def _due_date_reset(s, e, _):
     if p["awaited"] == "consent":
         _due(s, e, "consent", "consent", "national_contact_point", p["due_on"], states=[s.get("member_state")])
     else:
-        _due(s, e, f"pre_visit_info:{p['organization']}", "pre_visit_info", "organization_focal_point", p["due_on"],
+        _due(s, e, _info_key(p["organization"]), "pre_visit_info", "organization_focal_point", p["due_on"],
              organization=p["organization"])
+
+
+def _info_key(organization: str) -> str:
+    """One due date an organization, whichever of its names an event gives."""
+    return f"pre_visit_info:{common_name(organization)}"
 
 
 def _info_requested(s, e, _):
     p = e["payload"]
-    _due(s, e, f"pre_visit_info:{p['organization']}", "pre_visit_info", "organization_focal_point", p["due_on"],
+    _due(s, e, _info_key(p["organization"]), "pre_visit_info", "organization_focal_point", p["due_on"],
          organization=p["organization"])
     return _intent(s, e, "pre_visit_info_requested", "organization_focal_point", date.fromisoformat(p["due_on"]),
                    organization=p["organization"], due_on=p["due_on"])
 
 
 def _info_received(s, e, _):
-    _close(s, f"pre_visit_info:{e['payload']['organization']}")
+    _close(s, _info_key(e["payload"]["organization"]))
 
 
 def _shared(s, e, _):
