@@ -61,6 +61,12 @@ def email_of(notification: Notification, sender: str) -> EmailMessage:
     return message
 
 
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as SMTP carries it: lines ended by CRLF (smtplib sends bytes as they are, and
+    a server reads a message of bare LFs as one line too long)."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 class FileTransport:
     """Writes each message to a folder: mail for a developer to read, never sent."""
 
@@ -79,7 +85,7 @@ class FileTransport:
         for key, message in messages:
             path = self.folder / f"{key}.eml"
             try:
-                path.write_bytes(bytes(message))
+                path.write_bytes(wire_bytes(message))
                 answers[key] = f"written to {path}"
             except OSError as error:
                 answers[key] = Deferred(f"{type(error).__name__}: {error}")
@@ -159,7 +165,7 @@ class SMTPTransport:
             if code not in (250, 251):
                 smtp.rset()
                 return _by_code(code, answer)
-            code, answer = smtp.data(bytes(message))
+            code, answer = smtp.data(wire_bytes(message))
             if code != 250:
                 return _by_code(code, answer)
             return f"{code} {_text(answer)}"
