@@ -185,7 +185,7 @@ class ServiceProcess:
     # -- HTTP helpers: each call signed in, by default as the service's usual user --
 
     DEFAULT_ACTOR = {"visits": ("ana", "visit_coordinator"), "meetings": ("sam", "secretariat"),
-                     "reporting": ("rita", "reporting_staff")}
+                     "reporting": ("rita", "reporting_staff"), "notifications": ("sam", "secretariat")}
 
     def token(self, user: str, role: str, **kwargs) -> str:
         """A token for ``user`` as ``role`` in the registry the service reads (its data folder)."""
