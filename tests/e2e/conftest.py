@@ -1,4 +1,4 @@
-"""The web console end to end: the system started the README's way (`fieldwork up`, the four
+"""The web console end to end: the system started the README's way (`fieldwork up`, the five
 services as supervised processes, on free ports, in a broker vhost and a data folder of its
 own), and headless Chromium (Debian's) driven by Playwright.
 
@@ -26,7 +26,7 @@ from shared.messaging.topology import PROJECT_ROOT
 CHROMIUM = os.environ.get("FIELDWORK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SERVICES = ("visits", "meetings", "reporting", "console")
+SERVICES = ("visits", "meetings", "reporting", "notifications", "console")
 _ARTIFACTS: list[Path] = []
 
 

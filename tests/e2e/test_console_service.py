@@ -27,10 +27,13 @@ def test_the_page_and_its_assets_are_served_locally_with_a_strict_policy(system)
     assert requests.get(f"{system.console}/static/%2e%2e/proxy.py", timeout=10).status_code == 404
 
 
-def test_the_console_is_healthy_and_sees_the_three_services(system):
+def test_the_console_is_healthy_and_sees_the_four_services(system):
     health = requests.get(f"{system.console}/health", timeout=10).json()
     assert {name: s["status"] for name, s in health["services"].items()} == \
-        {"visits": "ok", "meetings": "ok", "reporting": "ok"}
+        {"visits": "ok", "meetings": "ok", "reporting": "ok", "notifications": "ok"}
+    # each at the address the test gave it (not another system's on the default port)
+    assert {name: s["url"] for name, s in health["services"].items()} == \
+        {name: url for name, url in system.urls.items() if name != "console"}
 
 
 def test_calls_pass_through_with_the_callers_token_and_come_back_as_the_service_answered(system):

@@ -16,7 +16,7 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     system.call("visits", "POST", f"/visits/{visit['id']}/approve", coordinator, {})
 
     sign_in(page, system.console, system.dev_token("reporting_staff"))
-    assert page.locator("nav a").all_inner_texts() == ["Home", "Visits", "Donors", "Organizations", "Schedule", "Meetings", "Awaiting",
+    assert page.locator("nav a").all_inner_texts() == ["Home", "Visits", "Donors", "Organizations", "Schedule", "Meetings", "Awaiting", "Directory",
                                                       "Reports", "Reporting status"]
     page.screens("home")
 

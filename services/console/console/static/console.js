@@ -1,6 +1,6 @@
 // The fieldwork web console: one page, plain JavaScript, nothing from the internet.
 // Every call goes to this console's own /api/<service>/<path>, which passes it (with the
-// signed-in user's token) to the visits, meetings or reporting service: the services decide
+// signed-in user's token) to the visits, meetings, reporting or notifications service: the services decide
 // who may do what, and a refusal is shown as they gave it (status, error, rule, message).
 "use strict";
 
@@ -21,7 +21,24 @@ const CAN = {
   logOutcomes: ["working_group_chair"],
   reports: ["reporting_staff", "administrator"],
   donorShares: ["donor"],
+  readDirectory: STAFF,
+  editDirectory: ["secretariat", "administrator"],
 };
+
+// The directory of contacts (the notifications service): each role and Committee in words.
+const CONTACT_ROLES = {
+  delegation: "delegation", national_contact_point: "national contact point",
+  organization_focal_point: "organization's focal point", donor_contact: "donor's contact", secretariat: "secretariat",
+};
+// what each role names besides its name and address (the rest are not sent: the service refuses them)
+const CONTACT_PARTY = { delegation: "member_state", national_contact_point: "member_state",
+  organization_focal_point: "organization", donor_contact: "donor_id", secretariat: null };
+const COMMITTEE_NAMES = { ctc: "CTC", 1540: "1540", both: "both Committees" };
+const committeeWords = (c) => COMMITTEE_NAMES[c] || String(c ?? "-");
+const roleWords = (r) => CONTACT_ROLES[r] || human(r);
+// what a notification told, in words: "meeting announced", "pre-visit information overdue"
+const noticeWords = (n) => human(n).replace("pre visit info", "pre-visit information");
+const todayUTC = () => new Date().toISOString().slice(0, 10);
 
 // The lifecycle stages of the visits board, left to right, and the statuses in each.
 const STAGES = [
@@ -182,6 +199,7 @@ function fieldFor(doc, name, prop, required, choices) {
 function formBody(form) {
   const body = {};
   for (const input of form.querySelectorAll("[data-kind]")) {
+    if (input.disabled) continue; // a field the form hides now (openForm's shown)
     const kind = input.dataset.kind;
     const name = input.name;
     if (kind === "boolean") { if (input.checked) body[name] = true; continue; }
@@ -210,7 +228,9 @@ function formBody(form) {
 }
 
 // Open the dialog with a form for POST <path> on <service>; on success call done(answer).
-async function openForm({ service, path, post, title, hidden, choices, skip, done }) {
+// values: what fields start with; shown: { field: (body so far) => whether it is asked now },
+// a field not asked is hidden and not sent.
+async function openForm({ service, path, post, title, hidden, choices, skip, values, shown, done }) {
   const dialog = document.getElementById("dialog");
   const { doc, schema } = await bodySchema(service, path);
   const required = new Set(schema.required || []);
@@ -225,6 +245,21 @@ async function openForm({ service, path, post, title, hidden, choices, skip, don
     el("div", { class: "actions" },
       el("button", { type: "submit", name: "submit" }, "Send"),
       el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel")));
+  for (const [name, value] of Object.entries(values || {})) {
+    const input = form.querySelector(`[name="${name}"]`);
+    if (input && value !== null && value !== undefined) input.value = value;
+  }
+  const showFields = () => {
+    const body = formBody(form);
+    for (const [name, asked] of Object.entries(shown || {})) {
+      const input = form.querySelector(`[name="${name}"]`);
+      if (!input) continue;
+      const show = !!asked(body);
+      input.closest(".field").hidden = !show;
+      input.disabled = !show;
+    }
+  };
+  if (shown) { form.addEventListener("change", showFields); showFields(); }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { ...formBody(form), ...(hidden || {}) };
@@ -304,6 +339,7 @@ function navItems() {
   if (can("driveVisits")) items.push(["#/overdue", "Overdue"]);
   if (can("readVisits")) items.push(["#/donors", "Donors"], ["#/organizations", "Organizations"]);
   if (can("readMeetings")) items.push(["#/schedule", "Schedule"], ["#/meetings", "Meetings"], ["#/awaiting", "Awaiting"]);
+  if (can("readDirectory")) items.push(["#/directory", "Directory"]);
   if (can("reports")) items.push(["#/reports", "Reports"], ["#/status", "Reporting status"]);
   if (can("donorShares")) items.push(["#/shares", "Shared with you"]);
   return items;
@@ -335,6 +371,7 @@ const VIEWS = {
   schedule: () => calendarView,
   meetings: (p) => (p[1] ? meetingView(p[1]) : meetingsView),
   awaiting: () => awaitingView,
+  directory: (p) => (p[1] ? contactView(p[1]) : directoryView),
   reports: () => reportsView,
   status: () => statusView,
   shares: () => sharesView,
@@ -403,6 +440,8 @@ const homeView = {
     if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, record the Committee's decisions (approve, reject, return, defer), follow action items, communicate outcomes.");
     if (can("logOutcomes")) lines.push("Log the outcomes of the meetings of the group you chair; see the published schedule and what awaits a report or approval.");
     else if (can("readMeetings")) lines.push("Read the published schedule, each meeting's documents and outcomes, and what awaits a report or approval.");
+    if (can("editDirectory")) lines.push("Keep the directory of contacts the notifications go to (delegations, national contact points, focal points, donors' contacts, the secretariat); see on each visit and meeting who was told.");
+    else if (can("readDirectory")) lines.push("Read the directory of contacts, and on each visit and meeting who was told.");
     if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download them as PDF, Word, Excel, CSV, HTML, Markdown or JSON; watch the reporting service's status.");
     if (can("donorShares")) lines.push("See the needs assessments that States consented to share with you, and nothing else.");
     return el("div", {},
@@ -498,12 +537,13 @@ function visitView(id) {
   return {
     title: "Visit",
     async load() {
-      const [visit, history] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`)]);
+      const [visit, history, told] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`),
+        toldOf({ subject_id: id })]);
       // the donors interested in each need (matching), once there is a needs assessment
       const matches = visit.needs_assessment.version ? await api("visits", `/visits/${id}/donor-matches`) : null;
-      return { visit, history, matches };
+      return { visit, history, matches, told };
     },
-    render({ visit: v, history, matches }) {
+    render({ visit: v, history, matches, told }) {
       // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
       // the visit by the visits service); the others show the rule that refuses them.
       const steps = can("driveVisits") ? nextSteps(v.next_steps, (command) => visitStep(v, command),
@@ -557,7 +597,7 @@ function visitView(id) {
               v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), r.priority, r.text, r.due_on || "-", human(r.status),
                 r.history.length ? `${when(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
               "No recommendations drafted.")),
-          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+          el("div", {}, whoWasTold(told), el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
     },
   };
 }
@@ -771,10 +811,11 @@ function meetingView(id) {
   return {
     title: "Meeting",
     async load() {
-      const [meeting, history] = await Promise.all([api("meetings", `/meetings/${id}`), api("meetings", `/meetings/${id}/history`)]);
-      return { meeting, history };
+      const [meeting, history, told] = await Promise.all([api("meetings", `/meetings/${id}`), api("meetings", `/meetings/${id}/history`),
+        toldOf({ subject_id: id })]);
+      return { meeting, history, told };
     },
-    render({ meeting: m, history }) {
+    render({ meeting: m, history, told }) {
       // The meetings service says which steps the caller may take now (next_steps: the
       // command table's roles, then the meeting's own rules, tried on a copy of it); the
       // others show the rule that refuses them.
@@ -811,7 +852,7 @@ function meetingView(id) {
               o.outcome_kind === "action_item" ? `${o.owner || "-"}, due ${o.due_on || "-"}: ${human(o.status)}` : "-"]), "No outcome logged.")),
             m.open_meetings.length ? [el("h2", {}, "Open meetings"), table(["outcomes", "summary", "held"],
               m.open_meetings.map((o) => [o.outcome_ids.join(", "), o.summary, when(o.held_at)]))] : null),
-          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+          el("div", {}, whoWasTold(told), el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
     },
   };
 }
@@ -846,6 +887,160 @@ const awaitingView = {
       "No outcome awaits approval.")));
   },
 };
+
+// -- the directory of contacts, and who was told (the notifications service) ----------------------
+
+// The notifications of a visit, a meeting or a contact. A notifications service that does not
+// answer (or refuses) is said in their section; the rest of the page is drawn as usual.
+async function toldOf(filters) {
+  try {
+    return { notifications: await api("notifications", `/notifications?${new URLSearchParams(filters)}`) };
+  } catch (error) {
+    return { error: error.status === 502 && error.data && error.data.message ? error.data.message : error.message };
+  }
+}
+
+function deliveryStatus(n) {
+  if (n.status === "sent") return el("span", { title: n.answer || null }, badge("sent", "ok"), " ", when(n.settled_at));
+  if (n.status === "deferred") return [badge("deferred"), ` next attempt at ${when(n.next_attempt_at)}`,
+    n.answer ? el("div", { class: "muted" }, n.answer) : null];
+  if (n.status === "failed") return [badge("failed", "late"), " ", when(n.settled_at), n.answer ? el("div", {}, n.answer) : null];
+  return [badge(human(n.status)), el("span", { class: "muted" }, " waiting to be sent")];
+}
+
+// The notifications as a table: what was told, to whom (or, for one contact, about what),
+// where it stands; about: the contact's page (the visit or meeting each is about).
+function toldTable(told, about, empty) {
+  if (told.error) return el("div", { class: "warning", "data-testid": "told-unavailable" },
+    el("strong", {}, "Who was told cannot be shown now: "), told.error,
+    el("div", { class: "muted" }, "The rest of this page does not depend on it."));
+  if (!told.notifications.length) return el("p", { class: "muted", "data-testid": "told-none" }, empty);
+  const whom = (n) => [el("div", {}, n.recipient),
+    el("div", { class: "muted" }, roleWords(n.role), n.member_state ? ` (${n.member_state})` : "", n.organization ? ` of ${n.organization}` : ""),
+    el("div", { class: "mono" }, n.email)];
+  const subject = (n) => el("a", { href: `#/${n.subject_kind === "visit" ? "visits" : "meetings"}/${n.subject_id}` }, n.subject || n.subject_id);
+  return el("table", {},
+    el("thead", {}, el("tr", {}, ["recorded", "what", about ? "about" : "to whom", "status", "attempts"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, told.notifications.map((n) => el("tr", { "data-notification": n.id, "data-notice": n.notice, "data-status": n.status },
+      el("td", {}, when(n.recorded_at)), el("td", {}, noticeWords(n.notice)), el("td", {}, about ? subject(n) : whom(n)),
+      el("td", {}, deliveryStatus(n)), el("td", {}, n.attempts)))));
+}
+
+// A visit's or a meeting's "Who was told": its notifications, refreshed with the page.
+function whoWasTold(told) {
+  return el("section", { "data-testid": "who-was-told" }, el("h2", {}, "Who was told"),
+    toldTable(told, false, "No one has been notified yet."));
+}
+
+const directoryView = {
+  title: "Directory",
+  async load(query) {
+    const params = new URLSearchParams();
+    for (const key of ["role", "committee"]) if (query.get(key)) params.set(key, query.get(key));
+    if (query.get("current") === "1") params.set("on", todayUTC());
+    const contacts = await api("notifications", `/contacts?${params}`);
+    // a donor's contact is shown with its donor's name (the visits service's registry)
+    const donors = contacts.some((c) => c.donor_id) ? await api("visits", "/donors").catch(() => []) : [];
+    return { contacts, donors: Object.fromEntries(donors.map((d) => [d.id, d.name])) };
+  },
+  render({ contacts, donors }, query) {
+    const option = (name) => ([value, text]) => el("option", { value, selected: (query.get(name) || "") === value }, text);
+    const filters = el("form", { class: "inline card", id: "directory-filters" },
+      el("div", {}, el("label", { for: "filter-role" }, "Role"),
+        el("select", { id: "filter-role", name: "role" }, [["", "any"], ...Object.entries(CONTACT_ROLES)].map(option("role")))),
+      el("div", {}, el("label", { for: "filter-committee" }, "Committee"),
+        el("select", { id: "filter-committee", name: "committee" },
+          [["", "any"], ["ctc", "CTC (and both)"], ["1540", "1540 (and both)"]].map(option("committee")))),
+      el("div", {}, el("label", { for: "filter-current" }, "Holding the role today"),
+        el("input", { id: "filter-current", name: "current", type: "checkbox", value: "1", checked: query.get("current") === "1" })),
+      el("button", { type: "submit" }, "Filter"),
+      el("a", { href: "#/directory", class: "button secondary" }, "Clear"));
+    filters.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = new URLSearchParams();
+      for (const [k, v] of new FormData(filters)) if (v) params.set(k, v);
+      location.hash = `#/directory?${params}`;
+    });
+    const today = todayUTC();
+    return el("div", {}, el("h1", {}, "Directory of contacts"),
+      el("p", { class: "muted" }, "Whom the notifications service tells, and of what: the Council delegations, of meetings (announced, moved, ",
+        "postponed, cancelled) and their documents; a State's national contact points, of what the State owes on a visit (consent, ",
+        "observations, response) and of outcomes communicated to it; an organization's focal points, of pre-visit information asked ",
+        "of it; a donor's contacts, of needs shared with it or no longer; the secretariat, of action items and meeting reports falling due. ",
+        "Each is told of its Committee's work (or both Committees'), from its first day to its last."),
+      can("editDirectory") ? el("div", { class: "actions" }, el("button", { type: "button", id: "add-contact", onclick: addContact }, "Add a contact")) : null,
+      filters,
+      el("p", { class: "muted", "data-testid": "count" }, `${contacts.length} contact(s)`),
+      el("div", { "data-testid": "contacts" }, table(["role", "Committee", "name", "State", "organization", "e-mail", "since", "until"],
+        contacts.map((c) => [roleWords(c.role), committeeWords(c.committee),
+          el("a", { href: `#/directory/${c.id}`, "data-contact": c.id }, c.name), c.member_state_name || "-",
+          c.organization || (c.donor_id ? donors[c.donor_id] || c.donor_id : "-"), el("span", { class: "mono" }, c.email), c.since,
+          c.until ? [c.until, c.until < today ? [" ", badge("ended")] : ""] : "-"]),
+        "No contact.")));
+  },
+};
+
+// The form to put a contact in the directory: only the fields its role names are asked.
+async function addContact() {
+  const [organizations, donors] = await Promise.all([api("visits", "/organizations").catch(() => null), donorChoices().catch(() => null)]);
+  const choices = {
+    role: Object.entries(CONTACT_ROLES),
+    committee: (state.me.committee ? [state.me.committee] : ["ctc", "1540", "both"]).map((c) => [c, committeeWords(c)]),
+  };
+  if (organizations) choices.organization = organizations.map((o) => [o.name, o.abbreviations.length ? `${o.name} (${o.abbreviations.join(", ")})` : o.name]);
+  if (donors) choices.donor_id = donors;
+  const names = (party) => (body) => CONTACT_PARTY[body.role] === party;
+  await openForm({
+    service: "notifications", path: "/contacts", title: "Add a contact", skip: ["contact_id", "occurred_at"], choices,
+    values: { since: todayUTC() },
+    shown: { member_state: names("member_state"), organization: names("organization"), donor_id: names("donor_id") },
+    done: (c) => { flash(`${c.name} added to the directory`); rerender(); },
+  });
+}
+
+function contactView(id) {
+  return {
+    title: "Contact",
+    async load() {
+      const [contact, history, told] = await Promise.all([api("notifications", `/contacts/${id}`),
+        api("notifications", `/contacts/${id}/history`), toldOf({ contact_id: id })]);
+      const donor = contact.donor_id ? (await api("visits", "/donors").catch(() => [])).find((d) => d.id === contact.donor_id) : null;
+      return { contact, history, told, donor: donor ? donor.name : null };
+    },
+    render({ contact: c, history, told, donor }) {
+      // the notifications service says which steps the caller may take (its command table's
+      // roles, then the contact's own rules); the others show the rule refusing them
+      const steps = nextSteps(c.next_steps, (command) => contactStep(c, command), "Nothing more can change on this contact.");
+      const ended = c.until && c.until < todayUTC();
+      return el("div", { "data-contact": c.id, "data-version": c.version },
+        el("p", {}, el("a", { href: "#/directory" }, "← the directory")),
+        el("h1", {}, c.name),
+        el("div", {}, badge(roleWords(c.role)), badge(committeeWords(c.committee)), ended ? badge(`ended ${c.until}`) : null,
+          badge(`version ${c.version}`)),
+        steps,
+        el("div", { class: "grid2" },
+          el("div", {},
+            el("h2", {}, "The contact"),
+            el("dl", { class: "facts card", "data-testid": "contact" }, [["role", roleWords(c.role)], ["Committee", committeeWords(c.committee)],
+              ["State", c.member_state ? `${c.member_state_name} (${c.member_state})` : "-"], ["organization", c.organization || "-"],
+              ["donor", c.donor_id ? donor || c.donor_id : "-"], ["e-mail", el("span", { class: "mono", "data-testid": "email" }, c.email)],
+              ["since", c.since], ["until", c.until || "until further notice"], ["why it ended", c.ended_reason || "-"],
+            ].map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+            el("h2", {}, "What was sent to this contact"),
+            el("div", { "data-testid": "sent-to-contact" }, toldTable(told, true, "Nothing has been sent to this contact yet."))),
+          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+    },
+  };
+}
+
+async function contactStep(contact, command) {
+  await openForm({
+    service: "notifications", path: `/contacts/{contact_id}/${command}`, post: `/contacts/${contact.id}/${command}`,
+    title: `${human(command)}: ${contact.name}`, hidden: { expected_version: contact.version },
+    values: command === "change-contact" ? { name: contact.name, email: contact.email } : { until: todayUTC() },
+    done: () => { flash(`${human(command)}: done`); rerender(); },
+  });
+}
 
 // -- reports --------------------------------------------------------------------------------
 
