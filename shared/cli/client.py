@@ -16,16 +16,9 @@ import requests
 
 from shared.services import manifest
 
-SERVICE_URLS = {
-    "visits": ("FIELDWORK_VISITS_URL", "http://127.0.0.1:8001"),
-    "meetings": ("FIELDWORK_MEETINGS_URL", "http://127.0.0.1:8002"),
-    "reporting": ("FIELDWORK_REPORTING_URL", "http://127.0.0.1:8003"),
-}
-
-
 def service_url(service: str) -> str:
-    variable, default = SERVICE_URLS[service]
-    return os.environ.get(variable, default).rstrip("/")
+    """``FIELDWORK_<SERVICE>_URL``, else the address its manifest gives (``shared.services``)."""
+    return os.environ.get(f"FIELDWORK_{service.upper()}_URL", f"http://{manifest(service).address}").rstrip("/")
 
 
 def dev_tokens_path() -> Path:

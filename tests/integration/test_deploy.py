@@ -37,7 +37,7 @@ def test_compose_takes_every_credential_from_the_environment():
     compose = yaml.safe_load(COMPOSE.read_text())
     assert "guest" not in json.dumps(compose)
     assert compose["services"]["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD")
-    for name in ("visits", "meetings", "reporting"):
+    for name in ("visits", "meetings", "reporting", "notifications"):
         env = compose["services"][name]["environment"]
         assert env["FIELDWORK_STORE"] == "postgres"
         assert "${POSTGRES_PASSWORD" in env["POSTGRES_PASSWORD"]
@@ -78,7 +78,10 @@ def _compose_environment(service: str, substitutions: dict[str, str]) -> dict[st
     env = yaml.safe_load(COMPOSE.read_text())["services"][service]["environment"]
 
     def resolve(value: str) -> str:
-        return re.sub(r"\$\{(\w+)(?::?\?[^}]*)?\}", lambda m: substitutions[m.group(1)], str(value))
+        # ${VAR}, ${VAR:?message} (required) and ${VAR:-default} (the default unless given)
+        return re.sub(r"\$\{(\w+)(?::?-([^}]*)|:?\?[^}]*)?\}",
+                      lambda m: substitutions.get(m.group(1), m.group(2) or "") if m.group(2) is not None
+                      else substitutions[m.group(1)], str(value))
 
     return {k: resolve(v) for k, v in env.items()}
 
@@ -98,7 +101,7 @@ def test_the_services_start_with_the_postgresql_settings_compose_gives_them(brok
     connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     services = []
     try:
-        for name in ("visits", "meetings", "reporting"):
+        for name in ("visits", "meetings", "reporting", "notifications"):
             env = _compose_environment(name, {
                 "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
                 "POSTGRES_USER": POSTGRES["user"], "POSTGRES_PASSWORD": POSTGRES["password"],
@@ -109,7 +112,7 @@ def test_the_services_start_with_the_postgresql_settings_compose_gives_them(brok
             env["POSTGRES_DBNAME"] = database
             env.pop(f"{name.upper()}_HTTP_ADDRESS")
             services.append(ServiceProcess(name, broker.uri, tmp_path, extra_env=env).start())
-        visits, meetings, reporting = services
+        visits, meetings, reporting, notifications = services
         assert visits.post("/visits", {"member_state": "KEN", "committee": "ctc"}).status_code == 201
         for service in services:
             health = service.get("/health").json()
@@ -118,7 +121,8 @@ def test_the_services_start_with_the_postgresql_settings_compose_gives_them(brok
         assert log_lines and all(json.loads(line)["service"] == "visits" for line in log_lines)
         with psycopg.connect(**{**admin, "dbname": database}) as db:
             schemas = {row[0] for row in db.execute("SELECT schema_name FROM information_schema.schemata")}
-        assert {"visits", "meetings", "reporting"} <= schemas
+        assert {"visits", "meetings", "reporting", "notifications"} <= schemas
+        assert notifications.get("/health").json()["mail"]["transport"] == "smtp://mailpit:1025"
     finally:
         for service in services:
             service.stop()
