@@ -16,8 +16,10 @@ organizations (documents on time, late or none; outcomes logged by the chairs; r
 Committee, one missing; the Committee's approvals, a rejection, an outcome returned, corrected
 and reported again, an approved outcome amended; action items done; communication to the
 contact points of three States, an open meeting;
-one meeting cancelled, one postponed). It then waits until
-the reporting service has recorded every event it caused, and writes the semi-annual report
+one meeting cancelled, one postponed); the directory of the notifications service (the
+Council's delegations, contact points, focal points, donors' contacts, secretariats), which it
+tells of what happened. It then waits until the notifications service has recorded and sent
+what it tells, and the reporting service has recorded every event it caused, and writes the semi-annual report
 for that half year, one for each Committee's work (the CTC's, the 1540 Committee's), as HTML
 and PDF; the last four lines it prints are their paths.
 
@@ -43,7 +45,7 @@ from typing import Any
 import click
 
 from shared.auth import TokenRegistry
-from shared.contract.vocabulary import MEETING_KIND_RULES
+from shared.contract.vocabulary import MEETING_KIND_RULES, country_name
 from shared.cli.client import Client, ServiceRefused, ServiceUnreachable, explain
 from shared.services import names as service_names
 from shared.store import settings_from_environ
@@ -222,6 +224,53 @@ def register_donors(api: Api, half: HalfYear) -> dict[str, str]:
               if n]
     click.echo(f"donors: {', '.join(ids)} ({', '.join(counts)})")
     return ids
+
+
+# -- the directory ------------------------------------------------------------------------
+
+# Whom the notifications service tells (docs/api-notifications.md): the Council's delegations of
+# the year (ATTENDANCE, the demo's Council), the national contact points of the States visited
+# and of those an outcome is communicated to, the focal points of the organizations invited,
+# the donors' contacts and each Committee's secretariat. Addresses are in example.org: nothing
+# is sent anywhere unless MAIL_URL says so (data/mail/ otherwise).
+CONTACT_POINTS = {"ctc": ["KEN", "IDN", "KAZ", "TKM", "SLE", "MDV"], "1540": ["PAN", "GHA", "KEN"]}
+FOCAL_POINTS = ["Office on Drugs and Crime (UNODC)", "Interpol", "FATF", "International Civil Aviation Organization",
+                "IMO", "Organization for Security and Cooperation in Europe", "International Organization for Migration",
+                "World Customs Organization", "IAEA", "Organization of American States", "African Union", "UNODA"]
+SECRETARIATS = {"ctc": "Counter-Terrorism Committee Executive Directorate (CTED)",
+                "1540": "1540 Committee group of experts"}
+
+
+def list_directory(api: Api, half: HalfYear, donors: dict[str, str]) -> None:
+    """The directory, from the first day of the half year's year (listed again, it stays)."""
+    since, until = date(half.first.year, 1, 1).isoformat(), date(half.first.year, 12, 31).isoformat()
+    when = iso(half.at(1, 2, 7))
+
+    def slug(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())[:24]
+
+    contacts = [{"role": "delegation", "committee": "both", "member_state": state, "until": until,
+                 "name": f"Permanent Mission of {country_name(state)} to the United Nations",
+                 "email": f"{state.lower()}.mission@missions.example.org"} for state in ATTENDANCE]
+    contacts += [{"role": "national_contact_point", "committee": committee, "member_state": state,
+                  "name": f"{country_name(state)}, {'CTC focal point' if committee == 'ctc' else '1540 point of contact'}",
+                  "email": f"{committee}.contact@{state.lower()}.example.org"}
+                 for committee, states in CONTACT_POINTS.items() for state in states]
+    contacts += [{"role": "organization_focal_point", "committee": "both", "organization": name,
+                  "name": f"Focal point, {name}", "email": f"focal.point@{slug(name)}.example.org"}
+                 for name in FOCAL_POINTS]
+    contacts += [{"role": "donor_contact", "committee": "both", "donor_id": donor_id, "name": f"{name}, assistance desk",
+                  "email": f"assistance@{slug(name)}.example.org"} for name, donor_id in donors.items()]
+    contacts += [{"role": "secretariat", "committee": committee, "name": name, "email": f"{committee}.secretariat@un.example.org"}
+                 for committee, name in SECRETARIATS.items()]
+    listed = 0
+    for contact in contacts:
+        answer = api.post("notifications", "/contacts", {"since": since, "occurred_at": when, **contact}, SECRETARIAT,
+                          tolerate=("contact_listed_once",))
+        listed += answer is not None
+    click.echo(f"directory: {len(ATTENDANCE)} Council delegations, "
+               f"{sum(map(len, CONTACT_POINTS.values()))} national contact points, {len(FOCAL_POINTS)} focal points, "
+               f"{len(donors)} donors' contacts, {len(SECRETARIATS)} secretariats ({listed} listed now)")
 
 
 # -- visits -------------------------------------------------------------------------------
@@ -823,7 +872,9 @@ def wait_for_reporting(api: Api, target: int) -> dict:
         recorded = status["events_recorded"]
         behind = status["projection"]["behind"]
         queued = (status.get("broker") or {}).get("reporting.events", {}).get("messages", 0)
-        unpublished = sum(_publish_lag(api, service) for service in ("visits", "meetings"))
+        unpublished = sum(_publish_lag(api, service) for service in ("visits", "meetings", "notifications"))
+        unpublished += _waiting_in(api, "notifications", "notifications.incoming")  # its notices not yet recorded
+        unpublished += _not_yet_tried(api)  # recorded, not yet sent (a deferred one waits for its server: not here)
         if recorded >= target and behind == 0 and not queued and not unpublished:
             return status
         if time.monotonic() > deadline:
@@ -843,6 +894,36 @@ def _publish_lag(api: Api, service: str) -> int:
     except (ServiceUnreachable, ValueError):
         return 1
     return int(health.get("publish_lag") or 0)
+
+
+def _waiting_in(api: Api, service: str, queue: str) -> int:
+    """Messages waiting in the service's queue (its health says)."""
+    try:
+        health = api.client.response(service, "GET", "/health", timeout=10).json()
+    except (ServiceUnreachable, ValueError):
+        return 1
+    return int(((health.get("queues") or {}).get(queue) or {}).get("messages") or 0)
+
+
+def _not_yet_tried(api: Api) -> int:
+    """Notifications recorded and never tried yet (the notifications service's health says)."""
+    try:
+        mail = api.client.response("notifications", "GET", "/health", timeout=10).json().get("mail") or {}
+    except (ServiceUnreachable, ValueError):
+        return 1
+    return max(0, int(mail.get("pending") or 0) - int(mail.get("deferred") or 0))
+
+
+def told(api: Api) -> None:
+    """What the notifications service recorded of the demo: how many, to whom, and where it went."""
+    notifications = api.get("notifications", "/notifications")
+    by_notice = Counter(n["notice"] for n in notifications)
+    by_status = Counter(n["status"] for n in notifications)
+    health = api.get("notifications", "/health")
+    click.echo(f"notifications: {len(notifications)} recorded ("
+               + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in by_notice.most_common()) + "); "
+               + ", ".join(f"{n} {k}" for k, n in sorted(by_status.items()))
+               + f"; mail: {health.get('mail', {}).get('transport', '?')}")
 
 
 def fetch_report(api: Api, params: dict, output_dir: Path) -> Path:
@@ -894,6 +975,7 @@ def _demo(output_dir: Path) -> None:
 
     donors = register_donors(api, half)
     register_organizations(api, half)
+    list_directory(api, half, donors)
     visits = run_visits(api, half, donors)
     by_status: dict[str, int] = {}
     for visit in visits:
@@ -919,6 +1001,7 @@ def _demo(output_dir: Path) -> None:
     dead = status.get("intake", {}).get("dead_lettered", 0)
     click.echo(f"reporting: {status['events_recorded']} events recorded, projection up to date"
                + (f"; {dead} dead letters (see `fieldwork reports dead-letters`)" if dead else ""))
+    told(api)
 
     output_dir.mkdir(parents=True, exist_ok=True)
     order = ["visits conducted", "consent requested", "consent granted", "consent declined",

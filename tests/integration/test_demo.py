@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -30,7 +31,8 @@ def run_demo(env: dict, output_dir: Path) -> subprocess.CompletedProcess:
 
 
 def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_path):
-    services = {name: ServiceProcess(name, broker.uri, tmp_path) for name in ("visits", "meetings", "reporting")}
+    services = {name: ServiceProcess(name, broker.uri, tmp_path)
+                for name in ("visits", "meetings", "reporting", "notifications")}
     try:
         for service in services.values():
             service.start()
@@ -38,6 +40,7 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
                "FIELDWORK_VISITS_URL": services["visits"].url,
                "FIELDWORK_MEETINGS_URL": services["meetings"].url,
                "FIELDWORK_REPORTING_URL": services["reporting"].url,
+               "FIELDWORK_NOTIFICATIONS_URL": services["notifications"].url,
                "FIELDWORK_DATA_DIR": str(tmp_path)}  # where the system's token registry is
         output_dir = tmp_path / "out"
 
@@ -128,7 +131,18 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert status["intake"].get("dead_lettered", 0) == 0, status
         assert services["reporting"].get("/dead-letters").json() == []
         assert report["provenance"]["events"] == status["events_recorded"]
-        assert f"waiting for the {status['events_recorded']} events of the demo" in result.stdout  # all counted
+        # every event counted: the demo's own, and the notifications' the notifications service recorded of them
+        notifications = services["notifications"].get("/notifications").json()
+        told = sum(n["version"] for n in notifications)  # each recorded, then sent: two events
+        demo_events = int(re.search(r"waiting for the (\d+) events of the demo", result.stdout).group(1))
+        assert status["events_recorded"] == demo_events + told
+        # the directory's delegations told of each meeting announced, each notification sent (to data/mail)
+        assert {n["status"] for n in notifications} == {"sent"}
+        assert {"meeting_announced", "document_circulated", "outcome_communicated", "pre_visit_info_requested",
+                "share_made", "share_revoked"} <= {n["notice"] for n in notifications}
+        assert f"notifications: {len(notifications)} recorded" in result.stdout
+        assert len(list((tmp_path / "mail").glob("*.eml"))) == len(notifications)
+        assert report["meetings"]["totals"]["every_delegation_notified"] >= 20  # the meetings held, announced
 
         # Again, on a system that now has data: new visits and meetings, same groups and donors.
         again = run_demo(env, tmp_path / "again")
@@ -141,8 +155,9 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
         assert len(services["visits"].get("/donors").json()) == 3                # and the donors
         after = services["reporting"].get("/status").json()
         assert after["intake"].get("dead_lettered", 0) == 0
-        assert f"waiting for the {after['events_recorded'] - status['events_recorded']} events of the demo" \
-            in again.stdout
+        told_again = sum(n["version"] for n in services["notifications"].get("/notifications").json()) - told
+        demo_again = int(re.search(r"waiting for the (\d+) events of the demo", again.stdout).group(1))
+        assert after["events_recorded"] - status["events_recorded"] == demo_again + told_again  # the directory kept
     finally:
         for service in services.values():
             service.stop()
@@ -150,7 +165,8 @@ def test_demo_records_half_a_year_and_writes_the_semi_annual_report(broker, tmp_
 
 def test_demo_stops_with_the_services_message_when_a_service_does_not_answer(tmp_path):
     env = {**os.environ, "FIELDWORK_VISITS_URL": "http://127.0.0.1:9", "FIELDWORK_MEETINGS_URL": "http://127.0.0.1:9",
-           "FIELDWORK_REPORTING_URL": "http://127.0.0.1:9", "FIELDWORK_DATA_DIR": str(tmp_path)}
+           "FIELDWORK_REPORTING_URL": "http://127.0.0.1:9", "FIELDWORK_NOTIFICATIONS_URL": "http://127.0.0.1:9",
+           "FIELDWORK_DATA_DIR": str(tmp_path)}
     result = run_demo(env, tmp_path / "out")
     assert result.returncode == 4
     assert "does not answer" in result.stderr
@@ -190,7 +206,7 @@ def test_demo_stops_with_the_services_message_when_a_step_is_refused(tmp_path):
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         env = {**os.environ, "FIELDWORK_VISITS_URL": url, "FIELDWORK_MEETINGS_URL": url, "FIELDWORK_REPORTING_URL": url,
-               "FIELDWORK_DATA_DIR": str(tmp_path)}
+               "FIELDWORK_NOTIFICATIONS_URL": url, "FIELDWORK_DATA_DIR": str(tmp_path)}
         result = run_demo(env, tmp_path / "out")
     finally:
         server.shutdown()

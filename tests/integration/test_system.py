@@ -31,7 +31,7 @@ def _pid_listening(port: int) -> int:
 
 
 def test_fieldwork_up_runs_the_system_the_demo_writes_the_report_and_ctrl_c_stops_it(broker, tmp_path):
-    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "console")}
+    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "notifications", "console")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
         **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
@@ -94,7 +94,7 @@ def _two_free_ports_ten_apart() -> int:
 def test_fieldwork_up_with_two_reporting_replicas_shares_the_intake_between_them(broker, tmp_path):
     """`fieldwork up --reporting-replicas 2`: a second reporting process on the same store, 10
     ports above the first; both consume the queue, and the projection counts every event once."""
-    ports = {"visits": free_port(), "meetings": free_port(), "reporting": _two_free_ports_ten_apart(),
+    ports = {"visits": free_port(), "meetings": free_port(), "reporting": _two_free_ports_ten_apart(), "notifications": free_port(),
              "console": free_port()}
     env = {
         **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
@@ -156,7 +156,7 @@ def test_a_service_with_nothing_to_do_stops_on_sigterm(tmp_path):
 def test_fieldwork_up_restarts_a_service_that_stops_answering_its_health_check(broker, tmp_path):
     """A service frozen (SIGSTOP: alive, answering nothing) is killed and started again, as
     one that exits is; checks every second here (every 10 s by default)."""
-    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "console")}
+    ports = {name: free_port() for name in ("visits", "meetings", "reporting", "notifications", "console")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
         **os.environ, "AMQP_URI": broker.uri, "FIELDWORK_DATA_DIR": str(tmp_path / "data"),
