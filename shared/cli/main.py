@@ -8,6 +8,8 @@
     fieldwork organizations ...  the directory of organizations a visit invites from
     fieldwork meetings ...       working groups, meetings, the published schedule
     fieldwork reports ...        semi-annual and annual reports, status, dead letters, rebuild
+    fieldwork contacts ...       the directory: delegations, contact points, focal points, donors' contacts
+    fieldwork notifications ...  who was told what and when
 """
 from __future__ import annotations
 
