@@ -40,8 +40,8 @@ def email_of(notification: Notification, sender: str) -> EmailMessage:
     server or a reader that met it once knows it again), its date the moment it was recorded."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((notification.recipient, notification.email))
-    message["Subject"] = notification.subject
+    message["To"] = formataddr((one_line(notification.recipient), notification.email))
+    message["Subject"] = one_line(notification.subject)
     message["Date"] = format_datetime(notification.recorded_at)
     message["Message-ID"] = f"<{notification.id}@fieldwork>"
     message["X-Fieldwork-Notification"] = str(notification.id)
@@ -65,6 +65,12 @@ def wire_bytes(message: EmailMessage) -> bytes:
     """The message as SMTP carries it: lines ended by CRLF (smtplib sends bytes as they are, and
     a server reads a message of bare LFs as one line too long)."""
     return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def one_line(text: str) -> str:
+    """A header's text on one line: a line break a user typed (a meeting's title, a contact's
+    name) would otherwise break the header, or end it."""
+    return " ".join(text.split())
 
 
 class FileTransport:

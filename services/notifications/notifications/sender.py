@@ -55,7 +55,13 @@ class Sender:
         counts = {"sent": 0, "deferred": 0, "failed": 0}
         if not due:
             return counts
-        answers = self.transport.send_all([(str(n.id), email_of(n, self.sender)) for n in due])
+        messages, answers = [], {}
+        for n in due:
+            try:
+                messages.append((str(n.id), email_of(n, self.sender)))
+            except (ValueError, TypeError) as error:  # this message cannot be written: it alone fails
+                answers[str(n.id)] = Refused(f"the message cannot be written: {error}")
+        answers.update(self.transport.send_all(messages) if messages else {})
         errors = []
         for notification in due:
             answer = answers[str(notification.id)]

@@ -191,3 +191,17 @@ def test_nothing_is_told_for_a_meeting_of_a_group_never_heard_of(app):
     announcement = events.event("meeting_announced", meeting, {"announced_to": "all_council_delegations"})
     assert app.receive(wire([scheduled, announcement])) == ["recorded", "recorded"]
     assert app.notifications() == []
+
+
+def test_a_line_break_typed_in_a_title_or_a_name_does_not_break_the_message(app):
+    app.list_contact(ctx(), role="delegation", committee="both", name="Permanent Mission\nof Kenya",
+                     email="kenya@missions.example.org", member_state="KEN", since=date(2020, 1, 1))
+    events = Events()
+    group, established = events.group()
+    meeting, scheduled = events.meeting(group, title="Matrices\r\nBcc: someone@example.org")
+    app.receive(wire([established, scheduled,
+                      events.event("meeting_announced", meeting, {"announced_to": "all_council_delegations"})]))
+    [told] = app.notifications()
+    message = message_from_bytes(bytes(email_of(told, "S <s@example.org>")), policy=policy.default)
+    assert message["Bcc"] is None and "Matrices Bcc: someone@example.org" in message["Subject"]
+    assert message["To"] == "Permanent Mission of Kenya <kenya@missions.example.org>"
