@@ -178,7 +178,8 @@ def percent(share: float | None) -> str:
 
 
 def days(value: float | None) -> str:
-    return "-" if value is None else f"{value:g} days"
+    """``12.5 days``, ``1 day``; ``-`` for none."""
+    return "-" if value is None else f"{value:g} day{'' if value == 1 else 's'}"
 
 
 def tables_of(report: dict) -> list[Table]:
@@ -255,6 +256,12 @@ def tables_of(report: dict) -> list[Table]:
         ("announced-late", "Meetings announced after they started", ("group", "meeting", "hours after the start"),
          [[g["group"], a["meeting"], _hours(a["hours_after_start"])] for g in m["by_group"]
           for a in g["announced_after_start"]]),
+        ("announcements", "Announcement of meetings held",
+         ("group", "meeting", "announced on", "starts on", "notice (days)", "delegations told", "delivered",
+          "every delegation notified"),
+         [[g["group"], a["meeting"], written(a["announced_on"]), written(a["starts_on"]), f"{a['notice_days']:g}",
+           a["delegations_told"], a["delegations_delivered"], "yes" if a["every_delegation_notified"] else "no"]
+          for g in m["by_group"] for a in g.get("announcements", [])]),
         ("lacking-report", "Meetings lacking a report to the Committee", ("group", "meeting"),
          [[g["group"], title] for g in m["by_group"] for title in g["meetings_lacking_report"]]),
         ("backlog", "Meetings held before the period still lacking a report to the Committee at its end",

@@ -220,7 +220,38 @@ def _meetings(m: dict, end: str) -> str | None:
     if lacking:
         text += f" {_capital(counted(len(lacking), 'meeting'))} held lacked a report to the Committee on {end}"
         text += (": " + listing([title for _, title in lacking]) + ".") if len(lacking) <= LISTED else "."
-    return text + _backlog(m)
+    return text + _announcements(m) + _backlog(m)
+
+
+def _announcements(m: dict) -> str:
+    """How long before they began the meetings held were announced, and of how many every
+    Council delegation the notifications told was notified (delivered to at least one of its
+    addresses); nothing without an announced meeting held."""
+    notice, held = m.get("announcement_notice"), m["totals"]["meetings_held"]
+    if not notice or not notice["count"]:
+        return ""
+    if notice["count"] == 1:
+        text = f" One meeting held was announced {_before(notice['mean_days'], 'it')}"
+    else:
+        text = f" Meetings were announced on average {_before(notice['mean_days'], 'they')} ("
+        text += (f"the shortest notice {days(notice['shortest_days'])}" if notice["shortest_days"] > 0
+                 else "at least one only as it began or after")
+        if notice["short_notice"]:
+            text += (f"; {number(notice['short_notice'])} with less than {number(notice['short_notice_days'])} "
+                     "days' notice")
+        text += ")"
+    announcements = [a for g in m["by_group"] for a in g.get("announcements", [])]
+    if not any(a["delegations_told"] for a in announcements):
+        return text + "; no notification of an announcement to the Council delegations was recorded."
+    every = m["totals"]["every_delegation_notified"]
+    of = ("the one meeting held" if every == held == 1 else f"all {number(held)} meetings held" if every == held
+          else "none of the meetings held" if not every else f"{number(every)} of the {number(held)} meetings held")
+    return text + f"; every Council delegation in the directory was notified of {of}."
+
+
+def _before(notice_days: float, they: str) -> str:
+    """``12.5 days before they began``; ``as or after it began`` for no notice."""
+    return f"{days(notice_days)} before {they} began" if notice_days > 0 else f"as or after {they} began"
 
 
 def _backlog(m: dict) -> str:

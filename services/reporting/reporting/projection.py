@@ -49,13 +49,15 @@ CHUNK = 400  # ids a query
 # postponement gave up, due dates set again; 11: the Committees' membership by year; 12: a
 # State's consent withdrawn; 13: organizations by their name in the directory, and those registered;
 # 15: a meeting held and not reported to the Committee stays open across periods (the backlog);
-# 16: a State asked again for its consent after withdrawing it: each request and answer kept
-VERSION = 16
+# 16: a State asked again for its consent after withdrawing it: each request and answer kept;
+# 17: the directory's contacts and the notifications (services/notifications), a notification's
+# days those it was recorded on and is about; a meeting's announcement by its event id
+VERSION = 17
 # The fingerprint of the code each version was built by (records.py, the directory of
 # organizations it names them by, reports.calendar_of and the statements that make the tables,
 # in Projection.__init__), which tests/unit/reporting/test_projection_version.py recomputes: a
 # change to that code without a new VERSION fails there. (Versions before 8 were bumped by hand.)
-FINGERPRINTS = {8: "f827b7d0e17bdb4c", 9: "273d33ead5bc4c1d", 10: "4efb52094bc6ec53", 11: "3103fe110c8c4700", 12: "46370ba55a7be3d1", 13: "4ef9eeef7e8c4bf4", 14: "efcf663ed904a78e", 15: "361a3b8c3f73297c", 16: "1a22a2374bd851f5"}
+FINGERPRINTS = {8: "f827b7d0e17bdb4c", 9: "273d33ead5bc4c1d", 10: "4efb52094bc6ec53", 11: "3103fe110c8c4700", 12: "46370ba55a7be3d1", 13: "4ef9eeef7e8c4bf4", 14: "efcf663ed904a78e", 15: "361a3b8c3f73297c", 16: "1a22a2374bd851f5", 17: "52be1ea68b617a4d"}
 BLOCK = 500  # events a block of the log (projection_blocks), at least (but the last)
 _VERSION_MARK = "version"  # the projection_position row that holds VERSION
 log = logging.getLogger(__name__)
@@ -488,7 +490,9 @@ class Projection(LibraryProjection[Any]):
         working group and every donor (who was interested in what: a handful of records). A
         report built from them equals one built from every record."""
         with self.sql.transaction(commit=False) as c:
-            return self._records_for(c, periods)
+            records = self._records_for(c, periods)
+            self._add_announcements(c, records, periods)
+            return records
 
     def _records_for(self, c: Any, periods: Iterable[Period], last: str | None = None,
                      moment: str | None = None) -> dict[str, dict]:
@@ -510,6 +514,33 @@ class Projection(LibraryProjection[Any]):
             params.append(moment)
         c.execute(query, tuple(params))
         return {row["aggregate_id"]: _loads(row["record"]) for row in c.fetchall()}
+
+    def _add_announcements(self, c: Any, records: dict[str, dict], periods: Iterable[Period],
+                           last: str | None = None, moment: str | None = None) -> None:
+        """Add to ``records`` the notifications of the meetings' announcements that the day index
+        left out. A notification's days are the day it was recorded and the day it is about (the
+        meeting's start), so those of a meeting begun before the period it is held in (begun on
+        30 June, its holding recorded on 1 July) fall on no day of that period, and a report of
+        it needs them (``reports._announcement``). With ``last`` and ``moment``, as
+        ``_records_for``: only the records whose every event came by then."""
+        ranges = [period.indexed_days() for period in periods]
+        starts = {r["id"]: r["starts_at"][:10] for r in records.values()
+                  if r["kind"] == "meeting" and r["held_at"] and r.get("announcement_id") and r["starts_at"]
+                  and not any(first <= r["starts_at"][:10] <= end for first, end in ranges)}
+        p = self.sql.param
+        for days in _chunks(sorted(set(starts.values()))):
+            query, params = f"SELECT r.aggregate_id, r.record FROM {self.records_table} r", []
+            if last is not None:
+                query += f" JOIN {self.sources_table} t ON t.aggregate_id = r.aggregate_id AND t.{last} <= {p}"
+                params.append(moment)
+            query += f" WHERE r.kind = {p} AND (" + " OR ".join([f"(r.last_day >= {p} AND r.first_day <= {p})"]
+                                                                 * len(days)) + ")"
+            params += ["notification", *(d for day in days for d in (day, day))]
+            c.execute(query, tuple(params))
+            for row in c.fetchall():
+                record = _loads(row["record"])
+                if record["notice"] == "meeting_announced" and record["subject_id"] in starts:
+                    records.setdefault(row["aggregate_id"], record)
 
     # -- rebuild, verify, as of ------------------------------------------------------------
 
@@ -647,7 +678,7 @@ class Projection(LibraryProjection[Any]):
         events hash and count at the end of the log's longest prefix of blocks kept whole, then
         the kept events of the blocks after it that hold any."""
         first, last, field = _BASIS[basis]
-        t = _utc(moment)
+        t, periods = _utc(moment), tuple(periods)
         self.catch_up()
         with self.sql.transaction(commit=False) as c:
             self._snapshot(c)
@@ -657,10 +688,11 @@ class Projection(LibraryProjection[Any]):
                       f"AND {last} > {self.sql.param}", (t, t))
             straddling = {row["aggregate_id"]: _loads(row["positions"]) for row in c.fetchall()}
             stored = self._stored_at(c, [q for positions in straddling.values() for q in positions])
-        for aggregate_id, positions in straddling.items():
-            kept = [stored[q] for q in positions if _utc(stored[q][field]) <= t]
-            if kept:
-                records[aggregate_id] = _loads(_dumps(fold(CATALOGUE[kept[0]["event_type"]].aggregate, kept)))
+            for aggregate_id, positions in straddling.items():
+                kept = [stored[q] for q in positions if _utc(stored[q][field]) <= t]
+                if kept:
+                    records[aggregate_id] = _loads(_dumps(fold(CATALOGUE[kept[0]["event_type"]].aggregate, kept)))
+            self._add_announcements(c, records, periods, last, t)  # of the meetings as they stood then
         return records, provenance
 
     def _provenance_as_of(self, c: Any, first: str, last: str, field: str, t: str) -> dict:

@@ -179,8 +179,8 @@ def _visit(r: dict[str, Any], e: dict) -> None:
 def _new_meeting() -> dict[str, Any]:
     return {
         "group_id": None, "meeting_kind": None, "title": None, "starts_at": None, "ends_at": None,
-        "scheduled_at": None, "announced_at": None, "documents": [], "held_at": None, "outcomes": {},
-        "reported_at": None, "cancelled_at": None, "postponed_at": [], "open_meetings": [],
+        "scheduled_at": None, "announced_at": None, "announcement_id": None, "documents": [], "held_at": None,
+        "outcomes": {}, "reported_at": None, "cancelled_at": None, "postponed_at": [], "open_meetings": [],
         "attendance": {"delegations": [], "organizations": [], "experts": [], "noted": []},
     }
 
@@ -190,8 +190,8 @@ def _meeting(r: dict[str, Any], e: dict) -> None:
     if t == "meeting_scheduled":
         r.update(group_id=p["group_id"], meeting_kind=p["meeting_kind"], title=p["title"],
                  starts_at=p["starts_at"], ends_at=p["ends_at"], scheduled_at=at)
-    elif t == "meeting_announced":
-        r["announced_at"] = at
+    elif t == "meeting_announced":  # its id: the cause of the notifications that told the delegations of it
+        r.update(announced_at=at, announcement_id=e["event_id"])
     elif t == "document_circulated":
         r["documents"].append({"document_id": p["document_id"], "title": p["title"], "circulated_at": at,
                                "hours_before_meeting": p["hours_before_meeting"]})
@@ -231,7 +231,7 @@ def _meeting(r: dict[str, Any], e: dict) -> None:
         r["cancelled_at"] = at
     elif t == "meeting_postponed":
         r["postponed_at"].append(at)
-        r["announced_at"] = None  # its new dates are announced again
+        r.update(announced_at=None, announcement_id=None)  # its new dates are announced again
         if p.get("starts_at"):
             r.update(starts_at=p["starts_at"], ends_at=p["ends_at"])
 

@@ -519,14 +519,75 @@ def _logged(meetings: list[dict], period: Period) -> list[dict]:
             if o.get("logged_at") in period and o.get("outcome_kind") in OUTCOME_KINDS]
 
 
+# A meeting announced less than this many days before it begins is counted as announced at
+# short notice (``announcement_notice.short_notice``). No rule of the Committees sets a notice
+# for announcements (the 1540 programme of work says only that "all working group meetings will
+# be open to and announced to all Council delegations"); a week is the reports' own yardstick,
+# stated in every report beside the count (``short_notice_days``).
+SHORT_NOTICE_DAYS = 7
+
+
+def _delegations_told(records: dict[str, dict]) -> dict[tuple[str, str], list[dict]]:
+    """The notifications that told the delegations of a meeting's announcement
+    (services/notifications), by (meeting id, the id of the ``meeting_announced`` that caused them)."""
+    told: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for n in _by_kind(records, "notification"):
+        if n["notice"] == "meeting_announced" and n["role"] == "delegation" and n["member_state"]:
+            told[(n["subject_id"], n["cause_event_id"])].append(n)
+    return told
+
+
+def _tenths(value: float) -> float:
+    """Days to 0.1 (an hour after the start is 0.0 days' notice, never -0.0)."""
+    return round(value, 1) + 0.0
+
+
+def _announced(meeting: dict) -> bool:
+    """Announced for its dates (a meeting seen without its scheduling has none to count from)."""
+    return bool(meeting["announced_at"] and meeting["starts_at"])
+
+
+def _announcement(meeting: dict, told: list[dict], period: Period) -> dict:
+    """A meeting's announcement in force: its notice in days (announced to the start, as the
+    meeting finally was), and the delegations its notifications told: each State with a
+    notification recorded, delivered when one of its notifications (a delegation may have
+    several addresses) was sent, else not delivered (failed, or still waiting to be sent when
+    the report is built)."""
+    states = {n["member_state"] for n in told}
+    delivered = {n["member_state"] for n in told if n["status"] == "sent"}
+    return {
+        "meeting_id": meeting["id"], "meeting": meeting["title"],
+        "announced_on": period.day(meeting["announced_at"]), "starts_on": period.day(meeting["starts_at"]),
+        "notice_days": _tenths(_days(meeting["announced_at"], meeting["starts_at"])),
+        "delegations_told": len(states), "delegations_delivered": len(delivered),
+        "delegations_not_delivered": sorted(states - delivered),
+        "every_delegation_notified": bool(states) and states == delivered,
+    }
+
+
+def _announcement_notice(held: list[dict]) -> dict:
+    """The notice of the announcements of the meetings held in the period: mean and shortest
+    (days, 0.1), and how many were announced at short notice (``SHORT_NOTICE_DAYS``)."""
+    notice = [_days(m["announced_at"], m["starts_at"]) for m in held if _announced(m)]
+    return {
+        "count": len(notice),
+        "mean_days": _tenths(statistics.fmean(notice)) if notice else None,
+        "shortest_days": _tenths(min(notice)) if notice else None,
+        "short_notice_days": SHORT_NOTICE_DAYS,
+        "short_notice": sum(n < SHORT_NOTICE_DAYS for n in notice),
+    }
+
+
 def _meetings_section(records: dict[str, dict], period: Period) -> dict:
     groups = {g["id"]: g for g in _by_kind(records, "working_group")}
     meetings = _by_kind(records, "meeting")
-    rows, every_report = [], []
+    told = _delegations_told(records)
+    rows, every_report, every_held = [], [], []
     for group_id in sorted({m["group_id"] for m in meetings if m["group_id"]} | set(groups),
                            key=lambda g: ((groups.get(g) or {}).get("name") or "", g)):
         mine = [m for m in meetings if m["group_id"] == group_id]
         held = sorted((m for m in mine if m["held_at"] in period), key=lambda m: (m["held_at"], m["id"]))
+        every_held += held
         outcomes = Counter(o["outcome_kind"] for o in _logged(mine, period))
         reported = [m for m in mine if m["reported_at"] in period]
         to_report = [_days(m["held_at"], m["reported_at"]) for m in reported if m["held_at"]]
@@ -559,6 +620,8 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "documents_circulated": sum(len(m["documents"]) for m in held),
             "documents_circulated_late": late_documents,
             "announced_after_start": announced_late,
+            "announcements": [_announcement(m, told.get((m["id"], m["announcement_id"]), []), period)
+                              for m in held if _announced(m)],
             "meetings_without_documents": [m["title"] for m in held
                                            if not m["documents"] and _kind_rules(m).needs_documents],
             # judged at the end of the period, like what was pending then; only the kinds of
@@ -581,8 +644,10 @@ def _meetings_section(records: dict[str, dict], period: Period) -> dict:
             "documents_circulated_after_start": sum(d["after_start"] for r in rows for d in r["documents_circulated_late"]),
             "announced_after_start": sum(len(r["announced_after_start"]) for r in rows),
             "meetings_without_documents": sum(len(r["meetings_without_documents"]) for r in rows),
+            "every_delegation_notified": sum(a["every_delegation_notified"] for r in rows for a in r["announcements"]),
         },
         "time_to_report": _summary(every_report),  # every group's reports in the period
+        "announcement_notice": _announcement_notice(every_held),
         "backlog_lacking_report": _backlog_lacking_report(meetings, groups, period),
         "attendance": _attendance([m for m in meetings if m["held_at"] in period]),
         "decisions": _decisions(meetings, groups, period),
@@ -678,6 +743,7 @@ def _key_figures(report: dict) -> dict[str, int]:
         "outcomes communicated": m["decisions"]["communicated"],
         "States reached by the outcomes communicated": m["decisions"]["states_reached"],
         "open meetings held": m["decisions"]["open_meetings"],
+        "meetings held with every delegation notified": m["totals"]["every_delegation_notified"],
     }
 
 

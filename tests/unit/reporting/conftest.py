@@ -21,7 +21,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,6 +70,15 @@ def group_id(n: int) -> UUID:
 
 def meeting_id(n: int) -> UUID:
     return UUID(f"40000000-0000-4000-8000-{n:012d}")
+
+
+def notification_id(n: int) -> UUID:
+    return UUID(f"50000000-0000-4000-8000-{n:012d}")
+
+
+def contact_id(member_state: str, n: int) -> UUID:
+    """A delegation's ``n``th contact (address) in the directory."""
+    return uuid5(NAMESPACE_URL, f"contact:{member_state}:{n}")
 
 
 def exchange_of(envelope: dict) -> str:
@@ -128,6 +137,9 @@ class Stream:
 
     def meeting(self, n: int, group: GroupEvents) -> MeetingEvents:
         return MeetingEvents(self, meeting_id(n), group)
+
+    def notification(self, n: int) -> NotificationEvents:
+        return NotificationEvents(self, notification_id(n))
 
 
 @dataclass
@@ -329,9 +341,10 @@ class GroupEvents:
     id: UUID
     name: str = ""
     chair_user: str | None = None
+    committee: str = ""
 
     def established(self, when: str, name: str, committee: str = "1540") -> GroupEvents:
-        self.name = name
+        self.name, self.committee = name, committee
         self.stream.emit("working_group_established", self.id, at(when),
                          {"name": name, "committee": committee, "mandate_area": name},
                          user="secretariat@un.org", role="secretariat")
@@ -353,6 +366,7 @@ class MeetingEvents:
     starts_at: datetime | None = None
     unreported: list[str] = field(default_factory=list)  # outcomes no report carried yet
     statuses: dict[str, str] = field(default_factory=dict)  # action item -> status
+    announcement: dict | None = None  # the envelope of the announcement in force
 
     def _emit(self, event_type: str, when: str, payload: dict | None = None, *, chair: bool = False) -> dict:
         if chair:
@@ -371,7 +385,8 @@ class MeetingEvents:
         return self
 
     def announced(self, when: str) -> MeetingEvents:
-        self._emit("meeting_announced", when, {"announced_to": "all_council_delegations", "notice": ""})
+        self.announcement = self._emit("meeting_announced", when, {"announced_to": "all_council_delegations",
+                                                                    "notice": ""})
         return self
 
     def document(self, when: str, document_id: str) -> MeetingEvents:
@@ -437,8 +452,55 @@ class MeetingEvents:
         new = at(starts_at) if starts_at else None
         if new is not None:
             self.starts_at = new
+        self.announcement = None  # its new dates are announced again
         self._emit("meeting_postponed", when, {"reason": reason, "starts_at": new,
                                                "ends_at": new + timedelta(hours=hours) if new else None})
+        return self
+
+
+@dataclass
+class NotificationEvents:
+    """A notification of the notifications service (``notifications.events``): recorded for a
+    contact, then sent, deferred or failed, as its sender reports them."""
+
+    stream: Stream
+    id: UUID
+
+    def _emit(self, event_type: str, when: str, payload: dict) -> dict:
+        return self.stream.emit(event_type, self.id, at(when), payload, user="notifications", role="system")
+
+    def recorded(self, when: str, meeting: MeetingEvents, member_state: str, contact: int = 1) -> NotificationEvents:
+        """The announcement in force of ``meeting`` told to a delegation's contact (a delegation
+        may have several), as the notifications service records it on hearing of it."""
+        assert meeting.announcement is not None, "the meeting has no announcement in force to notify"
+        return self.told(when, meeting.announcement, meeting.group.committee, meeting.starts_at.date(), member_state,
+                         contact)
+
+    def told(self, when: str, announcement: dict, committee: str, starts_on: date, member_state: str,
+             contact: int = 1) -> NotificationEvents:
+        """``recorded``, from the ``meeting_announced`` envelope itself (a meeting built elsewhere)."""
+        self._emit("notification_recorded", when, {
+            "cause_event_id": announcement["event_id"], "cause_event_type": announcement["event_type"],
+            "notice": "meeting_announced", "subject_kind": "meeting", "subject_id": announcement["aggregate_id"],
+            "committee": committee, "regarding_on": starts_on, "contact_id": contact_id(member_state, contact),
+            "role": "delegation", "recipient": f"Permanent Mission {member_state} ({contact})",
+            "email": f"{member_state.lower()}{contact}@un.example.org", "member_state": member_state,
+            "organization": "", "subject": "Announcement of a meeting", "text": "A meeting is announced.",
+            "html": "<p>A meeting is announced.</p>", "attachments": [],
+        })
+        return self
+
+    def sent(self, when: str, attempt: int = 1) -> NotificationEvents:
+        self._emit("notification_sent", when, {"attempt": attempt, "answer": "250 2.0.0 Ok"})
+        return self
+
+    def deferred(self, when: str, attempt: int = 1) -> NotificationEvents:
+        self._emit("notification_deferred", when, {"attempt": attempt, "answer": "421 Try again later",
+                                                   "next_attempt_at": at(when) + timedelta(minutes=30)})
+        return self
+
+    def failed(self, when: str, attempt: int = 1) -> NotificationEvents:
+        self._emit("notification_failed", when, {"attempt": attempt, "answer": "550 5.1.1 Recipient address rejected"})
         return self
 
 
@@ -742,6 +804,7 @@ class Reporting:
     meeting_id = staticmethod(meeting_id)
     group_id = staticmethod(group_id)
     donor_id = staticmethod(donor_id)
+    notification_id = staticmethod(notification_id)
     Stream = Stream
     VISITS_EXCHANGE = VISITS_EXCHANGE
     MEETINGS_EXCHANGE = MEETINGS_EXCHANGE

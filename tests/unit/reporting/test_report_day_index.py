@@ -1,9 +1,10 @@
 """A report reads only the records of its period (the projection's day index, built from
 ``reports.calendar_of``), and gives exactly the report built from every record.
 
-Random streams of visits, meetings and working groups, whose steps fall anywhere from 2023 to
-2026 (so that pending consents and overdue information stay open across periods, and visits
-are called off, completed or left half-way), are fed to a real store in batches with the
+Random streams of visits, meetings (announced, the delegations told of them by the
+notifications service, held up to a few days after they began) and working groups, whose steps
+fall anywhere from 2023 to 2026 (so that pending consents and overdue information stay open
+across periods, and visits are called off, completed or left half-way), are fed to a real store in batches with the
 projection catching up between them; reports of many periods are then built from the indexed
 records and compared with reports built from the full record in memory, before and after a
 rebuild.
@@ -136,6 +137,8 @@ def random_meeting(data, stream, n: int, groups) -> None:
     scheduled_at = clock.tick()
     clock.tick(60)
     starts_at = clock.now.replace(hour=15, minute=0)
+    if data.draw(st.booleans()):  # on its month's last day: held, maybe, in the next month's periods
+        starts_at = (starts_at.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     m = stream.meeting(n, data.draw(st.sampled_from(groups)))
     m.scheduled(scheduled_at, f"Meeting {n}", starts_at.isoformat()[:16])
     if data.draw(st.integers(0, 4)) == 0:
@@ -146,10 +149,21 @@ def random_meeting(data, stream, n: int, groups) -> None:
         moment = starts_at - timedelta(hours=hours_before)
         if moment.isoformat()[:16] > scheduled_at:
             m.document(moment.isoformat()[:16], f"D{n}-{k}")
+    if data.draw(st.booleans()):  # announced, and the delegations told (services/notifications)
+        announced = scheduled_at[:11] + "23:00"
+        m.announced(announced)
+        for k, member_state in enumerate(data.draw(st.lists(st.sampled_from(["FRA", "KEN", "GBR"]), max_size=3))):
+            told = stream.notification(10 * n + k).recorded(announced[:11] + "23:30", m, member_state, contact=k)
+            for outcome in data.draw(st.lists(st.sampled_from(["sent", "deferred", "failed"]), max_size=2)):
+                getattr(told, outcome)((datetime.fromisoformat(announced) + timedelta(
+                    days=data.draw(st.integers(0, 90)))).isoformat()[:16])
     if not data.draw(st.booleans()):
         return
-    m.held()
-    clock.now = starts_at
+    # held on the day it began or up to three days later (begun 30 June, held 1 July: in
+    # another period than its notifications' days)
+    held = starts_at + timedelta(days=data.draw(st.integers(0, 3)), hours=data.draw(st.integers(0, 8)))
+    m.held(held.isoformat()[:16])
+    clock.now = held
     outcomes = [f"O{n}-{k}" for k in range(data.draw(st.integers(0, 2)))]
     for outcome in outcomes:  # an action item due up to a year later: open past it, or done, dropped, reopened
         m.outcome(clock.tick(20), outcome, data.draw(st.sampled_from(["decision", "recommendation", "action_item"])),

@@ -91,7 +91,7 @@ def test_markdown_has_the_front_matter_the_paragraphs_and_the_annex(scenario, re
             "Organization, United Nations Office on Drugs and Crime |") in md
     assert "| countering the financing of terrorism | 1 | 0 | 0 | 1 |" in md
     assert "| Working Group 2: Assistance | WG2 meeting 2/2025 | WG2-2025-02-B | -0.5 (after the start) | 72 |" in md
-    assert ("### Table 19. Meetings lacking a report to the Committee\n\n| group | meeting |\n| --- | --- |\n"
+    assert ("### Table 20. Meetings lacking a report to the Committee\n\n| group | meeting |\n| --- | --- |\n"
             "| Working Group 2: Assistance | WG2 meeting 1/2025 |\n") in md
     assert "Trends" not in md
 
@@ -110,7 +110,7 @@ def test_the_annex_ends_with_the_provenance(scenario, reporting):
         "Answers overdue at the end of the period", "Recommendations overdue at the end of the period",
         "Recommendations by thematic area and status", "Meetings by working group",
         "Documents circulated late or not at all", "Meetings announced after they started",
-        "Meetings lacking a report to the Committee",
+        "Announcement of meetings held", "Meetings lacking a report to the Committee",
         "Meetings held before the period still lacking a report to the Committee at its end",
         "Delegations attending the meetings held",
         "Organizations attending the meetings held", "The Committee's decisions on the groups' outcomes",
@@ -118,7 +118,7 @@ def test_the_annex_ends_with_the_provenance(scenario, reporting):
     ]
     n = len(scenario.envelopes)
     assert md.endswith(
-        "### Table 26. Provenance\n\n"
+        "### Table 27. Provenance\n\n"
         "| period | as of | basis | events | stream position | events hash (SHA-256) |\n"
         "| --- | --- | --- | --- | --- | --- |\n"
         f"| 1 January to 30 June 2025 (days in UTC) | everything recorded | recorded | {n} | {n} | "
@@ -182,7 +182,7 @@ def test_html_draws_its_charts_inline_and_fetches_nothing(scenario, reporting):
     assert '<tspan x="' in html and "Monitoring and national implementation" in html
     assert '<div class="distr">Distr.: General<br><span data-field="issued-on">15 July 2025</span>' in html
     assert html.count('<ol class="paragraphs">') == 1 and "<li>During the period under review" in html
-    assert '<h3>Table 26. Provenance</h3>' in html and '<th scope="col">' in html
+    assert '<h3>Table 27. Provenance</h3>' in html and '<th scope="col">' in html
     # No asset from anywhere: no src/href/url()/@import to http(s), no external script or style.
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, flags=re.I)
     assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", html, flags=re.I)
@@ -306,7 +306,7 @@ def test_an_empty_period_renders(reporting):
     # Every table but key figures, consent, sharing consent, the States' answers and the
     # Committee's decisions (always one row of zeros), trends (figures, rates and durations,
     # quarters) and provenance.
-    assert md.count("None in this period.") == 20
+    assert md.count("None in this period.") == 21
     assert "| 0 | 0 | 0 | 0 | 0 | - |" in md
     assert "conducted no country visit." in md
     assert "<svg" not in render(report, "html").decode()

@@ -102,7 +102,8 @@ class Stream:
 
 def envelopes() -> list[dict]:
     """One donor, one working group, two visits and two meetings in 2025 (and one visit in
-    2024), enough for every list of the report to have an item."""
+    2024), and the notifications of one meeting's announcement, enough for every list of the
+    report to have an item."""
     s = Stream()
     donor, group = uuid.uuid4(), uuid.uuid4()
     s.emit("donor_registered", donor, "2024-01-15", {"name": "Government of Canada", "donor_kind": "state",
@@ -193,6 +194,20 @@ def envelopes() -> list[dict]:
                                                           "starts_at": when("2025-02-03T15:00"),
                                                           "ends_at": when("2025-02-03T18:00")})
     s.emit("meeting_announced", held_late, "2025-01-07", {"announced_to": "all_council_delegations"})
+    announcement = s.envelopes[-1]
+    # its notifications: Kenya's two addresses (one refused, one sent: delivered), France's refused
+    for member_state, contact, outcome in (("KEN", 1, "notification_failed"), ("KEN", 2, "notification_sent"),
+                                           ("FRA", 1, "notification_failed")):
+        notification = uuid.uuid4()
+        s.emit("notification_recorded", notification, "2025-01-07T09:01", {
+            "cause_event_id": announcement["event_id"], "cause_event_type": "meeting_announced",
+            "notice": "meeting_announced", "subject_kind": "meeting", "subject_id": held_late, "committee": "1540",
+            "regarding_on": date.fromisoformat("2025-02-03"), "contact_id": uuid.uuid4(), "role": "delegation",
+            "recipient": f"Permanent Mission ({member_state})",
+            "email": f"{member_state.lower()}{contact}@un.example.org", "member_state": member_state, "subject": "Announcement: WG1 meeting 1/2025", "text": "Announced.",
+            "html": "<p>Announced.</p>"})
+        answer = "250 OK" if outcome == "notification_sent" else "550 Recipient address rejected"
+        s.emit(outcome, notification, "2025-01-07T09:02", {"attempt": 1, "answer": answer})
     s.emit("document_circulated", held_late, "2025-02-01T15:00", {"document_id": "WG1-2025-01-A", "title": "Draft",
                                                                   "hours_before_meeting": 48.0})
     s.emit("meeting_held", held_late, "2025-02-03T15:00", {"delegations": ["FRA", "KEN"], "organizations": ["UNODC"],
@@ -447,7 +462,10 @@ def test_the_queue_and_its_delivery_limit_are_as_the_broker_definitions_say():
     assert f"`delivery-limit` of {policy['definition']['delivery-limit']}**" in DOC
     assert f"`{policy['name']}`" in DOC and f"`{policy['definition']['dead-letter-exchange']}`" in DOC
     bindings = {(b["source"], b["routing_key"]) for b in definitions["bindings"] if b["destination"] == QUEUE}
-    assert bindings == {("visits.events", "#"), ("meetings.events", "#")}
+    assert bindings == {("visits.events", "#"), ("meetings.events", "#"), ("notifications.events", "#")}
+    queue_text = DOC[DOC.index("- **The queue.**"):DOC.index("- **Batches.**")]
+    for source, _ in bindings:
+        assert f"`{source}`" in queue_text, f"docs/reports.md does not say the queue is bound to {source}"
 
 
 # -- status and health ---------------------------------------------------------------------
@@ -486,7 +504,7 @@ def status_answer(runtime) -> dict:
 
 def test_every_status_key_is_documented_with_its_type(runtime):
     answer = status_answer(runtime)
-    assert set(answer["last_event_by_source"]) == {"visits.events", "meetings.events"}
+    assert set(answer["last_event_by_source"]) == {"visits.events", "meetings.events", "notifications.events"}
     assert {QUEUE, DEAD_LETTER_QUEUE} <= set(answer["broker"]) and "error" not in answer["broker"]
     assert answer["intake"] == {"recorded": len(envelopes()), "duplicate": 0, "dead_lettered": 1}
     documented = documented_paths(section("`GET /status`"))

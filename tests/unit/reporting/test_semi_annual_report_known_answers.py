@@ -45,6 +45,14 @@ def summary(count, mean, median, maximum):
 NO_DURATION = {"count": 0, "mean_days": None, "median_days": None, "max_days": None}
 
 
+def announcement(meeting, announced_on, starts_on, notice_days):
+    """A meeting's announcement that no notification told any delegation of (the scenario's)."""
+    meeting_id, title = meeting
+    return {"meeting_id": str(meeting_id), "meeting": title, "announced_on": announced_on, "starts_on": starts_on,
+            "notice_days": notice_days, "delegations_told": 0, "delegations_delivered": 0,
+            "delegations_not_delivered": [], "every_delegation_notified": False}
+
+
 @pytest.fixture
 def h1(scenario, reporting):
     return reporting.report(scenario.envelopes, "semi-annual", H1_2025)
@@ -257,6 +265,12 @@ def test_h1_meetings_per_group(h1, scenario):
              "after_start": False},
         ],
         "announced_after_start": [],
+        # M1 announced 01-07 09:00 for 02-03 15:00 (27.25 days: 27.2, to the even tenth), M2
+        # 03-04 09:00 for 04-07 15:00 (34.25); the scenario has no notification events
+        "announcements": [
+            announcement(m["M1"], "2025-01-07", "2025-02-03", 27.2),
+            announcement(m["M2"], "2025-03-04", "2025-04-07", 34.2),
+        ],
         "meetings_without_documents": [],
         "meetings_lacking_report": [],
         "cancelled": 1,  # M3, cancelled 05-20
@@ -288,6 +302,11 @@ def test_h1_meetings_per_group(h1, scenario):
         ],
         # M5 was announced only at 16:00, an hour after its start.
         "announced_after_start": [{"meeting": "WG2 meeting 2/2025", "hours_after_start": 1.0}],
+        # M4 04-02 09:00 for 05-12 15:00 (40.25 days); M5 an hour after its start (0.0, not -0.0)
+        "announcements": [
+            announcement(m["M4"], "2025-04-02", "2025-05-12", 40.2),
+            announcement(m["M5"], "2025-06-27", "2025-06-27", 0.0),
+        ],
         "meetings_without_documents": ["WG2 meeting 1/2025"],  # M4: none circulated
         # M4 was never reported. M5 (held 06-27) was reported on 07-03, after the period: at
         # the end of the period it lacked its report (judged then, like pending consent).
@@ -304,7 +323,11 @@ def test_h1_meetings_per_group(h1, scenario):
         "documents_circulated_after_start": 1,  # M5's WG2-2025-02-B
         "announced_after_start": 1,  # M5
         "meetings_without_documents": 1,  # M4
+        "every_delegation_notified": 0,  # no notification recorded
     }
+    # (27.25 + 34.25 + 40.25 - 1/24) / 4 = 25.43; M5 the shortest and the one under a week
+    assert h1["meetings"]["announcement_notice"] == {"count": 4, "mean_days": 25.4, "shortest_days": 0.0,
+                                                     "short_notice_days": 7, "short_notice": 1}
 
 
 def test_h1_key_figures(h1):
@@ -323,6 +346,7 @@ def test_h1_key_figures(h1):
         "outcomes communicated": 1,  # M1-D1 02-25
         "States reached by the outcomes communicated": 2,  # KEN, NGA
         "open meetings held": 1,  # on M1-D1, 03-05
+        "meetings held with every delegation notified": 0,
     }
     assert list(h1) == ["report", "visits", "meetings", "key_figures", "provenance"]
 
@@ -444,7 +468,7 @@ def test_year_2025(year, scenario):
         "meetings_held": 4, "outcomes_logged": 7, "reports_to_committee": 4, "meetings_lacking_report": 1,
         "documents_circulated": 5, "documents_circulated_late": 3, "documents_circulated_after_start": 1,
         "announced_after_start": 1,
-        "meetings_without_documents": 1,
+        "meetings_without_documents": 1, "every_delegation_notified": 0,
     }
     assert year["key_figures"] == {
         "visits conducted": 4,
@@ -461,6 +485,7 @@ def test_year_2025(year, scenario):
         "outcomes communicated": 1,
         "States reached by the outcomes communicated": 2,
         "open meetings held": 1,
+        "meetings held with every delegation notified": 0,
     }
 
 
@@ -491,6 +516,8 @@ def test_year_2025_trends_against_2024(year):
         {"figure": "outcomes communicated", "this_period": 1, "previous_period": 0, "change": 1},
         {"figure": "States reached by the outcomes communicated", "this_period": 2, "previous_period": 0, "change": 2},
         {"figure": "open meetings held", "this_period": 1, "previous_period": 0, "change": 1},
+        {"figure": "meetings held with every delegation notified", "this_period": 0, "previous_period": 0,
+         "change": 0},
     ]
     assert list(year) == ["report", "visits", "meetings", "key_figures", "trends", "provenance"]
 
@@ -599,7 +626,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         "meetings_held": 5, "outcomes_logged": 8, "reports_to_committee": 4, "meetings_lacking_report": 1,
         "documents_circulated": 5,  # M6, M8, M1 one each, M2 two
         "documents_circulated_late": 1, "documents_circulated_after_start": 0, "announced_after_start": 0,
-        "meetings_without_documents": 1,
+        "meetings_without_documents": 1, "every_delegation_notified": 0,
     }
     assert programme_year["trends"]["previous_period"] == {"start": "2023-06-01", "end": "2024-05-31", "time_zone": "UTC"}
     # Previous programme year: only NGA (asked 2024-03-11, granted 03-25, conducted 05-13, 2
@@ -620,6 +647,7 @@ def test_programme_year_2024_2025(programme_year, scenario):
         ("outcomes communicated", 1, 0, 1),  # M1-D1 2025-02-25
         ("States reached by the outcomes communicated", 2, 0, 2),
         ("open meetings held", 1, 0, 1),
+        ("meetings held with every delegation notified", 0, 0, 0),
     ]
 
 
