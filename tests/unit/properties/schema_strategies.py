@@ -134,7 +134,7 @@ def valid_values(field: fields.Field, characters: st.SearchStrategy[str] = CHARA
         high = bounds.max if bounds is not None and bounds.max is not None else 2**63
         return st.integers(min_value=low, max_value=high)
     if isinstance(field, fields.Email):  # an address marshmallow's check takes
-        return st.from_regex(r"[a-z0-9][a-z0-9._-]{0,30}@[a-z0-9]{1,20}\.(org|int|example)", fullmatch=True)
+        return st.from_regex(r"[a-z0-9]([a-z0-9_-]{0,15}(\.[a-z0-9_-]{1,15})?)?@[a-z0-9]{1,20}\.(org|int|example)", fullmatch=True)
     if isinstance(field, fields.String):
         if contract_fields._member_state in field.validators:
             return st.sampled_from(MEMBER_STATES)
