@@ -6,6 +6,7 @@ Adding a value is a compatible change; removing one is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import pycountry
@@ -143,6 +144,16 @@ _WORDS = {
     "state_invitation": "at the State's invitation",
     "action_item": "action item",
 }
+
+
+def written(day: str | date | None) -> str:
+    """A date as the Committees write it: ``7 December 2026``; ``-`` for none (a report's
+    paragraphs and tables, a notification's message)."""
+    if not day:
+        return "-"
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return f"{day.day} {day:%B %Y}"
 
 
 def in_words(code: str) -> str:

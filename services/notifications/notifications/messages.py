@@ -14,7 +14,7 @@ from pathlib import Path
 from icalendar import Calendar, Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from shared.contract.vocabulary import country_name, in_words
+from shared.contract.vocabulary import country_name, in_words, written
 from shared.domain import committee_zone
 
 COMMITTEE_NAMES = {  # as a sentence names them
@@ -40,14 +40,6 @@ class Message:
     text: str
     html: str
     attachments: list[dict]
-
-
-def written(day: str | date | None) -> str:
-    if not day:
-        return "-"
-    if isinstance(day, str):
-        day = date.fromisoformat(day[:10])
-    return f"{day.day} {day:%B %Y}"
 
 
 def moment(value: str | None, committee: str) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from shared.contract.vocabulary import country_name, in_words
+from shared.contract.vocabulary import country_name, in_words, written  # noqa: F401 - written: the narrative's too
 
 
 @dataclass(frozen=True)
@@ -101,15 +101,6 @@ class Document:
 
 
 SYMBOL_PLACEHOLDER = "S/____"
-
-
-def written(day: str | date | None) -> str:
-    """A date as the Committees write it: ``7 December 2026``; ``-`` for none."""
-    if not day:
-        return "-"
-    if isinstance(day, str):
-        day = date.fromisoformat(day[:10])
-    return f"{day.day} {day:%B %Y}"
 
 
 def written_period(start: str, end: str) -> str:
