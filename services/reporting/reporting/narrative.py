@@ -235,7 +235,7 @@ def _announcements(m: dict) -> str:
     else:
         text = f" Meetings were announced on average {_before(notice['mean_days'], 'they')} ("
         text += (f"the shortest notice {days(notice['shortest_days'])}" if notice["shortest_days"] > 0
-                 else "at least one only as it began or after")
+                 else "one at least announced only once it had begun")
         if notice["short_notice"]:
             text += (f"; {number(notice['short_notice'])} with less than {number(notice['short_notice_days'])} "
                      "days' notice")
