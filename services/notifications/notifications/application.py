@@ -107,27 +107,39 @@ class NotificationsApplication(FieldworkApplication):
                 self._dead_letter(body, violation.reason, str(violation.detail or ""))
                 decisions.append(DEAD)
                 continue
-            decisions.append(self.take(envelope))
+            decisions.append(self.take(envelope, body))
         return decisions
 
-    def take(self, envelope: dict) -> str:
-        """One event (its canonical JSON form): folded into its subject, its notices recorded."""
+    def take(self, envelope: dict, body: bytes = b"") -> str:
+        """One event (its canonical JSON form): folded into its subject, its notices recorded.
+        An event the fold or the messages cannot make sense of (a bug, not the store) is a dead
+        letter with its reason, alone, rather than a message tried again for ever."""
         kind = SUBJECT_OF.get(envelope["event_type"])
         if kind is None:
             return IGNORED
         subject_id = envelope["aggregate_id"]
-        state = self._subject(subject_id) or new_state(kind)
-        group = self._subject(state.get("group_id") or envelope["payload"].get("group_id") or "") \
-            if kind == "meeting" else None
-        intents = observe(state, envelope, group=group, settings=self.settings)
-        self.record(intents)
+        try:
+            state = self._subject(subject_id) or new_state(kind)
+            group = self._subject(state.get("group_id") or envelope["payload"].get("group_id") or "") \
+                if kind == "meeting" else None
+            intents = observe(state, envelope, group=group, settings=self.settings)
+            planned = self.plan(intents)
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            self._dead_letter(body or json.dumps(envelope).encode(), "not_understood",
+                              f"{envelope['event_type']} {envelope['event_id']}: {type(error).__name__}: {error}")
+            return DEAD
+        self.store_planned(planned)
         self._save_subject(subject_id, state)
         return RECORDED
 
     def record(self, intents: list[Intent], at: datetime | None = None) -> list[Notification]:
         """One notification per intent and contact of its audience, each stored unless it was
         stored before (its id follows from its cause)."""
-        made: list[Notification] = []
+        return self.store_planned(self.plan(intents, at))
+
+    def plan(self, intents: list[Intent], at: datetime | None = None) -> list[Notification]:
+        """The notifications the intents ask for and the store lacks, written but not stored."""
+        planned: list[Notification] = []
         for intent in intents:
             for contact in self.audience(intent):
                 ident = Notification.id_for(UUID(intent.cause_event_id), intent.notice, contact.id)
@@ -135,21 +147,26 @@ class NotificationsApplication(FieldworkApplication):
                     continue
                 message = compose(intent.notice, intent.facts, recipient=contact.name, role=contact.role,
                                   subject_id=intent.subject_id)
-                notification = Notification(
+                planned.append(Notification(
                     id=ident, ctx=system_context(intent.correlation_id, at), cause_event_id=UUID(intent.cause_event_id),
                     cause_event_type=intent.cause_event_type, notice=intent.notice, subject_kind=intent.subject_kind,
                     subject_id=UUID(intent.subject_id), committee=intent.audience.committee,
                     regarding_on=intent.regarding_on, contact_id=contact.id, role=contact.role,
                     recipient=contact.name, email=contact.email, member_state=contact.member_state,
                     organization=contact.organization, subject=message.subject, text=message.text,
-                    html=message.html, attachments=message.attachments)
-                try:
-                    self.store(notification)
-                except RuleBroken as refused:
-                    if refused.rule != "ids_unique":
-                        raise
-                    continue  # another replica, or this event before a crash, recorded it
-                made.append(notification)
+                    html=message.html, attachments=message.attachments))
+        return planned
+
+    def store_planned(self, planned: list[Notification]) -> list[Notification]:
+        made = []
+        for notification in planned:
+            try:
+                self.store(notification)
+            except RuleBroken as refused:
+                if refused.rule != "ids_unique":
+                    raise
+                continue  # another replica, or this event before a crash, recorded it
+            made.append(notification)
         return made
 
     def audience(self, intent: Intent) -> list[Contact]:

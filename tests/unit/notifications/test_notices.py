@@ -205,3 +205,30 @@ def test_a_line_break_typed_in_a_title_or_a_name_does_not_break_the_message(app)
     message = message_from_bytes(bytes(email_of(told, "S <s@example.org>")), policy=policy.default)
     assert message["Bcc"] is None and "Matrices Bcc: someone@example.org" in message["Subject"]
     assert message["To"] == "Permanent Mission of Kenya <kenya@missions.example.org>"
+
+
+def test_a_meeting_never_heard_of_being_scheduled_is_told_nothing_and_the_consumer_carries_on(app):
+    list_delegations(app)
+    events = Events()
+    group, established = events.group()
+    meeting = uuid4()
+    events.versions[meeting] = 1  # scheduled before the service's queue existed
+    announcement = events.event("meeting_announced", meeting, {"announced_to": "all_council_delegations"})
+    cancelled = events.event("meeting_cancelled", meeting, {"reason": "No quorum"})
+    assert app.receive(wire([established, announcement, cancelled])) == ["recorded"] * 3
+    assert app.notifications() == [] and app.dead_letters() == []
+
+
+def test_an_event_the_fold_cannot_make_sense_of_is_a_dead_letter_alone(app, monkeypatch):
+    import notifications.application as application
+
+    list_delegations(app)
+    events, _, meeting, _ = announced(app)
+    def broken(*args, **kwargs):
+        raise KeyError("starts_at")
+    monkeypatch.setattr(application, "observe", broken)
+    circulated = events.event("document_circulated", meeting, {"document_id": "D-1", "title": "Agenda",
+                                                               "hours_before_meeting": 100.0})
+    assert app.receive(wire([circulated])) == ["dead_letter"]
+    [letter] = app.dead_letters()
+    assert letter["reason"] == "not_understood" and "document_circulated" in letter["detail"]

@@ -79,10 +79,16 @@ def observe(state: dict, envelope: dict, *, group: dict | None = None,
     return handler(state, envelope, settings) or []
 
 
-def _intent(state: dict, e: dict, notice: str, audience_kind: str, regarding_on: date, day: date | None = None,
-            **facts) -> list[Intent]:
+def _start_day(state: dict) -> date | None:
+    return _day(state["starts_at"]) if state.get("starts_at") else None
+
+
+def _intent(state: dict, e: dict, notice: str, audience_kind: str, regarding_on: date | None,
+            day: date | None = None, **facts) -> list[Intent]:
     committee = state.get("committee")
-    if not committee:  # a meeting of a group never heard of: no Committee to tell for
+    if not committee or regarding_on is None:
+        # a meeting of a group never heard of (no Committee to tell for), or never heard of
+        # being scheduled (no dates to tell): the service heard of it too late
         return []
     audience_facts = {k: tuple(v) if isinstance(v, list) else v
                       for k, v in ((k, facts.pop(k)) for k in ("states", "organization", "donor_id") if k in facts)}
@@ -209,7 +215,7 @@ def _scheduled(s, e, _):
 
 def _announced(s, e, _):
     s["announced"] = True
-    return _intent(s, e, "meeting_announced", "delegation", _day(s["starts_at"]), notice_text=e["payload"].get("notice", ""))
+    return _intent(s, e, "meeting_announced", "delegation", _start_day(s), notice_text=e["payload"].get("notice", ""))
 
 
 def _postponed(s, e, _):
@@ -224,7 +230,7 @@ def _postponed(s, e, _):
     if not was_announced:
         return []
     notice = "meeting_moved" if p.get("starts_at") else "meeting_postponed"
-    return _intent(s, e, notice, "delegation", _day(s["starts_at"]), reason=p["reason"])
+    return _intent(s, e, notice, "delegation", _start_day(s), reason=p["reason"])
 
 
 def _cancelled(s, e, _):
@@ -234,12 +240,12 @@ def _cancelled(s, e, _):
     s["dues"].clear()
     if not was_announced:
         return []
-    return _intent(s, e, "meeting_cancelled", "delegation", _day(s["starts_at"]), reason=e["payload"]["reason"])
+    return _intent(s, e, "meeting_cancelled", "delegation", _start_day(s), reason=e["payload"]["reason"])
 
 
 def _circulated(s, e, _):
     p = e["payload"]
-    return _intent(s, e, "document_circulated", "delegation", _day(s["starts_at"]), document_title=p["title"],
+    return _intent(s, e, "document_circulated", "delegation", _start_day(s), document_title=p["title"],
                    symbol=p.get("symbol", ""), hours_before_meeting=p["hours_before_meeting"])
 
 
