@@ -272,8 +272,9 @@ def assert_clean(fuzzer: Fuzzer) -> None:
 
 
 SERVICE_CLASSES = {"visits": "visits.service:VisitsService", "meetings": "meetings.service:MeetingsService",
-                   "reporting": "reporting.service:ReportingService"}
-PUBLIC = {"visits": {"GET /health", "GET /openapi.json"},
+                   "reporting": "reporting.service:ReportingService",
+                   "notifications": "notifications.service:NotificationsService"}
+PUBLIC = {"visits": {"GET /health", "GET /openapi.json"}, "notifications": {"GET /health", "GET /openapi.json"},
           "reporting": {"GET /health", "GET /openapi.json"},
           "meetings": {"GET /health", "GET /openapi.json", "GET /schedule", "GET /schedule.ics"}}
 
@@ -332,6 +333,19 @@ def test_fuzzing_the_reporting_api_finds_no_server_error(broker, reporting_servi
     fuzzer = fuzz(reporting_service)
     assert_clean(fuzzer)
     assert fuzzer.statuses[200] and fuzzer.statuses[400]
+
+
+def test_fuzzing_the_notifications_api_finds_no_server_error_and_stores_nothing_on_rejection(broker, tmp_path):
+    service = ServiceProcess("notifications", broker.uri, tmp_path).start()
+    try:
+        assert_describes_the_service(service)
+        fuzzer = fuzz(service)
+        assert_clean(fuzzer)
+        problems = fuzzer.unaccounted()
+        assert not problems, problems
+        assert fuzzer.statuses[200] and fuzzer.statuses[400]
+    finally:
+        service.stop()
 
 
 # -- the explicit cases ---------------------------------------------------------------------

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-
 import pytest
 
-from shared.domain import Context
 from shared.store import StoreSettings
 from notifications.application import NotificationsApplication
 
@@ -14,13 +11,3 @@ def app(tmp_path):
     application = NotificationsApplication(env=StoreSettings(data_dir=tmp_path).environment("notifications"))
     yield application
     application.close()
-
-
-def ctx(at: datetime | None = None, role: str = "secretariat") -> Context:
-    return Context(occurred_at=at or datetime.now(timezone.utc), user="sam", role=role, correlation_id="test")
-
-
-def list_delegations(app, states=("KEN", "FRA", "GBR"), committee: str = "both", since: date = date(2020, 1, 1)):
-    return [app.list_contact(ctx(), role="delegation", committee=committee, name=f"Permanent Mission {s}",
-                             email=f"{s.lower()}@missions.example.org", member_state=s, since=since)
-            for s in states]

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from conftest import ctx, list_delegations
+from contacts_helpers import ctx, list_delegations
 from event_builders import Events, wire
 from notifications.mail import email_of
 

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from conftest import ctx, list_delegations
+from contacts_helpers import ctx, list_delegations
 from shared.errors import RuleBroken
 
 
