@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
@@ -44,10 +45,13 @@ class AggregateIndex:
     """Every aggregate of a store in memory, kept current by applying the notification log.
 
     It reads only notifications after the last one it applied, so it is cheap to call before
-    each query, and it sees what other replicas of the service stored."""
+    each query, and it sees what other replicas of the service stored. ``slim``, if given, is
+    called on each aggregate an event changed, to drop from memory what no query of the index
+    needs (a notification's message: read from the store when it is asked for)."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: Application, slim: Callable[[RecordedAggregate], None] | None = None) -> None:
         self.app = app
+        self.slim = slim
         self.position = 0
         self.aggregates: dict[UUID, RecordedAggregate] = {}
         self._lock = threading.Lock()
@@ -61,7 +65,9 @@ class AggregateIndex:
                 for notification in notifications:
                     domain_event = self.app.mapper.to_domain_event(notification)
                     ident = domain_event.originator_id
-                    self.aggregates[ident] = domain_event.mutate(self.aggregates.get(ident))
+                    aggregate = self.aggregates[ident] = domain_event.mutate(self.aggregates.get(ident))
+                    if self.slim is not None:
+                        self.slim(aggregate)
                     self.position = notification.id
 
     def all(self, cls: type[A]) -> list[A]:

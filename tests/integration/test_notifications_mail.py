@@ -105,7 +105,7 @@ def test_starttls_and_a_login_as_in_production(app, tmp_path):
                        clock=lambda: datetime.now(timezone.utc) + timedelta(hours=1))
         assert right.run_once() == {"sent": 2, "deferred": 0, "failed": 0}
         untrusted = SMTPTransport(server.url, "s3cret")  # the test's CA is not the system's: refused, kept
-        answers = untrusted.send_all([("n", email_of(app.notifications()[0], SENDER))])
+        answers = untrusted.send_all([("n", email_of(app.get_notification(app.notifications()[0].id), SENDER))])
         assert isinstance(answers["n"], Deferred) and "CERTIFICATE_VERIFY_FAILED" in str(answers["n"])
     assert all(m["tls"] for m in server.messages) and len(server.messages) == 2
 

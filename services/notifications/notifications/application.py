@@ -47,7 +47,7 @@ class NotificationsApplication(FieldworkApplication):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
-        self.index = AggregateIndex(self)
+        self.index = AggregateIndex(self, slim=_without_message)
         self.settings = Settings()  # the runtime's from the service's configuration
         self.sql = SideTables(self)
         self.subjects_table = self.sql.table("notification_subjects")
@@ -272,9 +272,11 @@ class NotificationsApplication(FieldworkApplication):
         return self.load(Notification, notification_id)
 
     def due(self, now: datetime, limit: int = 100) -> list[Notification]:
-        """The notifications to try now: recorded, or deferred until now or before."""
+        """The notifications to try now (recorded, or deferred until now or before), whole: read
+        from the store, their messages with them."""
         waiting = [n for n in self.index.all(Notification) if n.pending and n.next_attempt_at <= now]
-        return sorted(waiting, key=lambda n: (n.next_attempt_at, str(n.id)))[:limit]
+        chosen = sorted(waiting, key=lambda n: (n.next_attempt_at, str(n.id)))[:limit]
+        return [self.load(Notification, n.id) for n in chosen]
 
     def settle(self, notification_id: UUID, outcome: str, *, attempt: int, answer: str,
                next_attempt_at: datetime | None = None, at: datetime | None = None) -> Notification:
@@ -288,6 +290,15 @@ class NotificationsApplication(FieldworkApplication):
             else:
                 n.fail(ctx, attempt=attempt, answer=answer[:10_000])
         return self.update(Notification, notification_id, None, attempt_outcome)
+
+
+def _without_message(aggregate: Any) -> None:
+    """A notification in the index keeps what the queries and the sender's choice need, not its
+    message (``get_notification``, the sender: from the store), so that years of notifications
+    hold little memory."""
+    if isinstance(aggregate, Notification):
+        aggregate.text = aggregate.html = ""
+        aggregate.attachments = []
 
 
 def _overlap(since: date, until: date | None, other_since: date, other_until: date | None) -> bool:

@@ -33,7 +33,7 @@ def test_an_announcement_tells_every_delegation_once_with_the_meeting_s_calendar
     assert {(n.notice, n.status, n.role, n.committee) for n in told} == {
         ("meeting_announced", "recorded", "delegation", "1540")}
     assert {str(n.cause_event_id) for n in told} == {announcement["event_id"]}
-    message = message_from_bytes(bytes(email_of(told[0], "Secretariat <s@example.org>")), policy=policy.default)
+    message = message_from_bytes(bytes(email_of(app.get_notification(told[0].id), "Secretariat <s@example.org>")), policy=policy.default)
     assert message["Message-ID"] == f"<{told[0].id}@fieldwork>"
     assert message["Subject"].startswith("The 1540 Committee: meeting announced, Matrices review")
     parts = {part.get_content_type(): part for part in message.walk()}
@@ -41,6 +41,16 @@ def test_an_announcement_tells_every_delegation_once_with_the_meeting_s_calendar
     assert "<th scope=\"row\"" in parts["text/html"].get_content()
     ics = parts["text/calendar"].get_content()
     assert "METHOD:REQUEST" in ics and f"UID:{meeting}@fieldwork" in ics and "SEQUENCE:0" in ics
+
+
+def test_the_index_keeps_no_message_and_the_store_keeps_each_whole(app):
+    list_delegations(app)
+    _, _, meeting, _ = announced(app)
+    for listed in app.notifications(subject_id=meeting):
+        assert (listed.text, listed.html, listed.attachments) == ("", "", [])  # years of them: little memory
+        whole = app.get_notification(listed.id)
+        assert whole.text and whole.html and whole.attachments[0]["filename"] == "meeting.ics"
+    assert all(n.text and n.attachments for n in app.due(datetime.now(timezone.utc) + timedelta(seconds=1)))
 
 
 def test_an_event_delivered_again_records_nothing_more(app):
@@ -91,8 +101,8 @@ def test_moves_cancellations_and_documents_are_told_to_the_delegations(app):
     app.receive(wire([moved, again, document, cancelled]))
     told = {n.notice: n for n in app.notifications(subject_id=meeting)}
     assert sorted(told) == ["document_circulated", "meeting_announced", "meeting_cancelled", "meeting_moved"]
-    assert "SEQUENCE:1" in told["meeting_moved"].attachments[0]["content"]
-    assert "METHOD:CANCEL" in told["meeting_cancelled"].attachments[0]["content"]
+    assert "SEQUENCE:1" in app.get_notification(told["meeting_moved"].id).attachments[0]["content"]
+    assert "METHOD:CANCEL" in app.get_notification(told["meeting_cancelled"].id).attachments[0]["content"]
     assert "S/AC.44/2026/WG.2/1" in told["document_circulated"].subject
     assert len(app.notifications(subject_id=meeting, notice="meeting_announced")) == 2  # first and new dates
 
@@ -110,7 +120,7 @@ def test_an_approved_outcome_goes_to_the_contact_points_of_the_states_it_names_o
     app.receive(wire([logged, communicated]))
     told = app.notifications(notice="outcome_communicated")
     assert sorted(n.member_state for n in told) == ["KEN", "PER"]
-    assert "Update the matrices by June." in told[0].text
+    assert "Update the matrices by June." in app.get_notification(told[0].id).text
 
 
 def test_a_visit_tells_the_focal_point_and_the_donor_and_reminds_the_state(app):
@@ -136,7 +146,7 @@ def test_a_visit_tells_the_focal_point_and_the_donor_and_reminds_the_state(app):
     told = {n.notice: n for n in app.notifications(subject_id=visit)}
     assert sorted(told) == ["pre_visit_info_requested", "share_made", "share_revoked"]
     assert told["pre_visit_info_requested"].email == "fp@unodc.example.org"
-    assert told["share_revoked"].email == "mfa@norway.example.org" and "consent withdrawn" in told["share_revoked"].text
+    assert told["share_revoked"].email == "mfa@norway.example.org" and "consent withdrawn" in app.get_notification(told["share_revoked"].id).text
     # the consent is due in 5 days: "due soon" now, once; overdue the day after it, once
     assert app.remind(events.at) == 1
     assert app.remind(events.at) == 0
@@ -202,7 +212,7 @@ def test_a_line_break_typed_in_a_title_or_a_name_does_not_break_the_message(app)
     app.receive(wire([established, scheduled,
                       events.event("meeting_announced", meeting, {"announced_to": "all_council_delegations"})]))
     [told] = app.notifications()
-    message = message_from_bytes(bytes(email_of(told, "S <s@example.org>")), policy=policy.default)
+    message = message_from_bytes(bytes(email_of(app.get_notification(told.id), "S <s@example.org>")), policy=policy.default)
     assert message["Bcc"] is None and "Matrices Bcc: someone@example.org" in message["Subject"]
     assert message["To"] == "Permanent Mission of Kenya <kenya@missions.example.org>"
 
