@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 from uuid import UUID, uuid4
@@ -173,7 +172,7 @@ class NotificationsApplication(FieldworkApplication):
         a = intent.audience
         found = []
         for contact in self.contacts(role=a.kind, committee=a.committee, on=a.day):
-            if a.kind in ("delegation",) or a.kind == "secretariat":
+            if a.kind in ("delegation", "secretariat"):
                 found.append(contact)
             elif a.kind == "national_contact_point" and contact.member_state in a.states:
                 found.append(contact)
@@ -182,16 +181,6 @@ class NotificationsApplication(FieldworkApplication):
             elif a.kind == "donor_contact" and str(contact.donor_id) == str(a.donor_id):
                 found.append(contact)
         return found
-
-    def unreachable(self, intent: Intent) -> list[str]:
-        """Who the intent names that the directory has no contact for (States, an organization, a donor)."""
-        found = self.audience(intent)
-        a = intent.audience
-        if a.kind == "national_contact_point":
-            return sorted(set(a.states) - {c.member_state for c in found})
-        if not found:
-            return [a.organization or str(a.donor_id or "") or a.kind]
-        return []
 
     # -- reminders ------------------------------------------------------------------------------
 
@@ -203,10 +192,29 @@ class NotificationsApplication(FieldworkApplication):
         for subject_id, state in self._subjects_to_remind(now.date()):
             owed = reminders(state, subject_id, committee_day(now, state.get("committee")), self.settings)
             made += len(self.record([intent for _, _, intent in owed if intent is not None], now))
-            for key, when, _ in owed:
-                mark_reminded(state, key, when)
-            self._save_subject(subject_id, state)
+            self._mark_reminded(subject_id, [(key, when, state["dues"][key]) for key, when, _ in owed])
         return made
+
+    def _mark_reminded(self, subject_id: str, marks: list[tuple[str, str, dict]]) -> None:
+        """Mark the reminders recorded on the subject as it stands now, not as the sweep read
+        it: an event folded meanwhile (the consent answered) is kept. A due replaced meanwhile
+        (a new due date) keeps its own marks."""
+        p = self.sql.param
+        with self.sql.transaction() as c:
+            lock = "" if self.sql.is_sqlite else " FOR UPDATE"
+            c.execute(f"SELECT state FROM {self.subjects_table} WHERE subject_id = {p}{lock}", (str(subject_id),))
+            row = c.fetchone()
+            if row is None:
+                return
+            state = json.loads(row["state"])
+            for key, when, due in marks:
+                now_due = state["dues"].get(key)
+                if now_due is not None and (now_due["cause"], now_due["due_on"]) == (due["cause"], due["due_on"]):
+                    mark_reminded(state, key, when)
+            remind_on = next_reminder_on(state, self.settings)
+            c.execute(f"UPDATE {self.subjects_table} SET remind_on = {p}, state = {p} WHERE subject_id = {p}",
+                      (remind_on.isoformat() if remind_on else None, json.dumps(state, separators=(",", ":")),
+                       str(subject_id)))
 
     # -- the subjects ---------------------------------------------------------------------------
 
@@ -304,6 +312,3 @@ def _without_message(aggregate: Any) -> None:
 def _overlap(since: date, until: date | None, other_since: date, other_until: date | None) -> bool:
     return (other_until is None or since <= other_until) and (until is None or other_since <= until)
 
-
-def intent_view(intent: Intent) -> dict:
-    return asdict(intent)

@@ -242,3 +242,26 @@ def test_an_event_the_fold_cannot_make_sense_of_is_a_dead_letter_alone(app, monk
     assert app.receive(wire([circulated])) == ["dead_letter"]
     [letter] = app.dead_letters()
     assert letter["reason"] == "not_understood" and "document_circulated" in letter["detail"]
+
+
+def test_a_sweep_never_undoes_an_event_folded_while_it_ran(app, monkeypatch):
+    """The sweep read a visit awaiting consent; the consent was granted while it recorded its
+    reminder; the sweep's marks must not bring the answered consent back."""
+    app.list_contact(ctx(), role="national_contact_point", committee="ctc", name="Kenya", email="ctc@ke.example.org",
+                     member_state="KEN", since=date(2020, 1, 1))
+    events = Events()
+    visit, proposed = events.visit("KEN", "ctc")
+    asked = events.event("consent_requested", visit, {"due_on": events.at.date() + timedelta(days=3)})
+    granted = events.event("consent_granted", visit, {})
+    app.receive(wire([proposed, asked]))
+    record = app.record
+
+    def record_while_the_consent_is_granted(intents, at=None):
+        made = record(intents, at)
+        app.receive(wire([granted]))  # the consumer, meanwhile
+        return made
+    monkeypatch.setattr(app, "record", record_while_the_consent_is_granted)
+    assert app.remind(events.at) == 1
+    monkeypatch.undo()
+    assert "consent" not in app.subject(visit)["dues"]
+    assert app.remind(events.at + timedelta(days=5)) == 0  # no overdue reminder of an answered consent
