@@ -499,3 +499,16 @@ class MailServer:
             for message in self.messages:
                 counts[message["message_id"]] = counts.get(message["message_id"], 0) + 1
         return counts
+
+
+COUNCIL = ("KEN", "FRA", "GBR", "USA", "CHN", "RUS", "BRA", "JPN", "IND", "MEX", "NOR", "GHA", "PER", "ARE", "ALB")
+
+
+def list_delegations(notifications: ServiceProcess, states=COUNCIL, since: str = "2024-01-01") -> None:
+    """Council delegations (of both Committees) in the directory of a running notifications
+    service, one address each."""
+    for state in states:
+        answer = notifications.post("/contacts", {
+            "role": "delegation", "committee": "both", "name": f"Permanent Mission {state}",
+            "email": f"{state.lower()}@missions.example.org", "member_state": state, "since": since})
+        assert answer.status_code == 201, answer.text

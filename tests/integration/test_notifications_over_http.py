@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 import kombu
 import pytest
 
-from fieldwork_testing import MailServer, ServiceProcess
+from fieldwork_testing import MailServer, ServiceProcess, list_delegations
 
 pytestmark = pytest.mark.integration
 
@@ -78,11 +78,7 @@ def test_the_directory_over_http_names_bad_fields_and_broken_rules_and_stores_no
 
 def test_an_announcement_reaches_every_delegation_once_and_the_meeting_shows_who_was_told(
         broker, meetings_service, reporting_service, notifications_service, mail):
-    for state in STATES:
-        assert notifications_service.post("/contacts", {
-            "role": "delegation", "committee": "both", "name": f"Permanent Mission {state}",
-            "email": f"{state.lower()}@missions.example.org", "member_state": state,
-            "since": "2024-01-01"}).status_code == 201
+    list_delegations(notifications_service, STATES)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     group = meetings_service.post("/groups", {"name": "Working Group on notices", "committee": "1540",
                                               "mandate_area": "assistance",

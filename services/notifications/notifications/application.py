@@ -14,6 +14,7 @@ sender's (``sender.py``), which records each attempt here.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import date, datetime, timezone
@@ -251,8 +252,6 @@ class NotificationsApplication(FieldworkApplication):
     # -- dead letters -----------------------------------------------------------------------------
 
     def _dead_letter(self, body: bytes, reason: str, detail: str) -> None:
-        import hashlib
-
         p = self.sql.param
         ident = hashlib.sha256(body).hexdigest()
         with self.sql.transaction() as c:

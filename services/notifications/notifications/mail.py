@@ -18,9 +18,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -182,8 +181,6 @@ class SMTPTransport:
 
 
 def _addr(header: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(header)[1] or header
 
 
@@ -216,8 +213,3 @@ def password_from(env: dict) -> str:
         return Path(path).read_text().strip()
     return env.get("MAIL_PASSWORD") or ""
 
-
-def now_utc() -> datetime:
-    from datetime import timezone
-
-    return datetime.now(timezone.utc)
