@@ -78,7 +78,8 @@ def json_response(status: int, data: Any, headers: dict | None = None) -> Respon
 
 
 def error_response(error: FieldworkError) -> Response:
-    return json_response(ERROR_STATUS.get(type(error), 400), error.to_dict())
+    status = next((ERROR_STATUS[kind] for kind in type(error).__mro__ if kind in ERROR_STATUS), 400)
+    return json_response(status, error.to_dict())
 
 
 PUBLIC = ()  # an endpoint anyone may call (health, the published schedule)
