@@ -17,11 +17,13 @@ import json
 import os
 import sys
 import uuid
+from pathlib import Path
 
 import click
 import kombu
 
 from shared.contract import MEETINGS_EXCHANGE, NOTIFICATIONS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message
+from shared.cli.accounts import add_account_commands, development_accounts
 from shared.messaging import topology
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/fieldwork"
@@ -51,6 +53,7 @@ def up(data_dir: str, skip_broker_setup: bool, reporting_replicas: int) -> None:
     if not skip_broker_setup:
         _setup_broker()
     _development_tokens()
+    development_accounts(Path(os.environ["FIELDWORK_DATA_DIR"]) / "dev-accounts.json")
     click.echo(f"event stores: {os.path.abspath(data_dir)} (SQLite) unless FIELDWORK_STORE=postgres")
     sys.exit(supervise(services(os.environ["FIELDWORK_DATA_DIR"], reporting_replicas), echo=click.echo))
 
@@ -125,7 +128,10 @@ def broker_check() -> None:
 
 @cli.group()
 def admin() -> None:
-    """API tokens: issue, list, revoke (run where the system's stores are)."""
+    """People's accounts and API tokens (run where the system's stores are)."""
+
+
+add_account_commands(admin)
 
 
 def _registry():
@@ -142,12 +148,15 @@ def _registry():
 @click.option("--donor-id", help="for a donor: which registered donor it is")
 @click.option("--committee", type=click.Choice(["ctc", "1540"]),
               help="limit the token to one Committee's work (a CTED coordinator's: ctc); default: both")
-def issue_token(user, role, groups, donor_id, committee) -> None:
+@click.option("--expires-in-days", type=click.IntRange(1, 366), default=90, show_default=True,
+              help="the token is refused after this many days")
+def issue_token(user, role, groups, donor_id, committee, expires_in_days) -> None:
     """Issue a token and print it (it is shown once; only its hash is kept)."""
     from shared.errors import FieldworkError
 
     try:
-        token_id, token = _registry().issue(user, role, groups=list(groups), donor_id=donor_id, committee=committee)
+        token_id, token = _registry().issue(user, role, groups=list(groups), donor_id=donor_id, committee=committee,
+                                            expires_in_days=expires_in_days)
     except FieldworkError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"token {token_id} for {user} ({role}):", err=True)
@@ -157,8 +166,8 @@ def issue_token(user, role, groups, donor_id, committee) -> None:
 @admin.command("tokens")
 def list_tokens() -> None:
     """Every token issued: id, user, role, when, revoked or not (never the token itself)."""
-    for row in _registry().tokens():
-        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+    for row in _registry().tokens("api"):
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else f"{row['status']}, expires {row['expires_at'][:10]}"
         committee = row.get("committee") or "both"
         click.echo(f"{row['token_id']}  {row['user_name']:24} {row['role']:20} {committee:5} issued {row['issued_at']}  {state}")
 

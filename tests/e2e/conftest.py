@@ -58,6 +58,7 @@ class RunningSystem:
     process: subprocess.Popen
     output: list[str] = field(default_factory=list)
     _tokens: dict = field(default_factory=dict)
+    _accounts: dict = field(default_factory=dict)
 
     @property
     def console(self) -> str:
@@ -66,6 +67,28 @@ class RunningSystem:
     def dev_token(self, role: str) -> str:
         """The development token `fieldwork up` wrote for ``role``."""
         return json.loads((self.data_dir / "dev-tokens.json").read_text())[role]
+
+    def password_of(self, token: str) -> tuple[str, str]:
+        """The user name and password of the person ``token`` stands for: an account with the
+        same role and limits, made the first time with `fieldwork admin add-user` (the
+        development accounts `fieldwork up` made stand for its development tokens)."""
+        dev = json.loads((self.data_dir / "dev-tokens.json").read_text())
+        role = next((r for r, t in dev.items() if t == token), None)
+        if role is not None:
+            user = f"dev.{role}"
+            return user, json.loads((self.data_dir / "dev-accounts.json").read_text())[user]
+        (user, role, options), = [key for key, issued in self._tokens.items() if issued == token]
+        if (user, role, options) not in self._accounts:
+            secret = self.data_dir / f"password-{len(self._accounts)}"
+            secret.write_text(f"test passphrase number {len(self._accounts)}")  # 12 characters or more
+            args = [sys.executable, "-m", "shared.cli.main", "admin", "add-user", "--user", user, "--role", role,
+                    "--password-file", str(secret)]
+            for name, value in options:
+                args += [f"--{name.replace('_', '-')}", value]
+            done = subprocess.run(args, capture_output=True, text=True, env=self.env, cwd=self.data_dir.parent, timeout=60)
+            assert done.returncode == 0, done.stdout + done.stderr
+            self._accounts[(user, role, options)] = secret.read_text()
+        return user, self._accounts[(user, role, options)]
 
     def token(self, user: str, role: str, **kwargs) -> str:
         """A token issued the way an administrator does (`fieldwork admin issue-token`)."""
@@ -105,6 +128,7 @@ def system(tmp_path_factory):
         up = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "up"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
         running = RunningSystem(urls=urls, env=env, data_dir=root / "data", process=up)
+        _SYSTEMS[urls["console"]] = running
         try:
             until_all_up(up, running.output)
             assert any(urls["console"] in line for line in running.output), running.output
@@ -185,9 +209,17 @@ def page(browser, system, artifacts, request):
     assert not problems, problems
 
 
+_SYSTEMS: dict[str, RunningSystem] = {}
+
+
 def sign_in(page, console: str, token: str) -> None:
+    """Sign in on the console's sign-in page, with a user name and password, as the person
+    ``token`` stands for (``RunningSystem.password_of``): the browser and the test's API calls
+    act as the same person."""
+    user, password = _SYSTEMS[console].password_of(token)
     page.goto(console + "/")
-    page.fill("#token", token)
+    page.fill("#user", user)
+    page.fill("#password", password)
     page.click("#signin button[type=submit]")
     page.wait_for_selector("[data-testid=whoami]")
 

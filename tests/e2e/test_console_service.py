@@ -70,11 +70,18 @@ def test_calls_pass_through_with_the_callers_token_and_come_back_as_the_service_
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
 
 
+class ScriptsOnly:
+    """A gate that passes the caller's own Authorization header (a script's token) on."""
+
+    def upstream_authorization(self, request):
+        return request.headers.get("Authorization")
+
+
 def test_a_service_that_does_not_answer_is_a_502_that_says_which():
     console = Console(upstreams={"visits": "http://127.0.0.1:9", "meetings": "", "reporting": ""})
     request = Request(EnvironBuilder(path="/api/visits/visits", method="GET").get_environ())
-    answer = console.forward(request, "visits", "visits")
+    answer = console.forward(request, "visits", "visits", ScriptsOnly())
     assert answer.status_code == 502
     assert b"the visits service does not answer at http://127.0.0.1:9" in answer.get_data()
     too_big = Request(EnvironBuilder(path="/api/visits/visits", method="POST", data=b"x" * 1_000_001).get_environ())
-    assert console.forward(too_big, "visits", "visits").status_code == 413
+    assert console.forward(too_big, "visits", "visits", ScriptsOnly()).status_code == 413

@@ -1,9 +1,10 @@
 """The console's pages and its same-origin pass-through to the three services, in plain Python
 (the nameko entrypoints in ``console.service`` are one-line calls into this).
 
-The console keeps nothing and decides nothing: a page's script calls ``/api/<service>/<path>``
-on the console, which sends the same request, with the caller's own ``Authorization`` header,
-to that service and hands back its answer as it is (status, body, content type, file name).
+The console decides nothing about the work: a page's script calls ``/api/<service>/<path>``
+on the console, which sends the same request to that service, with the ``Authorization``
+header of the person's session (its cookie, after the CSRF check, ``console.signin``) or the
+caller's own, and hands back its answer as it is (status, body, content type, file name).
 So every rule, role and refusal is the service's own.
 """
 from __future__ import annotations
@@ -19,8 +20,8 @@ from urllib.parse import quote
 import requests
 from werkzeug.wrappers import Request, Response
 
-from shared.errors import TooLarge
-from shared.http import read_body
+from shared.errors import FieldworkError, TooLarge
+from shared.http import error_response, read_body
 from shared.services import names
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SERVICES = tuple(names(behind_console=True))  # the services' manifests (shared.services)
 # Request headers passed on to a service, and answer headers passed back.
-FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "X-Correlation-Id")
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "X-Correlation-Id")
 FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location")
 # Reports (a PDF of a busy year) take longer than a command.
 TIMEOUTS = {"reporting": 120.0}
@@ -94,14 +95,18 @@ class Console:
                 services[name] = {"url": url, "status": f"unreachable ({type(error).__name__})"}
         return json_answer(200, {"status": "ok", "services": services})
 
-    def config(self) -> Response:
-        return json_answer(200, {"services": list(SERVICES), "poll_seconds": self.poll_seconds})
+    def config(self, identity_provider: str | None = None) -> Response:
+        """What the page needs to know: the services, how often to poll, and the name of the
+        organization's identity provider to offer on the sign-in page (None: passwords only)."""
+        return json_answer(200, {"services": list(SERVICES), "poll_seconds": self.poll_seconds,
+                                 "identity_provider": identity_provider})
 
     # -- the pass-through ----------------------------------------------------------------------
 
-    def forward(self, request: Request, service: str, path: str) -> Response:
-        """Send ``request`` on to ``service`` at ``/path`` (with its query string) and answer
-        what the service answered; 502 when it does not answer."""
+    def forward(self, request: Request, service: str, path: str, gate) -> Response:
+        """Send ``request`` on to ``service`` at ``/path`` (with its query string), signed in as
+        ``gate`` says (``console.signin.Gate.upstream_authorization``), and answer what the
+        service answered; 502 when it does not answer."""
         base = self.upstreams.get(service)
         if service not in SERVICES or not base:
             return json_answer(404, {"error": "not_found", "message": f"no service {service!r}; one of {', '.join(SERVICES)}"})
@@ -110,6 +115,12 @@ class Console:
         except TooLarge as error:
             return json_answer(413, error.to_dict())
         headers = {h: request.headers[h] for h in FORWARDED_REQUEST_HEADERS if h in request.headers}
+        try:
+            authorization = gate.upstream_authorization(request)
+        except FieldworkError as error:
+            return error_response(error)
+        if authorization:
+            headers["Authorization"] = authorization
         headers.setdefault("X-Correlation-Id", f"console-{uuid.uuid4()}")
         url = f"{base}/{quote(path, safe='/-_.~')}"
         query = request.query_string.decode("latin-1")

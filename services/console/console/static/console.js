@@ -5,7 +5,6 @@
 "use strict";
 
 const POLL_MS = Math.max(1, Number(document.body.dataset.pollSeconds) || 3) * 1000;
-const TOKEN_KEY = "fieldwork.token";
 
 const ROLE_NAMES = {
   visit_coordinator: "visit coordinator", administrator: "administrator", secretariat: "secretariat",
@@ -23,6 +22,7 @@ const CAN = {
   donorShares: ["donor"],
   readDirectory: STAFF,
   editDirectory: ["secretariat", "administrator"],
+  administer: ["administrator"],
 };
 
 // The directory of contacts (the notifications service): each role and Committee in words.
@@ -53,7 +53,7 @@ const STAGES = [
 ];
 const VISIT_STATUSES = STAGES.flatMap(([, s]) => s);
 
-const state = { token: null, me: null, openapi: {}, view: null, lastData: null, timer: null };
+const state = { csrf: null, me: null, openapi: {}, view: null, lastData: null, timer: null };
 
 // -- small helpers ---------------------------------------------------------------------------
 
@@ -114,8 +114,10 @@ function describeError(status, data) {
 
 async function api(service, path, options = {}) {
   const headers = { Accept: "application/json" };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  const init = { method: options.method || "GET", headers, cache: "no-store" };
+  const method = options.method || "GET";
+  // The session rides on its HttpOnly cookie; a change also carries the session's CSRF token.
+  if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
+  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
   if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);
@@ -127,7 +129,7 @@ async function api(service, path, options = {}) {
   }
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    if (response.status === 401 && !options.signingIn) signOut("Your token was refused (401): sign in again.");
+    if (response.status === 401 && !options.signingIn) signedOut((data && data.message) || "Your session has ended: sign in again.");
     throw new ApiError(response.status, data);
   }
   return data;
@@ -282,53 +284,35 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
   if (first) first.focus();
 }
 
-// -- sign-in ---------------------------------------------------------------------------------
+// -- sign-in (the pages themselves are in account.js) ------------------------------------------
 
-function signOut(message) {
-  state.token = null;
+// The session ended (signed out, expired, idle, ended by an administrator): back to sign-in.
+function signedOut(message) {
   state.me = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  state.csrf = null;
   renderHeader();
-  if (location.hash !== "#/") location.hash = "#/";
+  if (!location.hash.startsWith("#/signin")) location.hash = "#/signin";
   else route();
   if (message) flash(message, true);
 }
 
-async function signIn(token) {
-  state.token = token;
-  try {
-    state.me = await api("visits", "/whoami", { signingIn: true });
-  } catch (error) {
-    state.token = null;
-    throw error;
-  }
-  sessionStorage.setItem(TOKEN_KEY, token);
-  renderHeader();
+async function signOut() {
+  await fetch("/auth/sign-out", { method: "POST", credentials: "same-origin",
+    headers: { "X-CSRF-Token": state.csrf || "" } }).catch(() => null);
+  signedOut("You have signed out.");
 }
 
-function signInView() {
-  const errorBox = el("div", { class: "error", hidden: true, "data-testid": "signin-error" });
-  const input = el("textarea", { id: "token", name: "token", placeholder: "fw_…", autocomplete: "off", spellcheck: "false" });
-  const form = el("form", { class: "card signin", id: "signin" },
-    el("h1", {}, "Sign in"),
-    el("p", {}, "Paste your API token: the one an administrator issued you (",
-      el("code", {}, "fieldwork admin issue-token --user NAME --role ROLE"),
-      "). On a development machine ", el("code", {}, "fieldwork up"), " wrote one per role to ",
-      el("code", {}, "data/dev-tokens.json"), "."),
-    el("label", { for: "token" }, "API token"), input, errorBox,
-    el("div", { class: "actions" }, el("button", { type: "submit" }, "Sign in")),
-    el("p", { class: "muted" }, "The token stays in this browser tab (session storage) and is sent only to this console, which passes it to the services."));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await signIn(input.value.trim());
-      route();
-    } catch (error) {
-      errorBox.hidden = false;
-      errorBox.textContent = error.status === 401 ? `That token is not valid: ${error.message}` : error.message;
-    }
-  });
-  return form;
+// Who is signed in: the session the cookie holds, if any (null: nobody).
+async function loadSession() {
+  const response = await fetch("/auth/session", { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) return null;
+  return response.json();
+}
+
+function startSession(session) {
+  state.me = session;
+  state.csrf = session.csrf_token;
+  renderHeader();
 }
 
 // -- header and routing ------------------------------------------------------------------------
@@ -342,6 +326,7 @@ function navItems() {
   if (can("readDirectory")) items.push(["#/directory", "Directory"]);
   if (can("reports")) items.push(["#/reports", "Reports"], ["#/status", "Reporting status"]);
   if (can("donorShares")) items.push(["#/shares", "Shared with you"]);
+  if (can("administer")) items.push(["#/people", "People and tokens"]);
   return items;
 }
 
@@ -353,7 +338,8 @@ function renderHeader() {
   nav.replaceChildren(...navItems().map(([href, text]) =>
     el("a", { href, class: href === current || (href === "#/" && current === "#") ? "active" : null }, text)));
   who.replaceChildren(
-    el("span", { "data-testid": "whoami" }, `${state.me.user} (${ROLE_NAMES[state.me.role] || state.me.role})`),
+    el("a", { href: "#/account", "data-testid": "whoami" },
+      `${state.me.full_name || state.me.user} (${ROLE_NAMES[state.me.role] || state.me.role})`),
     el("button", { type: "button", onclick: () => signOut() }, "Sign out"));
 }
 
@@ -383,10 +369,11 @@ async function route() {
   const main = document.getElementById("main");
   if (!state.me) {
     document.title = "Sign in · fieldwork console";
-    main.replaceChildren(signInView());
-    document.getElementById("token").focus();
+    main.replaceChildren(await signInView(parseHash().query));
+    document.getElementById("user").focus();
     return;
   }
+  if (location.hash.startsWith("#/signin")) { location.hash = "#/"; return; }
   renderHeader();
   const { parts, query } = parseHash();
   const make = VIEWS[parts[0] || ""];
@@ -1230,10 +1217,9 @@ const statusView = {
 // -- start ----------------------------------------------------------------------------------
 
 window.addEventListener("hashchange", route);
-(async function start() {
-  const saved = sessionStorage.getItem(TOKEN_KEY);
-  if (saved) {
-    try { await signIn(saved); } catch (error) { sessionStorage.removeItem(TOKEN_KEY); }
-  }
+// After every script of the page (account.js adds its views to VIEWS) has run.
+document.addEventListener("DOMContentLoaded", async () => {
+  const session = await loadSession().catch(() => null);
+  if (session) startSession(session);
   route();
-})();
+});

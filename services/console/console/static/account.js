@@ -1,0 +1,268 @@
+/* The console's sign-in page, the person's own account page, and the administrators' page of
+ * people and tokens. Uses console.js's helpers (el, table, flash, when, state, VIEWS...); the
+ * server side is console/signin.py (/auth/...). */
+"use strict";
+
+// A call to the console's own /auth/... routes: the session's CSRF token on every change.
+async function auth(path, body) {
+  const init = { method: body === undefined ? "GET" : "POST", credentials: "same-origin", cache: "no-store",
+    headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    if (state.csrf) init.headers["X-CSRF-Token"] = state.csrf;
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`/auth/${path}`, init);
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+let providerName;  // the organization's identity provider, if the console has one
+async function identityProvider() {
+  if (providerName === undefined) {
+    const config = await fetch("/config.json", { cache: "no-store" }).then((r) => r.json()).catch(() => ({}));
+    providerName = config.identity_provider || null;
+  }
+  return providerName;
+}
+
+function errorBox(testid) {
+  return el("div", { class: "error", hidden: true, role: "alert", "data-testid": testid });
+}
+function showError(box, message) {
+  box.hidden = false;
+  box.textContent = message;
+}
+
+async function signInView(query) {
+  const problem = errorBox("signin-error");
+  const user = el("input", { id: "user", name: "user", autocomplete: "username", required: true, spellcheck: "false" });
+  const password = el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password",
+    required: true });
+  const provider = await identityProvider();
+  const form = el("form", { class: "card signin", id: "signin" },
+    el("h1", {}, "Sign in"),
+    el("label", { for: "user" }, "User name"), user,
+    el("label", { for: "password" }, "Password"), password,
+    problem,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, "Sign in")),
+    provider ? el("p", {}, el("a", { class: "button", href: "/auth/oidc/start", "data-testid": "provider-signin" },
+      `Sign in with ${provider}`)) : null,
+    el("p", { class: "muted" }, "No account yet, or a forgotten password? Ask your administrator. ",
+      "You stay signed in for a working day, and are signed out after a while without using the console."));
+  if (query.get("problem")) showError(problem, query.get("problem"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      startSession(await auth("sign-in", { user: user.value.trim(), password: password.value }));
+      password.value = "";
+      location.hash = "#/";
+      route();
+    } catch (error) {
+      password.value = "";
+      showError(problem, error.data && error.data.message ? sentence(error.data.message) : error.message);
+      password.focus();
+    }
+  });
+  return form;
+}
+
+const sentence = (text) => { const t = String(text || ""); return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : "."); };
+const committeeOf = (c) => (c ? committeeWords(c) : "both Committees");
+
+// -- the person's own account ---------------------------------------------------------------
+
+const accountView = {
+  title: "Your account",
+  poll: false,
+  load: () => auth("session"),
+  render(me) {
+    const problem = errorBox("password-error");
+    const current = el("input", { id: "current-password", type: "password", autocomplete: "current-password", required: true });
+    const fresh = el("input", { id: "new-password", type: "password", autocomplete: "new-password", required: true,
+      minlength: 12, "aria-describedby": "new-password-help" });
+    const form = el("form", { class: "card", id: "own-password" },
+      el("h2", {}, "Change your password"),
+      el("label", { for: "current-password" }, "Current password"), current,
+      el("label", { for: "new-password" }, "New password"), fresh,
+      el("p", { class: "muted", id: "new-password-help" }, "At least 12 characters, not containing your user name."),
+      problem, el("div", { class: "actions" }, el("button", { type: "submit" }, "Change password")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        startSession(await auth("password", { current_password: current.value, new_password: fresh.value }));
+        form.reset();
+        flash("Your password was changed; your other sessions have ended.");
+      } catch (error) {
+        showError(problem, error.data && error.data.message ? sentence(error.data.message) : error.message);
+      }
+    });
+    return el("section", {},
+      el("h1", {}, "Your account"),
+      el("dl", { class: "facts" },
+        el("dt", {}, "Name"), el("dd", {}, me.full_name || me.user),
+        el("dt", {}, "User name"), el("dd", {}, me.user),
+        el("dt", {}, "Role"), el("dd", {}, ROLE_NAMES[me.role] || human(me.role)),
+        el("dt", {}, "Committee"), el("dd", {}, committeeOf(me.committee)),
+        el("dt", {}, "Session ends"), el("dd", {}, `${when(me.expires_at)}, or after ${Math.round(me.idle_minutes)} minutes without use`)),
+      me.kind === "session" ? form : null);
+  },
+};
+
+// -- people and tokens (administrators) ---------------------------------------------------------
+
+const ROLE_CHOICES = () => Object.entries(ROLE_NAMES);
+const COMMITTEE_CHOICES = [["", "both Committees"], ["ctc", "CTC"], ["1540", "1540"]];
+
+function selectOf(id, choices, value) {
+  return el("select", { id, name: id }, choices.map(([v, text]) => el("option", { value: v, selected: v === (value || "") }, text)));
+}
+
+function labelled(id, text, input, help) {
+  return [el("label", { for: id }, text), input, help ? el("p", { class: "muted", id: `${id}-help` }, help) : null];
+}
+
+// A form in the page's dialog: fields, a send button, the refusal in words.
+function dialogForm(title, fields, send) {
+  const dialog = document.getElementById("dialog");
+  const problem = errorBox("form-error");
+  const form = el("form", { method: "dialog" }, el("h2", {}, title), fields, problem,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, title),
+      el("button", { type: "button", onclick: () => dialog.close() }, "Cancel")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const done = await send(form);
+      dialog.close();
+      if (done) flash(done);
+      rerender();
+    } catch (error) {
+      const d = error.data || {};
+      const fieldsText = d.fields ? Object.entries(d.fields).map(([f, p]) => `${human(f)}: ${[].concat(p).join("; ")}`).join(". ") : "";
+      showError(problem, fieldsText ? `Please correct: ${fieldsText}.` : sentence(d.message || error.message));
+    }
+  });
+  dialog.replaceChildren(form);
+  dialog.showModal();
+  const first = form.querySelector("input, select");
+  if (first) first.focus();
+}
+
+const value = (form, name) => form.querySelector(`#${name}`).value.trim();
+
+function addAccount() {
+  dialogForm("Add an account", [
+    labelled("a-user", "User name", el("input", { id: "a-user", required: true, autocomplete: "off" }), "What the person types to sign in, e.g. m.rossi"),
+    labelled("a-name", "Full name", el("input", { id: "a-name", autocomplete: "off" })),
+    labelled("a-email", "E-mail address", el("input", { id: "a-email", type: "email", autocomplete: "off" }),
+      "Needed to sign in through the identity provider."),
+    labelled("a-role", "Role", selectOf("a-role", ROLE_CHOICES(), "visit_coordinator")),
+    labelled("a-committee", "Committee", selectOf("a-committee", COMMITTEE_CHOICES)),
+    labelled("a-password", "First password", el("input", { id: "a-password", type: "password", autocomplete: "new-password" }),
+      "At least 12 characters; give it to the person, who can change it. Leave empty for the identity provider only."),
+  ], async (form) => {
+    const account = await auth("users", { user: value(form, "a-user"), full_name: value(form, "a-name"),
+      email: value(form, "a-email") || null, role: value(form, "a-role"), committee: value(form, "a-committee") || null,
+      password: form.querySelector("#a-password").value || null });
+    return `Account ${account.user_name} added.`;
+  });
+}
+
+function changeAccount(a) {
+  dialogForm(`Change ${a.user_name}`, [
+    labelled("c-name", "Full name", el("input", { id: "c-name", value: a.full_name })),
+    labelled("c-email", "E-mail address", el("input", { id: "c-email", type: "email", value: a.email || "" })),
+    labelled("c-role", "Role", selectOf("c-role", ROLE_CHOICES(), a.role)),
+    labelled("c-committee", "Committee", selectOf("c-committee", COMMITTEE_CHOICES, a.committee)),
+  ], async (form) => {
+    await auth(`users/${encodeURIComponent(a.user_name)}/change`, { full_name: value(form, "c-name"),
+      email: value(form, "c-email") || null, role: value(form, "c-role"), committee: value(form, "c-committee") || null });
+    return `${a.user_name} changed; a change of role or Committee signs them out.`;
+  });
+}
+
+function resetPassword(a) {
+  dialogForm(`Set a password for ${a.user_name}`, [
+    labelled("r-password", "New password", el("input", { id: "r-password", type: "password", autocomplete: "new-password", required: true }),
+      "At least 12 characters. Their sessions end; the account is unlocked."),
+  ], async (form) => {
+    await auth(`users/${encodeURIComponent(a.user_name)}/set-password`, { password: form.querySelector("#r-password").value });
+    return `A new password is set for ${a.user_name}.`;
+  });
+}
+
+function issueToken() {
+  const shown = el("div", {});
+  dialogForm("Issue a token", [
+    labelled("t-user", "For (user name)", el("input", { id: "t-user", required: true, autocomplete: "off" })),
+    labelled("t-role", "Role", selectOf("t-role", ROLE_CHOICES(), "reporting_staff")),
+    labelled("t-committee", "Committee", selectOf("t-committee", COMMITTEE_CHOICES)),
+    labelled("t-days", "Valid for (days)", el("input", { id: "t-days", type: "number", min: 1, max: 366, value: 90, required: true })),
+    shown,
+  ], async (form) => {
+    const issued = await auth("tokens", { user: value(form, "t-user"), role: value(form, "t-role"),
+      committee: value(form, "t-committee") || null, expires_in_days: Number(value(form, "t-days")) });
+    // Shown once, in a dialog of its own: only its hash is kept.
+    setTimeout(() => {
+      const dialog = document.getElementById("dialog");
+      dialog.replaceChildren(el("div", { class: "card" }, el("h2", {}, "The new token"),
+        el("p", {}, "Copy it now and give it to its user: it is not shown again."),
+        el("p", {}, el("code", { class: "mono", "data-testid": "new-token" }, issued.token)),
+        el("div", { class: "actions" }, el("button", { type: "button", onclick: () => dialog.close() }, "Done"))));
+      dialog.showModal();
+    }, 0);
+    return `Token ${issued.token_id} issued.`;
+  });
+}
+
+const peopleView = {
+  title: "People and tokens",
+  async load() {
+    const [users, tokens] = await Promise.all([auth("users"), auth("tokens")]);
+    return { users: users.users, tokens: tokens.tokens };
+  },
+  render({ users, tokens }) {
+    const step = (a, name, text) => el("button", { type: "button", "data-testid": `${name}-${a.user_name}`, onclick: async () => {
+      try { await auth(`users/${encodeURIComponent(a.user_name)}/${name}`, {}); flash(`${a.user_name}: ${text.toLowerCase()} done.`); rerender(); }
+      catch (error) { flash(sentence(error.data && error.data.message || error.message), true); }
+    } }, text);
+    const accountRows = users.map((a) => [
+      el("span", {}, el("strong", {}, a.full_name), el("br"), el("span", { class: "muted" }, a.user_name)),
+      ROLE_NAMES[a.role] || human(a.role), committeeOf(a.committee), a.email || "-",
+      a.disabled_at ? badge("disabled", "bad") : a.locked ? badge("locked", "warn") : badge("active", "ok"),
+      a.last_signed_in_at ? when(a.last_signed_in_at) : "never",
+      el("span", { class: "actions" },
+        el("button", { type: "button", onclick: () => changeAccount(a) }, "Change"),
+        el("button", { type: "button", onclick: () => resetPassword(a) }, "Set password"),
+        a.locked ? step(a, "unlock", "Unlock") : null,
+        a.disabled_at ? step(a, "enable", "Enable") : a.user_name !== state.me.user ? step(a, "disable", "Disable") : null)]);
+    const revoke = (t) => el("button", { type: "button", "data-testid": `revoke-${t.token_id}`, onclick: async () => {
+      try { await auth(`tokens/${t.token_id}/revoke`, {}); flash(t.kind === "session" ? "Session ended." : "Token revoked."); rerender(); }
+      catch (error) { flash(sentence(error.data && error.data.message || error.message), true); }
+    } }, t.kind === "session" ? "End session" : "Revoke");
+    const active = (kind) => tokens.filter((t) => t.kind === kind && t.status === "active");
+    const tokenRows = (list, kind) => list.map((t) => [t.user_name, ROLE_NAMES[t.role] || human(t.role), committeeOf(t.committee),
+      when(t.issued_at), kind === "session" ? when(t.last_used_at) : when(t.expires_at), revoke(t)]);
+    const ended = tokens.filter((t) => t.status !== "active").slice(-20).reverse();
+    return el("section", {},
+      el("h1", {}, "People and tokens"),
+      el("div", { class: "actions" },
+        el("button", { type: "button", onclick: addAccount, "data-testid": "add-account" }, "Add an account"),
+        el("button", { type: "button", onclick: issueToken, "data-testid": "issue-token" }, "Issue a token")),
+      el("h2", {}, "Accounts"),
+      table(["person", "role", "Committee", "e-mail", "state", "last signed in", ""], accountRows, "No account yet."),
+      el("h2", {}, "Signed in now"),
+      table(["user", "role", "Committee", "signed in", "last request", ""], tokenRows(active("session"), "session"), "Nobody."),
+      el("h2", {}, "API tokens for scripts"),
+      table(["user", "role", "Committee", "issued", "expires", ""], tokenRows(active("api"), "api"), "No active token."),
+      el("h2", {}, "Recently ended"),
+      table(["user", "kind", "issued", "how it ended"], ended.map((t) => [t.user_name, t.kind === "session" ? "session" : "API token",
+        when(t.issued_at), t.status === "revoked" ? `revoked ${when(t.revoked_at)}` : t.status === "idle" ? "unused too long" : `expired ${when(t.expires_at)}`]),
+        "None."));
+  },
+};
+
+VIEWS.signin = () => ({ title: "Sign in", render: () => el("p", {}, "Signed in.") });
+VIEWS.account = () => accountView;
+VIEWS.people = () => (can("administer") ? peopleView : { title: "People and tokens", render: () => el("p", {}, "Only an administrator manages people and tokens.") });
