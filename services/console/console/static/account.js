@@ -151,19 +151,33 @@ function dialogForm(title, fields, send) {
 
 const value = (form, name) => form.querySelector(`#${name}`).value.trim();
 
-function addAccount() {
+// A donor's account or token names the registered donor it is: a select of them, shown only
+// while the role chosen is "donor".
+async function donorField(prefix, roleSelect) {
+  const donors = await donorChoices().catch(() => []);
+  const select = selectOf(`${prefix}-donor`, [["", "choose the donor"], ...donors]);
+  const row = el("div", { hidden: roleSelect.value !== "donor" }, labelled(`${prefix}-donor`, "Donor", select,
+    donors.length ? "Which registered donor this person speaks for." : "No donor is registered yet (Donors page)."));
+  roleSelect.addEventListener("change", () => { row.hidden = roleSelect.value !== "donor"; });
+  return row;
+}
+
+async function addAccount() {
+  const role = selectOf("a-role", ROLE_CHOICES(), "visit_coordinator");
+  const donor = await donorField("a", role);
   dialogForm("Add an account", [
     labelled("a-user", "User name", el("input", { id: "a-user", required: true, autocomplete: "off" }), "What the person types to sign in, e.g. m.rossi"),
     labelled("a-name", "Full name", el("input", { id: "a-name", autocomplete: "off" })),
     labelled("a-email", "E-mail address", el("input", { id: "a-email", type: "email", autocomplete: "off" }),
       "Needed to sign in through the identity provider."),
-    labelled("a-role", "Role", selectOf("a-role", ROLE_CHOICES(), "visit_coordinator")),
+    labelled("a-role", "Role", role), donor,
     labelled("a-committee", "Committee", selectOf("a-committee", COMMITTEE_CHOICES)),
     labelled("a-password", "First password", el("input", { id: "a-password", type: "password", autocomplete: "new-password" }),
       "At least 12 characters; give it to the person, who can change it. Leave empty for the identity provider only."),
   ], async (form) => {
     const account = await auth("users", { user: value(form, "a-user"), full_name: value(form, "a-name"),
       email: value(form, "a-email") || null, role: value(form, "a-role"), committee: value(form, "a-committee") || null,
+      donor_id: value(form, "a-role") === "donor" ? value(form, "a-donor") || null : null,
       password: form.querySelector("#a-password").value || null });
     return `Account ${account.user_name} added.`;
   });
@@ -192,16 +206,17 @@ function resetPassword(a) {
   });
 }
 
-function issueToken() {
-  const shown = el("div", {});
+async function issueToken() {
+  const role = selectOf("t-role", ROLE_CHOICES(), "reporting_staff");
+  const donor = await donorField("t", role);
   dialogForm("Issue a token", [
     labelled("t-user", "For (user name)", el("input", { id: "t-user", required: true, autocomplete: "off" })),
-    labelled("t-role", "Role", selectOf("t-role", ROLE_CHOICES(), "reporting_staff")),
+    labelled("t-role", "Role", role), donor,
     labelled("t-committee", "Committee", selectOf("t-committee", COMMITTEE_CHOICES)),
     labelled("t-days", "Valid for (days)", el("input", { id: "t-days", type: "number", min: 1, max: 366, value: 90, required: true })),
-    shown,
   ], async (form) => {
     const issued = await auth("tokens", { user: value(form, "t-user"), role: value(form, "t-role"),
+      donor_id: value(form, "t-role") === "donor" ? value(form, "t-donor") || null : null,
       committee: value(form, "t-committee") || null, expires_in_days: Number(value(form, "t-days")) });
     // Shown once, in a dialog of its own: only its hash is kept.
     setTimeout(() => {
