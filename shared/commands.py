@@ -33,8 +33,10 @@ class CommandFields(Schema):
 
 def command_input(payload_schema: type[Schema], *derived: str, **overrides: Any) -> Schema:
     """A command's input schema: the event's payload schema, less what the domain derives,
-    plus the common command fields (and any ``overrides``)."""
-    cls = type(f"{payload_schema.__name__}Input", (CommandFields, payload_schema), dict(overrides))
+    plus the common command fields (and any ``overrides``); the States it names are the United
+    Nations' (``fields.as_commanded``)."""
+    cls = type(f"{payload_schema.__name__}Input", (CommandFields, payload_schema),
+               {**f.as_commanded(payload_schema), **overrides})
     return cls(exclude=derived)
 
 

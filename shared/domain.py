@@ -120,6 +120,15 @@ def state_answers_due(committee: str | None, transmitted_on: date) -> tuple[date
             add_months(transmitted_on, _setting("FIELDWORK_RESPONSE_MONTHS", committee, RESPONSE_MONTHS)))
 
 
+def next_numbers(prefix: str, taken, count: int = 1) -> list[str]:
+    """``count`` ids a record gives the things a user did not name (``N4``, ``O2``): the
+    prefix and the numbers after the highest it already gave (``taken``: every id in use or
+    used before), so that an id never comes back meaning something else."""
+    pattern = re.compile(rf"{re.escape(prefix)}(\d+)\Z")
+    highest = max((int(m.group(1)) for m in map(pattern.match, taken) if m), default=0)
+    return [f"{prefix}{highest + n}" for n in range(1, count + 1)]
+
+
 def hours_before(moment: datetime, starts_at: datetime) -> float:
     """Hours from ``moment`` to ``starts_at``, to the hundredth (negative: after it)."""
     return round((starts_at - moment).total_seconds() / 3600, 2)

@@ -147,16 +147,32 @@ def _member_state_codes() -> list[str]:
     return sorted(country.alpha_3 for country in pycountry.countries)
 
 
+def _for_people() -> dict:
+    """``x-vocabulary``: the codes in words, the States by name (shared.contract.vocabulary) and
+    the time zone each Committee's dates and times are shown in (shared.domain.committee_zone),
+    for a page to show them as a person reads them."""
+    from shared.contract.vocabulary import COMMITTEES, for_people
+    from shared.domain import committee_zone
+
+    return {**for_people(), "time_zones": {committee: committee_zone(committee).key for committee in COMMITTEES}}
+
+
 def _validator_attributes(self, field, ret, **kwargs) -> dict:
     """What shared/contract/fields.py checks with functions of its own, in JSON Schema terms:
-    a member State is one of the ISO 3166-1 alpha-3 codes; a date lies in 1945-2200."""
+    a State an event names is one of the ISO 3166-1 alpha-3 codes, one a command names a State of
+    the United Nations; a date lies in 1945-2200."""
     from shared.contract import fields as contract_fields
+    from shared.contract.vocabulary import UN_STATES
 
     extra: dict[str, Any] = {}
     validators = getattr(field, "validators", ())
     if contract_fields._member_state in validators:
         extra["enum"] = _member_state_codes()
         extra["description"] = "ISO 3166-1 alpha-3 country code, upper case (e.g. KEN)"
+    if contract_fields._un_state in validators:
+        extra["enum"] = sorted(UN_STATES)
+        extra["description"] = ("a Member State or observer State of the United Nations: its ISO 3166-1 alpha-3 code "
+                                "(e.g. KEN); `x-vocabulary.states` names each")
     if contract_fields._plausible_date in validators:
         extra["description"] = "a date (or moment) in the years 1945 to 2200; others are refused with 400"
     if "pattern" in ret:
@@ -267,6 +283,7 @@ def build(service: str) -> dict:
                 if parameter["in"] == "query" and parameter["name"] not in plain:
                     _no_null(parameter)
     document["info"]["x-service"] = service
+    document["x-vocabulary"] = _for_people()
     return document
 
 

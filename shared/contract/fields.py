@@ -1,11 +1,12 @@
 """Field helpers shared by the payload schemas, so that one kind of value is checked one way."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.contract.vocabulary import ALL_THEMATIC_AREAS, is_member_state
+from shared.contract.vocabulary import ALL_THEMATIC_AREAS, is_member_state, is_un_state
 
 MAX_TEXT = 10_000
 MAX_NAME = 300
@@ -37,7 +38,44 @@ def _member_state(value: str) -> None:
 
 
 def member_state(meaning: str = "") -> fields.String:
+    """A State an event names: any ISO 3166-1 alpha-3 code, so that every event recorded stays
+    valid; a command names a State of the United Nations (``as_commanded``)."""
     return fields.String(required=True, validate=_member_state, metadata=meant(meaning))
+
+
+def _un_state(value: str) -> None:
+    if not is_un_state(value):
+        raise ValidationError("not a Member State or observer State of the United Nations: give its ISO 3166-1 "
+                              "alpha-3 code (e.g. KEN for Kenya)")
+
+
+def _as_commanded(field: fields.Field) -> fields.Field | None:
+    """A copy of a State field (or list of them) that takes the United Nations' States only."""
+    if isinstance(field, fields.List):
+        inner = _as_commanded(field.inner)
+        if inner is None:
+            return None
+        field = copy.deepcopy(field)
+        field.inner = inner
+        return field
+    if _member_state not in getattr(field, "validators", ()):
+        return None
+    field = copy.deepcopy(field)
+    field.validators = [_un_state if v is _member_state else v for v in field.validators]
+    return field
+
+
+def as_commanded(payload_schema: type[Schema]) -> dict[str, fields.Field]:
+    """The fields of an event's payload schema that a command takes more strictly: each State
+    it names is one of the 193 Member States of the United Nations or its two observer States
+    (a territory, Antarctica or a code ISO 3166 reserves is refused with 400 naming the field).
+    The event schema itself keeps any ISO code, so that an event recorded before still loads."""
+    strict = {}
+    for name, field in payload_schema._declared_fields.items():
+        changed = _as_commanded(field)
+        if changed is not None:
+            strict[name] = changed
+    return strict
 
 
 def thematic_area(meaning: str = "") -> fields.String:

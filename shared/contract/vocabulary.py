@@ -109,8 +109,67 @@ MEETING_KIND_RULES = {
 
 
 def is_member_state(code: str) -> bool:
-    """True for an ISO 3166-1 alpha-3 country code (upper case)."""
+    """True for an ISO 3166-1 alpha-3 country code (upper case): what an event may name (an
+    event recorded before the United Nations' list was checked names one of these)."""
     return isinstance(code, str) and code.isupper() and pycountry.countries.get(alpha_3=code) is not None
+
+
+# The States a command names: the 193 Member States of the United Nations and its two observer
+# States, as the United Nations write their names (https://www.un.org/en/about-us/member-states),
+# by their ISO 3166-1 alpha-3 codes. Written out, not taken from ISO 3166, which also lists
+# territories (Puerto Rico, Antarctica); tests/unit/contract/test_united_nations_states.py counts
+# them. A State admitted later is a line added here.
+UN_MEMBER_STATES = {
+    "AFG": "Afghanistan", "ALB": "Albania", "DZA": "Algeria", "AND": "Andorra", "AGO": "Angola",
+    "ATG": "Antigua and Barbuda", "ARG": "Argentina", "ARM": "Armenia", "AUS": "Australia", "AUT": "Austria",
+    "AZE": "Azerbaijan", "BHS": "Bahamas", "BHR": "Bahrain", "BGD": "Bangladesh", "BRB": "Barbados",
+    "BLR": "Belarus", "BEL": "Belgium", "BLZ": "Belize", "BEN": "Benin", "BTN": "Bhutan",
+    "BOL": "Bolivia (Plurinational State of)", "BIH": "Bosnia and Herzegovina", "BWA": "Botswana",
+    "BRA": "Brazil", "BRN": "Brunei Darussalam", "BGR": "Bulgaria", "BFA": "Burkina Faso", "BDI": "Burundi",
+    "CPV": "Cabo Verde", "KHM": "Cambodia", "CMR": "Cameroon", "CAN": "Canada", "CAF": "Central African Republic",
+    "TCD": "Chad", "CHL": "Chile", "CHN": "China", "COL": "Colombia", "COM": "Comoros", "COG": "Congo",
+    "CRI": "Costa Rica", "CIV": "Côte d'Ivoire", "HRV": "Croatia", "CUB": "Cuba", "CYP": "Cyprus",
+    "CZE": "Czechia", "PRK": "Democratic People's Republic of Korea", "COD": "Democratic Republic of the Congo",
+    "DNK": "Denmark", "DJI": "Djibouti", "DMA": "Dominica", "DOM": "Dominican Republic", "ECU": "Ecuador",
+    "EGY": "Egypt", "SLV": "El Salvador", "GNQ": "Equatorial Guinea", "ERI": "Eritrea", "EST": "Estonia",
+    "SWZ": "Eswatini", "ETH": "Ethiopia", "FJI": "Fiji", "FIN": "Finland", "FRA": "France", "GAB": "Gabon",
+    "GMB": "Gambia", "GEO": "Georgia", "DEU": "Germany", "GHA": "Ghana", "GRC": "Greece", "GRD": "Grenada",
+    "GTM": "Guatemala", "GIN": "Guinea", "GNB": "Guinea-Bissau", "GUY": "Guyana", "HTI": "Haiti",
+    "HND": "Honduras", "HUN": "Hungary", "ISL": "Iceland", "IND": "India", "IDN": "Indonesia",
+    "IRN": "Iran (Islamic Republic of)", "IRQ": "Iraq", "IRL": "Ireland", "ISR": "Israel", "ITA": "Italy",
+    "JAM": "Jamaica", "JPN": "Japan", "JOR": "Jordan", "KAZ": "Kazakhstan", "KEN": "Kenya", "KIR": "Kiribati",
+    "KWT": "Kuwait", "KGZ": "Kyrgyzstan", "LAO": "Lao People's Democratic Republic", "LVA": "Latvia",
+    "LBN": "Lebanon", "LSO": "Lesotho", "LBR": "Liberia", "LBY": "Libya", "LIE": "Liechtenstein",
+    "LTU": "Lithuania", "LUX": "Luxembourg", "MDG": "Madagascar", "MWI": "Malawi", "MYS": "Malaysia",
+    "MDV": "Maldives", "MLI": "Mali", "MLT": "Malta", "MHL": "Marshall Islands", "MRT": "Mauritania",
+    "MUS": "Mauritius", "MEX": "Mexico", "FSM": "Micronesia (Federated States of)", "MCO": "Monaco",
+    "MNG": "Mongolia", "MNE": "Montenegro", "MAR": "Morocco", "MOZ": "Mozambique", "MMR": "Myanmar",
+    "NAM": "Namibia", "NRU": "Nauru", "NPL": "Nepal", "NLD": "Netherlands (Kingdom of the)",
+    "NZL": "New Zealand", "NIC": "Nicaragua", "NER": "Niger", "NGA": "Nigeria", "MKD": "North Macedonia",
+    "NOR": "Norway", "OMN": "Oman", "PAK": "Pakistan", "PLW": "Palau", "PAN": "Panama",
+    "PNG": "Papua New Guinea", "PRY": "Paraguay", "PER": "Peru", "PHL": "Philippines", "POL": "Poland",
+    "PRT": "Portugal", "QAT": "Qatar", "KOR": "Republic of Korea", "MDA": "Republic of Moldova",
+    "ROU": "Romania", "RUS": "Russian Federation", "RWA": "Rwanda", "KNA": "Saint Kitts and Nevis",
+    "LCA": "Saint Lucia", "VCT": "Saint Vincent and the Grenadines", "WSM": "Samoa", "SMR": "San Marino",
+    "STP": "Sao Tome and Principe", "SAU": "Saudi Arabia", "SEN": "Senegal", "SRB": "Serbia",
+    "SYC": "Seychelles", "SLE": "Sierra Leone", "SGP": "Singapore", "SVK": "Slovakia", "SVN": "Slovenia",
+    "SLB": "Solomon Islands", "SOM": "Somalia", "ZAF": "South Africa", "SSD": "South Sudan", "ESP": "Spain",
+    "LKA": "Sri Lanka", "SDN": "Sudan", "SUR": "Suriname", "SWE": "Sweden", "CHE": "Switzerland",
+    "SYR": "Syrian Arab Republic", "TJK": "Tajikistan", "THA": "Thailand", "TLS": "Timor-Leste", "TGO": "Togo",
+    "TON": "Tonga", "TTO": "Trinidad and Tobago", "TUN": "Tunisia", "TUR": "Türkiye", "TKM": "Turkmenistan",
+    "TUV": "Tuvalu", "UGA": "Uganda", "UKR": "Ukraine", "ARE": "United Arab Emirates",
+    "GBR": "United Kingdom of Great Britain and Northern Ireland", "TZA": "United Republic of Tanzania",
+    "USA": "United States of America", "URY": "Uruguay", "UZB": "Uzbekistan", "VUT": "Vanuatu",
+    "VEN": "Venezuela (Bolivarian Republic of)", "VNM": "Viet Nam", "YEM": "Yemen", "ZMB": "Zambia",
+    "ZWE": "Zimbabwe",
+}
+OBSERVER_STATES = {"VAT": "Holy See", "PSE": "State of Palestine"}
+UN_STATES = {**UN_MEMBER_STATES, **OBSERVER_STATES}
+
+
+def is_un_state(code: str) -> bool:
+    """True for a Member State or an observer State of the United Nations (its alpha-3 code)."""
+    return isinstance(code, str) and code in UN_STATES
 
 
 # ISO 3166 writes "Iran, Islamic Republic of"; the United Nations write "Iran (Islamic Republic
@@ -121,7 +180,10 @@ _UN_PARENTHESIZED = {"Bolivia", "Iran", "Micronesia", "Venezuela"}
 @lru_cache(maxsize=None)
 def country_name(code: str) -> str:
     """A State's name as the United Nations write it ("Republic of Korea", "Iran (Islamic
-    Republic of)", "Democratic Republic of the Congo"); the code itself if it is no country."""
+    Republic of)", "Türkiye"); for another ISO 3166 code (a territory an older record names) its
+    ISO name in the same order; the code itself if it is no country."""
+    if code in UN_STATES:
+        return UN_STATES[code]
     country = pycountry.countries.get(alpha_3=code)
     if not country:
         return code
@@ -159,3 +221,15 @@ def written(day: str | date | None) -> str:
 def in_words(code: str) -> str:
     """A code of the contract (a thematic area, a kind, a status) as a person reads it."""
     return _WORDS.get(code) or code.replace("_", " ")
+
+
+def for_people() -> dict:
+    """What a page needs to show the contract's codes to a person: each code of the closed
+    vocabularies in words, and the States a command may name by their names (the services'
+    OpenAPI documents carry it; the console reads it there)."""
+    codes = {*COMMITTEES, *ORIGINS, *ROLES, *ORGANIZATION_KINDS, *DONOR_KINDS, *PRIORITIES, *RECOMMENDATION_STATUSES,
+             *STATE_ANSWERS, *ALL_THEMATIC_AREAS, *MEETING_KINDS, *OUTCOME_KINDS, *COMMITTEE_DECISIONS,
+             *ACTION_ITEM_STATUSES, *CONTACT_ROLES, *CONTACT_COMMITTEES, *NOTICES, *SUBJECT_KINDS}
+    return {"words": {code: in_words(code) for code in sorted(codes)},
+            "thematic_areas": {committee: list(areas) for committee, areas in THEMATIC_AREAS.items()},
+            "states": dict(sorted(UN_STATES.items(), key=lambda item: item[1]))}

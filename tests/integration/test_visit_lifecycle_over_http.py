@@ -137,6 +137,20 @@ def test_visits_can_be_found_by_state_committee_status_and_what_is_overdue(broke
     assert bad.status_code == 400 and "status" in bad.json()["fields"]
 
 
+def test_the_board_searches_by_name_in_any_accent_orders_and_refuses_an_unknown_order(broker, visits_service):
+    civ = visits_service.post("/visits", {"member_state": "CIV", "committee": "ctc"}).json()["id"]
+    kaz = visits_service.post("/visits", {"member_state": "KAZ", "committee": "1540"}).json()["id"]
+    assert [v["id"] for v in visits_service.get("/visits", params={"q": "cote d'ivoire"}).json()] == [civ]
+    assert [v["id"] for v in visits_service.get("/visits", params={"q": "Kazakhstan 1540"}).json()] == [kaz]
+    newest_first = [v["id"] for v in visits_service.get("/visits", params={"sort": "-proposed"}).json()]
+    assert newest_first.index(kaz) < newest_first.index(civ)
+    # neither has dates yet: a date range leaves them out
+    dated = visits_service.get("/visits", params={"from": "2026-01-01", "to": "2026-12-31"}).json()
+    assert not {civ, kaz} & {v["id"] for v in dated}
+    bad = visits_service.get("/visits", params={"sort": "size"})
+    assert bad.status_code == 400 and list(bad.json()["fields"]) == ["sort"]
+
+
 def test_concurrent_steps_on_one_visit_are_each_applied_or_refused_never_lost(broker, visits_service):
     from concurrent.futures import ThreadPoolExecutor
 

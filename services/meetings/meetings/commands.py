@@ -17,6 +17,7 @@ from marshmallow import fields
 
 from shared.auth import CHAIRS, SECRETARIAT
 from shared.commands import Command, Commands, command_input
+from shared.contract import fields as f
 from shared.contract import meetings as contract
 from meetings.application import MeetingsApplication as App
 from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
@@ -56,8 +57,15 @@ def _new_dates(meeting: Meeting, ctx) -> dict:
     return {"starts_at": starts, "ends_at": starts + timedelta(hours=3)}
 
 
-def _step(name: str, help_text: str, payload, use_case, method, probe, *derived: str, roles=SECRETARIAT) -> Command:
-    return Command(name, help_text, command_input(payload, *derived), roles, use_case, method, probe)
+def _step(name: str, help_text: str, payload, use_case, method, probe, *derived: str, roles=SECRETARIAT,
+          **overrides) -> Command:
+    return Command(name, help_text, command_input(payload, *derived, **overrides), roles, use_case, method, probe)
+
+
+def _numbered(what: str, prefix: str):
+    """An id the user may leave out: the meeting numbers it (``D1``, ``O1``...)."""
+    return f.ident(required=False, meaning=f"The {what}'s identifier, unique within the meeting; leave it out and "
+                                           f"the meeting numbers it ({prefix}1, {prefix}2, ...).")
 
 
 GROUPS = Commands(
@@ -84,18 +92,21 @@ MEETINGS = Commands(
     ),
     _step("announce", "Announce the meeting to all Council delegations.", contract.MeetingAnnounced,
           App.announce, Meeting.announce, lambda meeting, ctx, **_: {"notice": ""}, "announced_to"),
-    _step("circulate-document", "Circulate a meeting document to all delegations (before the meeting).",
+    _step("circulate-document", "Circulate a meeting document to all delegations (before the meeting); without "
+          "--document-id the meeting numbers it (D1, D2, ...).",
           contract.DocumentCirculated, App.circulate_document, Meeting.circulate_document,
-          lambda meeting, ctx, **_: {"document_id": _NEW, "title": "a document"}, "hours_before_meeting"),
+          lambda meeting, ctx, **_: {"document_id": _NEW, "title": "a document"}, "hours_before_meeting",
+          document_id=_numbered("document", "D")),
     _step("hold", "The meeting was held (only after it was announced), with who attended: --delegations (State "
           "codes), --organizations, --experts, each repeated.", contract.MeetingHeld,
           App.hold, Meeting.hold, lambda meeting, ctx, **_: {}),
     _step("log-outcome", "The group's chair logs a decision, recommendation or action item (an action item with "
-          "--owner and --due-on; --amends an earlier outcome, which it supersedes).",
+          "--owner and --due-on; --amends an earlier outcome, which it supersedes); the meeting numbers it "
+          "unless --outcome-id names it.",
           contract.OutcomeLogged, App.log_outcome, Meeting.log_outcome,
           lambda meeting, ctx, group=None, **_: {"group": group or _NO_GROUP, "outcome_id": _NEW,
                                                  "outcome_kind": "decision", "text": "an outcome"},
-          roles=CHAIRS),
+          roles=CHAIRS, outcome_id=_numbered("outcome", "O")),
     _step("correct-outcome", "The chair corrects a draft outcome (--outcome-id, --text) until a report carries it "
           "to the Committee, or after the Committee returned it.",
           contract.OutcomeCorrected, App.correct_outcome, Meeting.correct_outcome,

@@ -24,7 +24,7 @@ from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 from meetings.dependencies import MeetingsRuntime
 from meetings.domain import CommitteeMembership
 from meetings.views import (
-    BY_GROUP, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, membership_view,
+    BY_GROUP, MEETING_LISTING, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, membership_view,
     outcome_awaiting_view, read_filters,
 )
 
@@ -213,7 +213,8 @@ class MeetingsService(runtime.FieldworkService):
                  else self.app.meetings(group_id=wanted["group_id"]))
         views = [meeting_summary(m, groups.get(m.group_id), wanted["today"]) for m in found
                  if _of(groups.get(m.group_id), wanted["committee"])]
-        return [v for v in views if v["action_items_overdue"]] if wanted["overdue"] else views
+        return MEETING_LISTING.refine([v for v in views if v["action_items_overdue"]] if wanted["overdue"] else views,
+                                      wanted)
 
     @rpc
     def schedule(self, filters=None):

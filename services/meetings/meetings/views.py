@@ -10,13 +10,25 @@ from marshmallow import Schema, fields, validate
 from shared.contract.vocabulary import COMMITTEES
 from shared.domain import Context, committee_day, document_notice
 from shared.http import jsonable, load
+from shared.listing import Listing, folded, refinement
 from meetings.commands import MEETINGS
 from meetings.domain import Meeting, WorkingGroup
 
 AWAITING = ("new_dates", "announcement", "documents", "report_to_committee", "outcome_approval")
 
 
-class MeetingFilters(Schema):
+# The meetings list's search, date range and orders (shared.listing): a meeting is found by its
+# title, group, place, kind or status, and dated by its days.
+MEETING_LISTING = Listing(
+    text=("title", "group", "location", "meeting_kind", "status", "committee"),
+    span=("starts_at", "ends_at"),
+    sorts={"starts": lambda m: m["starts_at"], "title": lambda m: folded(m["title"]),
+           "group": lambda m: folded(m["group"]), "status": lambda m: m["status"]},
+    default="starts",
+)
+
+
+class MeetingFilters(refinement(tuple(MEETING_LISTING.sorts))):
     group_id = fields.UUID(load_default=None)
     committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES),
                               metadata={"description": "only the meetings of this Committee's groups"})

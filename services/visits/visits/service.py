@@ -23,7 +23,7 @@ from visits.commands import ORGANIZATIONS as ORGANIZATION_COMMANDS
 from visits.commands import VISITS
 from visits.dependencies import VisitsRuntime
 from visits.views import (
-    OrganizationQuery, donor_share_view, donor_view, iati_document, list_filters, matches_view, organization_view,
+    VISIT_LISTING, OrganizationQuery, donor_share_view, donor_view, iati_document, list_filters, matches_view, organization_view,
     today, visit_page, visit_summary, visit_view,
 )
 
@@ -181,7 +181,8 @@ class VisitsService(runtime.FieldworkService):
     @rpc
     def list_visits(self, filters=None):
         query = list_filters(filters)
-        return [visit_summary(v, query["today"]) for v in self.app.list_visits(**query)]
+        found = {name: query.pop(name) for name in ("q", "from_", "to", "sort")}
+        return VISIT_LISTING.refine([visit_summary(v, query["today"]) for v in self.app.list_visits(**query)], found)
 
     @rpc
     def register_donor(self, body, actor=None):

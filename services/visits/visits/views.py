@@ -11,6 +11,7 @@ from shared.contract import fields as f
 from shared.contract.vocabulary import COMMITTEES, country_name
 from shared.domain import Context
 from shared.http import jsonable, load
+from shared.listing import Listing, folded, refinement
 from visits import iati
 from visits.commands import VISITS
 from shared.contract.organizations import Organization as DirectoryEntry
@@ -21,7 +22,18 @@ WAITING_FOR = ("committee_approval", "consent_request", "state_consent", "pre_vi
                "follow_up_and_closure", "state_answer", "recommendation")
 
 
-class ListFilters(Schema):
+# The board's search, date range and orders (shared.listing): a visit is found by its State's
+# name or code, its Committee, status or origin, and dated by its days in the State.
+VISIT_LISTING = Listing(
+    text=("country", "member_state", "committee", "status", "origin"),
+    span=("starts_on", "ends_on"),
+    sorts={"proposed": lambda v: v["proposed_at"], "starts": lambda v: v["starts_on"],
+           "state": lambda v: folded(v["country"]), "status": lambda v: v["status"]},
+    default="proposed",
+)
+
+
+class ListFilters(refinement(tuple(VISIT_LISTING.sorts))):
     state = fields.String(load_default=None, validate=validate.Length(equal=3))
     committee = fields.String(load_default=None, validate=validate.OneOf(COMMITTEES))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as contract_fields
+from shared.contract.vocabulary import UN_STATES
 
 # Every ISO 3166-1 alpha-3 code pycountry knows (what ``is_member_state`` accepts).
 MEMBER_STATES = tuple(sorted(country.alpha_3 for country in pycountry.countries))
@@ -138,6 +139,8 @@ def valid_values(field: fields.Field, characters: st.SearchStrategy[str] = CHARA
     if isinstance(field, fields.String):
         if contract_fields._member_state in field.validators:
             return st.sampled_from(MEMBER_STATES)
+        if contract_fields._un_state in field.validators:  # a command's: the United Nations' States
+            return st.sampled_from(sorted(UN_STATES))
         return text_values(field, characters)
     if isinstance(field, fields.Dict):
         return JSON_OBJECTS
