@@ -115,8 +115,8 @@ class MeetingsApplication(FieldworkApplication):
                  expected_version: int | None = None) -> Meeting:
         return self._step(meeting_id, expected_version, lambda meeting: meeting.announce(ctx, notice=notice))
 
-    def circulate_document(self, ctx: Context, meeting_id: UUID, *, document_id: str, title: str, symbol: str = "",
-                           expected_version: int | None = None) -> Meeting:
+    def circulate_document(self, ctx: Context, meeting_id: UUID, *, title: str, document_id: str | None = None,
+                           symbol: str = "", expected_version: int | None = None) -> Meeting:
         return self._step(meeting_id, expected_version, lambda meeting: meeting.circulate_document(
             ctx, document_id=document_id, title=title, symbol=symbol))
 
@@ -126,7 +126,7 @@ class MeetingsApplication(FieldworkApplication):
         return self._step(meeting_id, expected_version, lambda meeting: meeting.hold(
             ctx, delegations=delegations, organizations=organizations, experts=experts))
 
-    def log_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_id: str, outcome_kind: str, text: str,
+    def log_outcome(self, ctx: Context, meeting_id: UUID, *, outcome_kind: str, text: str, outcome_id: str | None = None,
                     amends: str | None = None, owner: str = "", due_on: date | None = None,
                     expected_version: int | None = None) -> Meeting:
         """The meeting's group is read for its chair: only the chair logs outcomes."""

@@ -15,13 +15,13 @@ from types import SimpleNamespace
 from typing import Callable
 from uuid import UUID
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from shared.auth import COORDINATION
 from shared.commands import Command, Commands, command_input
 from shared.contract import fields as f
 from shared.contract import visits as contract
-from shared.contract.vocabulary import ORGANIZATION_KINDS, ORIGINS
+from shared.contract.vocabulary import ALL_THEMATIC_AREAS, ORGANIZATION_KINDS, ORIGINS
 from visits.application import VisitsApplication as App
 from visits.domain import Donor, Need, Visit
 
@@ -64,7 +64,29 @@ def _colon_separated(form: str, *names: str) -> Callable[[str], dict]:
     return parse
 
 
-_parse_need = _colon_separated("ID:AREA:PRIORITY:DESCRIPTION", "need_id", "thematic_area", "priority", "description")
+NEED_FORM = "AREA:PRIORITY:DESCRIPTION"  # the one format of a need typed on a line (docs/api.md)
+_parse_need_with_id = _colon_separated("ID:AREA:PRIORITY:DESCRIPTION", "need_id", "thematic_area", "priority",
+                                       "description")
+_parse_numbered_need = _colon_separated(NEED_FORM, "thematic_area", "priority", "description")
+
+
+def _parse_need(text: str) -> dict:
+    """A need as ``AREA:PRIORITY:DESCRIPTION`` (the visit numbers it); the older
+    ``ID:AREA:PRIORITY:DESCRIPTION`` still names its id. Told apart by the first part: a
+    thematic area begins the new form."""
+    if text.split(":", 1)[0] in ALL_THEMATIC_AREAS:
+        return _parse_numbered_need(text)
+    try:
+        return _parse_need_with_id(text)
+    except ValueError:
+        raise ValueError(f"{text!r}: use {NEED_FORM} (AREA one of the visit's Committee's thematic areas)") from None
+
+
+class NeedInput(contract.NeedSchema):
+    """A need as a command takes it: its id may be left out (the visit numbers it N1, N2, ...)."""
+
+    need_id = f.ident(required=False, meaning="The need's identifier; leave it out and the visit numbers it "
+                                              "(N1, N2, ..., after those its assessments used).")
 _parse_recommendation = _colon_separated("ID:AREA:PRIORITY:TEXT", "recommendation_id", "thematic_area", "priority",
                                          "text")
 
@@ -130,12 +152,15 @@ VISITS = Commands(
     _step("start", "The visit starts.", contract.VisitStarted, App.start, Visit.start, lambda visit, ctx: {}),
     _step("complete", "The visit ends: --organizations-taking-part (of those invited) and --team, each repeated.",
           contract.VisitCompleted, App.complete, Visit.complete, lambda visit, ctx: {}),
-    _step("record-needs-assessment",
-          "Record the needs identified: --need ID:AREA:PRIORITY:DESCRIPTION, repeated.",
-          contract.NeedsAssessmentRecorded, App.record_needs_assessment, Visit.record_needs_assessment,
-          lambda visit, ctx: {"needs": [Need("a need", "border_control", "a need", "high")], "summary": ""},
-          "assessment_version",
-          list_options={"needs": ("--need", "ID:AREA:PRIORITY:DESCRIPTION, repeated", _parse_need)}),
+    Command(
+        "record-needs-assessment", f"Record the needs identified: --need {NEED_FORM}, repeated (each numbered N1, "
+        "N2, ...; the older ID:AREA:PRIORITY:DESCRIPTION names the id itself).",
+        command_input(contract.NeedsAssessmentRecorded, "assessment_version", needs=fields.List(
+            fields.Nested(NeedInput), required=True, validate=validate.Length(min=1, max=500),
+            metadata=f.meant("Every need identified, the whole list (it replaces the previous version's)."))),
+        COORDINATION, App.record_needs_assessment, Visit.record_needs_assessment,
+        lambda visit, ctx: {"needs": [Need(None, "border_control", "a need", "high")], "summary": ""},
+        list_options={"needs": ("--need", f"{NEED_FORM}, repeated", _parse_need)}),
     _step("grant-sharing-consent", "The State consents to share its needs assessment with donors.",
           contract.DonorSharingConsentGranted, App.grant_sharing_consent, Visit.grant_sharing_consent,
           lambda visit, ctx: {}),

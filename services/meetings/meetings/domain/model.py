@@ -18,7 +18,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain import DOCUMENT_NOTICE, Context, RecordedAggregate, circulated_late, hours_before
+from shared.domain import DOCUMENT_NOTICE, Context, RecordedAggregate, circulated_late, hours_before, next_numbers
 from shared.contract.vocabulary import MEETING_KIND_RULES, MeetingKindRules
 from shared.errors import Forbidden, RuleBroken
 
@@ -273,12 +273,14 @@ class Meeting(RecordedAggregate):
             return None
         return hours_before(self.starts_at, self.announced_at)
 
-    def circulate_document(self, ctx: Context, *, document_id: str, title: str, symbol: str = "") -> None:
+    def circulate_document(self, ctx: Context, *, document_id: str | None = None, title: str, symbol: str = "") -> None:
         """All meeting documents are circulated to all Council delegations prior to meetings: a
         document circulated once the meeting started breaks that, and is recorded and flagged
         (negative ``hours_before_meeting``), not refused: the reports must show it. Once the
-        meeting was recorded as held, a paper is no longer its circulation."""
+        meeting was recorded as held, a paper is no longer its circulation. A document without
+        an id is numbered by the meeting (D1, D2, ...)."""
         self._require_not_cancelled()
+        document_id = document_id or next_numbers("D", self.documents)[0]
         if self.held_at is not None:
             raise RuleBroken(
                 "documents_circulated_before_the_meeting_is_held",
@@ -337,14 +339,16 @@ class Meeting(RecordedAggregate):
         self.attendance = {"delegations": delegations, "organizations": organizations, "experts": experts}
 
     def log_outcome(
-        self, ctx: Context, *, group: WorkingGroup, outcome_id: str, outcome_kind: str, text: str,
+        self, ctx: Context, *, group: WorkingGroup, outcome_kind: str, text: str, outcome_id: str | None = None,
         amends: str | None = None, owner: str = "", due_on: date | None = None,
     ) -> None:
         """Decisions, recommendations and action items (with their owner and due date) are
         logged by the group's chair, once the meeting was held. An outcome the Committee took up
         is never edited: an amendment is a new outcome that names the one it amends, which it
-        supersedes (the original stays, never approved nor communicated again)."""
+        supersedes (the original stays, never approved nor communicated again). An outcome
+        without an id is numbered by the meeting (O1, O2, ...)."""
         self._require_not_cancelled()
+        outcome_id = outcome_id or next_numbers("O", self.outcomes)[0]
         if not self.rules.logs_outcomes:
             raise RuleBroken("meeting_kind_logs_outcomes", f"a {self.meeting_kind} meeting logs no outcomes")
         self._require_chair(ctx, group, "logs outcomes")

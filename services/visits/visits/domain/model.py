@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain import Context, RecordedAggregate, committee_day, event_id, state_answers_due
+from shared.domain import Context, RecordedAggregate, committee_day, event_id, next_numbers, state_answers_due
 from shared.contract import organizations
 from shared.contract.vocabulary import THEMATIC_AREAS
 from shared.errors import RuleBroken
@@ -80,9 +80,9 @@ STARTED = frozenset({VisitStatus.IN_PROGRESS, VisitStatus.CONDUCTED})
 
 @dataclass(frozen=True)
 class Need:
-    """One need identified during a visit."""
+    """One need identified during a visit (``need_id`` None: the visit numbers it)."""
 
-    need_id: str
+    need_id: str | None
     thematic_area: str
     description: str
     priority: str  # high | medium | low
@@ -184,6 +184,7 @@ class Visit(RecordedAggregate):
         self.organizations_taking_part: list[str] = []  # of those invited, as recorded at completion
         self.team: list[str] = []  # the visiting team
         self.needs: dict[str, Need] = {}
+        self.needs_ever_named: set[str] = set()  # by any version of the assessment
         self.assessment_version = 0
         self.assessment_summary = ""
         self.assessment_recorded_at: datetime | None = None
@@ -512,18 +513,28 @@ class Visit(RecordedAggregate):
         self._require_own_areas({n.thematic_area for n in needs})
         if not needs:
             raise RuleBroken("needs_assessment_names_needs", "a needs assessment lists at least one need")
-        ids = [n.need_id for n in needs]
+        ids = [n.need_id for n in needs if n.need_id is not None]
         if len(set(ids)) != len(ids):
             raise RuleBroken("need_ids_unique", "two needs share one need_id")
+        needs = self._numbered(needs)
         self._record_needs_assessment(
             ctx, [n.as_dict() for n in needs], summary, self.assessment_version + 1
         )
+
+    def _numbered(self, needs: list[Need]) -> list[Need]:
+        """The needs, each without an id given the next number (N1, N2, ...) after those this
+        visit's assessments used (a need of an earlier version keeps its id when it is given
+        again; a new one never takes the id of one dropped)."""
+        unnamed = [n for n in needs if n.need_id is None]
+        fresh = iter(next_numbers("N", {*self.needs_ever_named, *(n.need_id for n in needs if n.need_id)}, len(unnamed)))
+        return [n if n.need_id is not None else replace(n, need_id=next(fresh)) for n in needs]
 
     @event("NeedsAssessmentRecorded")
     def _record_needs_assessment(
         self, ctx: Context, needs: list[dict], summary: str, assessment_version: int
     ) -> None:
         self.needs = {n["need_id"]: Need(**n) for n in needs}
+        self.needs_ever_named |= set(self.needs)
         self.assessment_version = assessment_version
         self.assessment_summary = summary
         self.assessment_recorded_at = ctx.occurred_at
