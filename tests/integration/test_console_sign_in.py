@@ -211,3 +211,21 @@ def test_the_identity_provider_cannot_sign_in_someone_without_an_account(system,
     done = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
     assert done.status_code == 303 and "has+no+account+here" in done.headers["Location"]
     assert browser.get(f"{console.url}/auth/session", timeout=10).status_code == 401
+
+
+def test_a_session_left_unused_ends_and_one_in_use_goes_on(system):
+    """A console whose sessions end after 3 s without a request (FIELDWORK_SESSION_IDLE_MINUTES)."""
+    visits, console = system
+    hasty = ServiceProcess("console", console.env["AMQP_URI"], Path(console.env["FIELDWORK_DATA_DIR"]), extra_env={
+        "FIELDWORK_VISITS_URL": visits.url, "FIELDWORK_SESSION_IDLE_MINUTES": "0.05"}).start()
+    try:
+        busy, _ = signed_in(hasty, "m.rossi")
+        idle, _ = signed_in(hasty, "m.rossi")
+        for _ in range(5):  # 5 s of requests a second apart: busy stays signed in
+            time.sleep(1)
+            assert busy.get(f"{hasty.url}/api/visits/whoami", timeout=10).status_code == 200
+        ended = idle.get(f"{hasty.url}/api/visits/whoami", timeout=10)
+        assert ended.status_code == 401 and "without use" in ended.json()["message"]
+        assert idle.get(f"{hasty.url}/auth/session", timeout=10).status_code == 401
+    finally:
+        hasty.stop()
