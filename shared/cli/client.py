@@ -37,9 +37,28 @@ def token_for(service: str) -> str | None:
     return tokens.get(os.environ.get("FIELDWORK_ROLE") or manifest(service).default_role)
 
 
-# Exit codes: 0 done, 1 refused by a rule or conflict, 2 bad input, 3 not found, 4 unreachable.
-EXIT_BY_STATUS = {400: 2, 401: 2, 403: 1, 404: 3, 409: 1}
-UNREACHABLE = 4
+# Exit codes, apart from click's own (1: aborted or a general error, 2: a usage error, caught
+# before any request): what the service answered. docs/operations.md#the-cli lists them.
+BAD_INPUT = 3      # 400, 408, 413, 415, 422: the input was refused, its field named
+REFUSED = 4        # 409: a rule refused the step (or someone else changed the record)
+NOT_FOUND = 5      # 404
+NOT_ALLOWED = 6    # 401 not signed in, 403 not this role's or this user's to do
+UNREACHABLE = 7    # no answer, or 502/503/504: the service (or the broker) is not there
+SERVICE_FAILED = 8  # 500: the service failed (its log has the reference)
+EXIT_BY_STATUS = {400: BAD_INPUT, 408: BAD_INPUT, 413: BAD_INPUT, 415: BAD_INPUT, 422: BAD_INPUT, 409: REFUSED,
+                  404: NOT_FOUND, 401: NOT_ALLOWED, 403: NOT_ALLOWED, 502: UNREACHABLE, 503: UNREACHABLE,
+                  504: UNREACHABLE}
+EXIT_CODES = {0: "done", 1: "aborted, or an error of the CLI itself (click)",
+              2: "usage error: an option missing or of the wrong type (nothing was sent)",
+              BAD_INPUT: "bad input: the service refused a field (HTTP 400/422), named in the message",
+              REFUSED: "refused by a rule (HTTP 409), named in the message",
+              NOT_FOUND: "not found (HTTP 404)", NOT_ALLOWED: "not signed in or not allowed (HTTP 401/403)",
+              UNREACHABLE: "the service does not answer (or answers 502/503/504)",
+              SERVICE_FAILED: "the service failed (HTTP 500; its log has the reference)"}
+
+
+def exit_code_for(status: int) -> int:
+    return EXIT_BY_STATUS.get(status, SERVICE_FAILED if status >= 500 else BAD_INPUT)
 
 
 class ServiceUnreachable(Exception):
@@ -59,7 +78,7 @@ class ServiceRefused(Exception):
         super().__init__(f"{method} {path} was refused by the {service} service (HTTP {status})")
         self.status = status
         self.data = data
-        self.exit_code = EXIT_BY_STATUS.get(status, 1)
+        self.exit_code = exit_code_for(status)
 
 
 class Client:
@@ -152,7 +171,103 @@ def explain(status: int, data: dict) -> None:
 
 
 def show(data: Any) -> None:
+    """The whole answer, as the service gave it (``--json``)."""
     click.echo(json.dumps(data, indent=2))
+
+
+# -- what a person reads ------------------------------------------------------------------
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _inline(value: Any) -> str:
+    """A value on one line: lists joined, a mapping as "key value" pairs, nothing empty."""
+    if isinstance(value, dict):
+        return ", ".join(f"{_words(k)} {_inline(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(_inline(v) for v in value)
+    return _scalar(value)
+
+
+def print_record(record: Any, indent: int = 0) -> None:
+    """A record as indented "key: value" lines, what is empty left out (``--json`` has it all)."""
+    pad = " " * indent
+    if not isinstance(record, dict):
+        click.echo(f"{pad}{_inline(record)}")
+        return
+    for key, value in record.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            click.echo(f"{pad}{_words(key)}:")
+            print_record(value, indent + 2)
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            click.echo(f"{pad}{_words(key)}:")
+            for item in value:
+                click.echo(f"{pad}  - {_inline(item)}")
+        else:
+            click.echo(f"{pad}{_words(key)}: {_inline(value)}")
+
+
+def print_table(rows: list[dict], columns: list[tuple[str, Callable[[dict], Any]]], noun: str | None = None) -> None:
+    """Rows under a header line, each column as wide as its widest cell; then how many."""
+    cells = [[("" if (v := get(row)) in (None, "", []) else _inline(v)) for _, get in columns] for row in rows]
+    widths = [max([len(header), *(len(line[i]) for line in cells)]) for i, (header, _) in enumerate(columns)]
+    if rows:
+        for line in [[header for header, _ in columns], *cells]:
+            click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    if noun:
+        click.echo(f"{len(rows)} {noun}{'' if len(rows) == 1 else 's'}")
+
+
+def _waiting(record: dict) -> str:
+    """What a record waits for, in words (a visit's ``waiting_for``, a meeting's ``awaiting``)."""
+    parts = []
+    for w in record.get("waiting_for") or []:
+        part = _words(w.get("what", ""))
+        part += f" from {w['organization']}" if w.get("organization") else ""
+        part += f", due {w['due_on']}" if w.get("due_on") else ""
+        part += " (OVERDUE)" if w.get("overdue") else ""
+        parts.append(part)
+    parts += [_words(a) for a in record.get("awaiting") or []]
+    return "; ".join(parts)
+
+
+def print_written(command: str, kind: str, record: Any) -> None:
+    """What a write did, in a line or two: the command, the record (its id, what names it, its
+    status) and what it waits for next."""
+    if not isinstance(record, dict):
+        click.echo(f"{command}: done")
+        return
+    label = record.get("title") or record.get("name") or record.get("country") or record.get("member_state")
+    if record.get("committee") and label:
+        label = f"{label}, {record['committee']}"
+    line = f"{command}: {kind} {record.get('id', '')}"
+    line += f" ({label})" if label else ""
+    if record.get("starts_on"):
+        line += f" {record['starts_on']} to {record.get('ends_on')}"
+    elif record.get("starts_at"):
+        line += f" at {record['starts_at']}"
+    line += f", status {_words(record['status'])}" if record.get("status") else ""
+    click.echo(line)
+    waiting = _waiting(record)
+    if waiting:
+        click.echo(f"  waiting for: {waiting}")
+
+
+def print_history(envelopes: list[dict]) -> None:
+    """Each event on a line: version, when it happened, what, by whom, and its payload in words."""
+    for e in envelopes:
+        click.echo(f"v{e['aggregate_version']:<3} {e['occurred_at'][:19]}  {e['event_type']}  "
+                   f"by {e['actor']['user']}  {_inline(e.get('payload') or {})}")
 
 
 def print_audit(envelopes: list[dict]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 import kombu
 
+from shared.cli.client import UNREACHABLE
 from shared.contract import MEETINGS_EXCHANGE, NOTIFICATIONS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message
 from shared.cli.accounts import add_account_commands, development_accounts
 from shared.messaging import topology
@@ -33,9 +34,15 @@ def amqp_uri() -> str:
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
 
 
-@click.group()
+@click.group(epilog="Exit codes: 0 done, 1 aborted or the CLI's own error, 2 usage error (nothing sent), "
+                     "3 bad input, 4 refused by a rule, 5 not found, 6 not signed in or not allowed, "
+                     "7 service unavailable, 8 the service failed.")
+@click.version_option(package_name="fieldwork", prog_name="fieldwork", message="%(prog)s %(version)s")
 def cli() -> None:
-    """Field work of UN Security Council committees: visits, meetings, reports."""
+    """Field work of UN Security Council committees: visits, meetings, reports.
+
+    Every command has --help. A write prints a line or two; --json prints the whole record,
+    -q only its id."""
 
 
 @cli.command()
@@ -88,7 +95,7 @@ def _require_broker() -> None:
             return  # the broker answers; the vhost is created by the broker setup
         click.echo(f"error: RabbitMQ does not answer at {amqp_uri()}: {error}", err=True)
         click.echo("start it (`rabbitmq-server -detached`) or set AMQP_URI", err=True)
-        sys.exit(4)
+        sys.exit(UNREACHABLE)
 
 
 def _setup_broker() -> None:
@@ -99,7 +106,7 @@ def _setup_broker() -> None:
         if missing:
             click.echo(f"error: {error}", err=True)
             click.echo(f"the broker lacks: {', '.join(missing)}", err=True)
-            sys.exit(4)
+            sys.exit(1)
         click.echo(f"note: {error}; the broker already has the topology", err=True)
     else:
         click.echo(f"broker topology loaded into vhost {topology.vhost_of(amqp_uri())}")

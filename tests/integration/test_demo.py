@@ -168,7 +168,7 @@ def test_demo_stops_with_the_services_message_when_a_service_does_not_answer(tmp
            "FIELDWORK_REPORTING_URL": "http://127.0.0.1:9", "FIELDWORK_NOTIFICATIONS_URL": "http://127.0.0.1:9",
            "FIELDWORK_DATA_DIR": str(tmp_path)}
     result = run_demo(env, tmp_path / "out")
-    assert result.returncode == 4
+    assert result.returncode == 7  # the service does not answer
     assert "does not answer" in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -210,7 +210,7 @@ def test_demo_stops_with_the_services_message_when_a_step_is_refused(tmp_path):
         result = run_demo(env, tmp_path / "out")
     finally:
         server.shutdown()
-    assert result.returncode == 1
+    assert result.returncode == 4  # refused by a rule
     assert "refused (409): rule ids_unique: the donor id is taken" in result.stderr
     assert "demo stopped: POST /donors as cted.coordinator (visit_coordinator)" in result.stderr
     assert len(RefusingService.seen) == 1  # nothing after the refusal

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_table, show
 from shared.cli.schema_commands import add_table_commands, record_commands
 from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 
@@ -27,23 +27,35 @@ def load_groups(occurred_at) -> None:
 
 
 @meetings.command("groups")
-def groups() -> None:
+@click.option("--name", help="only the groups whose name contains this (any case)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--quiet", "-q", is_flag=True, help="print only their ids")
+def groups(name, as_json, quiet) -> None:
     """Every group with its id and chair."""
-    for group in call("meetings", "GET", "/groups"):
-        chair = group["chair"]
-        chaired = f"chair {chair['user']} ({chair['member_state']})" if chair else "no chair"
-        click.echo(f"{group['id']}  {group['committee']:4}  {group['name']}  [{chaired}]")
+    rows = [g for g in call("meetings", "GET", "/groups") if not name or name.casefold() in g["name"].casefold()]
+    if as_json:
+        show(rows)
+    elif quiet:
+        for group in rows:
+            click.echo(group["id"])
+    else:
+        print_table(rows, [("ID", lambda g: g["id"]), ("COMMITTEE", lambda g: g["committee"]), ("NAME", lambda g: g["name"]),
+                           ("CHAIR", lambda g: f"{g['chair']['user']} ({g['chair']['member_state']})" if g["chair"] else "none")],
+                    "group")
 
 
 record_commands(meetings, "meetings", "meetings", "meeting", "status, documents, outcomes, what it awaits")
 
 
 def _print_meetings(rows: list[dict]) -> None:
-    for m in rows:
-        flags = " ".join(m["awaiting"] + [f"overdue:{a['outcome_id']} (due {a['due_on']}, {a['owner']})"
-                                          for a in m.get("action_items_overdue", [])])
-        click.echo(f"{m['id']}  {m['starts_at'] or '-':25}  {m['status']:9}  {m['title']}  ({m['group']})  {flags}")
-    click.echo(f"{len(rows)} meeting(s)")
+    def flags(m: dict) -> str:
+        return ", ".join([a.replace("_", " ") for a in m["awaiting"]]
+                         + [f"overdue: {a['outcome_id']} (due {a['due_on']}, {a['owner']})"
+                            for a in m.get("action_items_overdue", [])])
+
+    print_table(rows, [("ID", lambda m: m["id"]), ("STARTS", lambda m: m["starts_at"] or "-"),
+                       ("STATUS", lambda m: m["status"]), ("TITLE", lambda m: m["title"]),
+                       ("GROUP", lambda m: m["group"]), ("AWAITING", flags)], "meeting")
 
 
 @meetings.command("schedule-list")
@@ -71,9 +83,16 @@ def list_meetings(group_id, awaiting, overdue, as_json) -> None:
 
 @meetings.command("outcomes-awaiting-approval")
 @click.option("--group-id")
-def outcomes_awaiting(group_id) -> None:
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+def outcomes_awaiting(group_id, as_json) -> None:
     """Outcomes logged and not yet approved by the Committee."""
-    show(call("meetings", "GET", "/outcomes/awaiting-approval", params={"group_id": group_id} if group_id else None))
+    rows = call("meetings", "GET", "/outcomes/awaiting-approval", params={"group_id": group_id} if group_id else None)
+    if as_json:
+        show(rows)
+        return
+    print_table(rows, [("MEETING ID", lambda o: o["meeting_id"]), ("MEETING", lambda o: o["meeting"]),
+                       ("OUTCOME", lambda o: o["outcome_id"]), ("KIND", lambda o: o["outcome_kind"].replace("_", " ")),
+                       ("LOGGED", lambda o: (o["logged_at"] or "")[:10]), ("TEXT", lambda o: o["text"][:60])], "outcome")
 
 
 @meetings.command("calendar-url")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_record, print_table, show
 from shared.cli.schema_commands import add_table_commands, record_commands
 from notifications.commands import CONTACTS
 
@@ -33,10 +33,10 @@ def list_contacts(role, committee, member_state, on, as_json) -> None:
     if as_json:
         show(rows)
         return
-    for c in rows:
-        party = c["member_state_name"] or c["organization"] or c["donor_id"] or ""
-        until = c["until"] or "..."
-        click.echo(f"{c['id']}  {c['role']:24} {c['committee']:5} {party[:28]:28} {c['email']:32} {c['since']} to {until}")
+    print_table(rows, [("ID", lambda c: c["id"]), ("ROLE", lambda c: c["role"]), ("COMMITTEE", lambda c: c["committee"]),
+                       ("FOR", lambda c: (c["member_state_name"] or c["organization"] or c["donor_id"] or "")[:40]),
+                       ("NAME", lambda c: c["name"][:40]), ("E-MAIL", lambda c: c["email"]),
+                       ("FROM", lambda c: c["since"]), ("UNTIL", lambda c: c["until"] or "...")], "contact")
 
 
 @click.group("notifications")
@@ -56,12 +56,15 @@ def list_notifications(subject_id, status, notice, as_json) -> None:
     if as_json:
         show(rows)
         return
-    for n in rows:
-        click.echo(f"{n['recorded_at'][:16]}  {n['notice']:26} {n['status']:8} {n['recipient'][:30]:30} {n['email']}")
+    print_table(rows, [("RECORDED", lambda n: n["recorded_at"][:16]), ("NOTICE", lambda n: n["notice"]),
+                       ("STATUS", lambda n: n["status"]), ("TO", lambda n: n["recipient"][:40]),
+                       ("E-MAIL", lambda n: n["email"])], "notification")
 
 
 @notifications.command("show")
 @click.argument("notification_id")
-def show_notification(notification_id: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of lines")
+def show_notification(notification_id: str, as_json: bool) -> None:
     """One notification, with its message."""
-    show(call("notifications", "GET", f"/notifications/{notification_id}"))
+    found = call("notifications", "GET", f"/notifications/{notification_id}")
+    show(found) if as_json else print_record(found)

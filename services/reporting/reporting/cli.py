@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shared.cli.client import CLIENT, ServiceRefused, ServiceUnreachable, call, explain, show
+from shared.cli.client import CLIENT, ServiceRefused, ServiceUnreachable, call, explain, print_record, show
 from reporting.formats import FORMATS
 
 
@@ -41,7 +41,8 @@ def build(kind, committee, year, half, starts_in_month, start, end, fmt, as_of, 
     try:
         body, name = CLIENT.download("reporting", "/reports", {k: v for k, v in params.items() if v is not None})
     except ServiceUnreachable as unreachable:
-        raise click.ClickException(str(unreachable)) from None
+        click.echo(f"error: {unreachable}", err=True)
+        raise SystemExit(unreachable.exit_code) from None
     except ServiceRefused as refused:
         explain(refused.status, refused.data)
         raise SystemExit(refused.exit_code) from None
@@ -52,10 +53,15 @@ def build(kind, committee, year, half, starts_in_month, start, end, fmt, as_of, 
     click.echo(str(path.resolve()))
 
 
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="print the whole answer as JSON")
+
+
 @reports.command("status")
-def status() -> None:
+@JSON_OPTION
+def status(as_json) -> None:
     """Events recorded, the last event per source, lag behind the broker, dead letters."""
-    show(call("reporting", "GET", "/status"))
+    answer = call("reporting", "GET", "/status")
+    show(answer) if as_json else print_record(answer)
 
 
 @reports.group("dead-letters", invoke_without_command=True)
@@ -97,7 +103,8 @@ def replay(letter_id, reason, everything) -> None:
 
 
 @reports.command("rebuild")
-def rebuild() -> None:
+@JSON_OPTION
+def rebuild(as_json) -> None:
     """Rebuild the projections from the reporting service's own event store."""
     result: dict = {}
 
@@ -119,12 +126,13 @@ def rebuild() -> None:
     worker.join()
     if "answer" not in result:  # the request failed; call() said why
         raise SystemExit(1)
-    show(result["answer"])
+    show(result["answer"]) if as_json else print_record(result["answer"])
 
 
 @reports.command("verify")
-def verify() -> None:
-    """Check that a full rebuild equals the incremental projections."""
+@JSON_OPTION
+def verify(as_json) -> None:
+    """Check that a full rebuild equals the incremental projections (exit 1 if not)."""
     answer = call("reporting", "GET", "/projections/verify", timeout=24 * 3600)
-    show(answer)
+    show(answer) if as_json else print_record(answer)
     raise SystemExit(0 if answer["equal"] else 1)

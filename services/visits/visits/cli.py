@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from shared.cli.client import call, show
+from shared.cli.client import call, print_table, show
 from shared.cli.schema_commands import add_table_commands, record_commands
 from visits.commands import DONORS, ORGANIZATIONS, VISITS
 
@@ -59,13 +59,15 @@ def list_visits(state, committee, status, waiting_for, overdue, as_json) -> None
     if as_json:
         show(rows)
         return
-    for row in rows:
-        waits = ", ".join(
-            w["what"] + (f" ({w['organization']})" if "organization" in w else "") + (" OVERDUE" if w.get("overdue") else "")
-            for w in row["waiting_for"]
-        )
-        click.echo(f"{row['id']}  {row['member_state']}  {row['committee']:4}  {row['status']:16} {waits}")
-    click.echo(f"{len(rows)} visit(s)")
+
+    def waits(row: dict) -> str:
+        return ", ".join(w["what"] + (f" ({w['organization']})" if "organization" in w else "")
+                         + (" OVERDUE" if w.get("overdue") else "") for w in row["waiting_for"])
+
+    print_table(rows, [("ID", lambda r: r["id"]), ("STATE", lambda r: r["member_state"]),
+                       ("COMMITTEE", lambda r: r["committee"]), ("STATUS", lambda r: r["status"]),
+                       ("DATES", lambda r: f"{r['starts_on']} to {r['ends_on']}" if r.get("starts_on") else ""),
+                       ("WAITING FOR", waits)], "visit")
 
 
 @click.group("donors")
@@ -77,8 +79,18 @@ add_table_commands(donors, "visits", DONORS)
 
 
 @donors.command("list")
-def list_donors() -> None:
-    show(call("visits", "GET", "/donors"))
+@click.option("--name", help="only the donors of this name (any case)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+def list_donors(name: str | None, as_json: bool) -> None:
+    """The registered donors: id, name, kind, thematic areas, contact (what tells two of one name apart)."""
+    rows = [d for d in call("visits", "GET", "/donors") if not name or d["name"].casefold() == name.casefold()]
+    if as_json:
+        show(rows)
+        return
+    print_table(rows, [("ID", lambda d: d["id"]), ("NAME", lambda d: d["name"]), ("KIND", lambda d: d["donor_kind"]),
+                       ("THEMATIC AREAS", lambda d: ", ".join(d["thematic_areas"])),
+                       ("CONTACT", lambda d: d.get("contact")), ("REGISTERED", lambda d: (d["registered_at"] or "")[:10])],
+                "donor")
 
 
 @click.group("organizations")
@@ -91,14 +103,13 @@ add_table_commands(organizations, "visits", ORGANIZATIONS)
 
 @organizations.command("list")
 @click.option("--name", help="any name of one organization (UNODC, Office on Drugs and Crime): that one")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of lines")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 def list_organizations(name: str | None, as_json: bool) -> None:
     """Every organization of the directory (or the one --name names), with the names that find it."""
     found = call("visits", "GET", "/organizations", params={"name": name} if name else None)
     if as_json:
         show(found)
         return
-    for o in found:
-        names = ", ".join([*o["abbreviations"], *o["also_known_as"]])
-        click.echo(f"{o['name']}{f' ({names})' if names else ''}  [{o['kind']}; {o['listed_in']}]")
-    click.echo(f"{len(found)} organization(s)")
+    print_table(found, [("NAME", lambda o: o["name"]),
+                        ("ALSO KNOWN AS", lambda o: ", ".join([*o["abbreviations"], *o["also_known_as"]])),
+                        ("KIND", lambda o: o["kind"]), ("LISTED IN", lambda o: o["listed_in"])], "organization")
