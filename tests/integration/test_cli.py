@@ -170,3 +170,16 @@ def test_a_chair_runs_a_meeting_with_the_cli_and_a_delegation_subscribes_to_the_
     assert [str(e["summary"]) for e in feed.walk("VEVENT")] == [
         "Matrices review (Working Group 1: Monitoring and national implementation)"
     ]
+
+
+def test_the_cli_finds_visits_by_words_in_an_order_and_refuses_an_order_it_does_not_know(broker, visits_service):
+    civ = ok(fieldwork(visits_service, "visits", "propose", "--member-state", "CIV", "--committee", "ctc", "--json"))
+    kaz = ok(fieldwork(visits_service, "visits", "propose", "--member-state", "KAZ", "--committee", "1540", "--json"))
+    found = ok(fieldwork(visits_service, "visits", "list", "--search", "cote d'ivoire", "--json"))
+    assert [v["id"] for v in found] == [civ["id"]]
+    newest = [v["id"] for v in ok(fieldwork(visits_service, "visits", "list", "--sort", "-proposed", "--json"))]
+    assert newest.index(kaz["id"]) < newest.index(civ["id"])
+    table = fieldwork(visits_service, "visits", "list", "--search", "kazakhstan")
+    assert table.returncode == 0 and "KAZ" in table.stdout and "CIV" not in table.stdout
+    wrong = fieldwork(visits_service, "visits", "list", "--sort", "size")
+    assert wrong.returncode == 2 and "--sort" in wrong.stderr  # a usage error: nothing sent

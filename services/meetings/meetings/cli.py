@@ -4,8 +4,10 @@ from __future__ import annotations
 import click
 
 from shared.cli.client import call, print_table, show
+from shared.cli.finding import find_options
 from shared.cli.schema_commands import add_table_commands, record_commands
 from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
+from meetings.views import MEETING_LISTING
 
 
 @click.group("meetings")
@@ -72,11 +74,12 @@ def schedule_list(group_id, as_json) -> None:
 @click.option("--awaiting", type=click.Choice(["announcement", "documents", "report_to_committee", "outcome_approval"]))
 @click.option("--overdue", is_flag=True, help="Only those with an action item open past its due date.")
 @click.option("--json", "as_json", is_flag=True)
-def list_meetings(group_id, awaiting, overdue, as_json) -> None:
+@find_options(MEETING_LISTING)
+def list_meetings(group_id, awaiting, overdue, as_json, finding) -> None:
     """Meetings, e.g. those held but not yet reported (--awaiting report_to_committee), or with an
-    action item overdue (--overdue)."""
-    params = {k: v for k, v in {"group_id": group_id, "awaiting": awaiting, "overdue": "true" if overdue else None}.items()
-              if v}
+    action item overdue (--overdue); found by words (a title, a group), dates and put in an order."""
+    params = {k: v for k, v in {"group_id": group_id, "awaiting": awaiting, "overdue": "true" if overdue else None,
+                                **finding}.items() if v}
     rows = call("meetings", "GET", "/meetings", params=params)
     show(rows) if as_json else _print_meetings(rows)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import click
 
 from shared.cli.client import call, print_table, show
+from shared.cli.finding import find_options
 from shared.cli.schema_commands import add_table_commands, record_commands
 from visits.commands import DONORS, ORGANIZATIONS, VISITS
+from visits.views import STATUSES, VISIT_LISTING, WAITING_FOR
 
 
 @click.group("visits")
@@ -46,13 +48,15 @@ def matches(visit_id: str, as_json: bool) -> None:
 @visits.command("list")
 @click.option("--state", help="ISO 3166 alpha-3 code")
 @click.option("--committee", type=click.Choice(["ctc", "1540"]))
-@click.option("--status")
-@click.option("--waiting-for", help="e.g. state_consent, pre_visit_info")
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--waiting-for", type=click.Choice(WAITING_FOR), help="what the visits wait for")
 @click.option("--overdue", is_flag=True, help="only what is awaited past its due date")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
-def list_visits(state, committee, status, waiting_for, overdue, as_json) -> None:
-    """Visits filtered by State, committee, status; what is awaited or overdue."""
-    params = {"state": state, "committee": committee, "status": status, "waiting_for": waiting_for}
+@find_options(VISIT_LISTING)
+def list_visits(state, committee, status, waiting_for, overdue, as_json, finding) -> None:
+    """Visits filtered by State, committee, status; what is awaited or overdue; found by words
+    (a State's name), dates and put in an order."""
+    params = {"state": state, "committee": committee, "status": status, "waiting_for": waiting_for, **finding}
     if overdue:
         params["overdue"] = "true"
     rows = call("visits", "GET", "/visits", params={k: v for k, v in params.items() if v})
