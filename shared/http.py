@@ -167,22 +167,22 @@ def correlation_of(request: Request) -> str:
     return known
 
 
-def read_body(request: Request) -> bytes:
-    """The request's body, at most ``MAX_BODY_BYTES`` of it (``TooLarge`` beyond), sent with a
-    Content-Length or chunked; ``RequestTimeout`` if the client stops sending it for longer than
-    the server's read timeout. Read once, before the request takes a worker (shared.web), and
-    kept for the handler."""
+def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request's body, at most ``limit`` bytes of it (``TooLarge`` beyond: ``MAX_BODY_BYTES``,
+    a file's route more), sent with a Content-Length or chunked; ``RequestTimeout`` if the client
+    stops sending it for longer than the server's read timeout. Read once, before the request
+    takes a worker (shared.web), and kept for the handler."""
     if BODY_KEY in request.environ:
         return request.environ[BODY_KEY]
     length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if length is not None and length > limit:
+        raise TooLarge(f"the body is larger than {limit} bytes")
     if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         # eventlet's server de-chunks the input but does not say so; without this werkzeug
         # reads a chunked body as empty.
         request.environ["wsgi.input_terminated"] = True
     try:
-        body = read_at_most(request.stream, MAX_BODY_BYTES)
+        body = read_at_most(request.stream, limit)
     except (TimeoutError, socket.timeout, ClientDisconnected):
         # werkzeug reports the read timeout as a client that went away (a body cut short)
         raise RequestTimeout("the client stopped sending the request's body") from None

@@ -27,6 +27,7 @@ from uuid import UUID
 from marshmallow import RAISE, Schema, fields, missing, validate
 
 from shared.contract import fields as contract_fields
+from shared.contract import files as contract_files
 from shared.contract import vocabulary
 from shared.contract.catalogue import (
     CATALOGUE,
@@ -57,6 +58,9 @@ EXCHANGE_OWNERS = {
 FUNCTION_CHECKS: dict[Callable, str] = {
     contract_fields._member_state: "ISO 3166-1 alpha-3 country code, upper case (e.g. `KEN`)",
     contract_fields._plausible_date: "year 1945 to 2200",
+    contract_files._version: "`original`, `Rev.N`, `Corr.N` or `Rev.N/Corr.M`",
+    contract_files._symbol: "a United Nations document symbol without its version (e.g. `S/AC.40/2026/WG.2/1`), "
+                            "or empty",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -187,6 +191,19 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "reason": "The assessment is being revised after the follow-up mission.",
         }
     },
+    "visit_file_attached": {
+        1: {
+            "document_kind": "needs_assessment",
+            "symbol": "",
+            "version": "original",
+            "language": "en",
+            "file_name": "Kenya needs assessment.pdf",
+            "media_type": "application/pdf",
+            "size": 482113,
+            "sha256": "9f2d6c0b8e4a7d1f3c5b9a0e2d4f6a8c1b3e5d7f9a0c2e4b6d8f1a3c5e7b9d0f",
+            "assessment_version": 1,
+        }
+    },
     "follow_up_recorded": {
         1: {
             "summary": "Committee updated on the follow-up to the visit to Kenya.",
@@ -288,6 +305,18 @@ EXAMPLE_PAYLOADS: dict[str, dict[int, dict[str, Any]]] = {
             "title": "Compilation of assistance requests received since January 2026",
             "symbol": "S/AC.44/2026/WP.3",
             "hours_before_meeting": 72.0,
+        }
+    },
+    "document_file_attached": {
+        1: {
+            "document_id": "WG2-2026-03",
+            "symbol": "S/AC.44/2026/WP.3",
+            "version": "Rev.1",
+            "language": "fr",
+            "file_name": "S_AC.44_2026_WP.3_Rev.1_fr.docx",
+            "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "size": 38211,
+            "sha256": "4b1e8d2c6a0f3e5d7c9b1a2e4f6d8c0b2a4e6f8d1c3b5a7e9f0d2c4b6a8e1f3d",
         }
     },
     "meeting_held": {1: {"attendance": ["France", "Kenya", "Pakistan", "UNODC"]},

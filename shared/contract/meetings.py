@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as f
 from shared.contract.fields import meant
+from shared.contract.files import FileFields
 from shared.contract.vocabulary import (
     ACTION_ITEM_STATUSES,
     COMMITTEE_DECISIONS,
@@ -272,3 +273,12 @@ class MeetingPostponed(Schema):
                        meaning="When it now starts, or `null`: postponed without dates.")
     ends_at = f.when(required=False, allow_none=True, load_default=None,
                      meaning="When it now ends, or `null` with `starts_at`.")
+
+
+class DocumentFileAttached(FileFields):
+    """A file of a circulated document was kept: one version (the original, a revision, a
+    corrigendum) in one official language. The bytes stay in the meetings service's store; the
+    event carries their hash."""
+
+    aggregate = "meeting"
+    document_id = f.ident(meaning="The circulated document the file is a text of.")

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as f
 from shared.contract.fields import meant
+from shared.contract.files import VISIT_FILE_KINDS, FileFields
 from shared.contract.vocabulary import (
     COMMITTEES,
     DONOR_KINDS,
@@ -342,6 +343,20 @@ class DueDateReset(Schema):
     due_on = f.date(meaning="The new due date.")
     previous_due_on = f.date(required=False, allow_none=True, load_default=None,
                              meaning="The due date it replaces, or `null` (none was set).")
+
+
+class VisitFileAttached(FileFields):
+    """A file of the visit was kept: the needs assessment as a document (attached to the version
+    of the assessment recorded when it came; a donor may read it only while a share of that
+    version with it stands) or the State's consent letter. The bytes stay in the visits
+    service's store; the event carries their hash."""
+
+    aggregate = "visit"
+    document_kind = f.one_of(VISIT_FILE_KINDS, meaning="Which document of the visit it is.")
+    assessment_version = fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(min=1),
+                                        metadata=meant("For a needs assessment, the version of the assessment it "
+                                                       "was attached to; `null` for a consent letter."))
+
 
 
 # -- the directory of organizations ----------------------------------------------------------

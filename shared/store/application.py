@@ -60,7 +60,7 @@ class FieldworkApplication(Application):
         return aggregate
 
     def update(
-        self, cls: type[A], ident: UUID, expected_version: int | None, command: Callable[[A], Any]
+        self, cls: type[A], ident: UUID, expected_version: int | None, command: Callable[[A], Any], **saved: Any
     ) -> A:
         """Load, check the version the client read, run one command, save: one transaction.
 
@@ -68,14 +68,15 @@ class FieldworkApplication(Application):
         version it read, the command is run again on the fresh state (its rules checked again),
         after a random wait (jitter, growing with each try: commands that collided once would
         otherwise collide again in lockstep, as 10 at once on PostgreSQL did), up to
-        ``CONFLICT_RETRIES`` times; with ``expected_version`` the conflict is the client's."""
+        ``CONFLICT_RETRIES`` times; with ``expected_version`` the conflict is the client's.
+        ``saved``: what the store writes with the events, in their transaction (``files``)."""
         attempt = 1
         while True:
             aggregate = self.load(cls, ident)
             aggregate.require_version(expected_version)
             command(aggregate)
             try:
-                self.store(aggregate)
+                self.store(aggregate, **saved)
                 return aggregate
             except VersionConflict:
                 if expected_version is not None or attempt >= self.CONFLICT_RETRIES:
@@ -83,9 +84,9 @@ class FieldworkApplication(Application):
                 time.sleep(random.uniform(0, min(0.25, self.CONFLICT_BACKOFF * 2 ** attempt)))
                 attempt += 1
 
-    def store(self, *aggregates: RecordedAggregate) -> None:
+    def store(self, *aggregates: RecordedAggregate, **saved: Any) -> None:
         try:
-            self.save(*aggregates)
+            self.save(*aggregates, **saved)
         except IntegrityError:
             first = aggregates[0]
             if first.version == 1:

@@ -80,6 +80,24 @@ def _the_1540_committee_s_records(visits, meetings) -> dict:
             "membership": membership.json()["id"]}
 
 
+def _file_routes(collection: str, record: str, kind: str, who: tuple, fields: dict) -> dict:
+    """The cases of a record's file routes (documents as files): to the other Committee's token,
+    the record is not there, whether it uploads, lists or downloads."""
+    ident = f"{{{kind}_id}}"
+
+    def absent(answer):
+        return answer.status_code == 404 and kind in answer.text
+
+    return {
+        ("POST", f"/{collection}/{ident}/files"): (
+            lambda s: requests.post(f"{s.url}/{collection}/{record}/files", data=b"%PDF-1.7 a paper", params=fields,
+                                    headers=s._headers(who, None), timeout=10), absent),
+        ("GET", f"/{collection}/{ident}/files"): (lambda s: s.get(f"/{collection}/{record}/files", as_=who), absent),
+        ("GET", f"/{collection}/{ident}/files/{{sha256}}"): (
+            lambda s: s.get(f"/{collection}/{record}/files/{'0' * 64}", as_=who), absent),
+    }
+
+
 def test_a_ctc_token_neither_reads_nor_changes_the_1540_committee_s_records_on_any_route(services):
     visits, meetings, reporting = services["visits"], services["meetings"], services["reporting"]
     the = _the_1540_committee_s_records(visits, meetings)
@@ -120,6 +138,8 @@ def test_a_ctc_token_neither_reads_nor_changes_the_1540_committee_s_records_on_a
                 lambda s: s.post(f"/visits/{v}/grant-consent", {}, as_=CTC_COORDINATOR), lambda a: absent(a, "visit")),
             ("GET", "/visits/{visit_id}/donor-matches"): (
                 lambda s: s.get(f"/visits/{v}/donor-matches", as_=CTC_COORDINATOR), lambda a: absent(a, "visit")),
+            # documents as files: a visit's, as the visit
+            **_file_routes("visits", v, "visit", CTC_COORDINATOR, {"document_kind": "consent_letter", "language": "en"}),
             # the donor registry is both Committees' (what a donor received comes from a Committee's visit)
             ("POST", "/donors"): (lambda s: s.post("/donors", {"name": "Japan", "donor_kind": "state",
                                                              "thematic_areas": ["legislation"]}, as_=CTC_COORDINATOR),
@@ -174,6 +194,7 @@ def test_a_ctc_token_neither_reads_nor_changes_the_1540_committee_s_records_on_a
             ("POST", "/meetings/{meeting_id}/{command}"): (
                 lambda s: s.post(f"/meetings/{m}/approve-outcome", {"outcome_id": "R1"}, as_=CTC_SECRETARIAT),
                 lambda a: absent(a, "meeting")),
+            **_file_routes("meetings", m, "meeting", CTC_SECRETARIAT, {"document_id": "D1", "language": "en"}),
             ("GET", "/outcomes/awaiting-approval"): (
                 lambda s: s.get("/outcomes/awaiting-approval", as_=CTC_SECRETARIAT), lambda a: a.json() == []),
             # the published schedule is public, to every delegation: it names each meeting's Committee

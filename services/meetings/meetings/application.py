@@ -9,13 +9,15 @@ from uuid import UUID, uuid4
 
 from shared.domain import Context, committee_day
 from shared.errors import InvalidInput, RuleBroken
-from shared.store import AggregateIndex, FieldworkApplication
+from shared.documents import received
+from shared.store import AggregateIndex
+from shared.store.files import FilesApplication
 from meetings.domain import CommitteeMembership, Meeting, MeetingStatus, WorkingGroup
 from meetings.domain.model import group_name_key
 
 REFERENCE_GROUPS = Path(__file__).parent / "reference" / "working_groups_1540.json"
 
-class MeetingsApplication(FieldworkApplication):
+class MeetingsApplication(FilesApplication):
     name = "meetings"
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
@@ -119,6 +121,15 @@ class MeetingsApplication(FieldworkApplication):
                            symbol: str = "", expected_version: int | None = None) -> Meeting:
         return self._step(meeting_id, expected_version, lambda meeting: meeting.circulate_document(
             ctx, document_id=document_id, title=title, symbol=symbol))
+
+    def attach_file(self, ctx: Context, meeting_id: UUID, *, document_id: str, content: bytes, language: str,
+                    symbol: str = "", version: str | None = None, file_name: str = "",
+                    expected_version: int | None = None) -> Meeting:
+        """A circulated document's file: checked (type, size) before anything, then kept with its
+        event in one transaction (``shared.store.files``): both, or neither."""
+        file = received(content, symbol=symbol, version=version, file_name=file_name, name_otherwise=document_id)
+        return self.update_with_file(Meeting, meeting_id, expected_version, file, lambda meeting, metadata:
+                                     meeting.attach_file(ctx, document_id=document_id, language=language, **metadata))
 
     def hold(self, ctx: Context, meeting_id: UUID, *, delegations: list[str] | None = None,
              organizations: list[str] | None = None, experts: list[str] | None = None,

@@ -19,6 +19,9 @@ from shared.auth import CHAIRS, SECRETARIAT
 from shared.commands import Command, Commands, command_input
 from shared.contract import fields as f
 from shared.contract import meetings as contract
+from shared.contract import files
+from shared.documents import trial_file
+from shared.uploads import FileContent
 from meetings.application import MeetingsApplication as App
 from meetings.domain import CommitteeMembership, Meeting, WorkingGroup
 
@@ -97,6 +100,14 @@ MEETINGS = Commands(
           contract.DocumentCirculated, App.circulate_document, Meeting.circulate_document,
           lambda meeting, ctx, **_: {"document_id": _NEW, "title": "a document"}, "hours_before_meeting",
           document_id=_numbered("document", "D")),
+    _step("attach-file", "Keep a circulated document's text as a file (a PDF, Word .docx or plain text): "
+          "--document-id, --language (ar, zh, en, fr, ru, es), the file (its bytes as the body of POST "
+          "/meetings/{id}/files, or --content in base64), --symbol, --version (original, Rev.1, Corr.1).",
+          contract.DocumentFileAttached, App.attach_file, Meeting.attach_file,
+          lambda meeting, ctx, **_: {"document_id": next(iter(meeting.documents), _NEW),
+                                     **trial_file(meeting.files, next(iter(meeting.documents), _NEW))},
+          "media_type", "size", "sha256", content=FileContent(), version=files.version(required=False),
+          file_name=files.file_name(required=False)),
     _step("hold", "The meeting was held (only after it was announced), with who attended: --delegations (State "
           "codes), --organizations, --experts, each repeated.", contract.MeetingHeld,
           App.hold, Meeting.hold, lambda meeting, ctx, **_: {}),

@@ -25,7 +25,10 @@ def _load_reference():
 
 
 def _api():
+    from shared.documents import FILE_TYPES
     from shared.openapi import Description
+    from shared.uploads import file_command
+    from meetings.commands import MEETINGS
     from meetings.views import BY_GROUP, MeetingFilters
 
     return Description(
@@ -37,8 +40,10 @@ def _api():
         tables=_commands(),
         bodies={("POST", "/groups/load-reference"): _load_reference()},
         queries={("GET", "/meetings"): MeetingFilters(), ("GET", "/schedule"): BY_GROUP,
-                 ("GET", "/schedule.ics"): BY_GROUP, ("GET", "/outcomes/awaiting-approval"): BY_GROUP},
-        media_types={("GET", "/schedule.ics"): ["text/calendar"]},
+                 ("GET", "/schedule.ics"): BY_GROUP, ("GET", "/outcomes/awaiting-approval"): BY_GROUP,
+                 ("POST", "/meetings/{meeting_id}/files"): file_command(MEETINGS["attach-file"].input)},
+        media_types={("GET", "/schedule.ics"): ["text/calendar"],
+                     ("GET", "/meetings/{meeting_id}/files/{sha256}"): list(FILE_TYPES)},
     )
 
 

@@ -19,9 +19,11 @@ from shared.http import (
 )
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
+from shared.uploads import attach, download, find_file, upload
 from meetings.calendar import calendar_of
 from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 from meetings.dependencies import MeetingsRuntime
+from meetings.documents import meeting_files
 from meetings.domain import CommitteeMembership
 from meetings.views import (
     BY_GROUP, MEETING_LISTING, MeetingFilters, group_view, meeting_page, meeting_summary, meeting_view, membership_view,
@@ -106,6 +108,29 @@ class MeetingsService(runtime.FieldworkService):
     def http_meeting_history(self, request, meeting_id):
         meeting, _ = self._visible_meeting(request, meeting_id)  # 404 for an unknown meeting
         return 200, self.app.history(meeting.id)
+
+    @upload("POST", "/meetings/<string:meeting_id>/files")
+    @json_endpoint(*MEETINGS["attach-file"].roles)
+    def http_attach_file(self, request, meeting_id):
+        """A circulated document's file: the body is the file (a PDF, Word .docx or plain text, up
+        to FIELDWORK_MAX_FILE_BYTES), the query string the ``attach-file`` command's fields."""
+        self._visible_meeting(request, meeting_id)
+        meeting = attach(MEETINGS, self.app, meeting_id, request)
+        view = meeting_files(meeting)[-1]  # the file just attached
+        return json_response(200, view, {"Location": view["url"]})
+
+    @http("GET", "/meetings/<string:meeting_id>/files")
+    @json_endpoint(*STAFF)
+    def http_meeting_files(self, request, meeting_id):
+        meeting, _ = self._visible_meeting(request, meeting_id)
+        return 200, meeting_files(meeting)
+
+    @http("GET", "/meetings/<string:meeting_id>/files/<string:sha256>")
+    @json_endpoint(*STAFF)
+    def http_meeting_file(self, request, meeting_id, sha256):
+        """One file's bytes, under its name (who may read the meeting may read its files)."""
+        meeting, _ = self._visible_meeting(request, meeting_id)
+        return download(find_file(meeting.files, sha256, "meeting", meeting_id), self.app.file(sha256))
 
     @http("POST", "/meetings/<string:meeting_id>/<string:command>")
     @json_endpoint(MEETINGS)

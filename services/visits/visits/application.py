@@ -16,11 +16,13 @@ from shared.contract.organizations import REFERENCE, Directory
 from shared.contract.organizations import key as name_key
 from shared.contract.organizations import Organization as DirectoryEntry
 from shared.errors import InvalidInput, NotFound, RuleBroken
-from shared.store import AggregateIndex, FieldworkApplication
+from shared.documents import received
+from shared.store import AggregateIndex
+from shared.store.files import FilesApplication
 from visits.domain import Donor, Need, Recommendation, RegisteredOrganization, Visit
 from visits.domain.matching import match_donors
 
-class VisitsApplication(FieldworkApplication):
+class VisitsApplication(FilesApplication):
     name = "visits"
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
@@ -117,6 +119,15 @@ class VisitsApplication(FieldworkApplication):
         donor = self.find_donor(donor_id)
         return self._step(visit_id, expected_version, lambda visit: visit.share_needs_assessment(
             ctx, donor=donor, donor_id=donor_id, need_ids=need_ids))
+
+    def attach_file(self, ctx: Context, visit_id: UUID, *, document_kind: str, content: bytes, language: str,
+                    symbol: str = "", version: str | None = None, file_name: str = "",
+                    expected_version: int | None = None) -> Visit:
+        """A document of the visit as a file: checked (type, size) before anything, then kept
+        with its event in one transaction (``shared.store.files``): both, or neither."""
+        file = received(content, symbol=symbol, version=version, file_name=file_name, name_otherwise=document_kind)
+        return self.update_with_file(Visit, visit_id, expected_version, file, lambda visit, metadata:
+                                     visit.attach_file(ctx, document_kind=document_kind, language=language, **metadata))
 
     def record_follow_up(self, ctx: Context, visit_id: UUID, *, summary: str, results: str = "",
                          expected_version: int | None = None) -> Visit:

@@ -21,6 +21,9 @@ from shared.auth import COORDINATION
 from shared.commands import Command, Commands, command_input
 from shared.contract import fields as f
 from shared.contract import visits as contract
+from shared.contract import files
+from shared.documents import trial_file
+from shared.uploads import FileContent
 from shared.contract.vocabulary import ALL_THEMATIC_AREAS, ORGANIZATION_KINDS, ORIGINS
 from visits.application import VisitsApplication as App
 from visits.domain import Donor, Need, Visit
@@ -175,6 +178,16 @@ VISITS = Commands(
           lambda visit, ctx: {"donor": SimpleNamespace(name="a registered donor"), "donor_id": _PROBE_DONOR,
                               "need_ids": [next(iter(visit.needs), "a need")]},
           "donor_name", "assessment_version", "consent_version"),
+    Command(
+        "attach-file", "Keep a document of the visit as a file (a PDF, Word .docx or plain text): --document-kind "
+        "(needs_assessment, consent_letter), --language (ar, zh, en, fr, ru, es), the file (its bytes as the body "
+        "of POST /visits/{id}/files, or --content in base64), --symbol, --version (original, Rev.1, Corr.1).",
+        command_input(contract.VisitFileAttached, "media_type", "size", "sha256", "assessment_version",
+                      content=FileContent(), version=files.version(required=False),
+                      file_name=files.file_name(required=False)),
+        COORDINATION, App.attach_file, Visit.attach_file,
+        lambda visit, ctx: {"document_kind": "needs_assessment" if visit.needs else "consent_letter",
+                            **trial_file(visit.files, "needs_assessment" if visit.needs else "consent_letter")}),
     _step("record-follow-up", "Record follow-up (--summary, --results).", contract.FollowUpRecorded,
           App.record_follow_up, Visit.record_follow_up, lambda visit, ctx: {"summary": "follow-up"}),
     _step("close", "Close a conducted visit's field stage (its follow-up goes on).", contract.VisitClosed,

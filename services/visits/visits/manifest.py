@@ -19,7 +19,10 @@ def _cli() -> list:
 
 
 def _api():
+    from shared.documents import FILE_TYPES
     from shared.openapi import Description
+    from shared.uploads import file_command
+    from visits.commands import VISITS
     from visits.views import ListFilters, OrganizationQuery
 
     return Description(
@@ -29,8 +32,10 @@ def _api():
         summary="Country visits of the committees: proposals, consent, scheduling, needs "
                 "assessments, donors and sharing. docs/api.md describes each route in prose.",
         tables=_commands(),
-        queries={("GET", "/visits"): ListFilters(), ("GET", "/organizations"): OrganizationQuery()},
-        media_types={("GET", "/donor/shares/{share_id}/iati.xml"): ["application/xml"]},
+        queries={("GET", "/visits"): ListFilters(), ("GET", "/organizations"): OrganizationQuery(),
+                 ("POST", "/visits/{visit_id}/files"): file_command(VISITS["attach-file"].input)},
+        media_types={("GET", "/donor/shares/{share_id}/iati.xml"): ["application/xml"],
+                     ("GET", "/visits/{visit_id}/files/{sha256}"): list(FILE_TYPES)},
     )
 
 

@@ -18,10 +18,12 @@ from shared.http import (
 )
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
 from shared.web import http
+from shared.uploads import attach, download, upload
 from visits.commands import DONORS as DONOR_COMMANDS
 from visits.commands import ORGANIZATIONS as ORGANIZATION_COMMANDS
 from visits.commands import VISITS
 from visits.dependencies import VisitsRuntime
+from visits.documents import readable_file, visit_files
 from visits.views import (
     VISIT_LISTING, OrganizationQuery, donor_share_view, donor_view, iati_document, list_filters, matches_view, organization_view,
     today, visit_page, visit_summary, visit_view,
@@ -66,6 +68,35 @@ class VisitsService(runtime.FieldworkService):
         VISITS.step(command)  # an unknown command is bad input before anything else
         self._visible(request, visit_id)
         return 200, self.execute(visit_id, command, read_json(request), actor_of(request))
+
+    @upload("POST", "/visits/<string:visit_id>/files")
+    @json_endpoint(*VISITS["attach-file"].roles)
+    def http_attach_file(self, request, visit_id):
+        """A document of the visit as a file: the body is the file (a PDF, Word .docx or plain
+        text, up to FIELDWORK_MAX_FILE_BYTES), the query string the ``attach-file`` command's fields."""
+        self._visible(request, visit_id)
+        visit = attach(VISITS, self.app, visit_id, request)
+        view = visit_files(visit, identity_of(request))[-1]  # the file just attached
+        return json_response(200, view, {"Location": view["url"]})
+
+    @http("GET", "/visits/<string:visit_id>/files")
+    @json_endpoint(*STAFF, *DONORS)
+    def http_visit_files(self, request, visit_id):
+        """The visit's files the caller may read: staff all, a donor what was shared with it."""
+        return 200, visit_files(self._readable(request, visit_id), identity_of(request))
+
+    @http("GET", "/visits/<string:visit_id>/files/<string:sha256>")
+    @json_endpoint(*STAFF, *DONORS)
+    def http_visit_file(self, request, visit_id, sha256):
+        """One file's bytes, under its name, if the caller may read it."""
+        visit = self._readable(request, visit_id)
+        return download(readable_file(visit, identity_of(request), sha256), self.app.file(sha256))
+
+    def _readable(self, request, visit_id: str):
+        """The visit, to staff as ``_visible`` gives it; to a donor, as its files' rules say."""
+        if identity_of(request).role in DONORS:
+            return self.app.get_visit(parse_uuid(visit_id, "visit"))
+        return self._visible(request, visit_id)
 
     def _visible(self, request, visit_id: str):
         """The visit, if the caller's token is for its Committee (else, to it, there is none)."""

@@ -205,7 +205,9 @@ def test_catalogue_has_nothing_but_domain_events_and_the_few_the_domain_needs_be
                      "visit_report_drafted", "visit_report_adopted", "visit_report_transmitted",
                      "state_answer_received", "state_reminded", "recommendation_status_updated", "follow_up_ended",
                      # the Committee's decisions (issue 20)
-                     "outcome_corrected", "outcome_decided", "action_item_status_changed"}
+                     "outcome_corrected", "outcome_decided", "action_item_status_changed",
+                     # documents as files (issue 23)
+                     "document_file_attached", "visit_file_attached"}
     assert {CATALOGUE[n].aggregate for n in extra} == {"donor", "visit", "committee_membership", "organization",
                                                        "meeting"}
     assert {CATALOGUE[n].exchange for n in extra if CATALOGUE[n].aggregate not in ("committee_membership", "meeting")} \

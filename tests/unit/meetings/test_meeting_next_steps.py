@@ -12,9 +12,11 @@ from meetings.commands import MEETINGS
 SECRETARIAT_STEPS = {
     "scheduled_meeting": {"announce", "circulate-document", "cancel", "postpone"},
     "announced_meeting": {"circulate-document", "cancel", "postpone"},  # the day before: not held yet
-    "held_meeting": {"report-to-committee"},
-    "reported_meeting": {"approve-outcome", "decide-outcome"},
-    "meeting_with_approved_outcome": {"approve-outcome", "decide-outcome", "communicate-outcome", "hold-open-meeting"},
+    # a meeting with a document circulated takes its files (a revision after the meeting too)
+    "held_meeting": {"report-to-committee", "attach-file"},
+    "reported_meeting": {"approve-outcome", "decide-outcome", "attach-file"},
+    "meeting_with_approved_outcome": {"approve-outcome", "decide-outcome", "communicate-outcome", "hold-open-meeting",
+                                      "attach-file"},
 }
 
 

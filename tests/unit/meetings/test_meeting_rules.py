@@ -910,7 +910,7 @@ def test_every_rule_of_working_groups_and_meetings_is_asserted_in_this_file():
     Committee's decisions, test_meeting_decisions.py.)"""
     rules = _rules_named_in(model)
     source = "".join((Path(__file__).parent / name).read_text(encoding="utf-8") for name in (
-        Path(__file__).name, "test_meeting_chronology.py", "test_meeting_decisions.py"))
+        Path(__file__).name, "test_meeting_chronology.py", "test_meeting_decisions.py", "test_meeting_document_files.py"))
 
     assert len(rules) >= 28
     # ``.rule == "…"`` here; ``refused(…) == "…"`` in test_meeting_decisions.py (its helper gives the rule)

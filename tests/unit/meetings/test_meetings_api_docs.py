@@ -37,7 +37,7 @@ CONFIG_YML = ROOT / "services" / "meetings" / "config.yml"
 MODEL_PY = PACKAGE / "domain" / "model.py"
 RULE_SOURCES = (MODEL_PY, PACKAGE / "application.py")
 SHARED_RULE_SOURCES = (*sorted((ROOT / "shared" / "store").glob("*.py")), ROOT / "shared" / "auth.py", ROOT / "shared" / "http.py",
-                       ROOT / "shared" / "domain.py")
+                       ROOT / "shared" / "domain.py", ROOT / "shared" / "documents.py")
 
 DOCUMENT = MarkdownDoc(API_MD)
 DOC = DOCUMENT.text

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, fields, validate
 
 from shared.contract import fields as contract_fields
+from shared.contract import files as contract_files
 from shared.contract.vocabulary import UN_STATES
 
 # Every ISO 3166-1 alpha-3 code pycountry knows (what ``is_member_state`` accepts).
@@ -141,6 +142,10 @@ def valid_values(field: fields.Field, characters: st.SearchStrategy[str] = CHARA
             return st.sampled_from(MEMBER_STATES)
         if contract_fields._un_state in field.validators:  # a command's: the United Nations' States
             return st.sampled_from(sorted(UN_STATES))
+        if contract_files._version in field.validators:  # a document's version (shared.documents)
+            return st.sampled_from(["original", "Rev.1", "Corr.2", "Rev.3/Corr.1"])
+        if contract_files._symbol in field.validators:  # a United Nations document symbol, or none
+            return st.sampled_from(["", "S/AC.40/2026/WG.2/1", "S/RES/1540 (2004)", "A/80/L.5"])
         return text_values(field, characters)
     if isinstance(field, fields.Dict):
         return JSON_OBJECTS

@@ -38,9 +38,10 @@ def model_rules() -> set[str]:
     """Rule names: the first argument of each ``RuleBroken(...)``, and of the helpers that
     raise it with a rule name they are given (``_require_conducted("close_requires_...", ...)``),
     in the model, the application (the rules over more than one record: the directory of
-    organizations) and the shared domain."""
+    organizations), the shared domain and the shared rules of documents as files."""
     text = "".join(path.read_text(encoding="utf-8")
-                   for path in (MODEL_PY, MODEL_PY.parents[1] / "application.py", ROOT / "shared" / "domain.py"))
+                   for path in (MODEL_PY, MODEL_PY.parents[1] / "application.py", ROOT / "shared" / "domain.py",
+                                ROOT / "shared" / "documents.py"))
     return set(re.findall(r'(?:RuleBroken|_require_\w+)\(\s*["\'](\w+)["\']', text))
 
 

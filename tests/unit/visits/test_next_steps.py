@@ -21,16 +21,17 @@ def allowed(visit, ctx) -> set[str]:
     ("awaiting_consent_visit", {"grant-consent", "decline-consent", "invite-organization", "record-needs-assessment",
                                 "cancel", "postpone"}),
     # on day 40, a visit scheduled for days 30 to 34 cannot start: it is rescheduled first
+    # once the State answered, its consent letter may be kept as a file (attach-file)
     ("scheduled_visit", {"withdraw-consent", "invite-organization", "schedule", "record-needs-assessment", "cancel",
-                         "postpone"}),
+                         "postpone", "attach-file"}),
     ("visit_awaiting_pre_visit_info", {"withdraw-consent", "receive-pre-visit-info", "invite-organization", "schedule",
-                                       "record-needs-assessment", "cancel", "postpone"}),
-    ("started_visit", {"complete", "record-needs-assessment", "cancel"}),
-    ("conducted_visit", {"record-needs-assessment", "record-follow-up", "draft-report", "close"}),
+                                       "record-needs-assessment", "cancel", "postpone", "attach-file"}),
+    ("started_visit", {"complete", "record-needs-assessment", "cancel", "attach-file"}),
+    ("conducted_visit", {"record-needs-assessment", "record-follow-up", "draft-report", "close", "attach-file"}),
     ("assessed_visit", {"record-needs-assessment", "grant-sharing-consent", "decline-sharing-consent",
-                        "record-follow-up", "draft-report", "close"}),
+                        "record-follow-up", "draft-report", "close", "attach-file"}),
     ("shareable_visit", {"record-needs-assessment", "withdraw-sharing-consent", "share-needs-assessment",
-                         "record-follow-up", "draft-report", "close"}),
+                         "record-follow-up", "draft-report", "close", "attach-file"}),
 ])
 def test_the_steps_allowed_at_each_stage(make, stage, expected):
     assert allowed(getattr(make, stage)(), make.ctx(40)) == expected
@@ -58,7 +59,7 @@ def test_a_closed_visit_offers_its_follow_up_and_sharing_and_once_that_ends_only
     visit.collect_events()
     steps = VISITS.next_steps(visit, make.ctx(make.ENDS + 30))
     assert set(steps["allowed"]) == {"withdraw-sharing-consent", "share-needs-assessment", "record-follow-up",
-                                     "draft-report", "end-follow-up"}
+                                     "draft-report", "end-follow-up", "attach-file"}
     assert steps["refused"]["record-needs-assessment"] == "ended_visit_cannot_change"
     visit.end_follow_up(make.ctx(make.ENDS + 40), summary="ended")
     visit.collect_events()

@@ -20,6 +20,7 @@ from eventsourcing.domain import event
 
 from shared.domain import DOCUMENT_NOTICE, Context, RecordedAggregate, circulated_late, hours_before, next_numbers
 from shared.contract.vocabulary import MEETING_KIND_RULES, MeetingKindRules
+from shared.documents import Version, admit
 from shared.errors import Forbidden, RuleBroken
 
 
@@ -210,6 +211,7 @@ class Meeting(RecordedAggregate):
         self.postponed_sine_die = False
         self.moves = 0  # times it moved or was postponed: the calendar's SEQUENCE
         self.documents: dict[str, dict] = {}
+        self.files: list[dict] = []  # each file of its documents (shared.documents), as its event recorded it
         self.outcomes: dict[str, Outcome] = {}
         self.open_meetings: list[dict] = []
         self.attendance: dict[str, list[str]] = {"delegations": [], "organizations": [], "experts": []}
@@ -307,6 +309,34 @@ class Meeting(RecordedAggregate):
         ``shared.domain.document_notice``)."""
         circulated_at = self.documents[document_id]["circulated_at"]
         return hours_before(circulated_at, self.starts_at), circulated_late(circulated_at, self.starts_at, notice)
+
+    # -- its documents as files -------------------------------------------------------------
+
+    def attach_file(self, ctx: Context, *, document_id: str, version: str, language: str, symbol: str,
+                    file_name: str, media_type: str, size: int, sha256: str) -> None:
+        """A circulated document's text, as a file: one version (the original, a revision that
+        replaces it, a corrigendum that corrects it) in one official language, under the
+        document's symbol (``shared.documents.admit``: one file a version and language, versions
+        in order). A file attaches to the document circulated, never beside it
+        (``file_of_a_circulated_document``); it may come after the meeting (a revision), not to a
+        cancelled meeting."""
+        self._require_not_cancelled()
+        if document_id not in self.documents:
+            raise RuleBroken("file_of_a_circulated_document",
+                             f"no document {document_id} was circulated for this meeting: circulate it first")
+        parsed = Version.parse(version)
+        symbol = admit(self.files, document=document_id, version=parsed, language=language, symbol=symbol,
+                       known_symbol=self.documents[document_id]["symbol"])
+        self._attach_file(ctx, document_id, symbol, parsed.label, language, file_name, media_type, size, sha256)
+
+    @event("DocumentFileAttached")
+    def _attach_file(self, ctx: Context, document_id: str, symbol: str, version: str, language: str,
+                     file_name: str, media_type: str, size: int, sha256: str) -> None:
+        self.files.append({"document": document_id, "symbol": symbol, "version": version, "language": language,
+                           "file_name": file_name, "media_type": media_type, "size": size, "sha256": sha256,
+                           "attached_at": ctx.occurred_at})
+        if symbol and not self.documents[document_id]["symbol"]:  # the file gave the document its symbol
+            self.documents[document_id]["symbol"] = symbol
 
     # -- the meeting --------------------------------------------------------------------
 

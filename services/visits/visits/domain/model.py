@@ -18,6 +18,7 @@ from eventsourcing.domain import event
 from shared.domain import Context, RecordedAggregate, committee_day, event_id, next_numbers, state_answers_due
 from shared.contract import organizations
 from shared.contract.vocabulary import THEMATIC_AREAS
+from shared.documents import Version, admit
 from shared.errors import RuleBroken
 
 
@@ -196,6 +197,7 @@ class Visit(RecordedAggregate):
         self.sharing_consent_granted_at: datetime | None = None
         self.sharing_consent_event_id: UUID | None = None  # the event of the consent in force
         self.shares: list[dict] = []
+        self.files: list[dict] = []  # its documents as files (shared.documents), as their events recorded them
         self.follow_ups: list[dict] = []
         # the visit's report and its follow-up (which outlives the field stage: ``close``)
         self.report_draft = 0  # the number of the latest draft; 0 before any
@@ -698,6 +700,45 @@ class Visit(RecordedAggregate):
                 "revocation_version": None,
             }
         )
+
+    # -- its documents as files ---------------------------------------------------------------
+
+    def attach_file(self, ctx: Context, *, document_kind: str, version: str, language: str, symbol: str,
+                    file_name: str, media_type: str, size: int, sha256: str) -> None:
+        """A document of the visit, as a file: its needs assessment, once one is recorded
+        (``needs_assessment_file_follows_its_record``; the file belongs to the version of the
+        assessment recorded then), or the State's consent letter, once the State answered
+        (``consent_letter_follows_the_states_answer``); each version in one official language
+        under one symbol (``shared.documents.admit``)."""
+        self._require_open(closed_too=True)
+        assessment_version = None
+        if document_kind == "needs_assessment":
+            if not self.needs:
+                raise RuleBroken("needs_assessment_file_follows_its_record",
+                                 "no needs assessment is recorded for this visit: record it first")
+            assessment_version = self.assessment_version
+        elif self.consent in (ConsentStatus.NOT_REQUESTED, ConsentStatus.REQUESTED):
+            raise RuleBroken("consent_letter_follows_the_states_answer",
+                             f"{self.member_state}'s consent is {self.consent}: record the State's answer first")
+        parsed = Version.parse(version)
+        symbol = admit(self.files, document=document_kind, version=parsed, language=language, symbol=symbol)
+        self._attach_file(ctx, document_kind, symbol, parsed.label, language, file_name, media_type, size, sha256,
+                          assessment_version)
+
+    @event("VisitFileAttached")
+    def _attach_file(self, ctx: Context, document_kind: str, symbol: str, version: str, language: str,
+                     file_name: str, media_type: str, size: int, sha256: str, assessment_version: int | None) -> None:
+        self.files.append({"document": document_kind, "symbol": symbol, "version": version, "language": language,
+                           "file_name": file_name, "media_type": media_type, "size": size, "sha256": sha256,
+                           "assessment_version": assessment_version, "attached_at": ctx.occurred_at})
+
+    def file_open_to_donor(self, file: dict, donor_id: UUID) -> bool:
+        """What a donor may read of the visit's files, as of what was shared with it: a needs
+        assessment's file, while the State's consent to share stands and a share with that donor
+        of the version of the assessment the file belongs to is not revoked; nothing else."""
+        return (file["document"] == "needs_assessment" and self.sharing_consent == SharingConsent.GRANTED
+                and any(share["donor_id"] == donor_id and share["revoked_at"] is None
+                        and share["assessment_version"] == file["assessment_version"] for share in self.shares))
 
     # -- follow-up, closure, cancellation, postponement -------------------------------------------
 
