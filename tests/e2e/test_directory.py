@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from conftest import refused, sign_in
+from shared.contract.vocabulary import written
 
 NAME = "Permanent Mission of Ghana"
 OLD, NEW = "ghana.mission@example.org", "un.ghana@example.org"
@@ -55,7 +56,7 @@ def test_the_secretariat_keeps_the_directory_and_sees_who_was_told(page, system)
     row = _row(page, NAME)
     row.wait_for()
     assert [c.strip() for c in row.locator("td").all_inner_texts()] == \
-        ["delegation", "1540", NAME, "Ghana", "-", OLD, today.isoformat(), "-"]
+        ["delegation", "1540", NAME, "Ghana", "-", OLD, written(today), "-"]
     page.screens("the directory")
 
     # the same contact twice in one role is refused, with the service's rule, in the form
@@ -65,7 +66,7 @@ def test_the_secretariat_keeps_the_directory_and_sees_who_was_told(page, system)
     page.fill("dialog #f-email", OLD)
     page.select_option("dialog #f-member_state", "GHA")
     page.click("dialog button[type=submit]")
-    assert "rule contact_listed_once" in page.wait_for_selector("dialog [data-testid=form-error]:not([hidden])").inner_text()
+    assert "rule: contact_listed_once" in page.wait_for_selector("dialog [data-testid=form-error]:not([hidden])").inner_text()
     page.click("dialog >> text=Cancel")
 
     # the filters: by role, by Committee (a contact of 1540 is not the CTC's)
@@ -88,7 +89,7 @@ def test_the_secretariat_keeps_the_directory_and_sees_who_was_told(page, system)
     page.click("dialog button[type=submit]")
     page.wait_for_selector("[data-contact][data-version='2']")
     assert page.inner_text("[data-testid=email]") == NEW
-    assert "contact changed" in page.inner_text("[data-testid=timeline]")
+    assert "Contact changed by dev.secretariat (secretariat)." in page.inner_text("[data-testid=timeline]")
     assert "Nothing has been sent to this contact yet." in page.inner_text("[data-testid=sent-to-contact]")
     page.screens("the contact changed")
 
@@ -109,7 +110,7 @@ def test_the_secretariat_keeps_the_directory_and_sees_who_was_told(page, system)
     page.wait_for_selector("[data-meeting][data-status='announced']")
     cells = told.locator("td").all_inner_texts()
     assert cells[1] == "meeting announced"
-    assert NAME in cells[2] and "delegation (GHA)" in cells[2] and NEW in cells[2] and OLD not in cells[2]
+    assert NAME in cells[2] and "delegation (Ghana)" in cells[2] and NEW in cells[2] and OLD not in cells[2]
     assert cells[3].startswith("sent ") and cells[4] == "1"
     page.screens("who was told of the meeting")
 
@@ -124,9 +125,9 @@ def test_the_secretariat_keeps_the_directory_and_sees_who_was_told(page, system)
     page.fill("dialog #f-reason", "left the Council")
     page.click("dialog button[type=submit]")
     page.wait_for_selector("[data-contact][data-version='3']")
-    assert f"until\n{today.isoformat()}" in page.inner_text("[data-testid=contact]")
+    assert f"until\n{written(today)}" in page.inner_text("[data-testid=contact]")
     assert "left the Council" in page.inner_text("[data-testid=contact]")
-    assert "rule contact_ended_once" in refused(page, "end-contact", {"reason": "again"})
+    assert "rule: contact_ended_once" in refused(page, "end-contact", {"reason": "again"})
     page.wait_for_selector("[data-contact][data-version='3']")
 
     # a visit nobody was told of says so

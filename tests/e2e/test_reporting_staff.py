@@ -89,7 +89,7 @@ def test_reporting_staff_build_the_report_and_download_the_pdf(page, system, art
     page.fill("#end", f"{now.year}-01-01")
     page.click("#build")
     error = page.wait_for_selector("[data-testid=report-error]:not([hidden])").inner_text()
-    assert "refused (400)" in error and "end is before start" in error
+    assert "correct it and send again" in error and "end: end is before start." in error
     page.screens("report refused")
 
 

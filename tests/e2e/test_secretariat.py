@@ -3,6 +3,7 @@ it and circulates a document before it; the calendar shows it on its day."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from conftest import sign_in
 
@@ -18,24 +19,31 @@ def test_the_secretariat_schedules_announces_and_circulates(page, system):
     page.select_option("dialog #f-group_id", label="Working Group 4: Transparency and media outreach")
     page.select_option("dialog #f-meeting_kind", "working_group")
     page.fill("dialog #f-title", "Outreach plan")
+    # dates and times are typed and shown in the Committee's time zone (New York)
+    assert "(New York time)" in page.inner_text("dialog label[for=f-starts_at]")
     page.fill("dialog #f-starts_at", f"{starts:%Y-%m-%dT%H:%M}")
     page.fill("dialog #f-ends_at", f"{starts + timedelta(hours=2):%Y-%m-%dT%H:%M}")
     page.fill("dialog #f-location", "Conference Room 2")
     page.screens("schedule a meeting")
     page.click("dialog button[type=submit]")
     page.wait_for_selector("[data-status='scheduled']")
-    assert f"{starts:%Y-%m-%d} 10:00 UTC" in page.inner_text("main")  # the time entered is UTC
+    assert "10:00 New York time" in page.inner_text("main")  # the time entered is New York's
+    meeting = system.call("meetings", "GET", "/" + page.url.split("#/")[1], secretariat)
+    assert datetime.fromisoformat(meeting["starts_at"]) == starts.replace(tzinfo=ZoneInfo("America/New_York"))
     page.screens("scheduled")
 
     for command, fields, status in (("announce", {}, "announced"),
-                                    ("circulate-document", {"document_id": "WG4-1", "title": "Draft outreach plan"}, "announced")):
+                                    ("circulate-document", {"title": "Draft outreach plan"}, "announced")):
         version = int(page.get_attribute("[data-version]", "data-version"))
         page.click(f"button[data-command='{command}']")
+        page.wait_for_selector("dialog[open] form")
+        assert page.locator("dialog #f-document_id").count() == 0
         for name, value in fields.items():
             page.fill(f"dialog #f-{name}", value)
         page.click("dialog button[type=submit]")
         page.wait_for_selector(f"[data-version='{version + 1}'][data-status='{status}']")
-    assert "Draft outreach plan" in page.inner_text("main table")
+    documents = page.inner_text("main table")  # numbered by the meeting: no id to type
+    assert "D1" in documents and "Draft outreach plan" in documents
     assert "no documents" not in page.inner_text("main")
     page.screens("announced with a document")
 

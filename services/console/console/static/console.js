@@ -72,14 +72,85 @@ function el(tag, attrs, ...children) {
   return node;
 }
 const can = (what) => !!state.me && CAN[what].includes(state.me.role);
-const human = (code) => String(code ?? "").replace(/[_-]/g, " ");
+// A code of the contract as words: the services' own words for it (x-vocabulary of their
+// OpenAPI documents, from shared/contract/vocabulary.py), else its underscores as spaces.
+const human = (code) => (state.vocab && state.vocab.words[code])
+  || String(code ?? "").replace(/[_-]/g, " ").replace("pre visit info", "pre-visit information");
 const badge = (text, cls) => el("span", { class: `badge ${cls || ""}` }, text);
-function when(value) {
-  if (!value) return "-";
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  const d = new Date(value);
-  return isNaN(d) ? String(value) : d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+
+// -- plain language: words, States by name, the Committees' time zone --------------------------
+
+// What the services say a person sees: codes in words, the States by name, each Committee's time
+// zone. Read once from the visits service's OpenAPI document (public).
+async function loadVocabulary() {
+  if (!state.vocab) state.vocab = (await openapi("visits"))["x-vocabulary"];
+  return state.vocab;
 }
+const stateName = (code) => (state.vocab && state.vocab.states[code]) || code || "-";
+const statesOf = (codes) => (codes || []).map(stateName).join(", ");
+// The labels of fields whose names are not the words a person uses.
+const FIELD_LABELS = {
+  member_state: "State", chair_member_state: "chairing State", member_states: "States", delegations: "delegations attending",
+  donor_id: "donor", need_ids: "needs", group_id: "working group", outcome_id: "outcome", outcome_ids: "outcomes",
+  amends: "amends (an earlier outcome)", recommendation_id: "recommendation", occurred_at: "when it really happened",
+  due_on: "due on", starts_on: "starts on", ends_on: "ends on", starts_at: "starts at", ends_at: "ends at",
+  chair_user: "chair's user name", donor_name: "donor", consent_version: "consent (record version)",
+  assessment_version: "needs assessment version", hours_before_meeting: "hours before the meeting", thematic_area: "thematic area",
+};
+const fieldLabel = (name) => FIELD_LABELS[name] || human(name);
+// Both Committees sit in New York: the services say where (FIELDWORK_TIME_ZONE_*).
+const VIEWER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+function committeeZone(committee) {
+  const zones = (state.vocab && state.vocab.time_zones) || {};
+  return zones[committee] || Object.values(zones)[0] || "UTC";
+}
+const placeOf = (zone) => (zone === "UTC" ? "UTC" : `${zone.split("/").pop().replace(/_/g, " ")} time`);
+function partsIn(moment, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(moment).map((p) => [p.type, p.value]));
+  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour % 24, minute: +parts.minute,
+    date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour % 24 === 0 ? "00" : parts.hour}:${parts.minute}` };
+}
+const clockIn = (moment, zone) => moment.toLocaleString("en-GB", { timeZone: zone, day: "numeric", month: "short",
+  year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+// A day as the Committees write it: 7 December 2026.
+function written(day) {
+  const [y, m, d] = day.slice(0, 10).split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
+}
+// A moment in the Committee's time zone, with the viewer's beside it where that reads otherwise.
+function when(value, committee) {
+  if (!value) return "-";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return written(value);
+  const moment = new Date(value);
+  if (isNaN(moment)) return String(value);
+  const zone = committeeZone(committee);
+  const there = clockIn(moment, zone);
+  const here = clockIn(moment, VIEWER_ZONE);
+  if (here === there) return `${there} ${placeOf(zone)}`;
+  const sameDay = here.split(", ")[0] === there.split(", ")[0];
+  return `${there} ${placeOf(zone)} (${sameDay ? here.split(", ")[1] : here} your time)`;
+}
+// The day a moment falls on in the Committee's time zone (YYYY-MM-DD), and its time there.
+const dayIn = (value, committee) => partsIn(new Date(value), committeeZone(committee)).date;
+const timeIn = (value, committee) => partsIn(new Date(value), committeeZone(committee)).time;
+// A date and time typed in the Committee's time zone (a datetime-local input), in UTC.
+function zonedToUtc(local, zone) {
+  const [day, time] = local.split("T");
+  const [y, m, d] = day.split("-").map(Number);
+  const [hh, mm] = time.split(":").map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  const offset = (ms) => { const p = partsIn(new Date(ms), zone); return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - ms; };
+  const utc = wall - offset(wall - offset(wall));
+  return new Date(utc).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+// An id a person may need (to quote it, or to use it with the CLI): small, with a copy button.
+function reference(id, what) {
+  const copy = el("button", { type: "button", class: "link", "data-copy": id, onclick: () =>
+    navigator.clipboard.writeText(id).then(() => flash(`The ${what}'s reference is copied.`), () => flash(id)) }, "copy");
+  return el("p", { class: "reference muted" }, `Reference (for the CLI): `, el("code", { "data-testid": "reference" }, id), " ", copy);
+}
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function table(headers, rows, empty) {
   if (!rows.length) return el("p", { class: "muted" }, empty || "None.");
   return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
@@ -94,22 +165,73 @@ function flash(message, isError) {
 
 class ApiError extends Error {
   constructor(status, data) {
-    super(describeError(status, data));
+    const { sentence, problems } = describeError(status, data);
+    super([sentence, ...problems].join(" ") + (data && data.rule ? ` (rule: ${data.rule})` : ""));
     this.status = status;
     this.data = data;
+    this.sentence = sentence;
+    this.problems = problems;
+    this.rule = data && data.rule;
   }
 }
-// A refusal as the service gave it: "refused (409): rule schedule_requires_consent: ...".
-function describeError(status, data) {
-  if (!data || typeof data !== "object") return `refused (${status})`;
-  let text = `refused (${status})`;
-  if (data.rule) text += `: rule ${data.rule}`;
-  else if (data.error) text += `: ${data.error}`;
-  if (data.message) text += `: ${data.message}`;
-  if (data.fields) {
-    for (const [field, problems] of Object.entries(data.fields)) text += `\n  ${field}: ${JSON.stringify(problems)}`;
+
+// A field's problem as the service words it (marshmallow's messages), as what to do about it.
+const PROBLEMS = [
+  [/^Missing data for required field\.?$|^Field may not be null\.?$|^Shorter than minimum length 1\.?$/, () => "fill it in"],
+  [/^Must be one of: /, () => "choose one of the list"],
+  [/^Not a valid (date|datetime)\.?$/, () => "enter a date"],
+  [/^Not a valid (integer|number)\.?$/, () => "enter a number"],
+  [/^Not a valid UUID\.?$/, () => "choose one of the list"],
+  [/^Unknown field\.?$/, () => "this form does not take it"],
+  [/^String does not match expected pattern\.?$/, () => "use letters, digits and . _ : / - only, no spaces"],
+  [/^Longer than maximum length (\d+)\.?$/, (m) => `shorten it to ${m[1]} characters at most`],
+];
+function problemWords(message) {
+  for (const [pattern, say] of PROBLEMS) { const m = pattern.exec(message); if (m) return say(m); }
+  return String(message).replace(/\.$/, "");
+}
+// Each bad field of a 400 answer as "label: what to do"; nested ones ("needs": {"0": {"priority": [...]}})
+// name the row: "need 1, priority: choose one of the list".
+function fieldProblems(fields, prefix) {
+  const lines = [];
+  for (const [key, problems] of Object.entries(fields || {})) {
+    const label = /^\d+$/.test(key) ? `${prefix ? prefix.replace(/s$/, "") : "item"} ${Number(key) + 1}`
+      : (prefix ? `${prefix}, ${fieldLabel(key)}` : fieldLabel(key));
+    if (Array.isArray(problems) && problems.every((p) => typeof p === "string")) lines.push(`${label}: ${problems.map(problemWords).join("; ")}.`);
+    else if (problems && typeof problems === "object") lines.push(...fieldProblems(problems, /^\d+$/.test(key) ? label : fieldLabel(key)));
+    else lines.push(`${label}: ${problemWords(problems)}.`);
   }
-  return text;
+  return lines;
+}
+// A refusal as a sentence that says what to do; the rule's name is kept beside it, for the record.
+function describeError(status, data) {
+  // the services name States by their codes in messages ("KEN has not consented"): by name here
+  const message = data && typeof data === "object" && data.message
+    ? String(data.message).replace(/\.?$/, ".").replace(/\b[A-Z]{3}\b/g, (code) => (state.vocab && state.vocab.states[code]) || code) : "";
+  if (status === 400 && data && data.fields) {
+    return { sentence: "Some of what you entered cannot be taken; correct it and send again:", problems: fieldProblems(data.fields) };
+  }
+  const sentence = {
+    400: `This cannot be taken: ${message || "the request is malformed."} Correct it and send again.`,
+    401: "You are not signed in, or your session ended: sign in again.",
+    403: data && data.rule === "role_may_not_do_this" ? "Your role may not do this: ask a colleague whose role does."
+      : `This is not yours to do: ${message || "the service refused it."}`,
+    404: "This record was not found: it may have been removed, or your Committee does not see it.",
+    409: data && data.error === "version_conflict"
+      ? "Someone changed this record since you opened it: close the form, look at it again, and repeat the step."
+      : `The rules refuse this now: ${message} Do first what the record waits for, or change what you entered.`,
+    413: "What you sent is too large: send less at a time.",
+  }[status] || `The service could not do it (${status})${message ? `: ${message}` : "."} Try again in a moment.`;
+  return { sentence, problems: [] };
+}
+// Show a refusal in a form's box: the sentence, each field's problem, the rule small (account.js has
+// a showError of its own, for its plain messages).
+function showRefusal(box, error) {
+  box.hidden = false;
+  if (!(error instanceof ApiError)) { box.textContent = error.message; return; }
+  box.replaceChildren(...[el("p", {}, error.sentence),
+    error.problems.length ? el("ul", {}, error.problems.map((p) => el("li", {}, p))) : null,
+    error.rule ? el("small", { class: "rule", "data-testid": "rule" }, `rule: ${error.rule}`) : null].filter(Boolean));
 }
 
 async function api(service, path, options = {}) {
@@ -155,30 +277,37 @@ async function bodySchema(service, path) {
   return { doc, schema: resolve(doc, content ? content.schema : { type: "object", properties: {} }) };
 }
 
-// A form field for one property of a request body; options.choices gives a select's values.
-function fieldFor(doc, name, prop, required, choices) {
+// A form field for one property of a request body. choices gives a select's values
+// ([value, words]), or the check boxes of a list; ctx.committee places dates and times in that
+// Committee's time zone and gives a row's thematic areas.
+function fieldFor(doc, name, prop, required, choices, ctx = {}) {
   prop = resolve(doc, prop);
   const id = `f-${name}`;
-  const label = el("label", { for: id }, human(name), required ? " *" : "",
-    prop.format === "date-time" ? " (UTC)" : "", name === "occurred_at" ? el("span", { class: "muted" }, " — when it really happened; empty: now") : "");
+  const zone = committeeZone(ctx.committee);
+  const label = el("label", { for: id }, fieldLabel(name), required ? " *" : "",
+    prop.format === "date-time" ? ` (${placeOf(zone)})` : "", name === "occurred_at" ? el("span", { class: "muted" }, " — empty: now") : "");
   let input;
   const items = prop.type === "array" ? resolve(doc, prop.items) : null;
-  if (choices) {
+  const options = (values) => values.map(([value, text]) => el("option", { value }, text));
+  if (choices && items) {
+    // a few things to pick from (needs, outcomes): a check box each
+    return el("fieldset", { class: "field checks", id, "data-kind": "checks", "data-name": name },
+      el("legend", {}, fieldLabel(name), required ? " *" : ""),
+      choices.length ? choices.map(([value, text], i) => el("label", { class: "check" },
+        el("input", { type: "checkbox", name, value, id: `${id}-${i}` }), " ", text))
+        : el("p", { class: "muted" }, "Nothing to choose from."));
+  } else if (choices) {
     input = el("select", { id, name, "data-kind": "text", required },
-      required ? null : el("option", { value: "" }, "—"),
-      choices.map(([value, text]) => el("option", { value }, text)));
+      required ? null : el("option", { value: "" }, "—"), options(choices));
   } else if (prop.enum) {
     input = el("select", { id, name, "data-kind": "text", required },
-      required ? null : el("option", { value: "" }, "—"),
-      prop.enum.filter((v) => v !== null).map((v) => el("option", { value: v }, v)));
+      required ? null : el("option", { value: "" }, "—"), options(enumChoices(prop.enum)));
   } else if (items && items.type === "object") {
-    const keys = Object.keys(items.properties || {});
-    input = el("textarea", { id, name, "data-kind": "objects", "data-keys": keys.join(","), required,
-      placeholder: `one a line: ${keys.join(" | ")}` });
-    label.append(el("span", { class: "muted" }, ` — one a line: ${keys.join(" | ")}`));
+    return rowsField(doc, name, items, required, ctx);
   } else if (items && items.enum) {
-    input = el("select", { id, name, multiple: true, "data-kind": "list", required, size: Math.min(items.enum.length, 6) },
-      items.enum.map((v) => el("option", { value: v }, v)));
+    input = el("select", { id, name, multiple: true, "data-kind": "list", required, size: Math.min(items.enum.length, 8) },
+      options(enumChoices(items.enum)));
+    label.append(el("span", { class: "muted" }, " — Ctrl-click to choose more than one"));
   } else if (items) {
     input = el("input", { id, name, "data-kind": "list", required, placeholder: "comma-separated" });
   } else if (prop.type === "boolean") {
@@ -188,7 +317,7 @@ function fieldFor(doc, name, prop, required, choices) {
   } else if (prop.format === "date") {
     input = el("input", { id, name, type: "date", "data-kind": "text", required });
   } else if (prop.format === "date-time") {
-    input = el("input", { id, name, type: "datetime-local", "data-kind": "datetime", required });
+    input = el("input", { id, name, type: "datetime-local", "data-kind": "datetime", "data-zone": zone, required });
   } else if ((prop.maxLength || 0) >= 1000) {
     input = el("textarea", { id, name, "data-kind": "text", required });
   } else {
@@ -197,14 +326,85 @@ function fieldFor(doc, name, prop, required, choices) {
   return el("div", { class: "field" }, label, input);
 }
 
+// The values of an enum as a person reads them: States by name (in the order of their names),
+// other codes in words.
+function enumChoices(values) {
+  const shown = values.filter((v) => v !== null);
+  const states = state.vocab ? state.vocab.states : {};
+  if (shown.length && shown.every((v) => v in states)) {
+    return Object.entries(states).filter(([code]) => shown.includes(code));
+  }
+  return shown.map((v) => [v, human(v)]);
+}
+
+// A list of objects (the needs of an assessment, a report's recommendations) as rows of
+// pickers: a select for each closed field (a thematic area from the Committee's own list), a
+// box for each text; an optional id is not asked (the record numbers it), and kept on a row
+// filled from what was recorded before.
+function rowsField(doc, name, items, required, ctx) {
+  const keys = Object.keys(items.properties || {});
+  const needed = new Set(items.required || []);
+  const id = `f-${name}`;
+  const one = fieldLabel(name).replace(/s$/, "");
+  const rows = el("div", { class: "rows" });
+  const areas = state.vocab && ctx.committee ? state.vocab.thematic_areas[ctx.committee] : null;
+  const addRow = (values = {}) => {
+    const n = rows.children.length;
+    const cells = keys.filter((key) => needed.has(key) || !key.endsWith("_id")).map((key) => {
+      const prop = resolve(doc, items.properties[key]);
+      const cellId = `${id}-${n}-${key}`;
+      const choices = key === "thematic_area" && areas ? areas : prop.enum;
+      const attrs = { id: cellId, "data-part": key, "aria-label": `${one} ${n + 1}: ${fieldLabel(key)}`, required: needed.has(key) };
+      const control = choices ? el("select", attrs, needed.has(key) ? null : el("option", { value: "" }, "—"),
+        enumChoices(choices).map(([value, text]) => el("option", { value }, text)))
+        : prop.format === "date" ? el("input", { ...attrs, type: "date" })
+          : el("input", { ...attrs, type: "text", class: key === "description" || key === "text" ? "wide" : null });
+      if (values[key] !== undefined && values[key] !== null) control.value = values[key];
+      return el("span", { class: `cell cell-${key}` }, control);
+    });
+    const row = el("div", { class: "row", "data-row": n, "data-kept": keys.filter((k) => k.endsWith("_id") && !needed.has(k))
+      .map((k) => values[k] ? `${k}=${values[k]}` : "").filter(Boolean).join("&") || null },
+      cells, el("button", { type: "button", class: "secondary", "aria-label": `remove ${one} ${n + 1}`,
+        onclick: () => { row.remove(); } }, "remove"));
+    rows.append(row);
+  };
+  const box = el("fieldset", { class: "field rows-field", id, "data-kind": "rows", "data-name": name, name },
+    el("legend", {}, fieldLabel(name), required ? " *" : "",
+      el("span", { class: "muted" }, ` — one row a ${one}; ${keys.filter((k) => k.endsWith("_id") && !needed.has(k)).length ? "each is numbered for you" : "fill in each"}`)),
+    el("div", { class: "row head", "aria-hidden": "true" }, keys.filter((key) => needed.has(key) || !key.endsWith("_id"))
+      .map((key) => el("span", { class: `cell cell-${key}` }, fieldLabel(key)))),
+    rows,
+    el("button", { type: "button", class: "secondary", "data-add": name, onclick: () => addRow() }, `Add a ${one}`));
+  box.fillRows = (list) => { rows.replaceChildren(); (list || []).forEach(addRow); if (!rows.children.length) addRow(); };
+  addRow();
+  return box;
+}
+
 // The JSON body of a form built by fieldFor: empty optional fields are left out.
 function formBody(form) {
   const body = {};
   for (const input of form.querySelectorAll("[data-kind]")) {
     if (input.disabled) continue; // a field the form hides now (openForm's shown)
     const kind = input.dataset.kind;
-    const name = input.name;
+    const name = input.dataset.name || input.name;
     if (kind === "boolean") { if (input.checked) body[name] = true; continue; }
+    if (kind === "checks") {
+      const values = [...input.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value);
+      if (values.length) body[name] = values;
+      continue;
+    }
+    if (kind === "rows") {
+      const rows = [...input.querySelectorAll(".row[data-row]")].map((row) => {
+        const item = Object.fromEntries(new URLSearchParams(row.dataset.kept || ""));
+        for (const part of row.querySelectorAll("[data-part]")) {
+          const value = part.value.trim();
+          if (value !== "") item[part.dataset.part] = value;
+        }
+        return item;
+      }).filter((item) => Object.keys(item).some((k) => !k.endsWith("_id")));
+      if (rows.length) body[name] = rows;
+      continue;
+    }
     if (kind === "list" && input.tagName === "SELECT") {
       const values = [...input.selectedOptions].map((o) => o.value);
       if (values.length) body[name] = values;
@@ -213,33 +413,25 @@ function formBody(form) {
     const value = (input.value || "").trim();
     if (value === "") continue;
     if (kind === "number") body[name] = Number(value);
-    else if (kind === "datetime") body[name] = (value.length === 16 ? `${value}:00` : value) + "Z";
+    else if (kind === "datetime") body[name] = zonedToUtc(value, input.dataset.zone || "UTC");
     else if (kind === "list") body[name] = value.split(",").map((v) => v.trim()).filter(Boolean);
-    else if (kind === "objects") {
-      const keys = input.dataset.keys.split(",");
-      body[name] = value.split("\n").filter((l) => l.trim()).map((line) => {
-        const parts = line.split("|").map((p) => p.trim());
-        const item = {};
-        keys.forEach((key, i) => { if (i === keys.length - 1) item[key] = parts.slice(i).join(" | "); else if (parts[i] !== undefined && parts[i] !== "") item[key] = parts[i]; });
-        if (item[keys[keys.length - 1]] === "") delete item[keys[keys.length - 1]];
-        return item;
-      });
-    } else body[name] = value;
+    else body[name] = value;
   }
   return body;
 }
 
 // Open the dialog with a form for POST <path> on <service>; on success call done(answer).
 // values: what fields start with; shown: { field: (body so far) => whether it is asked now },
-// a field not asked is hidden and not sent.
-async function openForm({ service, path, post, title, hidden, choices, skip, values, shown, done }) {
+// a field not asked is hidden and not sent; committee: the record's (its time zone, its areas).
+async function openForm({ service, path, post, title, hidden, choices, skip, values, shown, done, committee }) {
   const dialog = document.getElementById("dialog");
   const { doc, schema } = await bodySchema(service, path);
+  await loadVocabulary();
   const required = new Set(schema.required || []);
-  const errorBox = el("div", { class: "error", hidden: true, "data-testid": "form-error" });
+  const errorBox = el("div", { class: "error", hidden: true, "data-testid": "form-error", role: "alert" });
   const fields = Object.entries(schema.properties || {})
     .filter(([name]) => !(hidden && name in hidden) && !(skip || []).includes(name))
-    .map(([name, prop]) => fieldFor(doc, name, prop, required.has(name), choices && choices[name]));
+    .map(([name, prop]) => fieldFor(doc, name, prop, required.has(name), choices && choices[name], { committee }));
   const form = el("form", { method: "dialog", "data-path": post || path },
     el("h2", {}, title),
     fields.length ? fields : el("p", { class: "muted" }, "This step takes no fields."),
@@ -249,7 +441,9 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
       el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel")));
   for (const [name, value] of Object.entries(values || {})) {
     const input = form.querySelector(`[name="${name}"]`);
-    if (input && value !== null && value !== undefined) input.value = value;
+    if (!input || value === null || value === undefined) continue;
+    if (input.fillRows) input.fillRows(value);
+    else input.value = value;
   }
   const showFields = () => {
     const body = formBody(form);
@@ -272,8 +466,7 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
       dialog.close();
       done && done(answer);
     } catch (error) {
-      errorBox.hidden = false;
-      errorBox.textContent = error.message;
+      showRefusal(errorBox, error);
     } finally {
       button.disabled = false;
     }
@@ -391,6 +584,7 @@ async function refresh(view, query, first) {
   const main = document.getElementById("main");
   let data;
   try {
+    await loadVocabulary().catch(() => null); // codes in words once the services answer
     data = view.load ? await view.load(query) : null;
   } catch (error) {
     if (state.view !== view) return;
@@ -434,7 +628,7 @@ const homeView = {
     return el("div", {},
       el("h1", {}, `Signed in as ${state.me.user}`),
       el("p", {}, "Role: ", el("strong", { "data-testid": "role" }, ROLE_NAMES[role] || role),
-        state.me.donor_id ? ` (donor ${state.me.donor_id})` : ""),
+        state.me.donor_name ? ` (for ${state.me.donor_name})` : ""),
       el("div", { class: "card" }, el("h2", {}, "What you can do here"),
         el("ul", {}, lines.map((l) => el("li", {}, l)))),
       el("p", {}, navItems().slice(1).map(([href, text]) => el("a", { class: "button secondary", href, style: "margin-right:.4rem" }, text))));
@@ -445,7 +639,7 @@ const homeView = {
 
 function waitingBadges(waiting) {
   return (waiting || []).map((w) => badge(
-    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.answer ? `: ${human(w.answer)}` : ""}${w.recommendation_id ? `: ${w.recommendation_id}` : ""}${w.due_on ? ` (due ${w.due_on})` : ""}${w.overdue ? " — overdue" : ""}`,
+    `${human(w.what)}${w.organization ? `: ${w.organization}` : ""}${w.answer ? `: ${human(w.answer)}` : ""}${w.recommendation_id ? `: ${w.recommendation_id}` : ""}${w.due_on ? ` (due ${written(w.due_on)})` : ""}${w.overdue ? " — overdue" : ""}`,
     w.overdue ? "overdue" : ""));
 }
 
@@ -458,11 +652,12 @@ const boardView = {
   },
   render(visits, query) {
     const filters = el("form", { class: "inline card", id: "filters" },
-      el("div", {}, el("label", { for: "filter-state" }, "State (ISO code)"),
-        el("input", { id: "filter-state", name: "state", value: query.get("state") || "", size: 5, maxlength: 3, placeholder: "KEN" })),
+      el("div", {}, el("label", { for: "filter-state" }, "State"),
+        el("select", { id: "filter-state", name: "state" }, [["", "any"], ...Object.entries(state.vocab ? state.vocab.states : {})]
+          .map(([code, name]) => el("option", { value: code, selected: (query.get("state") || "") === code }, name)))),
       el("div", {}, el("label", { for: "filter-committee" }, "Committee"),
         el("select", { id: "filter-committee", name: "committee" }, ["", "ctc", "1540"].map((v) =>
-          el("option", { value: v, selected: query.get("committee") === v }, v || "any")))),
+          el("option", { value: v, selected: query.get("committee") === v }, v ? committeeWords(v) : "any")))),
       el("div", {}, el("label", { for: "filter-status" }, "Status"),
         el("select", { id: "filter-status", name: "status" }, ["", ...VISIT_STATUSES].map((v) =>
           el("option", { value: v, selected: query.get("status") === v }, v ? human(v) : "any")))),
@@ -471,7 +666,7 @@ const boardView = {
     filters.addEventListener("submit", (event) => {
       event.preventDefault();
       const params = new URLSearchParams();
-      for (const [k, v] of new FormData(filters)) if (v) params.set(k, k === "state" ? v.toUpperCase() : v);
+      for (const [k, v] of new FormData(filters)) if (v) params.set(k, v);
       location.hash = `#/visits?${params}`;
     });
     const columns = STAGES.map(([title, statuses]) => {
@@ -479,9 +674,9 @@ const boardView = {
       return el("section", { class: "column", "data-stage": title },
         el("h3", {}, `${title} (${cards.length})`),
         cards.map((v) => el("div", { class: "card", "data-visit": v.id },
-          el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`),
-          el("div", {}, badge(v.committee.toUpperCase()), badge(human(v.status))),
-          v.starts_on ? el("div", { class: "muted" }, `${v.starts_on} – ${v.ends_on}`) : null,
+          el("a", { href: `#/visits/${v.id}` }, v.country),
+          el("div", {}, badge(committeeWords(v.committee)), badge(human(v.status))),
+          v.starts_on ? el("div", { class: "muted" }, `${written(v.starts_on)} – ${written(v.ends_on)}`) : null,
           waitingBadges(v.waiting_for))));
     });
     return el("div", {},
@@ -504,20 +699,51 @@ async function organizationChoices(visit) {
     [o.name, o.abbreviations.length ? `${o.name} (${o.abbreviations.join(", ")})` : o.name]);
 }
 
+// A donor as a person tells it from another of the same name (two "Norway"s): its kind, its
+// contact, its interests and when it was registered.
+function donorLabel(d) {
+  const areas = (d.thematic_areas || []).map(human).join(", ");
+  return `${d.name} — ${human(d.donor_kind)}${d.contact ? `, contact ${d.contact}` : ""}${areas ? `, interested in ${areas}` : ""}`
+    + `, registered ${when(d.registered_at).replace(/,.*$/, "")}`;
+}
 async function donorChoices() {
   const donors = await api("visits", "/donors");
-  return donors.map((d) => [d.id, `${d.name} (${human(d.donor_kind)})`]);
+  return donors.map((d) => [d.id, donorLabel(d)]);
 }
+const donorNames = async () => Object.fromEntries((await api("visits", "/donors").catch(() => [])).map((d) => [d.id, d.name]));
 
-function payloadText(payload) {
-  return Object.entries(payload || {}).filter(([, v]) => v !== "" && v !== null && !(Array.isArray(v) && !v.length))
-    .map(([k, v]) => `${human(k)}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("; ");
+// An event's fields as label/value pairs a person reads: States, donors and groups by name, codes
+// in words, dates in the Committee's time zone, needs and recommendations as lines; an id that
+// names nothing a person knows (a UUID no name is known for) is left out.
+function facts(payload, names = {}, committee) {
+  const value = (key, v) => {
+    if (v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length)) return null;
+    if (key === "member_state" || key === "chair_member_state") return stateName(v);
+    if (key === "committee") return committeeWords(v);
+    if (key === "member_states" || key === "delegations") return statesOf(v);
+    if (typeof v === "string" && UUID_RE.test(v)) return (names[key] && names[key][v]) || null;
+    if (Array.isArray(v) && v.every((x) => x && typeof x === "object")) {
+      return el("ul", {}, v.map((item) => el("li", {}, [item.need_id || item.recommendation_id, item.thematic_area && human(item.thematic_area),
+        item.priority && `${human(item.priority)} priority`].filter(Boolean).join(", ") + (item.description || item.text ? `: ${item.description || item.text}` : ""))));
+    }
+    if (Array.isArray(v)) return v.map((x) => (typeof x === "string" && state.vocab && x in state.vocab.words ? human(x) : x)).join(", ");
+    if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${fieldLabel(k)}: ${value(k, x) ?? "-"}`).join("; ");
+    if (typeof v === "boolean") return v ? "yes" : "no";
+    if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v)) return when(v, committee);
+    if (typeof v === "string" && state.vocab && v in state.vocab.words) return human(v);
+    return String(v);
+  };
+  const rows = Object.entries(payload || {}).map(([k, v]) => [fieldLabel(k), value(k, v)]).filter(([, v]) => v !== null && v !== "");
+  return rows.length ? el("dl", { class: "facts payload" }, rows.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])) : null;
 }
-function timeline(events) {
+// A record's history as sentences: what happened, when (in the Committee's time zone), by whom,
+// with its facts. names: { donor_id: { uuid: name }, group_id: {...} }.
+function timeline(events, names = {}, committee) {
+  const said = (e) => { const text = human(e.event_type); return text.charAt(0).toUpperCase() + text.slice(1); };
   return el("ol", { class: "timeline", "data-testid": "timeline" }, events.map((e) => el("li", { "data-event": e.event_type },
-    el("div", { class: "when" }, `${when(e.occurred_at)} · ${e.actor ? `${e.actor.user} (${human(e.actor.role)})` : ""} · v${e.aggregate_version}`),
-    el("div", { class: "what" }, human(e.event_type)),
-    el("div", { class: "payload" }, payloadText(e.payload)))));
+    el("div", { class: "what" }, said(e), e.actor ? ` by ${e.actor.user} (${ROLE_NAMES[e.actor.role] || human(e.actor.role)})` : "", "."),
+    el("div", { class: "when" }, `${when(e.occurred_at, committee)} · version ${e.aggregate_version}`),
+    facts(e.payload, names, committee))));
 }
 
 function visitView(id) {
@@ -528,23 +754,25 @@ function visitView(id) {
         toldOf({ subject_id: id })]);
       // the donors interested in each need (matching), once there is a needs assessment
       const matches = visit.needs_assessment.version ? await api("visits", `/visits/${id}/donor-matches`) : null;
-      return { visit, history, matches, told };
+      const donors = history.some((e) => e.payload && e.payload.donor_id) ? await donorNames() : {};
+      return { visit, history, matches, told, donors };
     },
-    render({ visit: v, history, matches, told }) {
+    render({ visit: v, history, matches, told, donors }) {
+      const at = (value) => when(value, v.committee);
       // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
       // the visit by the visits service); the others show the rule that refuses them.
       const steps = can("driveVisits") ? nextSteps(v.next_steps, (command) => visitStep(v, command),
         `The visit is ${human(v.status)}: nothing more can happen to it.`) : el("div", {});
       const orgs = table(["organization", "kind", "invited", "information asked", "due", "received"],
-        v.organizations.map((o) => [o.organization, human(o.kind), when(o.invited_at), when(o.pre_visit_info.requested_at),
-          o.pre_visit_info.due_on || "-",
-          o.pre_visit_info.received_at ? [when(o.pre_visit_info.received_at), o.pre_visit_info.late ? badge("late", "late") : "",
+        v.organizations.map((o) => [o.organization, human(o.kind), at(o.invited_at), at(o.pre_visit_info.requested_at),
+          when(o.pre_visit_info.due_on),
+          o.pre_visit_info.received_at ? [at(o.pre_visit_info.received_at), o.pre_visit_info.late ? badge("late", "late") : "",
             o.pre_visit_info.after_due_date ? badge("after due date", "late") : ""] : "-"]), "No organization invited.");
       const needs = table(["need", "area", "priority", "description"],
-        v.needs_assessment.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]), "No needs assessment yet.");
+        v.needs_assessment.needs.map((n) => [n.need_id, human(n.thematic_area), human(n.priority), n.description]), "No needs assessment yet.");
       const shares = table(["donor", "needs", "assessment version", "consent given", "shared", "revoked"],
-        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, when(s.consent_granted_at),
-          when(s.shared_at), s.revoked ? [badge("revoked", "late"), ` ${when(s.revoked.at)}`] : "-"]), "Not shared with any donor.");
+        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, at(s.consent_granted_at),
+          at(s.shared_at), s.revoked ? [badge("revoked", "late"), ` ${at(s.revoked.at)}`] : "-"]), "Not shared with any donor.");
       const matching = !matches ? el("p", { class: "muted" }, "No needs assessment yet.") : el("div", { "data-testid": "donor-matches" },
         el("p", { class: "muted" }, `Registered donors interested in the needs of version ${matches.assessment_version}; sharing consent `
           + (matches.sharing_consent_in_force ? "in force." : `not in force (${human(matches.sharing_consent)}).`)),
@@ -554,7 +782,7 @@ function visitView(id) {
           el("strong", { "data-testid": "unmatched-needs" }, matches.unmatched_need_ids.join(", "))) : null);
       return el("div", { "data-visit": v.id, "data-status": v.status, "data-version": v.version },
         el("p", {}, el("a", { href: "#/visits" }, "← all visits")),
-        el("h1", {}, `Visit to ${v.country} (${v.member_state}) — ${v.committee.toUpperCase()}`),
+        el("h1", {}, `Visit to ${v.country} — ${committeeWords(v.committee)}`),
         el("div", {}, "Status: ", el("strong", { "data-testid": "visit-status" }, human(v.status)), " ",
           badge(`consent: ${human(v.consent)}`), badge(`version ${v.version}`), waitingBadges(v.waiting_for)),
         steps,
@@ -562,29 +790,31 @@ function visitView(id) {
           el("div", {},
             el("h2", {}, "The visit"),
             el("dl", { class: "facts card" }, [
-              ["purpose", v.purpose || "-"], ["origin", human(v.origin)], ["proposed", when(v.proposed_at)],
-              ["approved", when(v.approved_at)], ["consent asked", when(v.consent_requested_at)], ["consent due", v.consent_due_on || "-"],
-              ["consent decided", when(v.consent_decided_at)], ["dates", v.starts_on ? `${v.starts_on} – ${v.ends_on}` : "-"],
-              ["started", when(v.started_at)], ["completed", when(v.completed_at)],
+              ["purpose", v.purpose || "-"], ["origin", human(v.origin)], ["proposed", at(v.proposed_at)],
+              ["approved", at(v.approved_at)], ["consent asked", at(v.consent_requested_at)], ["consent due", when(v.consent_due_on)],
+              ["consent decided", at(v.consent_decided_at)], ["dates", v.starts_on ? `${written(v.starts_on)} – ${written(v.ends_on)}` : "-"],
+              ["started", at(v.started_at)], ["completed", at(v.completed_at)],
               ["organizations taking part", v.organizations_taking_part.join(", ") || "-"], ["visiting team", v.team.join(", ") || "-"],
               ["sharing consent", human(v.sharing_consent)],
-              ["closed", when(v.closed_at)], ["ended reason", v.ended_reason || "-"], ["postponements", v.postponements],
+              ["closed", at(v.closed_at)], ["ended reason", v.ended_reason || "-"], ["postponements", v.postponements],
             ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)])),
             el("h2", {}, "Organizations and pre-visit information"), orgs,
-            el("h2", {}, "Needs assessment"), needs,
+            el("h2", {}, "Needs assessment"), el("div", { "data-testid": "needs" }, needs),
             el("h2", {}, "Donors interested in the needs"), matching,
             el("h2", {}, "Shared with donors"), shares,
-            el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", when(f.at)]), "No follow-up yet."),
+            el("h2", {}, "Follow-up"), table(["summary", "results", "at"], v.follow_ups.map((f) => [f.summary, f.results || "-", at(f.at)]), "No follow-up yet."),
             el("h2", {}, "The visit's report"), reportFacts(v),
             el("h2", {}, "What the State owes on the report"), table(["answer", "due on", "received", "days late", "reminded"],
               Object.entries(v.report.state_answers).map(([name, a]) => [name === "observations" ? "factual observations" : "response on implementation",
-                a.overdue ? badge(`${a.due_on}: overdue`) : a.due_on, when(a.received_at), a.days_late ?? "-", a.reminded_at.map(when).join(", ") || "-"]),
+                a.overdue ? badge(`${written(a.due_on)}: overdue`) : when(a.due_on), at(a.received_at), a.days_late ?? "-", a.reminded_at.map(at).join(", ") || "-"]),
               "Nothing yet: the report has not been transmitted."),
             el("h2", {}, "Recommendations"), table(["recommendation", "area", "priority", "text", "due", "status", "since"],
-              v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), r.priority, r.text, r.due_on || "-", human(r.status),
-                r.history.length ? `${when(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
+              v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), human(r.priority), r.text, when(r.due_on), human(r.status),
+                r.history.length ? `${at(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
               "No recommendations drafted.")),
-          el("div", {}, whoWasTold(told), el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+          el("div", {}, whoWasTold(told, v.committee), el("h2", {}, `Timeline (${history.length} events)`),
+            timeline(history, { donor_id: donors }, v.committee))),
+        reference(v.id, "visit"));
     },
   };
 }
@@ -593,9 +823,9 @@ function visitView(id) {
 function reportFacts(v) {
   const r = v.report;
   return el("dl", { class: "facts card", "data-testid": "visit-report" }, [
-    ["draft", r.draft ? `${r.draft} (${when(r.drafted_at)})` : "not drafted"], ["summary", r.summary || "-"],
-    ["adopted by the Committee", when(r.adopted_at)], ["transmitted to the State", when(r.transmitted_at)],
-    ["follow-up ended", when(v.follow_up_ended_at)],
+    ["draft", r.draft ? `${r.draft} (${when(r.drafted_at, v.committee)})` : "not drafted"], ["summary", r.summary || "-"],
+    ["adopted by the Committee", when(r.adopted_at, v.committee)], ["transmitted to the State", when(r.transmitted_at, v.committee)],
+    ["follow-up ended", when(v.follow_up_ended_at, v.committee)],
   ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]));
 }
 
@@ -626,10 +856,25 @@ async function visitStep(visit, command) {
   if (command === "share-needs-assessment") choices.donor_id = await donorChoices();
   if (command === "invite-organization") choices.organization = await organizationChoices(visit);
   const orgs = visit.organizations.map((o) => [o.organization, o.organization]);
-  if (["request-pre-visit-info", "receive-pre-visit-info"].includes(command) && orgs.length) choices.organization = orgs;
+  if (["request-pre-visit-info", "receive-pre-visit-info", "reset-due-date"].includes(command) && orgs.length) choices.organization = orgs;
+  if (command === "complete") choices.organizations_taking_part = orgs;
+  // the needs shared are ticked among those of the assessment; a new version starts from the last
+  // (each need keeping its number)
+  const needs = visit.needs_assessment.needs;
+  if (command === "share-needs-assessment") {
+    choices.need_ids = needs.map((n) => [n.need_id, `${n.need_id}: ${n.description} (${human(n.thematic_area)}, ${human(n.priority)} priority)`]);
+  }
+  const recommendations = visit.report.recommendations;
+  if (command === "update-recommendation" && recommendations.length) {
+    choices.recommendation_id = recommendations.map((r) => [r.recommendation_id, `${r.recommendation_id}: ${r.text.slice(0, 80)}`]);
+  }
+  const values = {};
+  if (command === "record-needs-assessment" && needs.length) values.needs = needs;
+  if (command === "draft-report" && recommendations.length) values.recommendations = recommendations;
   await openForm({
     service: "visits", path: `/visits/{visit_id}/${command}`, post: `/visits/${visit.id}/${command}`,
-    title: `${human(command)}: visit to ${visit.country}`, hidden: { expected_version: visit.version }, choices,
+    title: `${human(command)}: visit to ${visit.country}`, hidden: { expected_version: visit.version }, choices, values,
+    committee: visit.committee,
     done: (answer) => { flash(`${human(command)}: done; the visit is ${human(answer.status)}`); rerender(); },
   });
 }
@@ -643,12 +888,12 @@ const overdueView = {
   render({ visits, meetings }) {
     const rows = [];
     for (const v of visits) for (const w of v.waiting_for.filter((x) => x.overdue)) {
-      rows.push([el("a", { href: `#/visits/${v.id}` }, `${v.country} (${v.member_state})`), v.committee.toUpperCase(),
-        human(w.what), w.organization || (w.answer ? human(w.answer) : w.recommendation_id || "-"), w.due_on || "-", human(v.status)]);
+      rows.push([el("a", { href: `#/visits/${v.id}` }, v.country), committeeWords(v.committee),
+        human(w.what), w.organization || (w.answer ? human(w.answer) : w.recommendation_id || "-"), when(w.due_on), human(v.status)]);
     }
     const actions = [];
     for (const m of meetings) for (const a of m.action_items_overdue) {
-      actions.push([el("a", { href: `#/meetings/${m.id}` }, m.title), m.group || "-", a.outcome_id, a.owner || "-", a.due_on]);
+      actions.push([el("a", { href: `#/meetings/${m.id}` }, m.title), m.group || "-", a.outcome_id, a.owner || "-", when(a.due_on)]);
     }
     return el("div", {}, el("h1", {}, "Overdue"),
       el("h2", {}, "Action items of the meetings"),
@@ -698,12 +943,12 @@ const sharesView = {
     return el("div", {}, el("h1", {}, "Needs assessments shared with you"),
       el("p", { class: "muted" }, "Only what States consented to share with you, as it was when shared."),
       shares.length ? shares.map((s) => el("div", { class: "card", "data-share": s.share_id || null },
-        el("h2", {}, `${s.country} (${s.member_state}) — ${s.committee.toUpperCase()}`),
-        el("p", { class: "muted" }, `shared ${when(s.shared_at)}, assessment version ${s.assessment_version}`,
-          s.consent ? `, under the consent granted ${when(s.consent.granted_at)}` : ""),
-        s.revoked ? el("div", { class: "error" }, `Revoked ${when(s.revoked.at || s.revoked.revoked_at)}: the State withdrew its consent`,
+        el("h2", {}, `${s.country} — ${committeeWords(s.committee)}`),
+        el("p", { class: "muted" }, `shared ${when(s.shared_at, s.committee)}, assessment version ${s.assessment_version}`,
+          s.consent ? `, under the consent granted ${when(s.consent.granted_at, s.committee)}` : ""),
+        s.revoked ? el("div", { class: "error" }, `Revoked ${when(s.revoked.at || s.revoked.revoked_at, s.committee)}: the State withdrew its consent`,
           s.revoked.reason ? ` (${s.revoked.reason})` : "", ".") : null,
-        table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), n.priority, n.description]),
+        table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), human(n.priority), n.description]),
           "No needs (the share was revoked)."),
         s.iati ? el("div", { class: "actions" }, el("strong", { style: "padding:.35rem 0" }, "As an IATI activity: "),
           [["xml", "XML"], ["json", "JSON"]].filter(([k]) => s.iati[k]).map(([k, label]) => el("button", {
@@ -735,9 +980,10 @@ const calendarView = {
     const first = new Date(Date.UTC(year, month, 1));
     const start = new Date(first);
     start.setUTCDate(1 - ((first.getUTCDay() + 6) % 7)); // weeks start on Monday
-    const today = new Date().toISOString().slice(0, 10);
+    // each meeting on its day, at its time, in its Committee's time zone (New York)
+    const today = dayIn(new Date().toISOString());
     const byDay = {};
-    for (const m of meetings) (byDay[m.starts_at.slice(0, 10)] ||= []).push(m);
+    for (const m of meetings) (byDay[dayIn(m.starts_at, m.committee)] ||= []).push(m);
     const cells = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => el("div", { class: "dow" }, d));
     for (let i = 0; i < 42; i++) {
       const day = new Date(start);
@@ -746,10 +992,10 @@ const calendarView = {
       if (i >= 35 && day.getUTCMonth() !== month) break;
       cells.push(el("div", { class: `day ${day.getUTCMonth() !== month ? "other" : ""} ${iso === today ? "today" : ""}`, "data-date": iso },
         el("div", { class: "num" }, day.getUTCDate()),
-        (byDay[iso] || []).map((m) => el("a", { class: `event ${m.status}`, href: `#/meetings/${m.id}`, title: `${m.title} — ${m.group} (${m.status})` },
-          `${m.starts_at.slice(11, 16)} ${m.title}`))));
+        (byDay[iso] || []).map((m) => el("a", { class: `event ${m.status}`, href: `#/meetings/${m.id}`, title: `${m.title} — ${m.group} (${human(m.status)})` },
+          `${timeIn(m.starts_at, m.committee)} ${m.title}`))));
     }
-    const inMonth = meetings.filter((m) => m.starts_at.startsWith(`${year}-${pad(month + 1)}`));
+    const inMonth = meetings.filter((m) => dayIn(m.starts_at, m.committee).startsWith(`${year}-${pad(month + 1)}`));
     const label = first.toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
     return el("div", {},
       el("h1", {}, all ? "All meetings" : "The published schedule"),
@@ -762,9 +1008,9 @@ const calendarView = {
         el("a", { class: "button secondary", href: "/api/meetings/schedule.ics" }, "calendar feed (.ics)")),
       el("div", { class: "calendar", "data-testid": "calendar" }, cells),
       el("h2", {}, `In ${label}`),
-      table(["when (UTC)", "meeting", "group", "where", "status"], inMonth.map((m) => [when(m.starts_at),
+      table(["when", "meeting", "group", "where", "status"], inMonth.map((m) => [when(m.starts_at, m.committee),
         el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, m.location || "-", human(m.status)]), "No meeting this month."),
-      el("p", { class: "muted" }, `Times are UTC. ${all ? "" : "The published schedule lists the meetings still to come."}`));
+      el("p", { class: "muted" }, `Days and times are the Committees' (${placeOf(committeeZone())}), where they sit. ${all ? "" : "The published schedule lists the meetings still to come."}`));
   },
 };
 
@@ -786,9 +1032,10 @@ const meetingsView = {
     return el("div", {}, el("h1", {}, "Meetings"),
       can("runMeetings") ? el("div", { class: "actions" }, el("button", { type: "button", id: "schedule-meeting", onclick: async () =>
         openForm({ service: "meetings", path: "/meetings", title: "Schedule a meeting", skip: ["meeting_id"], choices: { group_id: await groupChoices() },
+          committee: state.me.committee,
           done: (m) => { flash(`${m.title} scheduled`); location.hash = `#/meetings/${m.id}`; } }) }, "Schedule a meeting")) : null,
       el("div", { class: "card inline" }, el("label", { for: "filter-awaiting" }, "Awaiting "), select),
-      table(["when (UTC)", "meeting", "group", "status", "awaiting"], meetings.map((m) => [when(m.starts_at),
+      table(["when", "meeting", "group", "status", "awaiting"], meetings.map((m) => [when(m.starts_at, m.committee),
         el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, human(m.status),
         [m.awaiting.map((a) => badge(human(a))), m.missing_documents ? badge("no documents", "late") : ""]]), "No meetings."));
   },
@@ -803,6 +1050,7 @@ function meetingView(id) {
       return { meeting, history, told };
     },
     render({ meeting: m, history, told }) {
+      const at = (value) => when(value, m.committee);
       // The meetings service says which steps the caller may take now (next_steps: the
       // command table's roles, then the meeting's own rules, tried on a copy of it); the
       // others show the rule that refuses them.
@@ -818,41 +1066,50 @@ function meetingView(id) {
         el("div", { class: "grid2" },
           el("div", {},
             el("dl", { class: "facts card" }, [["group", m.group], ["kind", human(m.meeting_kind)],
-              ["when", `${when(m.starts_at)} – ${when(m.ends_at)}`], ["where", m.location || "-"], ["scheduled", when(m.scheduled_at)],
-              ["announced", when(m.announced_at)], ["held", when(m.held_at)], ["reported to the Committee", when(m.reported_at)],
-              ["cancelled", when(m.cancelled_at)], ["moves", m.moves],
-              ["delegations attending", m.attendance.delegations.join(", ") || "-"],
+              ["when", `${at(m.starts_at)} – ${at(m.ends_at)}`], ["where", m.location || "-"], ["scheduled", at(m.scheduled_at)],
+              ["announced", at(m.announced_at)], ["held", at(m.held_at)], ["reported to the Committee", at(m.reported_at)],
+              ["cancelled", at(m.cancelled_at)], ["moves", m.moves],
+              ["delegations attending", statesOf(m.attendance.delegations) || "-"],
               ["organizations attending", m.attendance.organizations.join(", ") || "-"],
               ["experts attending", m.attendance.experts.join(", ") || "-"]].map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
             el("h2", {}, "Documents"),
             table(["document", "title", "symbol", "circulated", "before the meeting"], m.documents.map((d) => [d.document_id, d.title,
-              d.symbol || "-", when(d.circulated_at), [`${d.hours_before_meeting} h`, d.late ? badge("late", "late") : ""]]), "No document circulated."),
+              d.symbol || "-", at(d.circulated_at), [`${d.hours_before_meeting} h`, d.late ? badge("late", "late") : ""]]), "No document circulated."),
             el("h2", {}, "Outcomes"),
             el("div", { "data-testid": "outcomes" }, table(["outcome", "kind", "text", "logged", "the Committee", "communicated", "action"], m.outcomes.map((o) => [
               o.outcome_id, human(o.outcome_kind), [o.text, o.amends ? el("div", { class: "muted" }, `amends ${o.amends}`) : "",
                 o.superseded_by ? el("div", {}, badge(`superseded by ${o.superseded_by}`, "late")) : ""],
-              `${when(o.logged_at)} by ${o.logged_by}`,
-              o.decision ? [human(o.decision), " ", when(o.decisions[o.decisions.length - 1].at),
+              `${at(o.logged_at)} by ${o.logged_by}`,
+              o.decision ? [human(o.decision), " ", at(o.decisions[o.decisions.length - 1].at),
                 o.decisions[o.decisions.length - 1].note ? el("div", { class: "muted" }, o.decisions[o.decisions.length - 1].note) : ""]
                 : (o.reported_at ? "before the Committee" : "not reported yet"),
-              o.communicated_at ? `${when(o.communicated_at)} to ${(o.communicated_to || []).join(", ") || "contact points"}` : "-",
-              o.outcome_kind === "action_item" ? `${o.owner || "-"}, due ${o.due_on || "-"}: ${human(o.status)}` : "-"]), "No outcome logged.")),
+              o.communicated_at ? `${at(o.communicated_at)} to ${statesOf(o.communicated_to) || "contact points"}` : "-",
+              o.outcome_kind === "action_item" ? `${o.owner || "-"}, due ${when(o.due_on)}: ${human(o.status)}` : "-"]), "No outcome logged.")),
             m.open_meetings.length ? [el("h2", {}, "Open meetings"), table(["outcomes", "summary", "held"],
-              m.open_meetings.map((o) => [o.outcome_ids.join(", "), o.summary, when(o.held_at)]))] : null),
-          el("div", {}, whoWasTold(told), el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+              m.open_meetings.map((o) => [o.outcome_ids.join(", "), o.summary, at(o.held_at)]))] : null),
+          el("div", {}, whoWasTold(told, m.committee), el("h2", {}, `Timeline (${history.length} events)`),
+            timeline(history, {}, m.committee))),
+        reference(m.id, "meeting"));
     },
   };
 }
 
+// A meeting's step: outcomes are picked from those logged (by their number and text), never
+// typed; an outcome or a document logged here is numbered by the meeting.
 async function meetingStep(meeting, command) {
   const choices = {};
-  const outcomes = meeting.outcomes.map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 60)}`]);
-  if (["approve-outcome", "decide-outcome", "communicate-outcome", "correct-outcome"].includes(command) && outcomes.length) choices.outcome_id = outcomes;
-  const actionItems = meeting.outcomes.filter((o) => o.outcome_kind === "action_item").map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 60)}`]);
-  if (command === "update-action-item" && actionItems.length) choices.outcome_id = actionItems;
+  const picked = (list) => list.map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 70)}`]);
+  const inForce = meeting.outcomes.filter((o) => !o.superseded_by);
+  if (["approve-outcome", "decide-outcome", "communicate-outcome", "correct-outcome"].includes(command) && inForce.length) choices.outcome_id = picked(inForce);
+  if (command === "log-outcome") choices.amends = picked(inForce);
+  const actionItems = inForce.filter((o) => o.outcome_kind === "action_item");
+  if (command === "update-action-item" && actionItems.length) choices.outcome_id = picked(actionItems);
+  if (command === "hold-open-meeting") choices.outcome_ids = picked(inForce.filter((o) => o.approved_at || o.decision === "approved"));
   await openForm({
     service: "meetings", path: `/meetings/{meeting_id}/${command}`, post: `/meetings/${meeting.id}/${command}`,
     title: `${human(command)}: ${meeting.title}`, hidden: { expected_version: meeting.version }, choices,
+    skip: ["outcome_id", "document_id"].filter(() => ["log-outcome", "circulate-document"].includes(command)),
+    committee: meeting.committee,
     done: (answer) => { flash(`${human(command)}: done; the meeting is ${human(answer.status)}`); rerender(); },
   });
 }
@@ -867,7 +1124,7 @@ const awaitingView = {
     return el("div", {}, el("h1", {}, "What awaits the Committee"),
       el("h2", {}, "Meetings held, not yet reported to the Committee"),
       el("div", { "data-testid": "awaiting-report" }, table(["meeting", "group", "held"], report.map((m) => [
-        el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, when(m.ends_at)]), "Every meeting held was reported.")),
+        el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, when(m.ends_at, m.committee)]), "Every meeting held was reported.")),
       el("h2", {}, "Outcomes awaiting the Committee's approval"),
       el("div", { "data-testid": "awaiting-approval" }, table(["meeting", "outcome", "kind", "text", "logged"], outcomes.map((o) => [
         el("a", { href: `#/meetings/${o.meeting_id}` }, o.meeting), o.outcome_id, human(o.outcome_kind), o.text, when(o.logged_at)]),
@@ -887,36 +1144,36 @@ async function toldOf(filters) {
   }
 }
 
-function deliveryStatus(n) {
-  if (n.status === "sent") return el("span", { title: n.answer || null }, badge("sent", "ok"), " ", when(n.settled_at));
-  if (n.status === "deferred") return [badge("deferred"), ` next attempt at ${when(n.next_attempt_at)}`,
+function deliveryStatus(n, committee) {
+  if (n.status === "sent") return el("span", { title: n.answer || null }, badge("sent", "ok"), " ", when(n.settled_at, committee));
+  if (n.status === "deferred") return [badge("deferred"), ` next attempt at ${when(n.next_attempt_at, committee)}`,
     n.answer ? el("div", { class: "muted" }, n.answer) : null];
-  if (n.status === "failed") return [badge("failed", "late"), " ", when(n.settled_at), n.answer ? el("div", {}, n.answer) : null];
+  if (n.status === "failed") return [badge("failed", "late"), " ", when(n.settled_at, committee), n.answer ? el("div", {}, n.answer) : null];
   return [badge(human(n.status)), el("span", { class: "muted" }, " waiting to be sent")];
 }
 
 // The notifications as a table: what was told, to whom (or, for one contact, about what),
 // where it stands; about: the contact's page (the visit or meeting each is about).
-function toldTable(told, about, empty) {
+function toldTable(told, about, empty, committee) {
   if (told.error) return el("div", { class: "warning", "data-testid": "told-unavailable" },
     el("strong", {}, "Who was told cannot be shown now: "), told.error,
     el("div", { class: "muted" }, "The rest of this page does not depend on it."));
   if (!told.notifications.length) return el("p", { class: "muted", "data-testid": "told-none" }, empty);
   const whom = (n) => [el("div", {}, n.recipient),
-    el("div", { class: "muted" }, roleWords(n.role), n.member_state ? ` (${n.member_state})` : "", n.organization ? ` of ${n.organization}` : ""),
+    el("div", { class: "muted" }, roleWords(n.role), n.member_state ? ` (${stateName(n.member_state)})` : "", n.organization ? ` of ${n.organization}` : ""),
     el("div", { class: "mono" }, n.email)];
-  const subject = (n) => el("a", { href: `#/${n.subject_kind === "visit" ? "visits" : "meetings"}/${n.subject_id}` }, n.subject || n.subject_id);
+  const subject = (n) => el("a", { href: `#/${n.subject_kind === "visit" ? "visits" : "meetings"}/${n.subject_id}` }, n.subject || `the ${n.subject_kind}`);
   return el("table", {},
     el("thead", {}, el("tr", {}, ["recorded", "what", about ? "about" : "to whom", "status", "attempts"].map((h) => el("th", {}, h)))),
     el("tbody", {}, told.notifications.map((n) => el("tr", { "data-notification": n.id, "data-notice": n.notice, "data-status": n.status },
-      el("td", {}, when(n.recorded_at)), el("td", {}, noticeWords(n.notice)), el("td", {}, about ? subject(n) : whom(n)),
-      el("td", {}, deliveryStatus(n)), el("td", {}, n.attempts)))));
+      el("td", {}, when(n.recorded_at, committee)), el("td", {}, noticeWords(n.notice)), el("td", {}, about ? subject(n) : whom(n)),
+      el("td", {}, deliveryStatus(n, committee)), el("td", {}, n.attempts)))));
 }
 
 // A visit's or a meeting's "Who was told": its notifications, refreshed with the page.
-function whoWasTold(told) {
+function whoWasTold(told, committee) {
   return el("section", { "data-testid": "who-was-told" }, el("h2", {}, "Who was told"),
-    toldTable(told, false, "No one has been notified yet."));
+    toldTable(told, false, "No one has been notified yet.", committee));
 }
 
 const directoryView = {
@@ -961,8 +1218,8 @@ const directoryView = {
       el("div", { "data-testid": "contacts" }, table(["role", "Committee", "name", "State", "organization", "e-mail", "since", "until"],
         contacts.map((c) => [roleWords(c.role), committeeWords(c.committee),
           el("a", { href: `#/directory/${c.id}`, "data-contact": c.id }, c.name), c.member_state_name || "-",
-          c.organization || (c.donor_id ? donors[c.donor_id] || c.donor_id : "-"), el("span", { class: "mono" }, c.email), c.since,
-          c.until ? [c.until, c.until < today ? [" ", badge("ended")] : ""] : "-"]),
+          c.organization || (c.donor_id ? donors[c.donor_id] || "a donor no longer registered" : "-"), el("span", { class: "mono" }, c.email),
+          when(c.since), c.until ? [when(c.until), c.until < today ? [" ", badge("ended")] : ""] : "-"]),
         "No contact.")));
   },
 };
@@ -1002,20 +1259,21 @@ function contactView(id) {
       return el("div", { "data-contact": c.id, "data-version": c.version },
         el("p", {}, el("a", { href: "#/directory" }, "← the directory")),
         el("h1", {}, c.name),
-        el("div", {}, badge(roleWords(c.role)), badge(committeeWords(c.committee)), ended ? badge(`ended ${c.until}`) : null,
+        el("div", {}, badge(roleWords(c.role)), badge(committeeWords(c.committee)), ended ? badge(`ended ${written(c.until)}`) : null,
           badge(`version ${c.version}`)),
         steps,
         el("div", { class: "grid2" },
           el("div", {},
             el("h2", {}, "The contact"),
             el("dl", { class: "facts card", "data-testid": "contact" }, [["role", roleWords(c.role)], ["Committee", committeeWords(c.committee)],
-              ["State", c.member_state ? `${c.member_state_name} (${c.member_state})` : "-"], ["organization", c.organization || "-"],
-              ["donor", c.donor_id ? donor || c.donor_id : "-"], ["e-mail", el("span", { class: "mono", "data-testid": "email" }, c.email)],
-              ["since", c.since], ["until", c.until || "until further notice"], ["why it ended", c.ended_reason || "-"],
+              ["State", c.member_state ? c.member_state_name || stateName(c.member_state) : "-"], ["organization", c.organization || "-"],
+              ["donor", c.donor_id ? donor || "a donor no longer registered" : "-"], ["e-mail", el("span", { class: "mono", "data-testid": "email" }, c.email)],
+              ["since", when(c.since)], ["until", c.until ? when(c.until) : "until further notice"], ["why it ended", c.ended_reason || "-"],
             ].map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
             el("h2", {}, "What was sent to this contact"),
             el("div", { "data-testid": "sent-to-contact" }, toldTable(told, true, "Nothing has been sent to this contact yet."))),
-          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`), timeline(history))));
+          el("div", {}, el("h2", {}, `Timeline (${history.length} events)`),
+            timeline(history, { donor_id: donor ? { [c.donor_id]: donor } : {} }, c.committee))));
     },
   };
 }
@@ -1046,7 +1304,7 @@ function reportQuery(form) {
     else params.set("starts_in_month", data.get("starts_in_month"));
   }
   const asOf = data.get("as_of");
-  if (asOf) { params.set("as_of", `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`); params.set("basis", data.get("basis")); }
+  if (asOf) { params.set("as_of", zonedToUtc(asOf, committeeZone(data.get("committee")))); params.set("basis", data.get("basis")); }
   if (data.get("issued_on")) params.set("issued_on", data.get("issued_on"));
   if (data.get("symbol")) params.set("symbol", data.get("symbol"));
   return params;
@@ -1085,7 +1343,7 @@ const reportsView = {
           el("div", {}, el("label", { for: "start" }, "Start"), el("input", { id: "start", name: "start", type: "date" })),
           el("div", {}, el("label", { for: "end" }, "End (included)"), el("input", { id: "end", name: "end", type: "date" })))),
       el("div", { style: "display:flex;gap:.8rem;flex-wrap:wrap;align-items:end" },
-        el("div", {}, el("label", { for: "as_of" }, "As of (UTC; empty: everything recorded)"), el("input", { id: "as_of", name: "as_of", type: "datetime-local" })),
+        el("div", {}, el("label", { for: "as_of" }, `As of (${placeOf(committeeZone())}; empty: everything recorded)`), el("input", { id: "as_of", name: "as_of", type: "datetime-local" })),
         el("div", {}, el("label", { for: "basis" }, "Basis (with as of)"), el("select", { id: "basis", name: "basis" },
           el("option", { value: "recorded" }, "recorded by then"), el("option", { value: "occurred" }, "happened by then"))),
         el("div", {}, el("label", { for: "issued_on" }, "Date of issue (empty: today)"), el("input", { id: "issued_on", name: "issued_on", type: "date" })),
@@ -1112,8 +1370,7 @@ const reportsView = {
           } }, label)));
         downloads.hidden = false;
       } catch (error) {
-        errorBox.hidden = false;
-        errorBox.textContent = error.message;
+        showRefusal(errorBox, error);
       } finally {
         button.disabled = false;
         button.textContent = "Build the report";
@@ -1140,8 +1397,7 @@ async function download(service, path, fallbackName, errorBox) {
     flash(`Downloaded ${link.download}`);
   } catch (error) {
     if (!errorBox) return flash(error.message, true);
-    errorBox.hidden = false;
-    errorBox.textContent = error.message;
+    showRefusal(errorBox, error);
   }
 }
 
