@@ -60,9 +60,9 @@ class FileContent(fields.String):
     body itself, up to the file limit; a JSON body holds at most about 0.7 MB of them)."""
 
     def __init__(self) -> None:
-        super().__init__(required=True, metadata={
-            "format": "byte", "description": "The file's bytes, base64-encoded (or send them as the body of "
-                                             "the record's POST .../files route, with these fields in its query)."})
+        words = ("The file's bytes, base64-encoded (or send them as the body of the record's POST .../files "
+                 "route, with these fields in its query string).")
+        super().__init__(required=True, metadata={"format": "byte", "description": words, "meaning": words})
 
     def _deserialize(self, value, attr, data, **kwargs) -> bytes:
         text = super()._deserialize(value, attr, data, **kwargs)
