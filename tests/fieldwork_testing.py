@@ -218,8 +218,9 @@ class ServiceProcess:
 
 class PrivateRabbitNode:
     """A RabbitMQ node of the test's own: its own node name, AMQP and distribution ports, data
-    and log folders (a temporary folder), no plugins (so no management listener), the system's
-    definitions loaded into one vhost. For faults that would hurt anyone else on the shared
+    and log folders (a temporary folder), no plugins unless ``plugins`` names them (the management
+    plugin listens on 127.0.0.1, at ``management_url``), the system's definitions loaded into one
+    vhost. For faults that would hurt anyone else on the shared
     broker (``stop_app``/``start_app``). Stopped (``rabbitmqctl stop``, else ``kill -9``) and
     its folder deleted on exit.
 
@@ -228,7 +229,10 @@ class PrivateRabbitNode:
 
     BIN_DIRS = ("/usr/lib/rabbitmq/bin",)  # Debian: the real scripts (not the su wrappers on PATH)
 
-    def __init__(self, vhost: str = "fieldwork") -> None:
+    def __init__(self, vhost: str = "fieldwork", plugins: tuple[str, ...] = ()) -> None:
+        self.plugins = plugins
+        self.management_port = free_port() if "rabbitmq_management" in plugins else None
+        self.management_url = f"http://127.0.0.1:{self.management_port}" if self.management_port else None
         self.folder = Path(tempfile.mkdtemp(prefix="fw-rabbit-"))
         self.name = f"fieldwork-fault-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
         self.port, self.dist_port = free_port(), free_port()
@@ -271,9 +275,11 @@ class PrivateRabbitNode:
         return logs[0].read_text(errors="replace")[-3000:] if logs else ""
 
     def __enter__(self) -> PrivateRabbitNode:
+        management = (f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {self.management_port}\n"
+                      if self.management_port else "")
         (self.folder / "rabbitmq.conf").write_text(
-            f"listeners.tcp.local = 127.0.0.1:{self.port}\nlog.file.level = warning\n")
-        (self.folder / "enabled_plugins").write_text("[].\n")
+            f"listeners.tcp.local = 127.0.0.1:{self.port}\nlog.file.level = warning\n{management}")
+        (self.folder / "enabled_plugins").write_text(f"[{','.join(self.plugins)}].\n")
         (self.folder / "rabbitmq-env.conf").write_text("")
         try:
             subprocess.run([self.tool("rabbitmq-server"), "-detached"], env=self.env, check=True,

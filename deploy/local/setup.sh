@@ -73,7 +73,10 @@ ensure_rabbitmq() {
   local hostport host port
   hostport="$(printf '%s' "$uri" | sed -E 's#^[a-z]+://([^@]*@)?([^/]*).*#\2#')"
   host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$hostport" ] && port=5672
-  if broker_answers "$host" "$port"; then return 0; fi
+  if broker_answers "$host" "$port"; then
+    say "RabbitMQ answers at $host:$port: left as it is (this script changes no broker it did not start)"
+    return 0
+  fi
   case "$host" in
     127.0.0.1|localhost|::1) ;;
     *) die "RabbitMQ does not answer at $host:$port (AMQP_URI); start it there, or unset AMQP_URI to use a local one" ;;
@@ -92,17 +95,10 @@ ensure_rabbitmq() {
   die "RabbitMQ did not come up within 90 s (see /var/log/rabbitmq)"
 }
 
-# The management plugin serves the UI (http://127.0.0.1:15672) and the HTTP API that loads the
-# broker definitions into a broker elsewhere; enabled on a local broker where we may.
-ensure_rabbitmq_management() {
-  command -v rabbitmq-plugins >/dev/null 2>&1 || return 0
-  if ! as_root rabbitmq-plugins -q is_enabled rabbitmq_management >/dev/null 2>&1; then
-    say "enabling the RabbitMQ management plugin"
-    as_root rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1 ||
-      say "note: could not enable rabbitmq_management (the management UI and its tests need it)"
-  fi
-  return 0
-}
+# Nothing here changes a broker that was already running (its plugins, users, settings): the
+# system needs only AMQP, and the broker topology is loaded by `fieldwork up` over AMQP into its
+# own vhost. The management UI is the broker owner's choice (README, "Watching the events");
+# the test of the definitions over the management API runs a broker node of its own.
 
 # Headless Chromium (Debian's package) for the web console's end-to-end tests (tests/e2e),
 # which drive it with Playwright; installed where that is possible (as root or with sudo). In

@@ -4,5 +4,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_venv
 ensure_fonts
 ensure_rabbitmq
-ensure_rabbitmq_management
 exec "$VENV/bin/fieldwork" up "$@"

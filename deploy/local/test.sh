@@ -6,6 +6,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_venv
 ensure_fonts
 ensure_rabbitmq
-ensure_rabbitmq_management
 ensure_chromium
 exec "$VENV/bin/python" -m pytest "$@"
