@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from conftest import fill_step, refused, sign_in
 
+NEW_YORK = ZoneInfo("America/New_York")  # where both Committees sit: the console's days and times
+
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -53,8 +55,9 @@ def test_a_chair_logs_an_outcome(page, system, browser):
     page.wait_for_selector(f"[data-date='{ahead:%Y-%m-%d}'] >> text=Assistance requests")
     assert ahead.strftime("%B %Y") in page.inner_text("[data-testid=month]")
     page.screens("calendar")
-    page.goto(f"{system.console}/#/schedule?month={starts:%Y-%m}&all=1")
-    page.wait_for_selector(f"[data-date='{starts:%Y-%m-%d}'] >> text=Matrices review")
+    held_day = starts.astimezone(NEW_YORK)  # the calendar places a meeting on its day in New York
+    page.goto(f"{system.console}/#/schedule?month={held_day:%Y-%m}&all=1")
+    page.wait_for_selector(f"[data-date='{held_day:%Y-%m-%d}'] >> text=Matrices review")
     page.screens("calendar with held meetings")
 
     # what awaits the Committee: the held meeting, not yet reported
@@ -66,7 +69,7 @@ def test_a_chair_logs_an_outcome(page, system, browser):
     page.click("[data-testid=awaiting-report] >> text=Matrices review")
     page.wait_for_selector("[data-status='held']")
     documents = page.inner_text("main table")
-    circulated = (now - timedelta(days=10)).astimezone(ZoneInfo("America/New_York"))
+    circulated = (now - timedelta(days=10)).astimezone(NEW_YORK)
     assert "WG1-1" in documents and "Draft matrix" in documents
     assert f"{circulated.day} {circulated:%b}" in documents.replace("Sept", "Sep") and "New York time" in documents
     page.screens("meeting")

@@ -726,11 +726,11 @@ function facts(payload, names = {}, committee) {
       return el("ul", {}, v.map((item) => el("li", {}, [item.need_id || item.recommendation_id, item.thematic_area && human(item.thematic_area),
         item.priority && `${human(item.priority)} priority`].filter(Boolean).join(", ") + (item.description || item.text ? `: ${item.description || item.text}` : ""))));
     }
-    if (Array.isArray(v)) return v.map((x) => (typeof x === "string" && state.vocab && x in state.vocab.words ? human(x) : x)).join(", ");
+    if (Array.isArray(v)) return v.map((x) => value(key, x)).filter((x) => x !== null).join(", ");
     if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${fieldLabel(k)}: ${value(k, x) ?? "-"}`).join("; ");
     if (typeof v === "boolean") return v ? "yes" : "no";
     if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v)) return when(v, committee);
-    if (typeof v === "string" && state.vocab && v in state.vocab.words) return human(v);
+    if (typeof v === "string" && ((state.vocab && v in state.vocab.words) || /^[a-z]+(_[a-z]+)+$/.test(v))) return human(v);
     return String(v);
   };
   const rows = Object.entries(payload || {}).map(([k, v]) => [fieldLabel(k), value(k, v)]).filter(([, v]) => v !== null && v !== "");
