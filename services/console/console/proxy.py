@@ -30,7 +30,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 SERVICES = tuple(names(behind_console=True))  # the services' manifests (shared.services)
 # Request headers passed on to a service, and answer headers passed back.
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "X-Correlation-Id")
-FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location")
+FORWARDED_ANSWER_HEADERS = ("Content-Type", "Content-Disposition", "Location", "ETag", "X-Content-SHA256")
 # Reports (a PDF of a busy year) take longer than a command.
 TIMEOUTS = {"reporting": 120.0}
 DEFAULT_TIMEOUT = 20.0

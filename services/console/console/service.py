@@ -7,6 +7,7 @@ Run: ``nameko run --config services/console/config.yml console.service`` (``fiel
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
+from shared.uploads import upload
 from shared.web import http
 
 from console.proxy import Console
@@ -51,6 +52,12 @@ class ConsoleService:
     @http("GET,POST", "/api/<string:service>/<path:path>")
     def api(self, request, service, path):
         return self.console.forward(request, service, path, gate())
+
+    @upload("POST", "/api/<string:service>/<path:record>/files")
+    def api_upload(self, request, service, record):
+        """A file uploaded to a record (``POST …/files``): its body read up to the file limit
+        (``FIELDWORK_MAX_FILE_BYTES``), not the JSON limit, then passed on like any call."""
+        return self.console.forward(request, service, f"{record}/files", gate())
 
     @http("GET", "/auth/session")
     def auth_session(self, request):
