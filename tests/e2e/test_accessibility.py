@@ -341,6 +341,13 @@ def test_a_visit_goes_through_its_lifecycle_with_the_keyboard_alone(page, system
     assert focused(page)["command"] == "start"
 
     keyboard_step(page, "grant-consent")
+    # changed elsewhere meanwhile, the page draws itself again: the focus stays on its step
+    tab_to(page, "[data-testid=next-steps] button[data-command='invite-organization']")
+    visit, version = page.get_attribute("[data-visit]", "data-visit"), int(page.get_attribute("[data-version]", "data-version"))
+    system.call("visits", "POST", f"/visits/{visit}/invite-organization", system.dev_token("visit_coordinator"),
+                {"organization": "International Civil Aviation Organization"})
+    page.wait_for_selector(f"[data-version='{version + 1}']")
+    assert (focused(page)["command"], focused(page)["in_steps"]) == ("invite-organization", True)
     keyboard_step(page, "invite-organization",
                   lambda: choose(page, "dialog #f-organization", "United Nations Office on Drugs and Crime"))
     keyboard_step(page, "schedule", lambda: (type_date(page, "dialog #f-starts_on", today),
