@@ -23,6 +23,8 @@ from shared.contract.vocabulary import UN_STATES
 
 # Every ISO 3166-1 alpha-3 code pycountry knows (what ``is_member_state`` accepts).
 MEMBER_STATES = tuple(sorted(country.alpha_3 for country in pycountry.countries))
+# The States a command takes: the United Nations' Member States and observer States.
+UN_STATE_CODES = tuple(sorted(UN_STATES))
 
 # The plausible range of every contract date (``shared.contract.fields._plausible_date``).
 FIRST_DAY = date(1945, 1, 1)
@@ -141,7 +143,7 @@ def valid_values(field: fields.Field, characters: st.SearchStrategy[str] = CHARA
         if contract_fields._member_state in field.validators:
             return st.sampled_from(MEMBER_STATES)
         if contract_fields._un_state in field.validators:  # a command's: the United Nations' States
-            return st.sampled_from(sorted(UN_STATES))
+            return st.sampled_from(UN_STATE_CODES)
         if contract_files._version in field.validators:  # a document's version (shared.documents)
             return st.sampled_from(["original", "Rev.1", "Corr.2", "Rev.3/Corr.1"])
         if contract_files._symbol in field.validators:  # a United Nations document symbol, or none
