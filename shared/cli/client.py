@@ -64,9 +64,13 @@ def exit_code_for(status: int) -> int:
 class ServiceUnreachable(Exception):
     """The service does not answer at its address."""
 
-    def __init__(self, service: str) -> None:
-        super().__init__(f"the {service} service does not answer at {service_url(service)}; "
-                         "is the system running (`fieldwork up`)?")
+    def __init__(self, service: str, within: float | None = None) -> None:
+        if within is None:
+            super().__init__(f"the {service} service does not answer at {service_url(service)}; "
+                             "is the system running (`fieldwork up`)?")
+        else:  # a write may have been done: reading the record again says
+            super().__init__(f"the {service} service at {service_url(service)} did not answer within {within:g} s; "
+                             "it may be overloaded: look at the record before trying again")
         self.exit_code = UNREACHABLE
 
 
@@ -107,6 +111,8 @@ class Client:
                                         headers=self.headers(service, token), timeout=timeout)
         except requests.ConnectionError:
             raise ServiceUnreachable(service) from None
+        except requests.Timeout:
+            raise ServiceUnreachable(service, within=timeout) from None
 
     def request(self, service: str, method: str, path: str, body: dict | None = None, params: dict | None = None,
                 *, token: str | None = None, timeout: float = 30) -> Any:

@@ -155,7 +155,7 @@ def schema_options(schema: Schema, nested: dict[str, NestedOption] | None = None
                                        field_required=field.required))
         elif isinstance(field, mfields.List):
             options.append(FieldOption([_option_name(name)], type=click_type(field.inner), multiple=True,
-                                       help=f"{meaning + '; ' if meaning else ''}repeat for each value",
+                                       help=f"{meaning.rstrip('.') + ' ' if meaning else ''}(repeat for each value)",
                                        field=name, field_required=field.required))
         else:
             options.append(FieldOption([_option_name(name)], type=click_type(field), help=meaning, field=name,

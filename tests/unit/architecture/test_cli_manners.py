@@ -5,6 +5,8 @@ from click's own."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +71,13 @@ def test_fieldwork_version_is_the_installed_package_version():
     result = fieldwork("--version")
     assert result.exit_code == 0
     assert result.output.strip() == f"fieldwork {version('fieldwork')}"
+
+
+def test_the_cli_prints_no_library_warnings_before_its_answer():
+    result = subprocess.run([sys.executable, "-m", "shared.cli.main", "visits", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "propose" in result.stdout
+    assert result.stderr == ""
 
 
 def test_a_required_option_missing_is_a_usage_error_naming_it_and_nothing_is_sent(service):
