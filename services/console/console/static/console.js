@@ -733,7 +733,9 @@ function facts(payload, names = {}, committee) {
     if (typeof v === "string" && ((state.vocab && v in state.vocab.words) || /^[a-z]+(_[a-z]+)+$/.test(v))) return human(v);
     return String(v);
   };
-  const rows = Object.entries(payload || {}).map(([k, v]) => [fieldLabel(k), value(k, v)]).filter(([, v]) => v !== null && v !== "");
+  const seen = new Set(); // a donor's id and its name both read "donor: Norway": once
+  const rows = Object.entries(payload || {}).map(([k, v]) => [fieldLabel(k), value(k, v)])
+    .filter(([k, v]) => v !== null && v !== "" && !(typeof v === "string" && seen.has(`${k}\n${v}`)) && seen.add(`${k}\n${v}`));
   return rows.length ? el("dl", { class: "facts payload" }, rows.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])) : null;
 }
 // A record's history as sentences: what happened, when (in the Committee's time zone), by whom,
