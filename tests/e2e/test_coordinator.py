@@ -132,6 +132,8 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
     # matching: Norway is interested in border control, the area of N1
     page.wait_for_selector("[data-testid=donor-matches] >> text=Norway")
     assert "registered an interest in border control" in page.inner_text("[data-testid=donor-matches]")
+    # the two donors named Norway, told apart by their kind (and contact)
+    page.wait_for_selector("[data-testid=donor-matches] >> text=Norway (other, norad@example.org)")
     step(page, "grant-sharing-consent")
     donor_id = next(d["id"] for d in system.call("visits", "GET", "/donors", system.dev_token("visit_coordinator"))
                     if d["name"] == "Norway" and d["donor_kind"] == "state")

@@ -710,7 +710,14 @@ async function donorChoices() {
   const donors = await api("visits", "/donors");
   return donors.map((d) => [d.id, donorLabel(d)]);
 }
-const donorNames = async () => Object.fromEntries((await api("visits", "/donors").catch(() => [])).map((d) => [d.id, d.name]));
+// Each registered donor's name, with what tells it apart where another has the same name.
+async function donorNames() {
+  const registry = await api("visits", "/donors").catch(() => []);
+  const count = {};
+  for (const d of registry) count[d.name] = (count[d.name] || 0) + 1;
+  return Object.fromEntries(registry.map((d) => [d.id,
+    count[d.name] > 1 ? `${d.name} (${human(d.donor_kind)}${d.contact ? `, ${d.contact}` : ""})` : d.name]));
+}
 
 // An event's fields as label/value pairs a person reads: States, donors and groups by name, codes
 // in words, dates in the Committee's time zone, needs and recommendations as lines; an id that
@@ -756,7 +763,7 @@ function visitView(id) {
         toldOf({ subject_id: id })]);
       // the donors interested in each need (matching), once there is a needs assessment
       const matches = visit.needs_assessment.version ? await api("visits", `/visits/${id}/donor-matches`) : null;
-      const donors = history.some((e) => e.payload && e.payload.donor_id) ? await donorNames() : {};
+      const donors = matches || history.some((e) => e.payload && e.payload.donor_id) ? await donorNames() : {};
       return { visit, history, matches, told, donors };
     },
     render({ visit: v, history, matches, told, donors }) {
@@ -773,12 +780,12 @@ function visitView(id) {
       const needs = table(["need", "area", "priority", "description"],
         v.needs_assessment.needs.map((n) => [n.need_id, human(n.thematic_area), human(n.priority), n.description]), "No needs assessment yet.");
       const shares = table(["donor", "needs", "assessment version", "consent given", "shared", "revoked"],
-        v.shares.map((s) => [s.donor_name, s.need_ids.join(", "), s.assessment_version, at(s.consent_granted_at),
+        v.shares.map((s) => [donors[s.donor_id] || s.donor_name, s.need_ids.join(", "), s.assessment_version, at(s.consent_granted_at),
           at(s.shared_at), s.revoked ? [badge("revoked", "late"), ` ${at(s.revoked.at)}`] : "-"]), "Not shared with any donor.");
       const matching = !matches ? el("p", { class: "muted" }, "No needs assessment yet.") : el("div", { "data-testid": "donor-matches" },
         el("p", { class: "muted" }, `Registered donors interested in the needs of version ${matches.assessment_version}; sharing consent `
           + (matches.sharing_consent_in_force ? "in force." : `not in force (${human(matches.sharing_consent)}).`)),
-        table(["donor", "needs", "why", "shared"], matches.donors.map((d) => [d.name, d.need_ids.join(", "),
+        table(["donor", "needs", "why", "shared"], matches.donors.map((d) => [donors[d.donor_id] || d.name, d.need_ids.join(", "),
           el("ul", {}, d.why.map((w) => el("li", {}, w))), d.already_shared ? "already shared" : "-"]), "No registered donor is interested in these needs."),
         matches.unmatched_need_ids.length ? el("p", {}, "Needs no registered donor is interested in: ",
           el("strong", { "data-testid": "unmatched-needs" }, matches.unmatched_need_ids.join(", "))) : null);
