@@ -153,7 +153,9 @@ function reference(id, what) {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function table(headers, rows, empty) {
   if (!rows.length) return el("p", { class: "muted" }, empty || "None.");
-  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
+  // a column of buttons has no title to show; a screen reader still names it
+  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" },
+    h === "" ? el("span", { class: "visually-hidden" }, "actions") : h)))),
     el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((c) => el("td", {}, c))))));
 }
 function flash(message, isError) {
@@ -425,6 +427,7 @@ function formBody(form) {
 // a field not asked is hidden and not sent; committee: the record's (its time zone, its areas).
 async function openForm({ service, path, post, title, hidden, choices, skip, values, shown, done, committee }) {
   const dialog = document.getElementById("dialog");
+  const opener = document.activeElement; // the keyboard goes back to it when the dialog closes
   const { doc, schema } = await bodySchema(service, path);
   await loadVocabulary();
   const required = new Set(schema.required || []);
@@ -433,7 +436,7 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
     .filter(([name]) => !(hidden && name in hidden) && !(skip || []).includes(name))
     .map(([name, prop]) => fieldFor(doc, name, prop, required.has(name), choices && choices[name], { committee }));
   const form = el("form", { method: "dialog", "data-path": post || path },
-    el("h2", {}, title),
+    el("h2", { id: "dialog-title" }, title),
     fields.length ? fields : el("p", { class: "muted" }, "This step takes no fields."),
     errorBox,
     el("div", { class: "actions" },
@@ -463,19 +466,90 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
     button.disabled = true;
     try {
       const answer = await api(service, post || path, { method: "POST", body });
+      state.refocus = focusKey(opener); // the page is drawn again: focus its new copy, if any
       dialog.close();
       done && done(answer);
     } catch (error) {
       showRefusal(errorBox, error);
+      button.disabled = false;
+      (markFields(form, error) || button).focus();
     } finally {
       button.disabled = false;
     }
   });
   dialog.replaceChildren(form);
+  dialog.setAttribute("aria-labelledby", "dialog-title"); // named by the form's title while it shows
+  dialog.addEventListener("close", () => {
+    dialog.removeAttribute("aria-labelledby");
+    if (opener && opener.isConnected) opener.focus();
+  }, { once: true });
   dialog.showModal();
   const first = form.querySelector("input, select, textarea");
   if (first) first.focus();
 }
+
+// -- keyboard and screen readers ------------------------------------------------------------
+
+// The fields a refusal names (a 400's "fields"), marked invalid and described by their problem,
+// so that a screen reader reads it on the field; answers the first such field, if any.
+function markFields(form, error) {
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  let first = null;
+  for (const [name, problems] of Object.entries((error.data && error.data.fields) || {})) {
+    const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (!input || !input.closest(".field")) continue;
+    const id = `${input.id || name}-error`;
+    input.closest(".field").append(el("p", { class: "field-error", id }, fieldProblems({ [name]: problems }).join(" ")));
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    first ||= input;
+  }
+  return first;
+}
+
+// What finds the focused control again once the page is drawn anew: a step's button, an id, a
+// link's address, the summary of "Other steps".
+function focusKey(node) {
+  if (!node || node === document.body || !node.closest("#main, #dialog")) return null;
+  if (node.dataset.command) return `button[data-command="${CSS.escape(node.dataset.command)}"]`;
+  if (node.id) return `#${CSS.escape(node.id)}`;
+  if (node.getAttribute("href")) return `a[href="${CSS.escape(node.getAttribute("href"))}"]`;
+  const details = node.tagName === "SUMMARY" && node.parentElement.dataset.testid;
+  if (details) return `[data-testid="${CSS.escape(details)}"] > summary`; // "Other steps", opened again
+  return null;
+}
+// After the page is drawn: a keyboard user whose control was replaced is not left at the top of
+// the page. The same control if it is still there (a step's button: if that step is still
+// offered), else the first step offered now, else the page's heading; on another page, its heading.
+function settleFocus(key, samePage) {
+  if (state.refocus) { key = state.refocus; samePage = true; state.refocus = null; }
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const main = document.getElementById("main");
+  let target = null;
+  if (key && samePage) {
+    target = key.startsWith("button[data-command")
+      ? main.querySelector(`[data-testid=next-steps] ${key}`) || main.querySelector("[data-testid=next-steps] button")
+      : main.querySelector(key);
+  }
+  if (!target && (key || !samePage)) target = main.querySelector("h1");
+  if (!target) return;
+  const details = target.closest("details");
+  if (details) details.open = true;
+  if (target.tagName === "H1") target.tabIndex = -1;
+  target.focus();
+}
+
+// "Skip to content" leads to the page's content without touching the address (the pages'
+// addresses are in its #fragment).
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
 
 // -- sign-in (the pages themselves are in account.js) ------------------------------------------
 
@@ -567,6 +641,9 @@ async function route() {
     return;
   }
   if (location.hash.startsWith("#/signin")) { location.hash = "#/"; return; }
+  const focused = document.activeElement;
+  const hadFocus = focused && focused !== document.body;
+  const focusWas = focusKey(focused);
   renderHeader();
   const { parts, query } = parseHash();
   const make = VIEWS[parts[0] || ""];
@@ -574,6 +651,9 @@ async function route() {
   const view = make(parts);
   state.view = view;
   await refresh(view, query, true);
+  const samePage = state.drawn === location.hash;
+  state.drawn = location.hash;
+  if (hadFocus || state.refocus) settleFocus(focusWas, samePage);
   if (view.poll !== false) state.timer = setInterval(() => refresh(view, query, false), POLL_MS);
 }
 
@@ -598,7 +678,9 @@ async function refresh(view, query, first) {
   if (!first && active && main.contains(active) && /INPUT|SELECT|TEXTAREA/.test(active.tagName)) return;
   state.lastData = key;
   const scroll = window.scrollY;
+  const focusWas = first ? null : focusKey(active);
   main.replaceChildren(view.render(data, query));
+  if (focusWas) settleFocus(focusWas, true);
   document.title = `${view.title || "Console"} · fieldwork console`;
   if (!first) window.scrollTo(0, scroll);
   liveStamp();
@@ -672,7 +754,7 @@ const boardView = {
     const columns = STAGES.map(([title, statuses]) => {
       const cards = visits.filter((v) => statuses.includes(v.status));
       return el("section", { class: "column", "data-stage": title },
-        el("h3", {}, `${title} (${cards.length})`),
+        el("h2", {}, `${title} (${cards.length})`),
         cards.map((v) => el("div", { class: "card", "data-visit": v.id },
           el("a", { href: `#/visits/${v.id}` }, v.country),
           el("div", {}, badge(committeeWords(v.committee)), badge(human(v.status))),
