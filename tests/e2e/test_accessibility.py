@@ -11,7 +11,8 @@ import pytest
 from axe_audit import audit
 from conftest import sign_in
 
-COORDINATOR_ROLES = ("visit_coordinator", "administrator", "secretariat", "reporting_staff")
+# the roles `fieldwork up` made a development account for
+DEVELOPMENT_ROLES = ("visit_coordinator", "administrator", "secretariat", "reporting_staff")
 
 
 def iso(moment: datetime) -> str:
@@ -148,7 +149,7 @@ def test_every_page_and_form_of_the_console_passes_axe_for_every_role_that_sees_
     pages["secretariat"] = pages["working_group_chair"] = [p for p in pages["visit_coordinator"] if p != "#/overdue"]
     pages["reporting_staff"] = pages["secretariat"] + ["#/reports", "#/status"]
     pages["donor"] = ["#/", "#/shares", "#/account"]
-    tokens = {role: system.dev_token(role) for role in COORDINATOR_ROLES}
+    tokens = {role: system.dev_token(role) for role in DEVELOPMENT_ROLES}
     tokens.update(working_group_chair=records.chair_token, donor=records.donor_token)
     forms_seen: set = set()
     for role, hashes in pages.items():
