@@ -119,15 +119,20 @@ function selectOf(id, choices, value) {
   return el("select", { id, name: id }, choices.map(([v, text]) => el("option", { value: v, selected: v === (value || "") }, text)));
 }
 
-function labelled(id, text, input, help) {
-  return [el("label", { for: id }, text), input, help ? el("p", { class: "muted", id: `${id}-help` }, help) : null];
+// A field of an administrator's form: its label, the input (named as the service names the
+// field, so that a refusal marks it: markFields), and a line of help.
+function labelled(id, text, input, help, name) {
+  if (name) input.setAttribute("name", name);
+  return el("div", { class: "field" }, el("label", { for: id }, text), input,
+    help ? el("p", { class: "muted", id: `${id}-help` }, help) : null);
 }
 
 // A form in the page's dialog: fields, a send button, the refusal in words.
 function dialogForm(title, fields, send) {
   const dialog = document.getElementById("dialog");
+  const opener = document.activeElement; // the keyboard goes back to it when the dialog closes
   const problem = errorBox("form-error");
-  const form = el("form", { method: "dialog" }, el("h2", {}, title), fields, problem,
+  const form = el("form", { method: "dialog" }, el("h2", { id: "dialog-title" }, title), fields, problem,
     el("div", { class: "actions" }, el("button", { type: "submit" }, title),
       el("button", { type: "button", onclick: () => dialog.close() }, "Cancel")));
   form.addEventListener("submit", async (event) => {
@@ -141,9 +146,16 @@ function dialogForm(title, fields, send) {
       const d = error.data || {};
       const fieldsText = d.fields ? Object.entries(d.fields).map(([f, p]) => `${human(f)}: ${[].concat(p).join("; ")}`).join(". ") : "";
       showError(problem, fieldsText ? `Please correct: ${fieldsText}.` : sentence(d.message || error.message));
+      const marked = markFields(form, error);
+      if (marked) marked.focus();
     }
   });
   dialog.replaceChildren(form);
+  dialog.setAttribute("aria-labelledby", "dialog-title");
+  dialog.addEventListener("close", () => {
+    dialog.removeAttribute("aria-labelledby");
+    if (opener && opener.isConnected) opener.focus();
+  }, { once: true });
   dialog.showModal();
   const first = form.querySelector("input, select");
   if (first) first.focus();
@@ -157,7 +169,7 @@ async function donorField(prefix, roleSelect) {
   const donors = await donorChoices().catch(() => []);
   const select = selectOf(`${prefix}-donor`, [["", "choose the donor"], ...donors]);
   const row = el("div", { hidden: roleSelect.value !== "donor" }, labelled(`${prefix}-donor`, "Donor", select,
-    donors.length ? "Which registered donor this person speaks for." : "No donor is registered yet (Donors page)."));
+    donors.length ? "Which registered donor this person speaks for." : "No donor is registered yet (Donors page).", "donor_id"));
   roleSelect.addEventListener("change", () => { row.hidden = roleSelect.value !== "donor"; });
   return row;
 }
@@ -166,14 +178,14 @@ async function addAccount() {
   const role = selectOf("a-role", ROLE_CHOICES(), "visit_coordinator");
   const donor = await donorField("a", role);
   dialogForm("Add an account", [
-    labelled("a-user", "User name", el("input", { id: "a-user", required: true, autocomplete: "off" }), "What the person types to sign in, e.g. m.rossi"),
-    labelled("a-name", "Full name", el("input", { id: "a-name", autocomplete: "off" })),
+    labelled("a-user", "User name", el("input", { id: "a-user", required: true, autocomplete: "off" }), "What the person types to sign in, e.g. m.rossi", "user"),
+    labelled("a-name", "Full name", el("input", { id: "a-name", autocomplete: "off" }), null, "full_name"),
     labelled("a-email", "E-mail address", el("input", { id: "a-email", type: "email", autocomplete: "off" }),
-      "Needed to sign in through the identity provider."),
-    labelled("a-role", "Role", role), donor,
-    labelled("a-committee", "Committee", selectOf("a-committee", COMMITTEE_CHOICES)),
+      "Needed to sign in through the identity provider.", "email"),
+    labelled("a-role", "Role", role, null, "role"), donor,
+    labelled("a-committee", "Committee", selectOf("a-committee", COMMITTEE_CHOICES), null, "committee"),
     labelled("a-password", "First password", el("input", { id: "a-password", type: "password", autocomplete: "new-password" }),
-      "At least 12 characters; give it to the person, who can change it. Leave empty for the identity provider only."),
+      "At least 12 characters; give it to the person, who can change it. Leave empty for the identity provider only.", "password"),
   ], async (form) => {
     const account = await auth("users", { user: value(form, "a-user"), full_name: value(form, "a-name"),
       email: value(form, "a-email") || null, role: value(form, "a-role"), committee: value(form, "a-committee") || null,
@@ -185,10 +197,10 @@ async function addAccount() {
 
 function changeAccount(a) {
   dialogForm(`Change ${a.user_name}`, [
-    labelled("c-name", "Full name", el("input", { id: "c-name", value: a.full_name })),
-    labelled("c-email", "E-mail address", el("input", { id: "c-email", type: "email", value: a.email || "" })),
-    labelled("c-role", "Role", selectOf("c-role", ROLE_CHOICES(), a.role)),
-    labelled("c-committee", "Committee", selectOf("c-committee", COMMITTEE_CHOICES, a.committee)),
+    labelled("c-name", "Full name", el("input", { id: "c-name", value: a.full_name }), null, "full_name"),
+    labelled("c-email", "E-mail address", el("input", { id: "c-email", type: "email", value: a.email || "" }), null, "email"),
+    labelled("c-role", "Role", selectOf("c-role", ROLE_CHOICES(), a.role), null, "role"),
+    labelled("c-committee", "Committee", selectOf("c-committee", COMMITTEE_CHOICES, a.committee), null, "committee"),
   ], async (form) => {
     await auth(`users/${encodeURIComponent(a.user_name)}/change`, { full_name: value(form, "c-name"),
       email: value(form, "c-email") || null, role: value(form, "c-role"), committee: value(form, "c-committee") || null });
@@ -199,7 +211,7 @@ function changeAccount(a) {
 function resetPassword(a) {
   dialogForm(`Set a password for ${a.user_name}`, [
     labelled("r-password", "New password", el("input", { id: "r-password", type: "password", autocomplete: "new-password", required: true }),
-      "At least 12 characters. Their sessions end; the account is unlocked."),
+      "At least 12 characters. Their sessions end; the account is unlocked.", "password"),
   ], async (form) => {
     await auth(`users/${encodeURIComponent(a.user_name)}/set-password`, { password: form.querySelector("#r-password").value });
     return `A new password is set for ${a.user_name}.`;
@@ -210,10 +222,11 @@ async function issueToken() {
   const role = selectOf("t-role", ROLE_CHOICES(), "reporting_staff");
   const donor = await donorField("t", role);
   dialogForm("Issue a token", [
-    labelled("t-user", "For (user name)", el("input", { id: "t-user", required: true, autocomplete: "off" })),
-    labelled("t-role", "Role", role), donor,
-    labelled("t-committee", "Committee", selectOf("t-committee", COMMITTEE_CHOICES)),
-    labelled("t-days", "Valid for (days)", el("input", { id: "t-days", type: "number", min: 1, max: 366, value: 90, required: true })),
+    labelled("t-user", "For (user name)", el("input", { id: "t-user", required: true, autocomplete: "off" }), null, "user"),
+    labelled("t-role", "Role", role, null, "role"), donor,
+    labelled("t-committee", "Committee", selectOf("t-committee", COMMITTEE_CHOICES), null, "committee"),
+    labelled("t-days", "Valid for (days)", el("input", { id: "t-days", type: "number", min: 1, max: 366, value: 90, required: true }),
+      null, "expires_in_days"),
   ], async (form) => {
     const issued = await auth("tokens", { user: value(form, "t-user"), role: value(form, "t-role"),
       donor_id: value(form, "t-role") === "donor" ? value(form, "t-donor") || null : null,

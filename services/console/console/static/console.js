@@ -603,7 +603,8 @@ function renderHeader() {
   if (!state.me) { nav.replaceChildren(); who.replaceChildren(); return; }
   const current = location.hash.split("?")[0].split("/").slice(0, 2).join("/") || "#/";
   nav.replaceChildren(...navItems().map(([href, text]) =>
-    el("a", { href, class: href === current || (href === "#/" && current === "#") ? "active" : null }, text)));
+    el("a", { href, class: href === current || (href === "#/" && current === "#") ? "active" : null,
+      "aria-current": href === current || (href === "#/" && current === "#") ? "page" : null }, text)));
   who.replaceChildren(
     el("a", { href: "#/account", "data-testid": "whoami" },
       `${state.me.full_name || state.me.user} (${ROLE_NAMES[state.me.role] || state.me.role})`),
