@@ -617,7 +617,6 @@ function parseHash() {
 }
 
 const VIEWS = {
-  "": () => homeView,
   visits: (p) => (p[1] ? visitView(p[1]) : boardView),
   overdue: () => overdueView,
   donors: () => donorsView,
@@ -691,32 +690,8 @@ function liveStamp() {
 }
 const rerender = () => route();
 
-// -- home -----------------------------------------------------------------------------------
+// -- home: home.js (what awaits the person signed in) ------------------------------------------
 
-const homeView = {
-  title: "Home",
-  poll: false,
-  render() {
-    const role = state.me.role;
-    const lines = [];
-    if (can("driveVisits")) lines.push("Drive country visits: the board, each visit's timeline and its next steps, what is overdue, the donor registry.");
-    else if (can("readVisits")) lines.push("Read the country visits and the donor registry (changing them takes a visit coordinator).");
-    if (can("runMeetings")) lines.push("Run the working groups' meetings: schedule, announce, circulate documents, hold, report to the Committee, record the Committee's decisions (approve, reject, return, defer), follow action items, communicate outcomes.");
-    if (can("logOutcomes")) lines.push("Log the outcomes of the meetings of the group you chair; see the published schedule and what awaits a report or approval.");
-    else if (can("readMeetings")) lines.push("Read the published schedule, each meeting's documents and outcomes, and what awaits a report or approval.");
-    if (can("editDirectory")) lines.push("Keep the directory of contacts the notifications go to (delegations, national contact points, focal points, donors' contacts, the secretariat); see on each visit and meeting who was told.");
-    else if (can("readDirectory")) lines.push("Read the directory of contacts, and on each visit and meeting who was told.");
-    if (can("reports")) lines.push("Build the semi-annual and annual reports (as of any moment), read them here, download them as PDF, Word, Excel, CSV, HTML, Markdown or JSON; watch the reporting service's status.");
-    if (can("donorShares")) lines.push("See the needs assessments that States consented to share with you, and nothing else.");
-    return el("div", {},
-      el("h1", {}, `Signed in as ${state.me.user}`),
-      el("p", {}, "Role: ", el("strong", { "data-testid": "role" }, ROLE_NAMES[role] || role),
-        state.me.donor_name ? ` (for ${state.me.donor_name})` : ""),
-      el("div", { class: "card" }, el("h2", {}, "What you can do here"),
-        el("ul", {}, lines.map((l) => el("li", {}, l)))),
-      el("p", {}, navItems().slice(1).map(([href, text]) => el("a", { class: "button secondary", href, style: "margin-right:.4rem" }, text))));
-  },
-};
 
 // -- visits ---------------------------------------------------------------------------------
 
@@ -726,11 +701,36 @@ function waitingBadges(waiting) {
     w.overdue ? "overdue" : ""));
 }
 
+// Finding in a list (the services' q, from, to and sort: shared/listing.py): a search box, a
+// date range and an order, kept in the address with the other filters.
+const FIND_KEYS = ["q", "from", "to", "sort"];
+const VISIT_ORDERS = [["", "proposed, oldest first"], ["-proposed", "proposed, newest first"],
+  ["starts", "dates, earliest first"], ["-starts", "dates, latest first"], ["state", "State, A to Z"],
+  ["-state", "State, Z to A"], ["status", "status"]];
+const MEETING_ORDERS = [["", "dates, earliest first"], ["-starts", "dates, latest first"], ["title", "title, A to Z"],
+  ["group", "group, A to Z"], ["status", "status"]];
+
+function findFields(query, orders, searched) {
+  return [
+    el("div", {}, el("label", { for: "filter-q" }, "Search"),
+      el("input", { id: "filter-q", name: "q", type: "search", value: query.get("q") || "", size: 18,
+        "aria-describedby": "filter-q-help" }),
+      el("span", { id: "filter-q-help", class: "visually-hidden" }, `Words to find: ${searched}.`)),
+    el("div", {}, el("label", { for: "filter-from" }, "From"),
+      el("input", { id: "filter-from", name: "from", type: "date", value: query.get("from") || "" })),
+    el("div", {}, el("label", { for: "filter-to" }, "To"),
+      el("input", { id: "filter-to", name: "to", type: "date", value: query.get("to") || "" })),
+    el("div", {}, el("label", { for: "filter-sort" }, "Order"),
+      el("select", { id: "filter-sort", name: "sort" }, orders.map(([v, text]) =>
+        el("option", { value: v, selected: (query.get("sort") || "") === v }, text)))),
+  ];
+}
+
 const boardView = {
   title: "Visits",
   async load(query) {
     const params = new URLSearchParams();
-    for (const key of ["state", "committee", "status"]) if (query.get(key)) params.set(key, query.get(key));
+    for (const key of ["state", "committee", "status", ...FIND_KEYS]) if (query.get(key)) params.set(key, query.get(key));
     return api("visits", `/visits?${params}`);
   },
   render(visits, query) {
@@ -744,6 +744,7 @@ const boardView = {
       el("div", {}, el("label", { for: "filter-status" }, "Status"),
         el("select", { id: "filter-status", name: "status" }, ["", ...VISIT_STATUSES].map((v) =>
           el("option", { value: v, selected: query.get("status") === v }, v ? human(v) : "any")))),
+      findFields(query, VISIT_ORDERS, "a State's name or code, a status"),
       el("button", { type: "submit" }, "Filter"),
       el("a", { href: "#/visits", class: "button secondary" }, "Clear"));
     filters.addEventListener("submit", (event) => {
@@ -1114,19 +1115,35 @@ async function groupChoices() {
 const meetingsView = {
   title: "Meetings",
   load(query) {
-    const awaiting = query.get("awaiting");
-    return api("meetings", `/meetings${awaiting ? `?awaiting=${encodeURIComponent(awaiting)}` : ""}`);
+    const params = new URLSearchParams();
+    for (const key of ["awaiting", "committee", ...FIND_KEYS]) if (query.get(key)) params.set(key, query.get(key));
+    return api("meetings", `/meetings?${params}`);
   },
   render(meetings, query) {
-    const select = el("select", { id: "filter-awaiting", onchange: (e) => { location.hash = `#/meetings${e.target.value ? `?awaiting=${e.target.value}` : ""}`; } },
-      ["", "announcement", "documents", "report_to_committee", "outcome_approval"].map((v) =>
-        el("option", { value: v, selected: (query.get("awaiting") || "") === v }, v ? human(v) : "any")));
+    const filters = el("form", { class: "inline card", id: "meeting-filters" },
+      el("div", {}, el("label", { for: "filter-awaiting" }, "Awaiting"),
+        el("select", { id: "filter-awaiting", name: "awaiting" },
+          ["", "announcement", "documents", "report_to_committee", "outcome_approval"].map((v) =>
+            el("option", { value: v, selected: (query.get("awaiting") || "") === v }, v ? human(v) : "anything or nothing")))),
+      el("div", {}, el("label", { for: "filter-meeting-committee" }, "Committee"),
+        el("select", { id: "filter-meeting-committee", name: "committee" }, ["", "ctc", "1540"].map((v) =>
+          el("option", { value: v, selected: (query.get("committee") || "") === v }, v ? committeeWords(v) : "any")))),
+      findFields(query, MEETING_ORDERS, "a title, a group, a place"),
+      el("button", { type: "submit" }, "Filter"),
+      el("a", { href: "#/meetings", class: "button secondary" }, "Clear"));
+    filters.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = new URLSearchParams();
+      for (const [k, v] of new FormData(filters)) if (v) params.set(k, v);
+      location.hash = `#/meetings?${params}`;
+    });
     return el("div", {}, el("h1", {}, "Meetings"),
       can("runMeetings") ? el("div", { class: "actions" }, el("button", { type: "button", id: "schedule-meeting", onclick: async () =>
         openForm({ service: "meetings", path: "/meetings", title: "Schedule a meeting", skip: ["meeting_id"], choices: { group_id: await groupChoices() },
           committee: state.me.committee,
           done: (m) => { flash(`${m.title} scheduled`); location.hash = `#/meetings/${m.id}`; } }) }, "Schedule a meeting")) : null,
-      el("div", { class: "card inline" }, el("label", { for: "filter-awaiting" }, "Awaiting "), select),
+      filters,
+      el("p", { class: "muted", "data-testid": "meeting-count" }, `${meetings.length} meeting(s)`),
       table(["when", "meeting", "group", "status", "awaiting"], meetings.map((m) => [when(m.starts_at, m.committee),
         el("a", { href: `#/meetings/${m.id}` }, m.title), m.group, human(m.status),
         [m.awaiting.map((a) => badge(human(a))), m.missing_documents ? badge("no documents", "late") : ""]]), "No meetings."));
