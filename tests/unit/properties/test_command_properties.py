@@ -22,6 +22,7 @@ Every strategy of valid data draws encodable text only (``schema_strategies.CHAR
 """
 from __future__ import annotations
 
+import base64
 import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -497,6 +498,9 @@ class VisitLifecycle(RuleBasedStateMachine):
                     "occurred_at": past_moments(),
                     "expected_version": None,
                     "organization": st.sampled_from(["UNODC", "OSCE", "INTERPOL"]),
+                    # a file the type check takes (plain text), under a name that says so
+                    "content": st.just(base64.b64encode(b"The State's letter of consent.\n").decode()),
+                    "file_name": st.just("letter.txt"),
                     "need_ids": st.lists(st.sampled_from(["n1", "n2", "n3"]), min_size=1, max_size=3),
                     "needs": st.lists(
                         st.fixed_dictionaries({
