@@ -11,6 +11,7 @@ import pytest
 from contacts_helpers import ctx, list_delegations
 from event_builders import Events, wire
 from notifications.mail import email_of
+from shared.domain import committee_day
 
 
 def announced(app, events=None, committee="1540", starts_in=timedelta(days=10)):
@@ -133,7 +134,7 @@ def test_a_visit_tells_the_focal_point_and_the_donor_and_reminds_the_state(app):
                      email="ctc@ke.example.org", member_state="KEN", since=date(2020, 1, 1))
     events = Events()
     visit, proposed = events.visit("KEN", "ctc")
-    today = events.at.date()
+    today = committee_day(events.at, "ctc")  # the reminders count the Committee's days (New York's), not UTC's
     evs = [proposed,
            events.event("consent_requested", visit, {"due_on": today + timedelta(days=5)}),
            events.event("pre_visit_info_requested", visit, {"organization": "Office on Drugs and Crime (UNODC)",
