@@ -120,6 +120,20 @@ class Client:
         response = self.response(service, method, path, body, params, token=token, timeout=timeout)
         return answer_of(service, method, path, response)
 
+    def upload(self, service: str, path: str, content: bytes, params: dict | None = None, *,
+               token: str | None = None, timeout: float = 300) -> Any:
+        """POST a file's bytes as the body (a record's ``…/files`` route), its fields in the query
+        string; the service's JSON answer, ``ServiceRefused`` for an error status."""
+        headers = {**self.headers(service, token), "Content-Type": "application/octet-stream"}
+        try:
+            response = self.session.post(f"{service_url(service)}{path}", data=content, params=params,
+                                         headers=headers, timeout=timeout)
+        except requests.ConnectionError:
+            raise ServiceUnreachable(service) from None
+        except requests.Timeout:
+            raise ServiceUnreachable(service, within=timeout) from None
+        return answer_of(service, "POST", path, response)
+
     def download(self, service: str, path: str, params: dict | None = None, *, token: str | None = None,
                  timeout: float = 300) -> tuple[bytes, str]:
         """A document's bytes and the file name the service gives it (``Content-Disposition``)."""
@@ -151,8 +165,18 @@ def call(
 ) -> Any:
     """A CLI command's request: its answer, or the service's refusal explained and the process
     ended with the exit code for it."""
+    return answered(lambda: CLIENT.request(service, method, path, body, params, timeout=timeout))
+
+
+def upload(service: str, path: str, content: bytes, params: dict | None = None) -> Any:
+    """A CLI command's file upload (the bytes as the body of a record's ``…/files``), as ``call``."""
+    return answered(lambda: CLIENT.upload(service, path, content, params))
+
+
+def answered(ask: Callable[[], Any]) -> Any:
+    """``ask()``'s answer, or its refusal explained and the process ended with its exit code."""
     try:
-        return CLIENT.request(service, method, path, body, params, timeout=timeout)
+        return ask()
     except ServiceUnreachable as unreachable:
         click.echo(f"error: {unreachable}", err=True)
         sys.exit(unreachable.exit_code)

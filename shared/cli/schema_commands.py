@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,7 +25,7 @@ from marshmallow import Schema
 from marshmallow import fields as mfields
 from marshmallow import validate
 
-from shared.cli.client import call, print_audit, print_history, print_record, print_written, show
+from shared.cli.client import call, print_audit, print_history, print_record, print_written, show, upload
 
 # The fields every command takes (``shared.commands.CommandFields``), in words.
 COMMON_HELP = {
@@ -153,6 +154,10 @@ def schema_options(schema: Schema, nested: dict[str, NestedOption] | None = None
             option, help_text, _ = nested[name]
             options.append(FieldOption([option], multiple=True, help=help_text, field=name,
                                        field_required=field.required))
+        elif field.metadata.get("format") == "byte":  # a file's bytes: the file itself, sent as it is
+            options.append(FieldOption(["--file"], type=click.Path(exists=True, dir_okay=False), field=name,
+                                       field_required=field.required,
+                                       help="the file to attach (PDF, Word .docx or plain text), sent as it is"))
         elif isinstance(field, mfields.List):
             options.append(FieldOption([_option_name(name)], type=click_type(field.inner), multiple=True,
                                        help=f"{meaning.rstrip('.') + ' ' if meaning else ''}(repeat for each value)",
@@ -226,7 +231,14 @@ def step_command(
 
     def run(as_json: bool, quiet: bool, **options) -> None:
         ident = str(options.pop(argument))
-        answer = call(service, "POST", f"/{collection}/{ident}/{name}", body_from_options(options, nested))
+        path = options.pop("file", None)
+        if path is None:
+            answer = call(service, "POST", f"/{collection}/{ident}/{name}", body_from_options(options, nested))
+        else:  # to the record's files route: the bytes as the body, the other fields as the query
+            fields = {k: v for k, v in body_from_options(options, nested).items()}
+            fields.setdefault("file_name", Path(path).name)
+            answer = upload(service, f"/{collection}/{ident}/files", Path(path).read_bytes(),
+                            {k: str(v) for k, v in fields.items()})
         written(answer, name, kind, as_json, quiet)
 
     params = [click.Argument([argument], type=click.UUID), *schema_options(schema, nested)]

@@ -183,3 +183,33 @@ def test_the_cli_finds_visits_by_words_in_an_order_and_refuses_an_order_it_does_
     assert table.returncode == 0 and "KAZ" in table.stdout and "CIV" not in table.stdout
     wrong = fieldwork(visits_service, "visits", "list", "--sort", "size")
     assert wrong.returncode == 2 and "--sort" in wrong.stderr  # a usage error: nothing sent
+
+
+def test_the_cli_attaches_a_file_as_it_is_and_refuses_one_of_another_type(broker, meetings_service, tmp_path):
+    import hashlib
+
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    group = meetings_service.post("/groups", {"name": "Working Group on the CLI's files", "committee": "1540",
+                                              "mandate_area": "assistance",
+                                              "occurred_at": (now - timedelta(days=30)).isoformat()}).json()
+    starts = now + timedelta(days=10)
+    meeting = meetings_service.post("/meetings", {
+        "group_id": group["id"], "meeting_kind": "working_group", "title": "Matrices",
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()}).json()["id"]
+    meetings_service.post(f"/meetings/{meeting}/circulate-document", {"title": "Draft matrix"})
+    env = {"FIELDWORK_MEETINGS_URL": meetings_service.url, "FIELDWORK_TOKEN": meetings_service.token("sam", "secretariat")}
+    pdf = tmp_path / "matrix.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + os.urandom(1_500_000) + b"\n%%EOF\n")  # more than a JSON call takes
+    sent = fieldwork(meetings_service, "meetings", "attach-file", meeting, "--document-id", "D1", "--language", "en",
+                     "--file", str(pdf), env_extra=env)
+    done(sent)
+    (listed,) = meetings_service.get(f"/meetings/{meeting}/files").json()
+    assert listed["file_name"] == "matrix.pdf" and listed["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    picture = tmp_path / "photo.pdf"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
+    refused = fieldwork(meetings_service, "meetings", "attach-file", meeting, "--document-id", "D1", "--language", "fr",
+                        "--file", str(picture), env_extra=env)
+    assert refused.returncode == 3 and "file" in refused.stderr, refused.stderr  # bad input, named
+    assert len(meetings_service.get(f"/meetings/{meeting}/files").json()) == 1

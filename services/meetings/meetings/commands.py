@@ -102,7 +102,7 @@ MEETINGS = Commands(
           document_id=_numbered("document", "D")),
     _step("attach-file", "Keep a circulated document's text as a file (a PDF, Word .docx or plain text): "
           "--document-id, --language (ar, zh, en, fr, ru, es), the file (its bytes as the body of POST "
-          "/meetings/{id}/files, or --content in base64), --symbol, --version (original, Rev.1, Corr.1).",
+          "/meetings/{id}/files; the CLI: --file PATH; a JSON body: content in base64), --symbol, --version (original, Rev.1, Corr.1).",
           contract.DocumentFileAttached, App.attach_file, Meeting.attach_file,
           lambda meeting, ctx, **_: {"document_id": next(iter(meeting.documents), _NEW),
                                      **trial_file(meeting.files, next(iter(meeting.documents), _NEW))},

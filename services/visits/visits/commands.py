@@ -181,7 +181,7 @@ VISITS = Commands(
     Command(
         "attach-file", "Keep a document of the visit as a file (a PDF, Word .docx or plain text): --document-kind "
         "(needs_assessment, consent_letter), --language (ar, zh, en, fr, ru, es), the file (its bytes as the body "
-        "of POST /visits/{id}/files, or --content in base64), --symbol, --version (original, Rev.1, Corr.1).",
+        "of POST /visits/{id}/files; the CLI: --file PATH; a JSON body: content in base64), --symbol, --version (original, Rev.1, Corr.1).",
         command_input(contract.VisitFileAttached, "media_type", "size", "sha256", "assessment_version",
                       content=FileContent(), version=files.version(required=False),
                       file_name=files.file_name(required=False)),

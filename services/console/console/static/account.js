@@ -150,15 +150,7 @@ function dialogForm(title, fields, send) {
       if (marked) marked.focus();
     }
   });
-  dialog.replaceChildren(form);
-  dialog.setAttribute("aria-labelledby", "dialog-title");
-  dialog.addEventListener("close", () => {
-    dialog.removeAttribute("aria-labelledby");
-    if (opener && opener.isConnected) opener.focus();
-  }, { once: true });
-  dialog.showModal();
-  const first = form.querySelector("input, select");
-  if (first) first.focus();
+  showDialog(form, opener);
 }
 
 const value = (form, name) => form.querySelector(`#${name}`).value.trim();

@@ -477,8 +477,15 @@ async function openForm({ service, path, post, title, hidden, choices, skip, val
       button.disabled = false;
     }
   });
+  showDialog(form, opener);
+}
+
+// A form in the page's dialog, named by its title (#dialog-title) while it shows, its first
+// field focused; the keyboard goes back to ``opener`` when it closes.
+function showDialog(form, opener) {
+  const dialog = document.getElementById("dialog");
   dialog.replaceChildren(form);
-  dialog.setAttribute("aria-labelledby", "dialog-title"); // named by the form's title while it shows
+  dialog.setAttribute("aria-labelledby", "dialog-title");
   dialog.addEventListener("close", () => {
     dialog.removeAttribute("aria-labelledby");
     if (opener && opener.isConnected) opener.focus();
@@ -843,14 +850,14 @@ function visitView(id) {
   return {
     title: "Visit",
     async load() {
-      const [visit, history, told] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`),
-        toldOf({ subject_id: id })]);
+      const [visit, history, told, files] = await Promise.all([api("visits", `/visits/${id}`), api("visits", `/visits/${id}/history`),
+        toldOf({ subject_id: id }), filesOf("visits", `/visits/${id}`)]);
       // the donors interested in each need (matching), once there is a needs assessment
       const matches = visit.needs_assessment.version ? await api("visits", `/visits/${id}/donor-matches`) : null;
       const donors = matches || history.some((e) => e.payload && e.payload.donor_id) ? await donorNames() : {};
-      return { visit, history, matches, told, donors };
+      return { visit, history, matches, told, donors, files };
     },
-    render({ visit: v, history, matches, told, donors }) {
+    render({ visit: v, history, matches, told, donors, files }) {
       const at = (value) => when(value, v.committee);
       // The visit's own rules say which steps they allow now (next_steps, tried on a copy of
       // the visit by the visits service); the others show the rule that refuses them.
@@ -905,7 +912,8 @@ function visitView(id) {
               v.report.recommendations.map((r) => [r.recommendation_id, human(r.thematic_area), human(r.priority), r.text, when(r.due_on), human(r.status),
                 r.history.length ? `${at(r.history[r.history.length - 1].at)}${r.history[r.history.length - 1].evidence ? `: ${r.history[r.history.length - 1].evidence}` : ""}` : "-"]),
               "No recommendations drafted.")),
-          el("div", {}, whoWasTold(told, v.committee), el("h2", {}, `Timeline (${history.length} events)`),
+          el("div", {}, filesSection("visits", files, v.committee, (f) => human(f.document_kind)),
+            whoWasTold(told, v.committee), el("h2", {}, `Timeline (${history.length} events)`),
             timeline(history, { donor_id: donors }, v.committee))),
         reference(v.id, "visit"));
     },
@@ -945,6 +953,7 @@ function nextSteps(next, open, nothingLeft) {
 }
 
 async function visitStep(visit, command) {
+  if (command === "attach-file") { uploadToVisit(visit); return; } // a file picker, not a form of base64 (files.js)
   const choices = {};
   if (command === "share-needs-assessment") choices.donor_id = await donorChoices();
   if (command === "invite-organization") choices.organization = await organizationChoices(visit);
@@ -1154,11 +1163,11 @@ function meetingView(id) {
   return {
     title: "Meeting",
     async load() {
-      const [meeting, history, told] = await Promise.all([api("meetings", `/meetings/${id}`), api("meetings", `/meetings/${id}/history`),
-        toldOf({ subject_id: id })]);
-      return { meeting, history, told };
+      const [meeting, history, told, files] = await Promise.all([api("meetings", `/meetings/${id}`), api("meetings", `/meetings/${id}/history`),
+        toldOf({ subject_id: id }), filesOf("meetings", `/meetings/${id}`)]);
+      return { meeting, history, told, files };
     },
-    render({ meeting: m, history, told }) {
+    render({ meeting: m, history, told, files }) {
       const at = (value) => when(value, m.committee);
       // The meetings service says which steps the caller may take now (next_steps: the
       // command table's roles, then the meeting's own rules, tried on a copy of it); the
@@ -1184,6 +1193,7 @@ function meetingView(id) {
             el("h2", {}, "Documents"),
             table(["document", "title", "symbol", "circulated", "before the meeting"], m.documents.map((d) => [d.document_id, d.title,
               d.symbol || "-", at(d.circulated_at), [`${d.hours_before_meeting} h`, d.late ? badge("late", "late") : ""]]), "No document circulated."),
+            filesSection("meetings", files, m.committee, (f) => f.document_id),
             el("h2", {}, "Outcomes"),
             el("div", { "data-testid": "outcomes" }, table(["outcome", "kind", "text", "logged", "the Committee", "communicated", "action"], m.outcomes.map((o) => [
               o.outcome_id, human(o.outcome_kind), [o.text, o.amends ? el("div", { class: "muted" }, `amends ${o.amends}`) : "",
@@ -1206,6 +1216,7 @@ function meetingView(id) {
 // A meeting's step: outcomes are picked from those logged (by their number and text), never
 // typed; an outcome or a document logged here is numbered by the meeting.
 async function meetingStep(meeting, command) {
+  if (command === "attach-file") { uploadToMeeting(meeting); return; } // a file picker (files.js)
   const choices = {};
   const picked = (list) => list.map((o) => [o.outcome_id, `${o.outcome_id}: ${o.text.slice(0, 70)}`]);
   const inForce = meeting.outcomes.filter((o) => !o.superseded_by);
