@@ -154,16 +154,19 @@ class ServiceProcess:
         )
         log.close()
         deadline = time.monotonic() + timeout
+        last = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.service} exited at start:\n{self.log()}")
             try:
-                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                health = requests.get(f"{self.url}/health", timeout=1)
+                if health.status_code == 200:
                     return self
-            except requests.RequestException:
-                pass
+                last = f"{health.status_code} {health.text[:1500]}"
+            except requests.RequestException as error:
+                last = f"no answer ({type(error).__name__})"
             time.sleep(0.2)
-        raise RuntimeError(f"{self.service} not healthy within {timeout}s:\n{self.log()}")
+        raise RuntimeError(f"{self.service} not healthy within {timeout}s; its last /health: {last}\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""

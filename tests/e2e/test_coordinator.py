@@ -211,6 +211,8 @@ def test_a_coordinator_drives_a_visit_from_proposal_to_closure(page, system, bro
         donor_page.click("nav >> text=Shared with you")
         donor_page.wait_for_selector("main >> text=biometric screening at airports")
         assert "Kenya — CTC" in donor_page.inner_text("main")
+        # the needs assessment's files it may read are listed with the share (none kept yet)
+        assert "No file yet." in donor_page.inner_text("[data-share] [data-testid=files]")
         donor_page.screenshot(path=str(page.screens.folder / "donor-shares.png"), full_page=True)
         with donor_page.expect_download() as iati:  # the share as an IATI activity, with the donor's token
             donor_page.click("button[data-iati=xml]")

@@ -424,7 +424,7 @@ def test_the_visits_description_lists_the_countries_the_service_takes(broker, vi
     paths = document["paths"]
     assert "/visits/{visit_id}/approve" in paths and "/visits/{visit_id}/{command}" not in paths
     assert {p["name"] for p in paths["/visits"]["get"]["parameters"]} == {
-        "state", "committee", "status", "waiting_for", "overdue", "today"}
+        "state", "committee", "status", "waiting_for", "overdue", "today", "q", "from", "to", "sort"}
     assert set(paths["/visits"]["post"]["responses"]) == {"201", "400", "401", "403", "409", "413"}
 
 

@@ -1040,7 +1040,13 @@ const organizationsView = {
 
 const sharesView = {
   title: "Shared with you",
-  load: () => api("visits", "/donor/shares"),
+  async load() {
+    const shares = await api("visits", "/donor/shares");
+    // the needs assessment's files the donor may read (a share in force), per visit
+    const visits = [...new Set(shares.filter((s) => !s.revoked).map((s) => s.visit_id))];
+    const files = Object.fromEntries(await Promise.all(visits.map(async (v) => [v, await filesOf("visits", `/visits/${v}`)])));
+    return shares.map((s) => ({ ...s, files: s.revoked ? null : files[s.visit_id] }));
+  },
   render(shares) {
     return el("div", {}, el("h1", {}, "Needs assessments shared with you"),
       el("p", { class: "muted" }, "Only what States consented to share with you, as it was when shared."),
@@ -1052,6 +1058,7 @@ const sharesView = {
           s.revoked.reason ? ` (${s.revoked.reason})` : "", ".") : null,
         table(["need", "area", "priority", "description"], s.needs.map((n) => [n.need_id, human(n.thematic_area), human(n.priority), n.description]),
           "No needs (the share was revoked)."),
+        s.files ? filesSection("visits", s.files, s.committee, (f) => human(f.document_kind)) : null,
         s.iati ? el("div", { class: "actions" }, el("strong", { style: "padding:.35rem 0" }, "As an IATI activity: "),
           [["xml", "XML"], ["json", "JSON"]].filter(([k]) => s.iati[k]).map(([k, label]) => el("button", {
             type: "button", class: "secondary", "data-iati": k,
