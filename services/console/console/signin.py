@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -34,8 +33,8 @@ from werkzeug.wrappers import Request, Response
 
 from shared.accounts import Accounts, SignInPolicy
 from shared.auth import DEFAULT_TOKEN_DAYS, Identity, TokenRegistry, require_role
-from shared.errors import FieldworkError, Forbidden, InvalidInput, TooLarge, Unauthenticated
-from shared.http import error_response, jsonable, read_body
+from shared.errors import FieldworkError, Forbidden, InvalidInput, Unauthenticated
+from shared.http import error_response, json_response, read_json
 from shared.store import settings_from_environ
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,8 @@ ADMINISTRATORS = ("administrator",)
 
 
 def answer(status: int, data: dict, headers: dict | None = None) -> Response:
-    return Response(json.dumps(jsonable(data), indent=1) + "\n", status=status, mimetype="application/json",
-                    headers={"Cache-Control": "no-store", **(headers or {})})
+    """A JSON answer of the console's own, never cached."""
+    return json_response(status, data, {"Cache-Control": "no-store", **(headers or {})})
 
 
 def csrf_of(secret: str) -> str:
@@ -158,12 +157,13 @@ class Gate:
         return data
 
     def sign_in(self, request: Request) -> Response:
+        body: dict = {}
         try:
             self.check_origin(request)
             body = self._json(request)
             session = self.accounts.sign_in(str(body.get("user", "")), str(body.get("password", "")))
         except FieldworkError as error:
-            log.info("sign-in refused for %r: %s", _short(request), error)
+            log.info("sign-in refused for %r: %s", str(body.get("user", "?"))[:60], error)
             return error_response(error)
         log.info("%s signed in (session %s)", session.user, session.session_id)
         who = self.registry.identify(session.secret)
@@ -375,21 +375,8 @@ class Gate:
 
     @staticmethod
     def _json(request: Request) -> dict:
+        """The body, a JSON object; JSON only (a page of another site cannot send it without
+        the browser asking first)."""
         if request.mimetype != "application/json":
             raise InvalidInput({"body": ["send JSON (Content-Type: application/json)"]})
-        try:
-            body = json.loads(read_body(request) or b"{}")
-        except TooLarge:
-            raise
-        except ValueError:
-            raise InvalidInput({"body": ["not valid JSON"]}) from None
-        if not isinstance(body, dict):
-            raise InvalidInput({"body": ["a JSON object"]})
-        return body
-
-
-def _short(request: Request) -> str:
-    try:
-        return str(json.loads(read_body(request) or b"{}").get("user", ""))[:60]
-    except (ValueError, AttributeError, FieldworkError):
-        return "?"
+        return read_json(request)
