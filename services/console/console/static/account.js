@@ -143,14 +143,21 @@ function dialogForm(title, fields, send) {
       if (done) flash(done);
       rerender();
     } catch (error) {
-      const d = error.data || {};
-      const fieldsText = d.fields ? Object.entries(d.fields).map(([f, p]) => `${human(f)}: ${[].concat(p).join("; ")}`).join(". ") : "";
-      showError(problem, fieldsText ? `Please correct: ${fieldsText}.` : sentence(d.message || error.message));
-      const marked = markFields(form, error);
+      const marked = formRefusal(problem, form, error);
       if (marked) marked.focus();
     }
   });
   showDialog(form, opener);
+}
+
+// A refusal of a form of the console's own (accounts, tokens, files) in its box: the fields to
+// correct, each by name, or the service's sentence and its rule; each field named is marked
+// (markFields), and the first of them returned, for the focus.
+function formRefusal(box, form, error) {
+  const d = error.data || {};
+  const fields = d.fields ? Object.entries(d.fields).map(([f, p]) => `${human(f)}: ${[].concat(p).join("; ")}`).join(". ") : "";
+  showError(box, fields ? `Please correct: ${fields}.` : `${sentence(d.message || error.message)}${d.rule ? ` (rule: ${d.rule})` : ""}`);
+  return markFields(form, error);
 }
 
 const value = (form, name) => form.querySelector(`#${name}`).value.trim();

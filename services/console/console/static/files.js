@@ -69,13 +69,7 @@ function uploadDialog({ service, post, title, first, committee }) {
       flash(`${chosen.name} added (${data.full_symbol || data.version}, ${data.language_name || data.language}).`);
       rerender();
     } catch (error) {
-      problem.hidden = false;
-      const d = error.data || {};
-      problem.textContent = d.fields
-        ? `Please correct: ${Object.entries(d.fields).map(([f, p]) => `${human(f)}: ${[].concat(p).join("; ")}`).join(". ")}.`
-        : `${d.message || error.message}${d.rule ? ` (rule: ${d.rule})` : ""}`;
-      const marked = markFields(form, error);
-      (marked || button).focus();
+      (formRefusal(problem, form, error) || button).focus();
     } finally {
       button.disabled = false;
     }

@@ -5,9 +5,8 @@
 
 const HOME_SHOWN = 5;  // records a panel lists before "see all"
 
-function isoDay(date) {
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-}
+// A day of the viewer's calendar as the services take it (console.js's pad).
+const isoDay = (date) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 
 // This week, Monday to Sunday, in the viewer's calendar.
 function thisWeek() {
