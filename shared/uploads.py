@@ -1,10 +1,9 @@
 """Files over HTTP, for any service whose records keep documents as files
 (``shared.documents``, ``shared.store.files``):
 
-- ``upload``: the ``@http`` entrypoint of a route whose body is a file: its body is read (before
-  the request takes a worker, as every body is: ``shared.web``) up to the file limit
-  (``FIELDWORK_MAX_FILE_BYTES``, 20 MB) instead of the JSON limit, and beyond it refused ``413``
-  naming the limit, before anything is stored;
+- ``read_file_body``: a request's body read up to the file limit (``FIELDWORK_MAX_FILE_BYTES``,
+  20 MB) instead of the JSON limit, beyond it ``413`` naming the limit; ``shared.web.upload``,
+  the entrypoint of such a route, reads it so before the request takes a worker;
 - ``attach``: a table's ``attach-file`` command run from such a request (its fields in the query
   string, as ``file_command`` takes them; the file as the body);
 - ``files_view``, ``find_file`` and ``download``: a record's files as its page lists them, and
@@ -25,10 +24,9 @@ from werkzeug.wrappers import Response
 from shared.documents import (
     FILE_TYPES, LANGUAGES, TEXT, Version, full_symbol, max_file_bytes, size_in_words, superseded, too_large,
 )
-from shared.errors import FieldworkError, NotFound, TooLarge
+from shared.errors import NotFound, TooLarge
 from shared.commands import parse_command
-from shared.http import actor_of, error_response, jsonable, parse_uuid, read_body
-from shared.web import HttpEntrypoint
+from shared.http import actor_of, jsonable, parse_uuid, read_body
 
 
 def read_file_body(request) -> bytes:
@@ -38,21 +36,6 @@ def read_file_body(request) -> bytes:
         return read_body(request, limit)
     except TooLarge:
         raise too_large(limit) from None
-
-
-class UploadEntrypoint(HttpEntrypoint):
-    """``HttpEntrypoint`` (one web server for all), its body read up to the file limit."""
-
-    def handle_request(self, request):
-        request.shallow = False
-        try:
-            read_file_body(request)
-        except FieldworkError as error:
-            return error_response(error)
-        return super().handle_request(request)  # the body is read: shared.web finds it kept
-
-
-upload = UploadEntrypoint.decorator
 
 
 class FileContent(fields.String):

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared.errors import FieldworkError
 from shared.http import error_response, json_response, read_body
+from shared.uploads import read_file_body
 
 READ_TIMEOUT = float(os.environ.get("FIELDWORK_HTTP_READ_TIMEOUT", "30"))
 
@@ -79,15 +80,31 @@ def _wake_forever() -> None:
 class HttpEntrypoint(HttpRequestHandler):
     server = JsonErrorsWebServer()
 
+    @staticmethod
+    def read(request) -> bytes:
+        """The body, up to the JSON limit (``read_body`` keeps it for the handler)."""
+        return read_body(request)
+
     def handle_request(self, request):
-        """The body first, here in the connection's green thread (read_body keeps it for the
-        handler); only a whole request takes a worker."""
+        """The body first, here in the connection's green thread; only a whole request takes a
+        worker."""
         request.shallow = False  # as nameko's own handle_request does before reading the request
         try:
-            read_body(request)
+            self.read(request)
         except FieldworkError as error:
             return error_response(error)
         return super().handle_request(request)
 
 
+class UploadEntrypoint(HttpEntrypoint):
+    """The entrypoint of a route whose body is a file (``shared.uploads``): the body read up to
+    the file limit (``FIELDWORK_MAX_FILE_BYTES``) instead of the JSON limit, and beyond it
+    refused ``413`` naming the limit, before anything is stored."""
+
+    @staticmethod
+    def read(request) -> bytes:
+        return read_file_body(request)
+
+
 http = HttpEntrypoint.decorator
+upload = UploadEntrypoint.decorator

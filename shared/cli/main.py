@@ -17,15 +17,10 @@ import json
 import os
 import sys
 import uuid
-import warnings
 from pathlib import Path
 
-# A person reads what the CLI prints: no library's deprecation notices (eventlet's, pulled in
-# with the services' modules, and dnspython's about DSA) before each answer.
-warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|DSA is deprecated)")
-
-import click  # noqa: E402
-import kombu  # noqa: E402
+import click
+import kombu
 
 from shared.cli.client import UNREACHABLE
 from shared.contract import MEETINGS_EXCHANGE, NOTIFICATIONS_EXCHANGE, VISITS_EXCHANGE, ContractViolation, decode_message

@@ -7,8 +7,7 @@ Run: ``nameko run --config services/console/config.yml console.service`` (``fiel
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from shared.uploads import upload
-from shared.web import http
+from shared.web import http, upload
 
 from console.proxy import Console
 from console.signin import Gate

@@ -18,8 +18,8 @@ from shared.http import (
     require_own_committee, require_sees,
 )
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
-from shared.web import http
-from shared.uploads import attach, download, find_file, upload
+from shared.web import http, upload
+from shared.uploads import attach, download, find_file
 from meetings.calendar import calendar_of
 from meetings.commands import GROUPS, MEETINGS, MEMBERSHIPS
 from meetings.dependencies import MeetingsRuntime

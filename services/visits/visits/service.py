@@ -17,8 +17,8 @@ from shared.http import (
     require_own_committee, require_sees,
 )
 from shared import runtime  # not its class by name: `nameko run` would take the base for a service too
-from shared.web import http
-from shared.uploads import attach, download, upload
+from shared.web import http, upload
+from shared.uploads import attach, download
 from visits.commands import DONORS as DONOR_COMMANDS
 from visits.commands import ORGANIZATIONS as ORGANIZATION_COMMANDS
 from visits.commands import VISITS
