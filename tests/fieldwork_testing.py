@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import kombu
@@ -118,6 +119,19 @@ def opened_together(open_store, replicas: int = 4) -> tuple[list, list[str]]:
     for thread in threads:
         thread.join()
     return apps, errors
+
+
+def group_body(name: str, committee: str = "1540", days_ago: int = 30) -> dict:
+    """``POST /groups``: a working group of a test's own (the others' stay as they are),
+    established ``days_ago`` days ago, so that its meetings may be dated from then on."""
+    return {"name": name, "committee": committee, "mandate_area": "assistance",
+            "occurred_at": (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()}
+
+
+def meeting_body(group_id: str, title: str, starts: datetime, hours: float = 2, **more) -> dict:
+    """``POST /meetings``: a working-group meeting of ``group_id`` from ``starts``."""
+    return {"group_id": group_id, "meeting_kind": "working_group", "title": title, "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=hours)).isoformat(), **more}
 
 
 def free_port() -> int:

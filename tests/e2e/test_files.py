@@ -9,6 +9,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from conftest import sign_in
+from fieldwork_testing import group_body, meeting_body
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + os.urandom(4000) + b"\n%%EOF\n"
 
@@ -16,13 +17,9 @@ PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + os.urandom(4000) + b"
 def test_the_secretariat_adds_a_document_file_and_downloads_it(page, system, tmp_path):
     secretariat = system.dev_token("secretariat")
     now = datetime.now(timezone.utc)
-    group = system.call("meetings", "POST", "/groups", secretariat, {
-        "name": "Working Group on files", "committee": "1540", "mandate_area": "assistance",
-        "occurred_at": (now - timedelta(days=30)).isoformat()})
+    group = system.call("meetings", "POST", "/groups", secretariat, group_body("Working Group on files"))
     starts = (now + timedelta(days=20)).replace(hour=14, minute=0, second=0, microsecond=0)
-    meeting = system.call("meetings", "POST", "/meetings", secretariat, {
-        "group_id": group["id"], "meeting_kind": "working_group", "title": "Matrices review",
-        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()})
+    meeting = system.call("meetings", "POST", "/meetings", secretariat, meeting_body(group["id"], "Matrices review", starts))
     system.call("meetings", "POST", f"/meetings/{meeting['id']}/circulate-document", secretariat,
                 {"title": "Draft matrix", "symbol": "S/AC.44/2026/WP.3"})
     picture = tmp_path / "matrix.pdf"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from conftest import sign_in
+from fieldwork_testing import group_body, meeting_body
 
 
 def cards(page) -> list[str]:
@@ -35,14 +36,10 @@ def test_a_coordinator_finds_visits_and_meetings_by_words_dates_and_order(page, 
     assert {"Kenya", "Kazakhstan"} <= set(found) and "Côte d'Ivoire" not in found
 
     now = datetime.now(timezone.utc)
-    group = system.call("meetings", "POST", "/groups", secretariat, {
-        "name": "Working Group on finding", "committee": "1540", "mandate_area": "assistance",
-        "occurred_at": (now - timedelta(days=30)).isoformat()})
+    group = system.call("meetings", "POST", "/groups", secretariat, group_body("Working Group on finding"))
     for days, title in ((40, "Border controls review"), (70, "Export licensing briefing")):
         starts = (now + timedelta(days=days)).replace(hour=14, minute=0, second=0, microsecond=0)
-        system.call("meetings", "POST", "/meetings", secretariat, {
-            "group_id": group["id"], "meeting_kind": "working_group", "title": title,
-            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()})
+        system.call("meetings", "POST", "/meetings", secretariat, meeting_body(group["id"], title, starts))
     page.click("nav >> text=Meetings")
     page.wait_for_selector("#meeting-filters")
     page.fill("#filter-q", "finding")  # the group's name

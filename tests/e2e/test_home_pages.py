@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from conftest import sign_in
+from fieldwork_testing import group_body, meeting_body
 
 
 def test_the_coordinator_and_the_secretariat_see_what_awaits_them(page, system):
@@ -29,14 +30,11 @@ def test_the_coordinator_and_the_secretariat_see_what_awaits_them(page, system):
     page.wait_for_selector(f"[data-visit-id='{proposed['id']}'], h1:has-text('Côte d')")
 
     now = datetime.now(timezone.utc)
-    group = system.call("meetings", "POST", "/groups", secretariat, {  # a group of its own: the others' stay as they are
-        "name": "Working Group on the home page", "committee": "1540", "mandate_area": "assistance",
-        "occurred_at": (now - timedelta(days=30)).isoformat()})
+    group = system.call("meetings", "POST", "/groups", secretariat, group_body("Working Group on the home page"))
     monday = (now - timedelta(days=now.weekday())).replace(hour=14, minute=0, second=0, microsecond=0)
     soon = max(monday + timedelta(days=4), now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    meeting = system.call("meetings", "POST", "/meetings", secretariat, {
-        "group_id": group["id"], "meeting_kind": "working_group", "title": "Home page check",
-        "starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=1)).isoformat(), "location": "Room 7"})
+    meeting = system.call("meetings", "POST", "/meetings", secretariat,
+                          meeting_body(group["id"], "Home page check", soon, hours=1, location="Room 7"))
     page.click("text=Sign out")
     sign_in(page, system.console, secretariat)
     page.wait_for_selector("[data-panel=to-announce]")

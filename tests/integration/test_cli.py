@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from fieldwork_testing import group_body, meeting_body
+
 pytestmark = pytest.mark.integration
 
 
@@ -188,16 +190,9 @@ def test_the_cli_finds_visits_by_words_in_an_order_and_refuses_an_order_it_does_
 def test_the_cli_attaches_a_file_as_it_is_and_refuses_one_of_another_type(broker, meetings_service, tmp_path):
     import hashlib
 
-    from datetime import datetime, timedelta, timezone
-
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    group = meetings_service.post("/groups", {"name": "Working Group on the CLI's files", "committee": "1540",
-                                              "mandate_area": "assistance",
-                                              "occurred_at": (now - timedelta(days=30)).isoformat()}).json()
-    starts = now + timedelta(days=10)
-    meeting = meetings_service.post("/meetings", {
-        "group_id": group["id"], "meeting_kind": "working_group", "title": "Matrices",
-        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()}).json()["id"]
+    group = meetings_service.post("/groups", group_body("Working Group on the CLI's files")).json()
+    meeting = meetings_service.post("/meetings", meeting_body(group["id"], "Matrices", now + timedelta(days=10))).json()["id"]
     meetings_service.post(f"/meetings/{meeting}/circulate-document", {"title": "Draft matrix"})
     env = {"FIELDWORK_MEETINGS_URL": meetings_service.url, "FIELDWORK_TOKEN": meetings_service.token("sam", "secretariat")}
     pdf = tmp_path / "matrix.pdf"

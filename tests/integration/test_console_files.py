@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from fieldwork_testing import IsolatedBroker, ServiceProcess
+from fieldwork_testing import IsolatedBroker, ServiceProcess, group_body, meeting_body
 from shared.messaging.topology import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -44,12 +44,8 @@ def system(tmp_path_factory):
 def test_a_document_larger_than_a_json_call_goes_through_the_console_and_back_byte_for_byte(system):
     meetings, console = system
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    group = meetings.post("/groups", {"name": "Working Group on files", "committee": "1540", "mandate_area": "assistance",
-                                      "occurred_at": (now - timedelta(days=30)).isoformat()}).json()
-    starts = now + timedelta(days=10)
-    meeting = meetings.post("/meetings", {"group_id": group["id"], "meeting_kind": "working_group", "title": "Files",
-                                          "starts_at": starts.isoformat(),
-                                          "ends_at": (starts + timedelta(hours=2)).isoformat()}).json()["id"]
+    group = meetings.post("/groups", group_body("Working Group on files")).json()
+    meeting = meetings.post("/meetings", meeting_body(group["id"], "Files", now + timedelta(days=10))).json()["id"]
     assert meetings.post(f"/meetings/{meeting}/circulate-document", {"title": "Draft matrix"}).status_code == 200
 
     browser = requests.Session()
