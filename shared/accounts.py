@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from shared.auth import TokenRegistry, now_utc
+from shared.auth import TokenRegistry, identity_problems, now_utc
 from shared.errors import InvalidInput, NotFound, RuleBroken, Unauthenticated
 
 MIN_PASSWORD = 12
@@ -120,7 +120,7 @@ class Accounts:
         """A new account. Without a password it can only sign in through the identity provider
         (by ``email``) until a password is set."""
         user = (user or "").strip()
-        problems = self.registry._identity_problems(user, role, donor_id, committee)
+        problems = identity_problems(user, role, donor_id, committee)
         problems.update(self._detail_problems(full_name, email))
         if password is not None:
             if found := password_problems(user, password):
@@ -153,7 +153,7 @@ class Accounts:
             raise InvalidInput({name: ["not something an account has"] for name in unknown})
         current = self.get(user)
         merged = {**current, **fields}
-        problems = self.registry._identity_problems(user, merged["role"], merged["donor_id"], merged["committee"])
+        problems = identity_problems(user, merged["role"], merged["donor_id"], merged["committee"])
         problems.update(self._detail_problems(merged["full_name"], merged["email"]))
         if problems:
             raise InvalidInput(problems)

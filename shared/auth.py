@@ -68,6 +68,21 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def identity_problems(user: str, role: str, donor_id: str | None, committee: str | None) -> dict:
+    """What is wrong with an identity a token, a session or an account would stand for, by
+    field (empty: nothing): one rule for all three."""
+    problems = {}
+    if committee is not None and committee not in COMMITTEES:
+        problems["committee"] = [f"one of {', '.join(COMMITTEES)}, or none for both"]
+    if not user or len(user) > 200:
+        problems["user"] = ["1 to 200 characters"]
+    if role not in ROLES or role == "system":
+        problems["role"] = [f"one of {', '.join(r for r in ROLES if r != 'system')}"]
+    if role == "donor" and not donor_id:
+        problems["donor_id"] = ["a donor's token names the donor it is"]
+    return problems
+
+
 class _AuthStore(FieldworkApplication):
     name = "auth"
 
@@ -113,7 +128,7 @@ class TokenRegistry:
         problems = {}
         if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
             problems["expires_in_days"] = [f"a whole number of days from 1 to {MAX_TOKEN_DAYS}"]
-        problems.update(self._identity_problems(user, role, donor_id, committee))
+        problems.update(identity_problems(user, role, donor_id, committee))
         if problems:
             raise InvalidInput(problems)
         expires = now_utc() + timedelta(days=expires_in_days)
@@ -124,24 +139,11 @@ class TokenRegistry:
                      signed_in_by: str) -> tuple[str, str]:
         """A session for a person who just signed in (``shared.accounts``): (its id, its
         secret, for the cookie). It ends after ``lasts``, or ``idle`` without a request."""
-        problems = self._identity_problems(user, role, donor_id, committee)
+        problems = identity_problems(user, role, donor_id, committee)
         if problems:
             raise InvalidInput(problems)
         return self._insert("session", SESSION_PREFIX, user, role, groups, donor_id, signed_in_by, committee,
                             now_utc() + lasts, int(idle.total_seconds()))
-
-    @staticmethod
-    def _identity_problems(user: str, role: str, donor_id: str | None, committee: str | None) -> dict:
-        problems = {}
-        if committee is not None and committee not in COMMITTEES:
-            problems["committee"] = [f"one of {', '.join(COMMITTEES)}, or none for both"]
-        if not user or len(user) > 200:
-            problems["user"] = ["1 to 200 characters"]
-        if role not in ROLES or role == "system":
-            problems["role"] = [f"one of {', '.join(r for r in ROLES if r != 'system')}"]
-        if role == "donor" and not donor_id:
-            problems["donor_id"] = ["a donor's token names the donor it is"]
-        return problems
 
     def _insert(self, kind: str, prefix: str, user: str, role: str, groups: list[str] | None, donor_id: str | None,
                 issued_by: str, committee: str | None, expires: datetime, idle_seconds: int | None) -> tuple[str, str]:
